@@ -1,0 +1,45 @@
+# The two commands of the README: `make local` (run the system) and `make test` (run every check).
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
+
+.PHONY: install local test lint typecheck unit synth bench layer-requirements
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Creates or updates .venv from uv.lock; a no-op in about a second when nothing changed.
+install: $(UV)
+	$(UV) sync --locked --all-groups --python $(PYTHON) --quiet
+
+local: install
+	$(BIN)/python -m localcloud $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy shared functions localcloud infra bench
+
+unit: install
+	$(BIN)/pytest -m "not slow" -n 2
+
+test: lint typecheck
+	$(BIN)/pytest -n 2
+
+synth: install
+	$(BIN)/python -m infra.app
+
+bench: install
+	$(BIN)/python bench/cold_start.py
+
+# The shared layer's pins, exported from uv.lock (boto3 comes with the Lambda runtime).
+layer-requirements: $(UV)
+	$(UV) export --only-group api --no-hashes --no-emit-project --no-header --no-annotate --quiet \
+	  | grep -v -E '^(boto3|botocore|s3transfer|jmespath|python-dateutil|six|urllib3)==' > layers/api/requirements.txt

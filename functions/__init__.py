@@ -1,0 +1,1 @@
+"""Lambda functions: one folder each, holding only a thin handler module."""

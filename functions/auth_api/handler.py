@@ -1,0 +1,6 @@
+"""The auth_api function: API Gateway → Mangum → FastAPI routers (auth)."""
+
+from shared.api.lambda_entry import make_api_handler
+from shared.api.routers import auth
+
+handler = make_api_handler(auth.router)

@@ -1,0 +1,6 @@
+"""The media_api function: API Gateway → Mangum → FastAPI routers (ai)."""
+
+from shared.api.lambda_entry import make_api_handler
+from shared.api.routers import ai
+
+handler = make_api_handler(ai.router)

@@ -1,0 +1,78 @@
+"""The media bucket (uploads, TTS audio, exports) and the bucket that receives its server access logs."""
+
+from collections.abc import Sequence
+from typing import Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.nag import acknowledge
+from shared.constants import MediaPrefixes
+
+TTS_CACHE_EXPIRY: Final = cdk.Duration.days(90)
+EXPORTS_EXPIRY: Final = cdk.Duration.days(7)
+INCOMPLETE_UPLOAD_EXPIRY: Final = cdk.Duration.days(1)
+NONCURRENT_VERSION_EXPIRY: Final = cdk.Duration.days(30)
+ACCESS_LOGS_PREFIX: Final = "media/"
+
+
+def _private_bucket(
+    scope: Construct,
+    construct_id: str,
+    *,
+    versioned: bool = False,
+    access_logs: s3.IBucket | None = None,
+    lifecycle_rules: Sequence[s3.LifecycleRule] = (),
+) -> s3.Bucket:
+    """A bucket that only IAM principals over TLS reach: public access blocked, ACLs disabled, SSE-S3.
+
+    SSE-S3 rather than a KMS key: every reader of these buckets (presigned URLs from the app, S3 log
+    delivery) then works without key grants, and nothing here needs per-key audit or revocation.
+    """
+    return s3.Bucket(
+        scope,
+        construct_id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+        versioned=versioned,
+        server_access_logs_bucket=access_logs,
+        server_access_logs_prefix=ACCESS_LOGS_PREFIX if access_logs else None,
+        lifecycle_rules=list(lifecycle_rules),
+    )
+
+
+class MediaStorage(Construct):
+    """Media bucket with versioning, lifecycle rules per key prefix and access logs in a second bucket."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs_bucket = _private_bucket(self, "AccessLogsBucket")
+        acknowledge(
+            self.access_logs_bucket,
+            "S1",
+            "This bucket is the access-log target of the media bucket; logging it too would need yet another "
+            "log bucket with the same finding, and S3 cannot log a bucket into itself without a loop.",
+        )
+        self.media_bucket = _private_bucket(
+            self,
+            "MediaBucket",
+            versioned=True,
+            access_logs=self.access_logs_bucket,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-tts-cache", prefix=MediaPrefixes.TTS_CACHE, expiration=TTS_CACHE_EXPIRY),
+                s3.LifecycleRule(id="expire-exports", prefix=MediaPrefixes.EXPORTS, expiration=EXPORTS_EXPIRY),
+                s3.LifecycleRule(
+                    id="abort-incomplete-uploads",
+                    abort_incomplete_multipart_upload_after=INCOMPLETE_UPLOAD_EXPIRY,
+                ),
+                s3.LifecycleRule(
+                    id="expire-noncurrent-versions",
+                    noncurrent_version_expiration=NONCURRENT_VERSION_EXPIRY,
+                    expired_object_delete_marker=True,
+                ),
+            ],
+        )

@@ -1,0 +1,117 @@
+"""The Lambda layer every API function shares: the pinned dependencies plus the repository's `shared/` package.
+
+It is bundled on this machine, without Docker (none is available here): wheels are downloaded for the Lambda
+platform rather than built, so the result does not depend on the build host's OS or Python version.
+"""
+
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.layout import API_LAYER_DIR, API_LAYER_REQUIREMENTS, REPO_ROOT, SHARED_PACKAGE_DIR
+from shared.constants import LAMBDA_PYTHON_VERSION
+
+PYTHON_RUNTIME: Final = lambda_.Runtime(f"python{LAMBDA_PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
+# The layer holds x86_64 wheels, so the functions that use it must run on x86_64 too.
+LAYER_ARCHITECTURE: Final = lambda_.Architecture.X86_64
+# Lambda's Python 3.12 runs on Amazon Linux 2023 (glibc 2.34); some pinned wheels (argon2-cffi-bindings 26)
+# are only published for manylinux_2_28, so manylinux2014 alone cannot satisfy the requirements.
+WHEEL_PLATFORMS: Final = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
+UV_PYTHON_PLATFORM: Final = "x86_64-manylinux_2_28"
+LAYER_SITE_DIR: Final = "python"  # Lambda adds /opt/python to sys.path
+SHARED_CONTENT_GLOB: Final = "content/*.json"
+
+
+def shared_package_files(package_dir: Path = SHARED_PACKAGE_DIR) -> list[Path]:
+    """What the layer takes from `shared/`: its modules and the bundled content, nothing cached."""
+    modules = [path for path in package_dir.rglob("*.py") if "__pycache__" not in path.parts]
+    return sorted([*modules, *package_dir.glob(SHARED_CONTENT_GLOB)])
+
+
+def install_command(requirements: Path, target: Path) -> list[str]:
+    """Install the requirements for Lambda's platform into `target`.
+
+    `--no-deps`: requirements.txt is the complete pinned set minus boto3 and its dependencies, which the
+    Lambda runtime provides; resolving again would pull in an unpinned botocore that shadows the runtime's.
+    `--no-compile`: bytecode compiled by this interpreter would be for the wrong Python version.
+    Uses this interpreter's pip, or uv when the interpreter has no pip (uv-made virtualenvs ship without it).
+    """
+    if importlib.util.find_spec("pip") is not None:
+        platforms = [argument for platform in WHEEL_PLATFORMS for argument in ("--platform", platform)]
+        return [
+            sys.executable, "-m", "pip", "install", "-r", str(requirements), "-t", str(target), *platforms,
+            "--only-binary=:all:", "--python-version", LAMBDA_PYTHON_VERSION, "--implementation", "cp",
+            "--no-deps", "--no-compile", "--quiet",
+        ]  # fmt: skip
+    uv = shutil.which("uv")
+    if uv is None:
+        raise RuntimeError("bundling the API layer needs pip in this interpreter or uv on PATH")
+    return [
+        uv, "pip", "install", "-r", str(requirements), "--target", str(target),
+        "--python-platform", UV_PYTHON_PLATFORM, "--python-version", LAMBDA_PYTHON_VERSION,
+        "--only-binary", ":all:", "--no-deps", "--quiet",
+    ]  # fmt: skip
+
+
+def copy_shared_package(destination: Path, package_dir: Path = SHARED_PACKAGE_DIR) -> None:
+    for source in shared_package_files(package_dir):
+        target = destination / source.relative_to(package_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def layer_content_hash(requirements: Path = API_LAYER_REQUIREMENTS, package_dir: Path = SHARED_PACKAGE_DIR) -> str:
+    """A hash of everything the layer is built from, so that a change to `shared/` publishes a new layer
+    version even though the asset's source folder (`layers/api/`) did not change."""
+    digest = hashlib.sha256()
+    digest.update(" ".join((LAMBDA_PYTHON_VERSION, *WHEEL_PLATFORMS)).encode())
+    for path in [requirements, *shared_package_files(package_dir)]:
+        digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@jsii.implements(cdk.ILocalBundling)
+class LocalLayerBundler:
+    """Builds the layer folder with pip (or uv) on the synth machine instead of in Docker."""
+
+    def __init__(self, requirements: Path = API_LAYER_REQUIREMENTS, package_dir: Path = SHARED_PACKAGE_DIR) -> None:
+        self._requirements = requirements
+        self._package_dir = package_dir
+
+    def try_bundle(self, output_dir: str, **_docker_options: Any) -> bool:
+        site_dir = Path(output_dir) / LAYER_SITE_DIR
+        subprocess.run(install_command(self._requirements, site_dir), check=True)  # noqa: S603 - fixed argv
+        copy_shared_package(site_dir / "shared", self._package_dir)
+        return True
+
+
+class SharedDependencyLayer(Construct):
+    """The layer version with the API's dependencies and `shared/`, for Python 3.12 on x86_64."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Layer",
+            description="kotoba API dependencies (layers/api/requirements.txt) and the shared package",
+            code=lambda_.Code.from_asset(
+                str(API_LAYER_DIR),
+                asset_hash=layer_content_hash(),
+                bundling=cdk.BundlingOptions(
+                    image=PYTHON_RUNTIME.bundling_image,  # required by the API, never used: local bundling
+                    local=LocalLayerBundler(),
+                ),
+            ),
+            compatible_runtimes=[PYTHON_RUNTIME],
+            compatible_architectures=[LAYER_ARCHITECTURE],
+        )

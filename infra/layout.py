@@ -1,0 +1,12 @@
+"""Where the app finds the code it deploys: everything is resolved from the repository root, not the cwd."""
+
+from pathlib import Path
+from typing import Final
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+CDK_JSON: Final = REPO_ROOT / "cdk.json"
+DEFAULT_OUTDIR: Final = REPO_ROOT / "cdk.out"
+FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
+SHARED_PACKAGE_DIR: Final = REPO_ROOT / "shared"
+API_LAYER_DIR: Final = REPO_ROOT / "layers" / "api"
+API_LAYER_REQUIREMENTS: Final = API_LAYER_DIR / "requirements.txt"

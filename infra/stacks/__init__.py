@@ -1,0 +1,1 @@
+"""Thin stacks: each one places constructs and declares its outputs."""

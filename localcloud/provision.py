@@ -1,0 +1,107 @@
+"""Creates in the emulator what CDK creates in AWS, from the same definitions."""
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
+from shared.catalog import QUEUES, SCHEDULED_FUNCTIONS
+from shared.constants import Env, Queues, physical_name
+from shared.dal.tables import table_definitions
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class ProvisionedQueue:
+    logical_name: str
+    url: str
+    dead_letter_url: str
+
+
+def _client(service: str) -> Any:
+    return boto3.client(service, region_name=LOCAL_REGION)
+
+
+def create_tables(settings: Settings) -> list[str]:
+    dynamodb = _client("dynamodb")
+    existing = set(dynamodb.list_tables()["TableNames"])
+    created = []
+    for definition in table_definitions():
+        name = settings.table_name(definition.logical_name)
+        if name in existing:
+            continue
+        dynamodb.create_table(**definition.create_table_request(name))
+        if definition.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": definition.ttl_attribute},
+            )
+        created.append(name)
+    return created
+
+
+def create_queues(settings: Settings) -> list[ProvisionedQueue]:
+    sqs = _client("sqs")
+    queues = []
+    for spec in QUEUES:
+        name = physical_name(settings.stage, spec.name)
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(spec.max_receive_count)}
+                ),
+            },
+        )["QueueUrl"]
+        queues.append(ProvisionedQueue(logical_name=spec.name, url=url, dead_letter_url=dlq_url))
+    return queues
+
+
+def create_media_bucket(settings: Settings, queues: list[ProvisionedQueue]) -> str:
+    """The media bucket, announcing new uploads on the work queue of their prefix (as in AWS)."""
+    s3, sqs = _client("s3"), _client("sqs")
+    bucket = settings.media_bucket_name()
+    s3.create_bucket(Bucket=bucket)
+    urls = {queue.logical_name: queue.url for queue in queues}
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": sqs.get_queue_attributes(QueueUrl=urls[spec.name], AttributeNames=["QueueArn"])[
+                        "Attributes"
+                    ]["QueueArn"],
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": spec.upload_prefix}]}},
+                }
+                for spec in QUEUES
+            ]
+        },
+    )
+    return bucket
+
+
+def create_schedules(settings: Settings) -> list[str]:
+    """EventBridge rules as CDK makes them; the emulator stores but never fires them: the pump does."""
+    events = _client("events")
+    names = []
+    for scheduled in SCHEDULED_FUNCTIONS:
+        rule = physical_name(settings.stage, scheduled.name)
+        events.put_rule(Name=rule, ScheduleExpression=scheduled.schedule, State="ENABLED")
+        function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{rule}"
+        events.put_targets(Rule=rule, Targets=[{"Id": scheduled.name, "Arn": function_arn}])
+        names.append(rule)
+    return names
+
+
+def export_queue_urls(queues: list[ProvisionedQueue]) -> None:
+    """Hand the queue URLs to the functions through the same variables CDK sets."""
+    by_name = {queue.logical_name: queue.url for queue in queues}
+    os.environ[Env.OCR_QUEUE_URL] = by_name[Queues.OCR]
+    os.environ[Env.SPEECH_QUEUE_URL] = by_name[Queues.SPEECH]

@@ -1,0 +1,158 @@
+"""The local event pump: what Lambda's event sources do in AWS.
+
+- SQS work queues (fed by S3 upload notifications) are long-polled and each batch is handed to the
+  queue's worker function as an SQS event; a message is deleted only when the handler does not report it
+  as failed, so failures are retried and end in the dead-letter queue, as in AWS.
+- EventBridge schedules (read from the emulator's rules) run their function at the local interval.
+Handlers run in this process, or, for workers marked `separate_process`, in a child process each.
+"""
+
+import importlib
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
+from shared.catalog import SCHEDULED_FUNCTIONS, ScheduledFunction
+from shared.constants import physical_name
+from shared.observability import logger
+
+Handler = Callable[[dict[str, Any], Any], Any]
+POLL_WAIT_SECONDS = 1
+SQS_BATCH_SIZE = 10
+
+
+@dataclass
+class LocalLambdaContext:
+    """The attributes of Lambda's context object that Powertools and the handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def load_handler(function_name: str) -> Handler:
+    module = importlib.import_module(f"functions.{function_name}.handler")
+    return module.handler  # type: ignore[no-any-return]
+
+
+def invoke(function_name: str, event: dict[str, Any]) -> Any:
+    return load_handler(function_name)(event, LocalLambdaContext(function_name=function_name))
+
+
+def scheduled_event(rule_arn: str, when: datetime) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": LOCAL_ACCOUNT,
+        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": LOCAL_REGION,
+        "resources": [rule_arn],
+        "detail": {},
+    }
+
+
+def sqs_event(queue_arn: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": LOCAL_REGION,
+            }
+            for message in messages
+        ]
+    }
+
+
+@dataclass(frozen=True)
+class QueueRoute:
+    """Messages of `queue_url` go to `function_name` (the worker Lambda of that queue in AWS)."""
+
+    queue_url: str
+    function_name: str
+    invoke: Callable[[str, dict[str, Any]], Any] = invoke
+
+
+class EventPump:
+    def __init__(self, stage: str, routes: list[QueueRoute]) -> None:
+        self._stage = stage
+        self._routes = routes
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.delivered = 0
+
+    def start(self) -> None:
+        for route in self._routes:
+            self._spawn(f"queue:{route.function_name}", self._poll_queue, route)
+        for scheduled in SCHEDULED_FUNCTIONS:
+            self._spawn(f"schedule:{scheduled.name}", self._run_schedule, scheduled)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=POLL_WAIT_SECONDS + 5)
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _poll_queue(self, route: QueueRoute) -> None:
+        sqs = boto3.client("sqs", region_name=LOCAL_REGION)
+        queue_arn = sqs.get_queue_attributes(QueueUrl=route.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        while not self._stop.is_set():
+            messages = sqs.receive_message(
+                QueueUrl=route.queue_url,
+                MaxNumberOfMessages=SQS_BATCH_SIZE,
+                WaitTimeSeconds=POLL_WAIT_SECONDS,
+                AttributeNames=["All"],
+            ).get("Messages", [])
+            if messages:
+                self._deliver(sqs, route, queue_arn, messages)
+
+    def _deliver(self, sqs: Any, route: QueueRoute, queue_arn: str, messages: list[dict[str, Any]]) -> None:
+        try:
+            response = route.invoke(route.function_name, sqs_event(queue_arn, messages)) or {}
+        except Exception:
+            # Like Lambda: the whole batch becomes visible again after the visibility timeout.
+            logger.exception("worker failed", extra={"function": route.function_name})
+            return
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for message in done:
+            sqs.delete_message(QueueUrl=route.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.delivered += len(done)
+
+    def _run_schedule(self, scheduled: ScheduledFunction) -> None:
+        events = boto3.client("events", region_name=LOCAL_REGION)
+        rule = events.describe_rule(Name=physical_name(self._stage, scheduled.name))
+        while not self._stop.is_set():
+            if rule["State"] == "ENABLED":
+                try:
+                    invoke(scheduled.name, scheduled_event(rule["Arn"], datetime.now(UTC)))
+                except Exception:
+                    logger.exception("scheduled function failed", extra={"function": scheduled.name})
+            self._stop.wait(scheduled.every_seconds)

@@ -1,0 +1,1 @@
+"""Kotoba's domain code, shared by every Lambda function: settings, models, data access and services."""

@@ -1,0 +1,89 @@
+"""The Lambda functions of the system and what each may touch: read by CDK (routes, IAM grants),
+the local cloud and the benchmarks, so that the three never disagree."""
+
+from dataclasses import dataclass
+from typing import Final
+
+from shared.constants import MediaPrefixes, Queues
+
+
+@dataclass(frozen=True)
+class ApiFunction:
+    """A zip function serving some routers of the FastAPI app through Mangum."""
+
+    name: str  # folder under functions/, module functions.<name>.handler
+    route_prefixes: tuple[str, ...]  # path prefixes under /api/v1 that API Gateway sends to it
+    reads: tuple[str, ...] = ()  # logical table names it only reads
+    writes: tuple[str, ...] = ()  # logical table names it reads and writes
+    media: tuple[str, ...] = ()  # key prefixes of the media bucket it may use
+    describes_all_tables: bool = False  # the health check describes every table and the bucket
+
+
+AUTH_API = ApiFunction(
+    name="auth_api",
+    route_prefixes=("/auth",),
+    writes=("users", "unique_keys"),
+)
+STUDY_API = ApiFunction(
+    name="study_api",
+    route_prefixes=("/learning", "/progress", "/users"),
+    reads=("vocabulary", "achievements"),
+    writes=(
+        "users",
+        "sentences",
+        "progress",
+        "learning_sessions",
+        "study_streaks",
+        "user_achievements",
+        "idempotency",
+    ),
+    media=("exports/",),
+)
+MEDIA_API = ApiFunction(
+    name="media_api",
+    route_prefixes=("/ai",),
+    reads=("sentences",),
+    writes=("audio_records", "ocr_records", "jobs"),
+    media=("uploads/", "tts/"),
+)
+ADMIN_API = ApiFunction(
+    name="admin_api",
+    route_prefixes=("/admin", "/health"),
+    reads=("users", "jobs"),
+    writes=("sentences",),
+    describes_all_tables=True,
+)
+
+API_FUNCTIONS: Final = (AUTH_API, STUDY_API, MEDIA_API, ADMIN_API)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS work queue with its dead-letter queue; uploads under `upload_prefix` are announced on it."""
+
+    name: str  # logical name (constants.Queues)
+    upload_prefix: str  # S3 ObjectCreated events under this key prefix of the media bucket feed the queue
+    visibility_timeout_seconds: int
+    max_receive_count: int = 3  # deliveries before a message moves to the dead-letter queue
+
+
+QUEUES: Final = (
+    QueueSpec(Queues.OCR, upload_prefix=MediaPrefixes.OCR_UPLOADS, visibility_timeout_seconds=180),
+    QueueSpec(Queues.SPEECH, upload_prefix=MediaPrefixes.SPEECH_UPLOADS, visibility_timeout_seconds=360),
+)
+
+
+@dataclass(frozen=True)
+class ScheduledFunction:
+    """A function EventBridge runs on a schedule; the local pump runs it every `every_seconds`."""
+
+    name: str  # folder under functions/
+    schedule: str  # EventBridge schedule expression
+    every_seconds: int
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+
+
+JOB_JANITOR = ScheduledFunction(name="job_janitor", schedule="rate(10 minutes)", every_seconds=600, writes=("jobs",))
+
+SCHEDULED_FUNCTIONS: Final = (JOB_JANITOR,)

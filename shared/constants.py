@@ -1,0 +1,51 @@
+"""Names that infra, the functions, the local cloud and the tests all share.
+
+Only plain constants live here: importing this module reads no environment and builds no client.
+"""
+
+from typing import Final
+
+APP_NAME: Final = "kotoba"
+SERVICE_NAME: Final = "kotoba-api"
+METRICS_NAMESPACE: Final = "Kotoba"
+API_PREFIX: Final = "/api/v1"
+LAMBDA_PYTHON_VERSION: Final = "3.12"
+
+
+class Env:
+    """Environment variable keys read by `shared.settings.Settings` (prefix `KOTOBA_`)."""
+
+    STAGE: Final = "KOTOBA_STAGE"
+    MEDIA_BUCKET: Final = "KOTOBA_MEDIA_BUCKET"
+    OCR_QUEUE_URL: Final = "KOTOBA_OCR_QUEUE_URL"
+    SPEECH_QUEUE_URL: Final = "KOTOBA_SPEECH_QUEUE_URL"
+    JWT_SECRET_NAME: Final = "KOTOBA_JWT_SECRET_NAME"  # noqa: S105 (the name of a variable, not a secret)
+    SES_SENDER: Final = "KOTOBA_SES_SENDER"
+    CORS_ORIGINS: Final = "KOTOBA_CORS_ORIGINS"
+
+
+class Buckets:
+    """Logical bucket names. In AWS CloudFormation names the bucket; the function gets it by env var."""
+
+    MEDIA: Final = "media"
+
+
+class Queues:
+    """Logical queue names; each has a dead-letter queue named `<name>-dlq`."""
+
+    OCR: Final = "ocr-jobs"
+    SPEECH: Final = "speech-jobs"
+
+
+class MediaPrefixes:
+    """Key prefixes inside the media bucket; uploads sit under `<prefix><user_id>/`."""
+
+    OCR_UPLOADS: Final = "uploads/ocr/"
+    SPEECH_UPLOADS: Final = "uploads/speech/"
+    TTS_CACHE: Final = "tts/"
+    EXPORTS: Final = "exports/"
+
+
+def physical_name(stage: str, logical: str) -> str:
+    """The deployed name of a table, queue or schedule: one app, one stage, one logical name."""
+    return f"{APP_NAME}-{stage}-{logical}"

@@ -1,0 +1,85 @@
+"""Base model and attribute types shared by every table."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+from uuid import uuid4
+
+from pynamodb.attributes import Attribute, UTCDateTimeAttribute
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
+from pynamodb.models import Model
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid4())
+
+
+class EnumAttribute(Attribute[E], Generic[E]):
+    """A string attribute that only stores members of one enum; a bad value fails before it is written."""
+
+    attr_type = STRING
+
+    def __init__(self, enum_type: type[E], **kwargs: Any) -> None:
+        self.enum_type = enum_type
+        super().__init__(**kwargs)
+
+    def serialize(self, value: E | str) -> str:
+        return self.enum_type(value).value
+
+    def deserialize(self, value: str) -> E:
+        return self.enum_type(value)
+
+
+class DateAttribute(Attribute[date]):
+    """A calendar date stored as ISO `YYYY-MM-DD`, which sorts in date order."""
+
+    attr_type = STRING
+
+    def serialize(self, value: date) -> str:
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise ValueError(f"expected a date, got {value!r}")
+        return value.isoformat()
+
+    def deserialize(self, value: str) -> date:
+        return date.fromisoformat(value)
+
+
+class TableMeta:
+    """Meta defaults of every table. `table_name` holds the logical name until `bind_tables` runs."""
+
+    table_name: str
+    region = "us-east-1"
+    billing_mode = PAY_PER_REQUEST_BILLING_MODE
+
+
+class TimestampedModel(Model):
+    """A table row with the plan's `created_at` / `updated_at`; derived key attributes are set on save."""
+
+    created_at = UTCDateTimeAttribute(default_for_new=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+    def derive_keys(self) -> None:
+        """Fill attributes derived from others (composite index keys). Subclasses override."""
+
+    def save(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self.updated_at = utcnow()
+        self.derive_keys()
+        return super().save(*args, **kwargs)
+
+
+def batch_save(model: type[TimestampedModel], items: Iterable[TimestampedModel]) -> int:
+    """Write many items of one table in batched requests (25 a call): imports and seeding, not request paths."""
+    count = 0
+    with model.batch_write() as batch:
+        for item in items:
+            item.derive_keys()
+            batch.save(item)
+            count += 1
+    return count

@@ -1,0 +1,166 @@
+"""Study content: Japanese sentences and vocabulary words."""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id
+from shared.enums import Difficulty, JLPTLevel, ModerationStatus, PartOfSpeech
+
+UNRATED_JLPT = "unrated"
+UNRANKED = 1_000_000  # words without a frequency rank list after every ranked word
+
+
+class SentencesByStatusIndex(GlobalSecondaryIndex["SentenceItem"]):
+    """Sentences in one moderation status by creation time: the moderation queue and the full catalogue."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = EnumAttribute(ModerationStatus, hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SentencesByLevelIndex(GlobalSecondaryIndex["SentenceItem"]):
+    """Sentences of one JLPT level and status (`n5#active`) by creation time: study lists per level."""
+
+    class Meta:
+        index_name = "by_level"
+        projection = AllProjection()
+
+    level_status = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SentencesByAuthorIndex(GlobalSecondaryIndex["SentenceItem"]):
+    """A learner's own submitted sentences, newest first (sparse: seeded content has no author)."""
+
+    class Meta:
+        index_name = "by_author"
+        projection = AllProjection()
+
+    created_by = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SentenceItem(TimestampedModel):
+    class Meta(TableMeta):
+        table_name = "sentences"
+
+    sentence_id = UnicodeAttribute(hash_key=True, default_for_new=new_id)
+
+    japanese_text = UnicodeAttribute()
+    hiragana_reading = UnicodeAttribute(null=True)
+    romaji_reading = UnicodeAttribute(null=True)
+    english_translation = UnicodeAttribute()
+    alternative_translations = ListAttribute(of=UnicodeAttribute, default=list)
+
+    difficulty_level = EnumAttribute(Difficulty)
+    jlpt_level = EnumAttribute(JLPTLevel, null=True)
+    grammar_points = ListAttribute(of=UnicodeAttribute, default=list)
+    vocabulary_tags = ListAttribute(of=UnicodeAttribute, default=list)
+
+    source = UnicodeAttribute(null=True)
+    context = UnicodeAttribute(null=True)
+    audio_url = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
+
+    total_attempts = NumberAttribute(default=0)
+    correct_attempts = NumberAttribute(default=0)
+    average_response_time = NumberAttribute(null=True)
+
+    is_active = BooleanAttribute(default=True)
+    status = EnumAttribute(ModerationStatus, default=ModerationStatus.ACTIVE)
+    rejection_reason = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+
+    level_status = UnicodeAttribute()
+
+    by_status = SentencesByStatusIndex()
+    by_level = SentencesByLevelIndex()
+    by_author = SentencesByAuthorIndex()
+
+    @staticmethod
+    def level_status_key(jlpt_level: JLPTLevel | str | None, status: ModerationStatus | str) -> str:
+        level = JLPTLevel(jlpt_level).value if jlpt_level else UNRATED_JLPT
+        return f"{level}#{ModerationStatus(status).value}"
+
+    def derive_keys(self) -> None:
+        self.is_active = self.status == ModerationStatus.ACTIVE
+        self.level_status = self.level_status_key(self.jlpt_level, self.status)
+
+
+class UsageExample(MapAttribute[str, str]):
+    japanese = UnicodeAttribute()
+    english = UnicodeAttribute()
+
+
+class WordsByLevelIndex(GlobalSecondaryIndex["VocabularyWordItem"]):
+    """Words of one JLPT level, most frequent first."""
+
+    class Meta:
+        index_name = "by_level"
+        projection = AllProjection()
+
+    level = UnicodeAttribute(hash_key=True)
+    level_rank = NumberAttribute(range_key=True)
+
+
+class WordsByLemmaIndex(GlobalSecondaryIndex["VocabularyWordItem"]):
+    """A word by its written form (kanji, else kana): links a sentence's vocabulary tags to words."""
+
+    class Meta:
+        index_name = "by_lemma"
+        projection = AllProjection()
+
+    lemma = UnicodeAttribute(hash_key=True)
+
+
+class VocabularyWordItem(TimestampedModel):
+    class Meta(TableMeta):
+        table_name = "vocabulary"
+
+    word_id = UnicodeAttribute(hash_key=True, default_for_new=new_id)
+
+    kanji = UnicodeAttribute(null=True)
+    hiragana = UnicodeAttribute(null=True)
+    katakana = UnicodeAttribute(null=True)
+    romaji = UnicodeAttribute()
+
+    english_meanings = ListAttribute(of=UnicodeAttribute)
+    part_of_speech = EnumAttribute(PartOfSpeech)
+    usage_examples = ListAttribute(of=UsageExample, default=list)
+
+    jlpt_level = EnumAttribute(JLPTLevel, null=True)
+    frequency_rank = NumberAttribute(null=True)
+    difficulty_level = EnumAttribute(Difficulty)
+
+    total_encounters = NumberAttribute(default=0)
+    success_rate = NumberAttribute(null=True)
+
+    is_active = BooleanAttribute(default=True)
+    source = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+
+    level = UnicodeAttribute()
+    level_rank = NumberAttribute()
+    lemma = UnicodeAttribute()
+
+    by_level = WordsByLevelIndex()
+    by_lemma = WordsByLemmaIndex()
+
+    def derive_keys(self) -> None:
+        self.level = JLPTLevel(self.jlpt_level).value if self.jlpt_level else UNRATED_JLPT
+        self.level_rank = self.frequency_rank if self.frequency_rank is not None else UNRANKED
+        written = self.kanji or self.hiragana or self.katakana
+        if not written:
+            raise ValueError("a word needs a kanji, hiragana or katakana form")
+        self.lemma = written

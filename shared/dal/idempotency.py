@@ -1,0 +1,15 @@
+"""The shape of the table that Powertools' idempotency utility writes; declared here so that it is created
+from the same definitions as every other table. Only Powertools reads and writes its items."""
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from shared.dal.base import TableMeta
+
+
+class IdempotencyItem(Model):
+    class Meta(TableMeta):
+        table_name = "idempotency"
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute(null=True)

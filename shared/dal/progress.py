@@ -1,0 +1,118 @@
+"""A learner's spaced-repetition cards: one table holds sentence and vocabulary cards side by side.
+
+Both kinds share the user's partition, so one Query on `by_due` returns every due card of a user in due
+order, whatever its kind. The `item_type` discriminator picks the model class when items are read.
+"""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+
+from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, utcnow
+from shared.enums import MasteryLevel
+
+SENTENCE_CARD = "sentence"
+WORD_CARD = "word"
+
+
+class CardsByDueIndex(LocalSecondaryIndex["ProgressItem"]):
+    """A user's cards ordered by next review time: due reviews, oldest due first, and the forecast."""
+
+    class Meta:
+        index_name = "by_due"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    next_review_date = UTCDateTimeAttribute(range_key=True)
+
+
+class CardsByMasteryIndex(LocalSecondaryIndex["ProgressItem"]):
+    """A user's cards of one mastery level (`mature#<due>`): counts and lists per level."""
+
+    class Meta:
+        index_name = "by_mastery"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    mastery_due = UnicodeAttribute(range_key=True)
+
+
+class CardsByItemIndex(GlobalSecondaryIndex["ProgressItem"]):
+    """Every learner's card of one sentence or word: for clean-up when content is removed."""
+
+    class Meta:
+        index_name = "by_item"
+        projection = KeysOnlyProjection()
+
+    item_key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+
+
+class ProgressItem(TimestampedModel):
+    class Meta(TableMeta):
+        table_name = "progress"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    item_type = DiscriminatorAttribute()
+
+    easiness_factor = NumberAttribute(default=2.5)
+    interval_days = NumberAttribute(default=1)
+    repetition_count = NumberAttribute(default=0)
+    next_review_date = UTCDateTimeAttribute(default_for_new=utcnow)
+
+    total_attempts = NumberAttribute(default=0)
+    correct_attempts = NumberAttribute(default=0)
+
+    mastery_level = EnumAttribute(MasteryLevel, default=MasteryLevel.NEW)
+    last_reviewed_date = UTCDateTimeAttribute(null=True)
+
+    mastery_due = UnicodeAttribute()
+
+    by_due = CardsByDueIndex()
+    by_mastery = CardsByMasteryIndex()
+    by_item = CardsByItemIndex()
+
+    @staticmethod
+    def card_key(kind: str, item_id: str) -> str:
+        return f"{kind}#{item_id}"
+
+    def derive_keys(self) -> None:
+        due = UTCDateTimeAttribute().serialize(self.next_review_date)
+        self.mastery_due = f"{MasteryLevel(self.mastery_level).value}#{due}"
+
+
+class SentenceProgressItem(ProgressItem, discriminator=SENTENCE_CARD):
+    """The plan's UserProgress: one learner's progress on one sentence."""
+
+    sentence_id = UnicodeAttribute()
+    consecutive_correct = NumberAttribute(default=0)
+    last_attempt_correct = BooleanAttribute(null=True)
+    average_response_time = NumberAttribute(null=True)
+    first_seen_date = UTCDateTimeAttribute(default_for_new=utcnow)
+    mastered_date = UTCDateTimeAttribute(null=True)
+
+    def derive_keys(self) -> None:
+        self.item_key = self.card_key(SENTENCE_CARD, self.sentence_id)
+        super().derive_keys()
+
+
+class VocabularyProgressItem(ProgressItem, discriminator=WORD_CARD):
+    """The plan's UserVocabularyProgress: one learner's progress on one word."""
+
+    word_id = UnicodeAttribute()
+    recognition_score = NumberAttribute(null=True)
+    recall_score = NumberAttribute(null=True)
+    first_encountered_date = UTCDateTimeAttribute(default_for_new=utcnow)
+    learned_from_sentence_id = UnicodeAttribute(null=True)
+    contexts_seen = ListAttribute(of=UnicodeAttribute, default=list)
+
+    def derive_keys(self) -> None:
+        self.item_key = self.card_key(WORD_CARD, self.word_id)
+        super().derive_keys()

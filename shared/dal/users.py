@@ -1,0 +1,77 @@
+"""Users, and the guard items that keep e-mail addresses and usernames unique."""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id
+from shared.enums import JapaneseLevel
+
+USER_LISTING = "user"
+
+
+class UsersBySignupIndex(GlobalSecondaryIndex["UserItem"]):
+    """Admin listing of users, newest first. One partition: written once per sign-up, never per request."""
+
+    class Meta:
+        index_name = "by_signup"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class UserItem(TimestampedModel):
+    class Meta(TableMeta):
+        table_name = "users"
+
+    user_id = UnicodeAttribute(hash_key=True, default_for_new=new_id)
+    email = UnicodeAttribute()
+    username = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    is_active = BooleanAttribute(default=True)
+    is_verified = BooleanAttribute(default=False)
+    is_superuser = BooleanAttribute(default=False)
+
+    native_language = UnicodeAttribute(default="en")
+    japanese_level = EnumAttribute(JapaneseLevel, default=JapaneseLevel.BEGINNER)
+    learning_goals = ListAttribute(of=UnicodeAttribute, default=list)
+    daily_goal_minutes = NumberAttribute(default=30)
+    preferred_learning_time = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(default="UTC")
+
+    enable_spaced_repetition = BooleanAttribute(default=True)
+    max_daily_reviews = NumberAttribute(default=50)
+
+    total_study_time_minutes = NumberAttribute(default=0)
+    current_streak_days = NumberAttribute(default=0)
+    longest_streak_days = NumberAttribute(default=0)
+    last_study_date = UTCDateTimeAttribute(null=True)
+
+    listing = UnicodeAttribute(default=USER_LISTING)
+    by_signup = UsersBySignupIndex()
+
+
+class UniqueKeyItem(TimestampedModel):
+    """Claims a unique value (`email#…`, `username#…`) for one user; written in the same transaction as the user."""
+
+    class Meta(TableMeta):
+        table_name = "unique_keys"
+
+    key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def email_key(email: str) -> str:
+        return f"email#{email.strip().lower()}"
+
+    @staticmethod
+    def username_key(username: str) -> str:
+        return f"username#{username.strip().lower()}"

@@ -1,0 +1,47 @@
+"""Shapes every endpoint shares: the error body and paginated lists."""
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApiModel(BaseModel):
+    """Base of every API schema: unknown fields in a request are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PublicModel(BaseModel):
+    """Base of response schemas: built from stored items, which carry more attributes than they show."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = Field(default=None, description="Dotted path of the offending input, if any.")
+    message: str
+    type: str | None = None
+    extra: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable error code, e.g. `not_found`.")
+    message: str = Field(description="What went wrong, for people.")
+    details: list[ErrorDetail] = Field(default_factory=list)
+    request_id: str = Field(description="Quote it when reporting a problem; it is in every log line.")
+
+
+class ErrorResponse(BaseModel):
+    """The one body of every 4xx and 5xx response."""
+
+    error: ErrorBody
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; absent on the last page."
+    )

@@ -1,0 +1,1 @@
+"""Business logic: knows the rules, not Lambda events or HTTP."""

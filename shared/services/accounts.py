@@ -1,0 +1,32 @@
+"""Accounts: creation of users and the operator's admin account."""
+
+from dataclasses import dataclass
+
+from shared.dal import users_repository
+from shared.dal.users import UserItem
+from shared.errors import Conflict
+from shared.services.passwords import hash_password
+
+
+@dataclass(frozen=True)
+class AdminAccount:
+    email: str
+    created: bool
+
+
+def ensure_admin(email: str, username: str, password: str) -> AdminAccount:
+    """Create the admin account unless a user with that e-mail exists (a kept local store, a re-run)."""
+    if users_repository.get_user_by_email(email) is not None:
+        return AdminAccount(email=email, created=False)
+    admin = UserItem(
+        email=email.strip().lower(),
+        username=username,
+        password_hash=hash_password(password),
+        is_superuser=True,
+        is_verified=True,
+    )
+    try:
+        users_repository.create_user(admin)
+    except Conflict:
+        return AdminAccount(email=email, created=False)
+    return AdminAccount(email=email, created=True)

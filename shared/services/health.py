@@ -1,0 +1,19 @@
+from shared.constants import Buckets
+from shared.dal import health_probe
+from shared.errors import DependencyUnavailable
+from shared.schemas.health import HealthReport
+from shared.settings import get_settings
+
+
+def check_health() -> HealthReport:
+    """Every table and bucket must answer; otherwise the service is unavailable (503) and says what is down."""
+    settings = get_settings()
+    tables = health_probe.probe_tables()
+    buckets = {Buckets.MEDIA: health_probe.probe_bucket(settings.media_bucket_name())}
+    down = [name for name, state in {**tables, **buckets}.items() if state != "ok"]
+    if down:
+        raise DependencyUnavailable(
+            "some storage is unreachable",
+            details=[{"field": name, "message": "unreachable", "type": "dependency"} for name in down],
+        )
+    return HealthReport(status="ok", stage=settings.stage, tables=tables, buckets=buckets)

@@ -1,0 +1,63 @@
+"""Fixtures shared by every suite: an in-process AWS (moto) with the real tables and bucket."""
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from moto import mock_aws
+
+from shared.api.app import create_app
+from shared.api.routers import admin, ai, auth, health, learning, progress, users
+from shared.dal.clients import reset_clients
+from shared.dal.tables import bind_tables, table_definitions
+from shared.runtime import configure
+from shared.settings import get_settings
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test can reach a real AWS account: fake credentials, the test stage, no endpoint override."""
+    for key in [k for k in os.environ if k.startswith("KOTOBA_")] + ["AWS_ENDPOINT_URL", "AWS_PROFILE"]:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("KOTOBA_STAGE", "test")
+    monkeypatch.setenv("KOTOBA_MEDIA_BUCKET", "kotoba-test-media")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "KotobaTest")
+    get_settings.cache_clear()
+    configure.cache_clear()
+    reset_clients()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """Every table and the media bucket, created from the same definitions CDK deploys, in moto."""
+    with mock_aws():
+        settings = get_settings()
+        bind_tables(settings)
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for definition in table_definitions():
+            dynamodb.create_table(**definition.create_table_request(settings.table_name(definition.logical_name)))
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=settings.media_bucket_name())
+        yield
+        reset_clients()
+
+
+@pytest.fixture
+def app(aws: None) -> FastAPI:
+    return create_app(
+        auth.router, users.router, learning.router, progress.router, ai.router, admin.router, health.router
+    )
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app, raise_server_exceptions=False)

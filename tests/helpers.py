@@ -1,0 +1,74 @@
+"""Builders of the events AWS hands to functions, and the error-shape assertion every API test uses."""
+
+import json
+from typing import Any
+from uuid import uuid4
+
+from httpx import Response
+
+
+def api_gateway_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A REST API (v1) proxy event as API Gateway sends it to the API functions."""
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/{proxy+}",
+            "httpMethod": method,
+            "path": f"/test{path}",
+            "stage": "test",
+            "requestId": str(uuid4()),
+            "identity": {"sourceIp": "203.0.113.7", "userAgent": "pytest"},
+            "accountId": "123456789012",
+            "apiId": "api1234",
+            "protocol": "HTTP/1.1",
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+class FakeLambdaContext:
+    function_name = "test-function"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def assert_error(response: Response | dict[str, Any], status: int, code: str) -> dict[str, Any]:
+    """The one error shape: status, a stable code, a message, details, and the request id of the header."""
+    if isinstance(response, dict):
+        actual_status, body, header_id = response["statusCode"], json.loads(response["body"]), None
+        header_id = {k.lower(): v for k, v in response.get("headers", {}).items()}.get("x-request-id")
+    else:
+        actual_status, body, header_id = (
+            response.status_code,
+            response.json(),
+            response.headers.get("x-request-id"),
+        )
+    assert actual_status == status, body
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "details", "request_id"}
+    assert error["code"] == code
+    assert error["message"]
+    assert error["request_id"] == header_id
+    return error  # type: ignore[no-any-return]

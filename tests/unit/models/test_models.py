@@ -1,0 +1,325 @@
+"""Every one of the plan's 12 models: its defaults, refusal of bad values, and a round trip through DynamoDB."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pynamodb.exceptions import PutError
+
+from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
+from shared.dal.gamification import AchievementItem, StudyStreakItem, UserAchievementItem
+from shared.dal.jobs import BackgroundJobItem
+from shared.dal.media import AudioRecordItem, ExtractedSentence, OCRRecordItem
+from shared.dal.progress import ProgressItem, SentenceProgressItem, VocabularyProgressItem
+from shared.dal.sessions import LearningSessionItem
+from shared.dal.users import UserItem
+from shared.enums import (
+    AchievementCategory,
+    Difficulty,
+    JapaneseLevel,
+    JLPTLevel,
+    JobStatus,
+    JobType,
+    MasteryLevel,
+    ModerationStatus,
+    PartOfSpeech,
+    ProcessingStatus,
+    SessionType,
+)
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+def new_user(**fields: object) -> UserItem:
+    return UserItem(email="aiko@example.com", username="aiko", password_hash="$argon2id$x", **fields)
+
+
+class TestUser:
+    def test_defaults_follow_the_plan(self) -> None:
+        user = new_user()
+        user.save()
+        stored = UserItem.get(user.user_id)
+        assert (stored.is_active, stored.is_verified, stored.is_superuser) == (True, False, False)
+        assert stored.native_language == "en"
+        assert stored.japanese_level == JapaneseLevel.BEGINNER
+        assert stored.learning_goals == []
+        assert (stored.daily_goal_minutes, stored.max_daily_reviews) == (30, 50)
+        assert stored.enable_spaced_repetition is True
+        assert (stored.total_study_time_minutes, stored.current_streak_days, stored.longest_streak_days) == (
+            0,
+            0,
+            0,
+        )
+        assert stored.last_study_date is None
+        assert stored.timezone == "UTC"
+        assert stored.created_at.tzinfo is not None and stored.updated_at >= stored.created_at
+
+    def test_a_level_outside_the_enum_is_refused_before_writing(self) -> None:
+        user = new_user(japanese_level="fluent-ish")
+        with pytest.raises(ValueError, match="fluent-ish"):
+            user.save()
+        assert UserItem.count() == 0
+
+    def test_listing_index_returns_users_newest_first(self) -> None:
+        for name in ("a", "b", "c"):
+            UserItem(email=f"{name}@example.com", username=name, password_hash="h").save()
+        listed = [u.username for u in UserItem.by_signup.query("user", scan_index_forward=False)]
+        assert listed == ["c", "b", "a"]
+
+
+class TestSentence:
+    def make(self, **fields: object) -> SentenceItem:
+        base: dict[str, object] = {
+            "japanese_text": "今日は雨です。",
+            "english_translation": "It is raining today.",
+            "difficulty_level": Difficulty.EASY,
+            "jlpt_level": JLPTLevel.N5,
+        }
+        return SentenceItem(**{**base, **fields})
+
+    def test_defaults_and_round_trip(self) -> None:
+        sentence = self.make(grammar_points=["は (topic)"])
+        sentence.save()
+        stored = SentenceItem.get(sentence.sentence_id)
+        assert stored.japanese_text == "今日は雨です。"
+        assert stored.grammar_points == ["は (topic)"]
+        assert (stored.alternative_translations, stored.vocabulary_tags) == ([], [])
+        assert (stored.total_attempts, stored.correct_attempts, stored.average_response_time) == (0, 0, None)
+        assert stored.status == ModerationStatus.ACTIVE and stored.is_active is True
+        assert (stored.created_by, stored.reviewed_by) == (None, None)
+
+    def test_level_index_key_tracks_level_and_status(self) -> None:
+        pending = self.make(status=ModerationStatus.PENDING, created_by="user-1")
+        pending.save()
+        assert pending.level_status == "n5#pending"
+        assert pending.is_active is False
+        assert [s.sentence_id for s in SentenceItem.by_status.query(ModerationStatus.PENDING)] == [pending.sentence_id]
+        assert [s.sentence_id for s in SentenceItem.by_author.query("user-1")] == [pending.sentence_id]
+        unrated = self.make(jlpt_level=None)
+        unrated.save()
+        assert unrated.level_status == "unrated#active"
+
+    @pytest.mark.parametrize(
+        ("field", "value"), [("difficulty_level", "impossible"), ("jlpt_level", "n6"), ("status", "maybe")]
+    )
+    def test_bad_enum_values_are_refused(self, field: str, value: str) -> None:
+        with pytest.raises(ValueError, match=value):
+            self.make(**{field: value}).save()
+        assert SentenceItem.count() == 0
+
+    def test_missing_required_text_is_refused(self) -> None:
+        with pytest.raises((ValueError, PutError)):
+            SentenceItem(difficulty_level=Difficulty.EASY, english_translation="x").save()
+
+
+class TestVocabularyWord:
+    def test_round_trip_with_examples_and_level_index(self) -> None:
+        word = VocabularyWordItem(
+            kanji="水",
+            hiragana="みず",
+            romaji="mizu",
+            english_meanings=["water"],
+            part_of_speech=PartOfSpeech.NOUN,
+            usage_examples=[UsageExample(japanese="水をください。", english="Water, please.")],
+            jlpt_level=JLPTLevel.N5,
+            frequency_rank=12,
+            difficulty_level=Difficulty.VERY_EASY,
+        )
+        word.save()
+        stored = VocabularyWordItem.get(word.word_id)
+        assert stored.usage_examples[0].japanese == "水をください。"
+        assert (stored.total_encounters, stored.success_rate, stored.is_active) == (0, None, True)
+        assert stored.lemma == "水"
+        assert [w.word_id for w in VocabularyWordItem.by_lemma.query("水")] == [word.word_id]
+        assert [w.level_rank for w in VocabularyWordItem.by_level.query("n5")] == [12]
+
+    def test_a_word_without_any_written_form_is_refused(self) -> None:
+        word = VocabularyWordItem(
+            romaji="mizu", english_meanings=["water"], part_of_speech="noun", difficulty_level="easy"
+        )
+        with pytest.raises(ValueError, match="kanji, hiragana or katakana"):
+            word.save()
+
+    def test_unranked_words_list_after_ranked_ones(self) -> None:
+        for rank, kana in ((None, "あ"), (5, "い")):
+            VocabularyWordItem(
+                hiragana=kana,
+                romaji="x",
+                english_meanings=["x"],
+                part_of_speech="noun",
+                difficulty_level="easy",
+                jlpt_level="n4",
+                frequency_rank=rank,
+            ).save()
+        assert [w.hiragana for w in VocabularyWordItem.by_level.query("n4")] == ["い", "あ"]
+
+    def test_bad_part_of_speech_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="pronoun"):
+            VocabularyWordItem(
+                hiragana="わたし",
+                romaji="watashi",
+                english_meanings=["I"],
+                part_of_speech="pronoun",
+                difficulty_level="easy",
+            ).save()
+
+
+class TestProgress:
+    """UserProgress and UserVocabularyProgress share one table and one due-order index."""
+
+    def test_defaults_follow_sm2(self) -> None:
+        card = SentenceProgressItem(user_id="u1", sentence_id="s1")
+        card.save()
+        stored = ProgressItem.get("u1", "sentence#s1")
+        assert isinstance(stored, SentenceProgressItem)
+        assert (stored.easiness_factor, stored.interval_days, stored.repetition_count) == (2.5, 1, 0)
+        assert stored.mastery_level == MasteryLevel.NEW
+        assert (stored.total_attempts, stored.correct_attempts, stored.consecutive_correct) == (0, 0, 0)
+        assert (stored.last_attempt_correct, stored.mastered_date, stored.last_reviewed_date) == (
+            None,
+            None,
+            None,
+        )
+        assert stored.first_seen_date is not None
+
+    def test_due_index_mixes_both_kinds_in_due_order(self) -> None:
+        now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+        SentenceProgressItem(user_id="u1", sentence_id="s1", next_review_date=now + timedelta(days=2)).save()
+        VocabularyProgressItem(user_id="u1", word_id="w1", next_review_date=now - timedelta(hours=1)).save()
+        SentenceProgressItem(user_id="u2", sentence_id="s1", next_review_date=now - timedelta(days=9)).save()
+        due = list(ProgressItem.by_due.query("u1", ProgressItem.next_review_date <= now + timedelta(days=3)))
+        assert [(type(c).__name__, c.item_key) for c in due] == [
+            ("VocabularyProgressItem", "word#w1"),
+            ("SentenceProgressItem", "sentence#s1"),
+        ]
+        assert due[0].contexts_seen == [] and due[0].recall_score is None
+
+    def test_mastery_index_groups_cards_by_level(self) -> None:
+        SentenceProgressItem(user_id="u1", sentence_id="s1", mastery_level=MasteryLevel.MATURE).save()
+        SentenceProgressItem(user_id="u1", sentence_id="s2").save()
+        mature = list(ProgressItem.by_mastery.query("u1", ProgressItem.mastery_due.startswith("mature#")))
+        assert [c.item_key for c in mature] == ["sentence#s1"]
+
+    def test_bad_mastery_level_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="expert"):
+            SentenceProgressItem(user_id="u1", sentence_id="s1", mastery_level="expert").save()
+
+
+class TestLearningSession:
+    def test_defaults_and_newest_first(self) -> None:
+        start = datetime(2026, 11, 24, 8, tzinfo=UTC)
+        for hours in (0, 2, 1):
+            LearningSessionItem(
+                user_id="u1", session_type=SessionType.REVIEW, start_time=start + timedelta(hours=hours)
+            ).save()
+        sessions = list(LearningSessionItem.by_start.query("u1", scan_index_forward=False))
+        assert [s.start_time.hour for s in sessions] == [10, 9, 8]
+        first = sessions[0]
+        assert (first.total_questions, first.correct_answers, first.exp_gained) == (0, 0, 0)
+        assert (first.end_time, first.accuracy_percentage, first.duration_minutes) == (None, None, None)
+        assert first.sentences_reviewed == [] and first.streak_maintained is True
+
+    def test_bad_session_type_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="nap"):
+            LearningSessionItem(user_id="u1", session_type="nap").save()
+
+
+class TestMediaRecords:
+    def test_audio_record_round_trip(self) -> None:
+        record = AudioRecordItem(
+            user_id="u1",
+            file_path="uploads/speech/u1/r.m4a",
+            audio_format="m4a",
+            phoneme_accuracy=[{"mora": "きょ", "result": "correct"}],
+            pronunciation_feedback={"summary": "good"},
+        )
+        record.save()
+        stored = AudioRecordItem.get("u1", record.record_id)
+        assert stored.processing_status == ProcessingStatus.PENDING
+        assert stored.phoneme_accuracy == [{"mora": "きょ", "result": "correct"}]
+        assert stored.pronunciation_feedback == {"summary": "good"}
+        assert (stored.transcribed_text, stored.pronunciation_score, stored.processed_at) == (
+            None,
+            None,
+            None,
+        )
+
+    def test_ocr_record_round_trip_and_owner_scoped_key(self) -> None:
+        record = OCRRecordItem(
+            user_id="u1",
+            image_path="uploads/ocr/u1/r.jpg",
+            image_format="jpeg",
+            japanese_sentences=[ExtractedSentence(text="こんにちは", confidence=0.97, bbox=[1, 2, 30, 40])],
+        )
+        record.save()
+        stored = OCRRecordItem.get("u1", record.record_id)
+        assert stored.japanese_sentences[0].text == "こんにちは"
+        assert stored.japanese_sentences[0].bbox == [1, 2, 30, 40]
+        assert stored.processed_sentences == [] and stored.processing_status == ProcessingStatus.PENDING
+        assert OCRRecordItem.count("u2") == 0  # another user's partition holds nothing of u1's
+
+    def test_bad_processing_status_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="lost"):
+            OCRRecordItem(user_id="u1", image_path="p", image_format="png", processing_status="lost").save()
+
+
+class TestGamification:
+    def test_study_streak_defaults_and_date_key(self) -> None:
+        StudyStreakItem(user_id="u1", start_date=date(2026, 11, 1), daily_goal_minutes=20).save()
+        StudyStreakItem(user_id="u1", start_date=date(2026, 11, 20), daily_goal_minutes=30).save()
+        latest = next(StudyStreakItem.query("u1", scan_index_forward=False, limit=1))
+        assert latest.start_date == date(2026, 11, 20)
+        assert (latest.is_active, latest.end_date, latest.streak_length_days) == (True, None, 1)
+        assert (latest.perfect_days, latest.minimum_days, latest.missed_days) == (0, 0, 0)
+        assert latest.milestones_reached == [] and latest.longest_streak is False
+
+    def test_a_datetime_is_not_a_streak_date(self) -> None:
+        with pytest.raises(ValueError, match="expected a date"):
+            StudyStreakItem(user_id="u1", start_date=datetime.now(UTC), daily_goal_minutes=20).save()
+
+    def test_achievement_catalogue_in_display_order(self) -> None:
+        for order, code in ((2, "streak_7"), (1, "first_review")):
+            AchievementItem(
+                code=code,
+                name=code,
+                description="d",
+                category=AchievementCategory.MILESTONE,
+                requirement_type="reviews_completed",
+                requirement_value=1,
+                requirement_description="r",
+                sort_order=order,
+            ).save()
+        assert [a.code for a in AchievementItem.in_order.query("catalog")] == ["first_review", "streak_7"]
+
+    def test_achievement_category_is_checked(self) -> None:
+        with pytest.raises(ValueError, match="legendary"):
+            AchievementItem(
+                code="x",
+                name="x",
+                description="d",
+                category="legendary",
+                requirement_type="t",
+                requirement_value=1,
+                requirement_description="r",
+            ).save()
+
+    def test_user_achievement_defaults(self) -> None:
+        UserAchievementItem(user_id="u1", achievement_id="a1", required_progress=7).save()
+        stored = UserAchievementItem.get("u1", "a1")
+        assert (stored.current_progress, stored.is_completed, stored.celebration_shown) == (0, False, False)
+        assert stored.completion_date is None and stored.earned_from_session_id is None
+
+
+class TestBackgroundJob:
+    def test_defaults_and_status_index(self) -> None:
+        job = BackgroundJobItem(job_type=JobType.OCR_PROCESSING, user_id="u1", input_data={"key": "k"})
+        job.save()
+        stored = BackgroundJobItem.get(job.id)
+        assert stored.status == JobStatus.PENDING
+        assert (stored.retry_count, stored.max_retries) == (0, 3)
+        assert stored.input_data == {"key": "k"} and stored.result_data is None
+        assert [j.id for j in BackgroundJobItem.by_status.query(JobStatus.PENDING)] == [job.id]
+        assert [j.id for j in BackgroundJobItem.by_user.query("u1")] == [job.id]
+
+    def test_bad_job_type_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="mining"):
+            BackgroundJobItem(job_type="mining").save()

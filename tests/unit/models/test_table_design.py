@@ -1,0 +1,82 @@
+"""The key design of every table: the access patterns of docs/data-model.md depend on exactly these keys."""
+
+import pytest
+
+from shared.dal.tables import TableDefinition, table_definitions
+
+DEFINITIONS = {d.logical_name: d for d in table_definitions()}
+
+
+def keys(definition: TableDefinition) -> tuple[str, str | None]:
+    return definition.partition_key.name, definition.sort_key.name if definition.sort_key else None
+
+
+def index_keys(definition: TableDefinition) -> dict[str, tuple[str, str, str | None]]:
+    return {i.name: (i.kind, i.partition_key.name, i.sort_key.name if i.sort_key else None) for i in definition.indexes}
+
+
+EXPECTED = {
+    "users": (("user_id", None), {"by_signup": ("global", "listing", "created_at")}),
+    "unique_keys": (("key", None), {}),
+    "sentences": (
+        ("sentence_id", None),
+        {
+            "by_status": ("global", "status", "created_at"),
+            "by_level": ("global", "level_status", "created_at"),
+            "by_author": ("global", "created_by", "created_at"),
+        },
+    ),
+    "vocabulary": (
+        ("word_id", None),
+        {"by_level": ("global", "level", "level_rank"), "by_lemma": ("global", "lemma", None)},
+    ),
+    "progress": (
+        ("user_id", "item_key"),
+        {
+            "by_due": ("local", "user_id", "next_review_date"),
+            "by_mastery": ("local", "user_id", "mastery_due"),
+            "by_item": ("global", "item_key", "user_id"),
+        },
+    ),
+    "learning_sessions": (("user_id", "session_id"), {"by_start": ("local", "user_id", "start_time")}),
+    "audio_records": (("user_id", "record_id"), {"by_created": ("local", "user_id", "created_at")}),
+    "ocr_records": (("user_id", "record_id"), {"by_created": ("local", "user_id", "created_at")}),
+    "study_streaks": (("user_id", "start_date"), {}),
+    "achievements": (("achievement_id", None), {"in_order": ("global", "catalog", "sort_order")}),
+    "user_achievements": (("user_id", "achievement_id"), {}),
+    "jobs": (
+        ("id", None),
+        {"by_status": ("global", "status", "created_at"), "by_user": ("global", "user_id", "created_at")},
+    ),
+    "idempotency": (("id", None), {}),
+}
+
+
+def test_every_table_is_designed_and_nothing_else_exists() -> None:
+    assert set(DEFINITIONS) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("table", sorted(EXPECTED))
+def test_keys_and_indexes(table: str) -> None:
+    expected_keys, expected_indexes = EXPECTED[table]
+    assert keys(DEFINITIONS[table]) == expected_keys
+    assert index_keys(DEFINITIONS[table]) == expected_indexes
+
+
+def test_rank_keys_are_numbers_and_others_strings() -> None:
+    vocabulary = {i.name: i for i in DEFINITIONS["vocabulary"].indexes}
+    assert vocabulary["by_level"].sort_key is not None and vocabulary["by_level"].sort_key.type == "N"
+    assert DEFINITIONS["users"].partition_key.type == "S"
+
+
+def test_idempotency_table_expires_records() -> None:
+    assert DEFINITIONS["idempotency"].ttl_attribute == "expiration"
+
+
+def test_create_table_request_declares_each_key_attribute_once() -> None:
+    request = DEFINITIONS["progress"].create_table_request("kotoba-test-progress")
+    names = [a["AttributeName"] for a in request["AttributeDefinitions"]]
+    assert sorted(names) == ["item_key", "mastery_due", "next_review_date", "user_id"]
+    assert [i["IndexName"] for i in request["LocalSecondaryIndexes"]] == ["by_due", "by_mastery"]
+    assert request["GlobalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert request["BillingMode"] == "PAY_PER_REQUEST"
