@@ -79,7 +79,11 @@ def main() -> None:
             admin.router,
             health.router,
         )
-        uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="info")).run()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="info"))
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises Ctrl-C after a graceful shutdown: stopping is what was asked
     finally:
         if pump is not None:
             pump.stop()

@@ -1,4 +1,7 @@
-"""Every failure leaves the API as one JSON shape, `ErrorResponse`, whatever raised it."""
+"""Every failure leaves the API as one JSON shape, `ErrorResponse`, whatever raised it.
+
+Unexpected exceptions become a 500 in `shared.api.middleware`, which also stamps the request id.
+"""
 
 from collections.abc import Mapping
 from typing import Any
@@ -79,13 +82,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, exc.status_code, code, message, headers=exc.headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error")
-    return error_response(request, 500, "internal_error", "something went wrong on our side")
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

@@ -29,6 +29,11 @@ def install_middleware(app: FastAPI) -> None:
                 request, 413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes"
             )
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                # Handled here, inside this middleware, so that the 500 carries the request id too.
+                logger.exception("unhandled error")
+                response = error_response(request, 500, "internal_error", "something went wrong on our side")
         response.headers[REQUEST_ID_HEADER] = request.state.request_id
         return response

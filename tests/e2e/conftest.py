@@ -1,0 +1,78 @@
+"""The local cloud as a developer runs it: `python -m localcloud` in a child process on free ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalCloud:
+    process: subprocess.Popen[str]
+    api_url: str
+    emulator_url: str
+    output: list[str] = field(default_factory=list)
+
+    def stop(self) -> int:
+        """Ctrl-C, as a developer would; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        assert self.process.stdout is not None
+        self.output += self.process.stdout.read().splitlines()
+        return code
+
+
+def start_local_cloud(data_dir: Path | None = None) -> LocalCloud:
+    port, emulator_port = free_port(), free_port()
+    command = [sys.executable, "-m", "localcloud", "--port", str(port), "--emulator-port", str(emulator_port)]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KOTOBA_"))}
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    cloud = LocalCloud(process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{emulator_port}")
+    assert process.stdout is not None
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            raise AssertionError("local cloud exited:\n" + "\n".join(cloud.output))
+        cloud.output.append(line.rstrip())
+        if "Uvicorn running" in line:
+            return cloud
+    process.kill()
+    raise AssertionError("local cloud did not start:\n" + "\n".join(cloud.output))
+
+
+@pytest.fixture
+def local_cloud(tmp_path: Path) -> Iterator[LocalCloud]:
+    cloud = start_local_cloud(tmp_path / "data")
+    yield cloud
+    cloud.stop()
+
+
+def get(cloud: LocalCloud, path: str, **params: str) -> requests.Response:
+    return requests.get(f"{cloud.api_url}{path}", params=params, timeout=10)

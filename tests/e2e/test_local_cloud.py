@@ -1,0 +1,79 @@
+"""The README's first command, end to end: the local cloud comes up, serves the API and docs with sample
+content and an admin account, stops cleanly on Ctrl-C, and keeps its data between runs."""
+
+from pathlib import Path
+
+import boto3
+import pytest
+
+from shared.dal.tables import table_definitions
+from tests.e2e.conftest import LocalCloud, get, start_local_cloud
+
+pytestmark = pytest.mark.slow
+
+
+def test_docs_health_and_sample_content(local_cloud: LocalCloud) -> None:
+    assert get(local_cloud, "/docs").status_code == 200
+    health = get(local_cloud, "/api/v1/health").json()
+    assert health["status"] == "ok"
+    assert set(health["tables"]) == {d.logical_name for d in table_definitions()}
+    assert health["buckets"] == {"media": "ok"}
+
+    n5 = get(local_cloud, "/api/v1/learning/sentences", jlpt_level="n5", limit="100").json()["items"]
+    n4 = get(local_cloud, "/api/v1/learning/sentences", jlpt_level="n4", limit="100").json()["items"]
+    assert len(n5) + len(n4) >= 50
+    assert all(s["hiragana_reading"] and s["romaji_reading"] and s["english_translation"] for s in n5 + n4)
+    assert get(local_cloud, "/api/v1/learning/vocabulary", jlpt_level="n5").json()["items"]
+
+    admin_lines = [line for line in local_cloud.output if line.startswith("admin account:")]
+    assert admin_lines and "admin@kotoba.local / " in admin_lines[0]
+
+
+def test_the_emulator_holds_the_queues_and_schedules(local_cloud: LocalCloud) -> None:
+    session = {
+        "region_name": "us-east-1",
+        "endpoint_url": local_cloud.emulator_url,
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
+    queues = boto3.client("sqs", **session).list_queues()["QueueUrls"]
+    assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
+        "kotoba-local-ocr-jobs",
+        "kotoba-local-ocr-jobs-dlq",
+        "kotoba-local-speech-jobs",
+        "kotoba-local-speech-jobs-dlq",
+    ]
+    rules = boto3.client("events", **session).list_rules()["Rules"]
+    assert [(r["Name"], r["ScheduleExpression"]) for r in rules] == [("kotoba-local-job_janitor", "rate(10 minutes)")]
+
+
+def test_ctrl_c_stops_everything_and_data_survives_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "kept"
+    first = start_local_cloud(data_dir)
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=first.emulator_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    s3.put_object(Bucket="kotoba-local-media", Key="exports/u1/export.json", Body=b'{"kept": true}')
+    assert first.stop() == 0
+
+    second = start_local_cloud(data_dir)
+    try:
+        assert any("kept from an earlier run" in line for line in second.output)
+        assert not any(line.startswith("sample content:") for line in second.output)
+        assert len(get(second, "/api/v1/learning/sentences", limit="100").json()["items"]) >= 50
+        s3 = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=second.emulator_url,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        assert s3.get_object(Bucket="kotoba-local-media", Key="exports/u1/export.json")["Body"].read() == (
+            b'{"kept": true}'
+        )
+    finally:
+        assert second.stop() == 0

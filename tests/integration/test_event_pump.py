@@ -1,0 +1,146 @@
+"""The local event pump against the emulator: S3 uploads reach the queue's worker, failures stay queued,
+and schedules run their function."""
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote_plus
+
+import boto3
+import pytest
+import requests
+
+from localcloud import provision
+from localcloud.emulator import Emulator, point_environment_at, start_emulator
+from localcloud.pump import EventPump, QueueRoute
+from shared.constants import MediaPrefixes, Queues
+from shared.dal.clients import reset_clients
+from shared.dal.jobs import BackgroundJobItem
+from shared.enums import JobStatus, JobType
+from shared.runtime import configure
+from shared.settings import get_settings
+from tests.integration.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    running = start_emulator(free_port())
+    for key in (
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "KOTOBA_STAGE",
+        "KOTOBA_MEDIA_BUCKET",
+        "POWERTOOLS_TRACE_DISABLED",
+        "POWERTOOLS_METRICS_DISABLED",
+    ):
+        monkeypatch.delenv(key, raising=False)  # monkeypatch restores what point_environment_at sets
+        monkeypatch.setenv(key, "placeholder")
+    point_environment_at(running.endpoint_url)
+    get_settings.cache_clear()
+    reset_clients()
+    yield running
+    running.stop()
+    get_settings.cache_clear()
+    configure.cache_clear()
+
+
+@pytest.fixture
+def provisioned(emulator: Emulator) -> list[provision.ProvisionedQueue]:
+    settings = get_settings()
+    provision.create_tables(settings)
+    queues = provision.create_queues(settings)
+    provision.create_media_bucket(settings, queues)
+    provision.create_schedules(settings)
+    configure.cache_clear()
+    configure()
+    return queues
+
+
+def wait_for(condition: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+def s3_records(sqs_event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The S3 records inside an SQS event (S3 also sends one `s3:TestEvent` when notifications are set up)."""
+    return [r for m in sqs_event["Records"] for r in json.loads(m["body"]).get("Records", [])]
+
+
+def presigned_upload(key: str, body: bytes) -> None:
+    bucket = get_settings().media_bucket_name()
+    post = boto3.client("s3", region_name="us-east-1").generate_presigned_post(bucket, key, ExpiresIn=60)
+    response = requests.post(post["url"], data=post["fields"], files={"file": body}, timeout=10)
+    assert response.status_code == 204
+
+
+def test_an_upload_reaches_the_worker_of_its_prefix(provisioned: list[provision.ProvisionedQueue]) -> None:
+    ocr_queue = next(q for q in provisioned if q.logical_name == Queues.OCR)
+    received: list[dict[str, Any]] = []
+
+    def worker(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        received.append(event)
+        return {"batchItemFailures": []}
+
+    pump = EventPump(get_settings().stage, [QueueRoute(ocr_queue.url, "ocr_worker", invoke=worker)])
+    pump.start()
+    try:
+        presigned_upload(f"{MediaPrefixes.OCR_UPLOADS}user-1/photo 1.jpg", b"\xff\xd8\xff fake jpeg")
+        records = wait_for(lambda: [r for e in received for r in s3_records(e)])
+    finally:
+        pump.stop()
+
+    assert len(records) == 1
+    assert records[0]["eventName"].startswith("ObjectCreated")
+    assert unquote_plus(records[0]["s3"]["object"]["key"]) == "uploads/ocr/user-1/photo 1.jpg"
+    attributes = boto3.client("sqs", region_name="us-east-1").get_queue_attributes(
+        QueueUrl=ocr_queue.url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+
+
+def test_a_message_the_worker_reports_failed_is_kept_for_retry(
+    provisioned: list[provision.ProvisionedQueue],
+) -> None:
+    speech_queue = next(q for q in provisioned if q.logical_name == Queues.SPEECH)
+    seen: list[dict[str, Any]] = []
+
+    def failing_worker(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        seen.append(event)
+        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]}
+
+    pump = EventPump(get_settings().stage, [QueueRoute(speech_queue.url, "speech_worker", invoke=failing_worker)])
+    pump.start()
+    try:
+        presigned_upload(f"{MediaPrefixes.SPEECH_UPLOADS}user-1/voice.wav", b"RIFF....WAVE")
+        wait_for(lambda: [r for e in seen for r in s3_records(e)])
+    finally:
+        pump.stop()
+
+    handed_out = {r["messageId"] for e in seen for r in e["Records"]}
+    in_flight = boto3.client("sqs", region_name="us-east-1").get_queue_attributes(
+        QueueUrl=speech_queue.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+    assert int(in_flight) == len(handed_out) >= 1  # none deleted: each comes back after its visibility timeout
+    assert pump.delivered == 0
+
+
+def test_schedules_run_their_function(provisioned: list[provision.ProvisionedQueue]) -> None:
+    stale = BackgroundJobItem(
+        job_type=JobType.STT_PROCESSING, status=JobStatus.RUNNING, created_at=datetime.now(UTC) - timedelta(hours=2)
+    )
+    stale.save()
+    pump = EventPump(get_settings().stage, [])
+    pump.start()  # a schedule's first run is at start, then every interval
+    try:
+        wait_for(lambda: BackgroundJobItem.get(stale.id).status == JobStatus.FAILED)
+    finally:
+        pump.stop()

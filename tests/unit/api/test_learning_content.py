@@ -1,0 +1,78 @@
+"""Browsing study content: approved sentences and vocabulary, filtered and paginated."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.dal.content import SentenceItem
+from shared.enums import ModerationStatus
+from shared.services.sample_content import load_sample_content
+from tests.helpers import assert_error
+
+
+@pytest.fixture
+def catalogue(aws: None) -> None:
+    load_sample_content()
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestSentences:
+    def test_pages_walk_every_active_sentence_once_in_a_stable_order(self, client: TestClient) -> None:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": "25", **({"cursor": cursor} if cursor else {})}
+            page = client.get("/api/v1/learning/sentences", params=params).json()
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == len(set(seen)) == SentenceItem.count()
+
+    def test_level_filter_returns_only_that_level(self, client: TestClient) -> None:
+        items = client.get("/api/v1/learning/sentences", params={"jlpt_level": "n4", "limit": 100}).json()["items"]
+        assert items
+        assert {item["jlpt_level"] for item in items} == {"n4"}
+
+    def test_pending_sentences_are_not_shown_to_learners(self, client: TestClient) -> None:
+        pending = SentenceItem(
+            japanese_text="テストです。",
+            english_translation="A test.",
+            difficulty_level="easy",
+            jlpt_level="n5",
+            status=ModerationStatus.PENDING,
+            created_by="u1",
+        )
+        pending.save()
+        listed = client.get("/api/v1/learning/sentences", params={"jlpt_level": "n5", "limit": 100}).json()
+        assert pending.sentence_id not in {item["id"] for item in listed["items"]}
+        assert_error(client.get(f"/api/v1/learning/sentences/{pending.sentence_id}"), 404, "not_found")
+
+    def test_one_sentence_with_readings(self, client: TestClient) -> None:
+        first = client.get("/api/v1/learning/sentences", params={"limit": 1}).json()["items"][0]
+        sentence = client.get(f"/api/v1/learning/sentences/{first['id']}").json()
+        assert sentence == first
+        assert sentence["hiragana_reading"] and sentence["romaji_reading"]
+        assert "level_status" not in sentence  # storage keys never leave the API
+
+    def test_a_forged_cursor_is_a_400(self, client: TestClient) -> None:
+        assert_error(client.get("/api/v1/learning/sentences", params={"cursor": "bm90LWEta2V5"}), 400, "invalid_input")
+
+    def test_unknown_sentence_is_a_404(self, client: TestClient) -> None:
+        assert_error(client.get("/api/v1/learning/sentences/0000-0000"), 404, "not_found")
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestVocabulary:
+    def test_words_of_a_level_most_frequent_first(self, client: TestClient) -> None:
+        items = client.get("/api/v1/learning/vocabulary", params={"jlpt_level": "n5", "limit": 50}).json()["items"]
+        ranks = [item["frequency_rank"] for item in items]
+        assert ranks == sorted(ranks)
+        assert {item["jlpt_level"] for item in items} == {"n5"}
+        assert items[0]["usage_examples"][0]["japanese"]
+
+    def test_one_word(self, client: TestClient) -> None:
+        word = client.get("/api/v1/learning/vocabulary", params={"limit": 1}).json()["items"][0]
+        assert client.get(f"/api/v1/learning/vocabulary/{word['id']}").json() == word
+
+    def test_unknown_word_is_a_404(self, client: TestClient) -> None:
+        assert_error(client.get("/api/v1/learning/vocabulary/abc"), 404, "not_found")

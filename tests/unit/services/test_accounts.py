@@ -1,0 +1,43 @@
+"""Accounts: uniqueness of e-mail and username, and passwords never stored in the clear."""
+
+import pytest
+
+from shared.dal import users_repository
+from shared.dal.users import UniqueKeyItem, UserItem
+from shared.errors import Conflict
+from shared.services.accounts import ensure_admin
+from shared.services.passwords import hash_password, verify_password
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+
+def test_admin_account_is_created_once() -> None:
+    first = ensure_admin("Admin@Kotoba.Local", "admin", "correct horse battery")
+    again = ensure_admin("admin@kotoba.local", "admin", "another password")
+    assert (first.created, again.created) == (True, False)
+    admin = users_repository.get_user_by_email("ADMIN@kotoba.local")
+    assert admin is not None
+    assert admin.is_superuser is True
+    assert verify_password(admin.password_hash, "correct horse battery")
+    assert not verify_password(admin.password_hash, "another password")
+
+
+def test_stored_user_holds_no_plaintext_password() -> None:
+    ensure_admin("admin@kotoba.local", "admin", "correct horse battery")
+    raw = UserItem.scan().next().to_simple_dict()  # a test may scan; request paths never do
+    assert "correct horse battery" not in str(raw)
+    assert raw["password_hash"].startswith("$argon2id$")
+
+
+def test_an_email_or_username_cannot_be_registered_twice() -> None:
+    users_repository.create_user(UserItem(email="a@example.com", username="aiko", password_hash=hash_password("x")))
+    for email, username in (("a@example.com", "other"), ("b@example.com", "AIKO")):
+        with pytest.raises(Conflict):
+            users_repository.create_user(UserItem(email=email, username=username, password_hash="h"))
+    assert UserItem.count() == 1
+    assert UniqueKeyItem.count() == 2  # a refused sign-up leaves no half-written claim behind
+
+
+def test_wrong_or_garbled_hashes_do_not_verify() -> None:
+    assert verify_password("not-a-hash", "x") is False
+    assert verify_password(hash_password("secret one"), "secret two") is False
