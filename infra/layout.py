@@ -10,3 +10,4 @@ FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
 SHARED_PACKAGE_DIR: Final = REPO_ROOT / "shared"
 API_LAYER_DIR: Final = REPO_ROOT / "layers" / "api"
 API_LAYER_REQUIREMENTS: Final = API_LAYER_DIR / "requirements.txt"
+PINNED_UV: Final = REPO_ROOT / ".tools" / "bin" / "uv"  # installed by `make` at the pinned version

@@ -1,6 +1,7 @@
 """`python -m localcloud`: the whole system locally. Ctrl-C stops everything."""
 
 import argparse
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -80,10 +81,8 @@ def main() -> None:
             health.router,
         )
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="info"))
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
             server.run()
-        except KeyboardInterrupt:
-            pass  # uvicorn re-raises Ctrl-C after a graceful shutdown: stopping is what was asked
     finally:
         if pump is not None:
             pump.stop()

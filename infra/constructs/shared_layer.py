@@ -17,7 +17,7 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.layout import API_LAYER_DIR, API_LAYER_REQUIREMENTS, REPO_ROOT, SHARED_PACKAGE_DIR
+from infra.layout import API_LAYER_DIR, API_LAYER_REQUIREMENTS, PINNED_UV, REPO_ROOT, SHARED_PACKAGE_DIR
 from shared.constants import LAMBDA_PYTHON_VERSION
 
 PYTHON_RUNTIME: Final = lambda_.Runtime(f"python{LAMBDA_PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
@@ -43,7 +43,8 @@ def install_command(requirements: Path, target: Path) -> list[str]:
     `--no-deps`: requirements.txt is the complete pinned set minus boto3 and its dependencies, which the
     Lambda runtime provides; resolving again would pull in an unpinned botocore that shadows the runtime's.
     `--no-compile`: bytecode compiled by this interpreter would be for the wrong Python version.
-    Uses this interpreter's pip, or uv when the interpreter has no pip (uv-made virtualenvs ship without it).
+    Uses this interpreter's pip, else the repository's pinned uv, else uv on PATH: uv-made virtualenvs
+    ship without pip.
     """
     if importlib.util.find_spec("pip") is not None:
         platforms = [argument for platform in WHEEL_PLATFORMS for argument in ("--platform", platform)]
@@ -52,7 +53,7 @@ def install_command(requirements: Path, target: Path) -> list[str]:
             "--only-binary=:all:", "--python-version", LAMBDA_PYTHON_VERSION, "--implementation", "cp",
             "--no-deps", "--no-compile", "--quiet",
         ]  # fmt: skip
-    uv = shutil.which("uv")
+    uv = str(PINNED_UV) if PINNED_UV.exists() else shutil.which("uv")
     if uv is None:
         raise RuntimeError("bundling the API layer needs pip in this interpreter or uv on PATH")
     return [
@@ -88,7 +89,8 @@ class LocalLayerBundler:
         self._requirements = requirements
         self._package_dir = package_dir
 
-    def try_bundle(self, output_dir: str, **_docker_options: Any) -> bool:
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_docker_options: Any) -> bool:
+        """Called by CDK before Docker bundling; jsii passes the keyword-only options by name (`image`)."""
         site_dir = Path(output_dir) / LAYER_SITE_DIR
         subprocess.run(install_command(self._requirements, site_dir), check=True)  # noqa: S603 - fixed argv
         copy_shared_package(site_dir / "shared", self._package_dir)
