@@ -49,6 +49,8 @@ def main() -> None:
         settings = get_settings()
         bucket = provision.create_media_bucket(settings, queues)
         provision.create_schedules(settings)
+        provision.create_signing_key(settings)
+        provision.verify_email_sender(settings)
         configure()
 
         restored = args.data_dir is not None and snapshot.restore(settings, args.data_dir)

@@ -10,7 +10,9 @@ import boto3
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
 from shared.catalog import QUEUES, SCHEDULED_FUNCTIONS
 from shared.constants import Env, Queues, physical_name
+from shared.dal import key_store
 from shared.dal.tables import table_definitions
+from shared.services import signing_keys
 from shared.settings import Settings
 
 
@@ -105,3 +107,20 @@ def export_queue_urls(queues: list[ProvisionedQueue]) -> None:
     by_name = {queue.logical_name: queue.url for queue in queues}
     os.environ[Env.OCR_QUEUE_URL] = by_name[Queues.OCR]
     os.environ[Env.SPEECH_QUEUE_URL] = by_name[Queues.SPEECH]
+
+
+def create_signing_key(settings: Settings) -> None:
+    """The JWT signing-key secret, rotated once by the same code as the rotation function in AWS."""
+    secrets = _client("secretsmanager")
+    name = settings.signing_key_secret
+    try:
+        secrets.describe_secret(SecretId=name)
+    except secrets.exceptions.ResourceNotFoundException:
+        # CDK creates the secret with a placeholder too; the first rotation puts a real key in it.
+        secrets.create_secret(Name=name, SecretString=json.dumps({"placeholder": True}))
+    if key_store.secret_version(name, key_store.CURRENT) is None:
+        signing_keys.rotate_now(name)
+
+
+def verify_email_sender(settings: Settings) -> None:
+    _client("ses").verify_email_identity(EmailAddress=settings.ses_sender)

@@ -19,9 +19,7 @@ class Env:
     MEDIA_BUCKET: Final = "KOTOBA_MEDIA_BUCKET"
     OCR_QUEUE_URL: Final = "KOTOBA_OCR_QUEUE_URL"
     SPEECH_QUEUE_URL: Final = "KOTOBA_SPEECH_QUEUE_URL"
-    JWT_SECRET_NAME: Final = "KOTOBA_JWT_SECRET_NAME"  # noqa: S105 (the name of a variable, not a secret)
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
-    CORS_ORIGINS: Final = "KOTOBA_CORS_ORIGINS"
 
 
 class Buckets:
@@ -49,3 +47,13 @@ class MediaPrefixes:
 def physical_name(stage: str, logical: str) -> str:
     """The deployed name of a table, queue or schedule: one app, one stage, one logical name."""
     return f"{APP_NAME}-{stage}-{logical}"
+
+
+def signing_key_secret_name(stage: str) -> str:
+    """The Secrets Manager secret holding the private JWT signing key: only the auth function reads it."""
+    return physical_name(stage, "jwt-signing-key")
+
+
+def verification_keys_parameter_name(stage: str) -> str:
+    """The SSM parameter holding the public keys (by key id) that every function verifies tokens with."""
+    return f"/{APP_NAME}/{stage}/jwt-verification-keys"

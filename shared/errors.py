@@ -58,3 +58,14 @@ class RateLimited(DomainError):
 class DependencyUnavailable(DomainError):
     status_code = 503
     code = "dependency_unavailable"
+
+
+class ValidationFailed(DomainError):
+    """A rule the request schema cannot express (a password policy, a field that depends on another)."""
+
+    status_code = 422
+    code = "validation_error"
+
+
+class EmailNotVerified(NotAllowed):
+    code = "email_not_verified"

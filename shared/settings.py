@@ -5,7 +5,13 @@ from functools import cache
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.constants import Buckets, physical_name
+from shared.constants import (
+    APP_NAME,
+    Buckets,
+    physical_name,
+    signing_key_secret_name,
+    verification_keys_parameter_name,
+)
 
 LOCAL_STAGE = "local"
 
@@ -21,11 +27,28 @@ class Settings(BaseSettings):
     ocr_queue_url: str = ""
     speech_queue_url: str = ""
     ses_sender: str = "no-reply@kotoba.local"
-    cors_origins: list[str] = Field(default_factory=list)
+    app_link_base: str = Field(
+        default="kotoba://", description="Start of the links in e-mails, opened by the mobile app."
+    )
+    jwt_audience: str = "kotoba-app"
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
 
     @property
     def is_local(self) -> bool:
         return self.stage == LOCAL_STAGE
+
+    @property
+    def jwt_issuer(self) -> str:
+        return f"{APP_NAME}-{self.stage}"
+
+    @property
+    def signing_key_secret(self) -> str:
+        return signing_key_secret_name(self.stage)
+
+    @property
+    def verification_keys_parameter(self) -> str:
+        return verification_keys_parameter_name(self.stage)
 
     def table_name(self, logical: str) -> str:
         return physical_name(self.stage, logical)

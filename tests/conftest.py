@@ -3,16 +3,17 @@
 import os
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
+from localcloud import provision
 from shared.api.app import create_app
 from shared.api.routers import admin, ai, auth, health, learning, progress, users
+from shared.dal import key_store
 from shared.dal.clients import reset_clients
-from shared.dal.tables import bind_tables, table_definitions
+from shared.dal.tables import bind_tables
 from shared.runtime import configure
 from shared.settings import get_settings
 
@@ -35,20 +36,24 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Te
     get_settings.cache_clear()
     configure.cache_clear()
     reset_clients()
+    key_store.clear_cache()
 
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """Every table and the media bucket, created from the same definitions CDK deploys, in moto."""
+    """Moto in-process, provisioned by the local cloud's code from the definitions CDK deploys: every table,
+    the bucket and its queues, the JWT signing key and the e-mail sender."""
     with mock_aws():
         settings = get_settings()
         bind_tables(settings)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for definition in table_definitions():
-            dynamodb.create_table(**definition.create_table_request(settings.table_name(definition.logical_name)))
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=settings.media_bucket_name())
+        provision.create_tables(settings)
+        provision.create_media_bucket(settings, provision.create_queues(settings))
+        provision.create_signing_key(settings)
+        provision.verify_email_sender(settings)
+        key_store.clear_cache()
         yield
         reset_clients()
+        key_store.clear_cache()
 
 
 @pytest.fixture

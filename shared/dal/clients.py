@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from pynamodb.connection import Connection
 
 from shared.settings import get_settings
 
@@ -17,6 +18,13 @@ def aws_client(service: str) -> Any:
     return boto3.client(service, region_name=get_settings().region, config=_CLIENT_CONFIG)
 
 
+@cache
+def transaction_connection() -> Connection:
+    """The PynamoDB connection that TransactWrite and TransactGet need (models keep their own)."""
+    return Connection(region=get_settings().region)
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests switch emulators between cases)."""
     aws_client.cache_clear()
+    transaction_connection.cache_clear()

@@ -46,6 +46,7 @@ class UserItem(TimestampedModel):
     daily_goal_minutes = NumberAttribute(default=30)
     preferred_learning_time = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(default="UTC")
+    token_version = NumberAttribute(default=0)  # bumped to end every session at once (password reset)
 
     enable_spaced_repetition = BooleanAttribute(default=True)
     max_daily_reviews = NumberAttribute(default=50)

@@ -1,12 +1,17 @@
 """Users and their unique e-mail / username claims."""
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.users import UniqueKeyItem, UserItem
-from shared.errors import Conflict
+from shared.dal.base import utcnow
+from shared.dal.clients import transaction_connection
+from shared.dal.pagination import collect_page, decode_cursor
+from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
+from shared.enums import UserRole
+from shared.errors import Conflict, NotFound
 from shared.observability import tracer
+from shared.schemas.auth import UserPublic
+from shared.schemas.common import Page
 
 
 @tracer.capture_method
@@ -15,7 +20,7 @@ def create_user(user: UserItem) -> UserItem:
     with one address, exactly one succeeds."""
     user.derive_keys()
     try:
-        with TransactWrite(connection=Connection(region=UserItem.Meta.region)) as transaction:
+        with TransactWrite(connection=transaction_connection()) as transaction:
             transaction.save(user, condition=UserItem.user_id.does_not_exist())
             for key in (UniqueKeyItem.email_key(user.email), UniqueKeyItem.username_key(user.username)):
                 claim = UniqueKeyItem(key=key, user_id=user.user_id)
@@ -43,3 +48,48 @@ def get_user_by_email(email: str) -> UserItem | None:
     except DoesNotExist:
         return None
     return get_user(claim.user_id)
+
+
+@tracer.capture_method
+def update_user(user_id: str, changes: dict[str, object]) -> UserPublic:
+    """Set the given attributes in one UpdateItem; the user must still exist (no resurrection by update)."""
+    user = UserItem(user_id=user_id)
+    actions = [getattr(UserItem, name).set(value) for name, value in changes.items()]
+    actions.append(UserItem.updated_at.set(utcnow()))
+    try:
+        user.update(actions=actions, condition=UserItem.user_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound("user not found") from error
+        raise
+    return user_public(user)
+
+
+@tracer.capture_method
+def set_password(user: UserItem, password_hash: str) -> UserItem:
+    """Store a new password hash and end every session of the user (their token_version moves on)."""
+    user.update(
+        actions=[
+            UserItem.password_hash.set(password_hash),
+            UserItem.is_verified.set(True),  # whoever read the reset mail owns the address
+            UserItem.token_version.add(1),
+            UserItem.updated_at.set(utcnow()),
+        ],
+        condition=UserItem.user_id.exists(),
+    )
+    return user
+
+
+def user_public(user: UserItem) -> UserPublic:
+    role = UserRole.ADMIN if user.is_superuser else UserRole.USER
+    return UserPublic.model_validate({**user.attribute_values, "role": role})
+
+
+@tracer.capture_method
+def list_users(limit: int, cursor: str | None) -> Page[UserPublic]:
+    """Users newest first, from the sign-up index (admins only)."""
+    results = UserItem.by_signup.query(
+        USER_LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+    )
+    page = collect_page(results, limit)
+    return Page[UserPublic](items=[user_public(u) for u in page.items], next_cursor=page.next_cursor)

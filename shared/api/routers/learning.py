@@ -1,17 +1,12 @@
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Path, Query
-
+from shared.api.params import Cursor, ItemId, PageSize
 from shared.enums import JLPTLevel
 from shared.schemas.common import Page
 from shared.schemas.content import SentencePublic, VocabularyWordPublic
 from shared.services import content
 
 router = APIRouter(prefix="/learning", tags=["learning"])
-
-PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")]
-ItemId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F-]+$")]
 
 
 @router.get("/sentences", summary="Approved sentences, oldest first")

@@ -49,6 +49,9 @@ EXPECTED = {
         {"by_status": ("global", "status", "created_at"), "by_user": ("global", "user_id", "created_at")},
     ),
     "idempotency": (("id", None), {}),
+    "auth_sessions": (("session_id", None), {}),
+    "action_tokens": (("token_hash", None), {}),
+    "rate_limits": (("key", None), {}),
 }
 
 
@@ -69,8 +72,14 @@ def test_rank_keys_are_numbers_and_others_strings() -> None:
     assert DEFINITIONS["users"].partition_key.type == "S"
 
 
-def test_idempotency_table_expires_records() -> None:
-    assert DEFINITIONS["idempotency"].ttl_attribute == "expiration"
+def test_records_that_go_stale_expire_by_ttl() -> None:
+    ttl = {name: d.ttl_attribute for name, d in DEFINITIONS.items() if d.ttl_attribute}
+    assert ttl == {
+        "idempotency": "expiration",
+        "auth_sessions": "expires_at",
+        "action_tokens": "expires_at",
+        "rate_limits": "expires_at",
+    }
 
 
 def test_create_table_request_declares_each_key_attribute_once() -> None:

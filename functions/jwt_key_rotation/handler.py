@@ -1,0 +1,21 @@
+"""The jwt_key_rotation function: Secrets Manager's rotation of the JWT signing key, one step per call."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import SecretsManagerEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.observability import logger, tracer
+from shared.runtime import configure
+from shared.services.signing_keys import RotationStep, rotate
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@event_source(data_class=SecretsManagerEvent)
+def handler(event: SecretsManagerEvent, context: LambdaContext) -> dict[str, Any]:
+    configure()
+    step = RotationStep(event.step)
+    logger.info("rotation step", extra={"step": step.value})  # never the key itself
+    rotate(step, event.secret_id, event.client_request_token)
+    return {"step": step.value}

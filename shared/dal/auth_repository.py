@@ -1,0 +1,139 @@
+"""Refresh-token families, single-use e-mail tokens and rate-limit counters."""
+
+from datetime import datetime
+from typing import TypeVar
+
+from pynamodb.exceptions import DoesNotExist, TransactGetError, UpdateError
+from pynamodb.models import Model, _ModelFuture
+from pynamodb.transactions import TransactGet
+
+from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
+from shared.dal.base import utcnow
+from shared.dal.clients import transaction_connection
+from shared.dal.users import UserItem
+from shared.observability import tracer
+
+M = TypeVar("M", bound=Model)
+
+
+def _condition_failed(error: UpdateError) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+@tracer.capture_method
+def create_session(session: AuthSessionItem) -> None:
+    session.save(condition=AuthSessionItem.session_id.does_not_exist())
+
+
+@tracer.capture_method
+def get_session(session_id: str) -> AuthSessionItem | None:
+    try:
+        return AuthSessionItem.get(session_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+@tracer.capture_method
+def user_and_session(user_id: str, session_id: str) -> tuple[UserItem | None, AuthSessionItem | None]:
+    """Both records an access token depends on, read together and strongly consistent, in one call."""
+    try:
+        with TransactGet(connection=transaction_connection()) as transaction:
+            user = transaction.get(UserItem, user_id)
+            session = transaction.get(AuthSessionItem, session_id)
+    except TransactGetError:
+        return None, None
+    return _loaded(user), _loaded(session)
+
+
+def _loaded(future: _ModelFuture[M]) -> M | None:
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
+
+
+@tracer.capture_method
+def rotate_session(session: AuthSessionItem, expected_generation: int, new_hash: str, now: datetime) -> bool:
+    """Advance the family one generation; False when another request rotated or revoked it first."""
+    try:
+        session.update(
+            actions=[
+                AuthSessionItem.generation.set(expected_generation + 1),
+                AuthSessionItem.token_hash.set(new_hash),
+                AuthSessionItem.last_used_at.set(now),
+                AuthSessionItem.updated_at.set(now),
+            ],
+            condition=(AuthSessionItem.generation == expected_generation) & (AuthSessionItem.revoked == False),  # noqa: E712
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    return True
+
+
+@tracer.capture_method
+def revoke_session(session_id: str, reason: str) -> None:
+    now = utcnow()
+    try:
+        AuthSessionItem(session_id=session_id).update(
+            actions=[
+                AuthSessionItem.revoked.set(True),
+                AuthSessionItem.revoked_reason.set(reason),
+                AuthSessionItem.updated_at.set(now),
+            ],
+            condition=AuthSessionItem.session_id.exists(),
+        )
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+
+
+@tracer.capture_method
+def save_action_token(token: ActionTokenItem) -> None:
+    token.save(condition=ActionTokenItem.token_hash.does_not_exist())
+
+
+@tracer.capture_method
+def consume_action_token(token_hash: str, purpose: str, now: datetime) -> str | None:
+    """Mark the token used and return its user, once: a used, expired or unknown token gives None."""
+    try:
+        item = ActionTokenItem(token_hash=token_hash)
+        item.update(
+            actions=[ActionTokenItem.used_at.set(now)],
+            condition=(
+                ActionTokenItem.token_hash.exists()
+                & ActionTokenItem.used_at.does_not_exist()
+                & (ActionTokenItem.purpose == purpose)
+                & (ActionTokenItem.expires_at > now)
+            ),
+        )
+    except UpdateError as error:
+        if _condition_failed(error):
+            return None
+        raise
+    return item.user_id
+
+
+@tracer.capture_method
+def count_hit(key: str, expires_at: datetime) -> int:
+    """Add one hit to a rate-limit window and return the window's total (one atomic UpdateItem)."""
+    item = RateLimitItem(key=key)
+    item.update(actions=[RateLimitItem.hits.add(1), RateLimitItem.expires_at.set(expires_at)])
+    return int(item.hits)
+
+
+@tracer.capture_method
+def hits(key: str) -> int:
+    try:
+        return int(RateLimitItem.get(key).hits)
+    except DoesNotExist:
+        return 0
+
+
+@tracer.capture_method
+def get_action_token(token_hash: str) -> ActionTokenItem | None:
+    try:
+        return ActionTokenItem.get(token_hash, consistent_read=True)
+    except DoesNotExist:
+        return None

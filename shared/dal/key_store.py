@@ -1,0 +1,99 @@
+"""The JWT keys: the private signing key in Secrets Manager, the public verification keys in SSM.
+
+Reads go through Powertools Parameters, which caches them in the function for `max_age` seconds: one
+Secrets Manager or SSM call per cold start (and per cache period), not per request.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters
+
+from shared.dal.clients import aws_client
+from shared.settings import get_settings
+
+KEY_CACHE_SECONDS = 300  # a rotated key reaches warm functions within five minutes
+CURRENT = "AWSCURRENT"
+PENDING = "AWSPENDING"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    private_key_pem: str
+
+
+def signing_key() -> SigningKey:
+    value: Any = parameters.get_secret(
+        get_settings().signing_key_secret, transform="json", max_age=KEY_CACHE_SECONDS, VersionStage=CURRENT
+    )
+    return SigningKey(kid=value["kid"], private_key_pem=value["private_key_pem"])
+
+
+def verification_keys() -> dict[str, str]:
+    """Public keys by key id: the current key and the one before it, so tokens outlive a rotation."""
+    name = get_settings().verification_keys_parameter
+    value: Any = parameters.get_parameter(name, transform="json", max_age=KEY_CACHE_SECONDS)
+    return dict(value["keys"])
+
+
+# The rotation function's side: Secrets Manager's four-step rotation protocol on the signing-key secret.
+
+
+def secret_version(secret_id: str, stage: str) -> tuple[str, dict[str, Any]] | None:
+    """(version id, value) of the version carrying `stage`, or None when there is none or it is no key."""
+    client = aws_client("secretsmanager")
+    try:
+        response = client.get_secret_value(SecretId=secret_id, VersionStage=stage)
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    value = json.loads(response["SecretString"])
+    return (response["VersionId"], value) if "kid" in value else None
+
+
+def version_of_token(secret_id: str, token: str) -> dict[str, Any] | None:
+    client = aws_client("secretsmanager")
+    try:
+        response = client.get_secret_value(SecretId=secret_id, VersionId=token)
+    except client.exceptions.ResourceNotFoundException:
+        return None
+    value: dict[str, Any] = json.loads(response["SecretString"])
+    return value if "kid" in value else None
+
+
+def put_pending(secret_id: str, token: str, key: SigningKey) -> None:
+    aws_client("secretsmanager").put_secret_value(
+        SecretId=secret_id,
+        ClientRequestToken=token,
+        SecretString=json.dumps({"kid": key.kid, "private_key_pem": key.private_key_pem}),
+        VersionStages=[PENDING],
+    )
+
+
+def publish_verification_keys(public_keys: dict[str, str]) -> None:
+    aws_client("ssm").put_parameter(
+        Name=get_settings().verification_keys_parameter,
+        Value=json.dumps({"keys": public_keys}),
+        Type="String",
+        Overwrite=True,
+    )
+
+
+def make_current(secret_id: str, token: str) -> None:
+    """Move AWSCURRENT to the version `token` (from whichever version held it)."""
+    client = aws_client("secretsmanager")
+    versions = client.describe_secret(SecretId=secret_id)["VersionIdsToStages"]
+    current = next((version for version, stages in versions.items() if CURRENT in stages), None)
+    if current == token:
+        return
+    client.update_secret_version_stage(
+        SecretId=secret_id,
+        VersionStage=CURRENT,
+        MoveToVersionId=token,
+        **({"RemoveFromVersionId": current} if current else {}),
+    )
+
+
+def clear_cache() -> None:
+    parameters.clear_caches()

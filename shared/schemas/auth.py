@@ -1,0 +1,146 @@
+"""What the auth and profile endpoints read and return."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field
+
+from shared.enums import JapaneseLevel, UserRole
+from shared.schemas.common import ApiModel, PublicModel
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128  # Argon2 takes any length; the cap stops a multi-megabyte "password" DoS
+# A few of the most common passwords that meet the length rule; the length rule excludes the rest of the top lists.
+COMMON_PASSWORDS = frozenset(
+    {"1234567890", "123456789a", "qwertyuiop", "password12", "password123", "iloveyou12", "1q2w3e4r5t",
+     "qwerty1234", "abcdefghij", "0987654321", "1111111111", "aaaaaaaaaa", "passw0rd12", "letmein123"}
+)  # fmt: skip
+
+
+def normalised_email(value: str) -> str:
+    """Syntax-checked, lower-cased address: `Aiko@Example.COM` and `aiko@example.com` are one account."""
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from error
+
+
+def checked_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError("not an IANA time zone, e.g. Asia/Tokyo")
+    return value
+
+
+def _timezones() -> set[str]:
+    return available_timezones() | {"UTC"}
+
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(normalised_email)]
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,30}$")]
+TimeZone = Annotated[str, Field(max_length=64), AfterValidator(checked_timezone)]
+OneTimeToken = Annotated[str, Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]
+PreferredTime = Literal["morning", "afternoon", "evening", "night"]
+
+
+def check_password_policy(password: str, *, email: str, username: str) -> None:
+    """Length is checked by the schema; here what needs the other fields or a word list."""
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise ValueError("this password is too easy to guess")
+    if username.lower() in lowered or email.split("@")[0] in lowered:
+        raise ValueError("the password must not contain your username or e-mail address")
+
+
+class RegisterRequest(ApiModel):
+    email: Email
+    username: Username
+    password: Password
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    native_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    japanese_level: JapaneseLevel = JapaneseLevel.BEGINNER
+    timezone: TimeZone = "UTC"
+
+
+class LoginRequest(ApiModel):
+    email: Email
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class RefreshRequest(ApiModel):
+    refresh_token: str = Field(min_length=10, max_length=300)
+
+
+class LogoutRequest(ApiModel):
+    refresh_token: str | None = Field(default=None, min_length=10, max_length=300)
+
+
+class EmailRequest(ApiModel):
+    email: Email
+
+
+class VerifyEmailRequest(ApiModel):
+    token: OneTimeToken
+
+
+class ResetPasswordRequest(ApiModel):
+    token: OneTimeToken
+    new_password: Password
+
+
+class TokenPair(PublicModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class Message(PublicModel):
+    message: str
+
+
+class ProfileUpdate(ApiModel):
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    native_language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    japanese_level: JapaneseLevel | None = None
+    learning_goals: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=10
+    )
+
+
+class PreferencesUpdate(ApiModel):
+    daily_goal_minutes: int | None = Field(default=None, ge=5, le=600)
+    preferred_learning_time: PreferredTime | None = None
+    timezone: TimeZone | None = None
+    enable_spaced_repetition: bool | None = None
+    max_daily_reviews: int | None = Field(default=None, ge=1, le=1000)
+
+
+class UserPublic(PublicModel):
+    id: str = Field(validation_alias="user_id")
+    email: str
+    username: str
+    role: UserRole
+    first_name: str | None = None
+    last_name: str | None = None
+    is_active: bool
+    is_verified: bool
+    native_language: str
+    japanese_level: JapaneseLevel
+    learning_goals: list[str]
+    daily_goal_minutes: int
+    preferred_learning_time: str | None = None
+    timezone: str
+    enable_spaced_repetition: bool
+    max_daily_reviews: int
+    total_study_time_minutes: int
+    current_streak_days: int
+    longest_streak_days: int
+    last_study_date: datetime | None = None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,276 @@
+"""Registration, login, token refresh and logout, e-mail verification and password reset.
+
+Rules a security review asks for, kept here in one place:
+- passwords are Argon2id hashes; a login for an unknown e-mail costs the same hash as a wrong password;
+- refresh tokens rotate on every use; an older generation presented again revokes the whole session;
+- an access token is accepted only while its session is live, its user active, and the user's
+  token_version unchanged (a password reset ends every session at once);
+- forgot-password answers the same whether or not the address is registered;
+- e-mail tokens are single use, stored as digests, and expire (reset: 30 minutes).
+"""
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from shared.dal import auth_repository, mailer, users_repository
+from shared.dal.auth import ActionTokenItem, AuthSessionItem
+from shared.dal.base import new_id
+from shared.dal.users import UserItem
+from shared.enums import UserRole
+from shared.errors import EmailNotVerified, InvalidInput, NotAllowed, NotAuthenticated, ValidationFailed
+from shared.observability import logger, metrics
+from shared.schemas.auth import (
+    EmailRequest,
+    LoginRequest,
+    LogoutRequest,
+    Message,
+    RefreshRequest,
+    RegisterRequest,
+    ResetPasswordRequest,
+    TokenPair,
+    UserPublic,
+    VerifyEmailRequest,
+    check_password_policy,
+)
+from shared.services import rate_limits
+from shared.services.passwords import hash_password, needs_rehash, verify_password
+from shared.services.tokens import (
+    INVALID_TOKEN,
+    RefreshToken,
+    digest,
+    issue_access_token,
+    new_action_token,
+    verify_access_token,
+)
+from shared.settings import get_settings
+
+VERIFY_EMAIL = "verify_email"
+RESET_PASSWORD = "reset_password"
+VERIFY_TOKEN_LIFETIME = timedelta(hours=24)
+RESET_TOKEN_LIFETIME = timedelta(minutes=30)
+MAX_USER_AGENT = 200
+FORGOT_PASSWORD_ANSWER = "If that address belongs to an account, we have sent it a link to reset the password."
+RESEND_ANSWER = "If that address belongs to an unverified account, we have sent it a new confirmation link."
+
+
+@cache
+def _unknown_user_hash() -> str:
+    """Verified against when the e-mail is unknown, so that both failures cost one Argon2 verification."""
+    return hash_password("no account has this password")
+
+
+@dataclass(frozen=True)
+class Client:
+    ip: str
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user as stored now, and the session their access token belongs to."""
+
+    user: UserPublic
+    session_id: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == UserRole.ADMIN
+
+
+def _policy(password: str, email: str, username: str) -> None:
+    try:
+        check_password_policy(password, email=email, username=username)
+    except ValueError as error:
+        raise ValidationFailed(
+            str(error), details=[{"field": "body.password", "message": str(error), "type": "password_policy"}]
+        ) from error
+
+
+def register(request: RegisterRequest, client: Client, now: datetime) -> UserPublic:
+    rate_limits.hit(rate_limits.REGISTER_PER_IP, client.ip, now)
+    _policy(request.password, request.email, request.username)
+    user = UserItem(
+        email=request.email,
+        username=request.username,
+        password_hash=hash_password(request.password),
+        first_name=request.first_name,
+        last_name=request.last_name,
+        native_language=request.native_language,
+        japanese_level=request.japanese_level,
+        timezone=request.timezone,
+    )
+    users_repository.create_user(user)
+    metrics.add_metric(name="UserRegistered", unit="Count", value=1)
+    _send_verification(user.user_id, user.email, now)
+    return users_repository.user_public(user)
+
+
+def _new_action_token(purpose: str, user_id: str, lifetime: timedelta, now: datetime) -> str:
+    token = new_action_token()
+    auth_repository.save_action_token(
+        ActionTokenItem(token_hash=digest(token), purpose=purpose, user_id=user_id, expires_at=now + lifetime)
+    )
+    return token
+
+
+def _send_verification(user_id: str, email: str, now: datetime) -> None:
+    token = _new_action_token(VERIFY_EMAIL, user_id, VERIFY_TOKEN_LIFETIME, now)
+    link = f"{get_settings().app_link_base}verify-email?token={token}"
+    mailer.send_email(
+        email,
+        "Confirm your Kotoba e-mail address",
+        f"Welcome to Kotoba!\n\nOpen this link in the app to confirm your address:\n{link}\n\n"
+        f"Or enter this code: {token}\n\nThe link works once, for 24 hours.",
+    )
+
+
+def verify_email(request: VerifyEmailRequest, client: Client, now: datetime) -> Message:
+    rate_limits.hit(rate_limits.VERIFY_PER_IP, client.ip, now)
+    user_id = auth_repository.consume_action_token(digest(request.token), VERIFY_EMAIL, now)
+    if user_id is None:
+        raise InvalidInput("this confirmation link is invalid, used or expired")
+    users_repository.update_user(user_id, {"is_verified": True})
+    return Message(message="Your e-mail address is confirmed.")
+
+
+def resend_verification(request: EmailRequest, client: Client, now: datetime) -> Message:
+    rate_limits.hit(rate_limits.VERIFY_PER_IP, client.ip, now)
+    rate_limits.hit(rate_limits.RESEND_PER_ACCOUNT, request.email, now)
+    user = users_repository.get_user_by_email(request.email)
+    if user is not None and user.is_active and not user.is_verified:
+        _send_verification(user.user_id, user.email, now)
+    return Message(message=RESEND_ANSWER)
+
+
+def login(request: LoginRequest, client: Client, now: datetime) -> TokenPair:
+    rate_limits.hit(rate_limits.LOGIN_PER_IP, client.ip, now)
+    rate_limits.check(rate_limits.LOGIN_FAILURES_PER_ACCOUNT, request.email, now)
+    user = users_repository.get_user_by_email(request.email)
+    password_ok = verify_password(user.password_hash if user else _unknown_user_hash(), request.password)
+    if user is None or not password_ok:
+        rate_limits.record(rate_limits.LOGIN_FAILURES_PER_ACCOUNT, request.email, now)
+        metrics.add_metric(name="LoginFailed", unit="Count", value=1)
+        raise NotAuthenticated("wrong e-mail address or password")
+    if not user.is_active:
+        raise NotAllowed("this account is disabled")
+    if not user.is_verified:
+        raise EmailNotVerified("confirm your e-mail address first; we can send the link again")
+    if needs_rehash(user.password_hash):
+        users_repository.update_user(user.user_id, {"password_hash": hash_password(request.password)})
+    return _start_session(user, client, now)
+
+
+def _role(user: UserItem) -> UserRole:
+    return UserRole.ADMIN if user.is_superuser else UserRole.USER
+
+
+def _start_session(user: UserItem, client: Client, now: datetime) -> TokenPair:
+    session_id = new_id()
+    refresh = RefreshToken.new(session_id, generation=0)
+    lifetime = timedelta(days=get_settings().refresh_token_days)
+    auth_repository.create_session(
+        AuthSessionItem(
+            session_id=session_id,
+            user_id=user.user_id,
+            generation=0,
+            token_hash=refresh.digest,
+            token_version=user.token_version,
+            user_agent=(client.user_agent or "")[:MAX_USER_AGENT] or None,
+            last_used_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return _token_pair(user, refresh, now + lifetime, now)
+
+
+def _token_pair(user: UserItem, refresh: RefreshToken, session_expires: datetime, now: datetime) -> TokenPair:
+    access, expires_in = issue_access_token(user.user_id, refresh.session_id, _role(user), now)
+    return TokenPair(
+        access_token=access,
+        expires_in=expires_in,
+        refresh_token=str(refresh),
+        refresh_expires_in=int((session_expires - now).total_seconds()),
+    )
+
+
+def refresh(request: RefreshRequest, now: datetime) -> TokenPair:
+    presented = RefreshToken.parse(request.refresh_token)
+    session = auth_repository.get_session(presented.session_id)
+    if session is None or session.revoked or session.expires_at <= now:
+        raise NotAuthenticated("the refresh token is invalid or expired")
+    if presented.generation < session.generation:
+        _revoke_stolen(session.session_id)
+    if presented.generation != session.generation or not hmac.compare_digest(presented.digest, session.token_hash):
+        raise NotAuthenticated("the refresh token is invalid or expired")
+    user = users_repository.get_user(session.user_id)
+    if user is None or not user.is_active or user.token_version != session.token_version:
+        auth_repository.revoke_session(session.session_id, "user no longer allowed")
+        raise NotAuthenticated("the session has ended; log in again")
+    successor = RefreshToken.new(session.session_id, presented.generation + 1)
+    if not auth_repository.rotate_session(session, presented.generation, successor.digest, now):
+        _revoke_stolen(session.session_id)  # the same token was used twice at once
+    return _token_pair(user, successor, session.expires_at, now)
+
+
+def _revoke_stolen(session_id: str) -> None:
+    auth_repository.revoke_session(session_id, "refresh token reused")
+    metrics.add_metric(name="RefreshTokenReuse", unit="Count", value=1)
+    logger.warning("refresh token reused; session revoked", extra={"session_id": session_id})
+    raise NotAuthenticated("this refresh token was already used; the session has been ended")
+
+
+def logout(principal: Principal, request: LogoutRequest) -> None:
+    """End the caller's session (its access and refresh tokens stop working at once)."""
+    auth_repository.revoke_session(principal.session_id, "logout")
+    if request.refresh_token:
+        other = auth_repository.get_session(RefreshToken.parse(request.refresh_token).session_id)
+        if other is not None and other.user_id == principal.user.id:
+            auth_repository.revoke_session(other.session_id, "logout")
+
+
+def authenticate(access_token: str) -> Principal:
+    claims = verify_access_token(access_token)
+    user, session = auth_repository.user_and_session(claims.user_id, claims.session_id)
+    if (
+        user is None
+        or session is None
+        or session.revoked
+        or session.user_id != user.user_id
+        or session.token_version != user.token_version
+        or not user.is_active
+    ):
+        raise NotAuthenticated(INVALID_TOKEN)
+    return Principal(user=users_repository.user_public(user), session_id=session.session_id)
+
+
+def forgot_password(request: EmailRequest, client: Client, now: datetime) -> Message:
+    rate_limits.hit(rate_limits.FORGOT_PER_IP, client.ip, now)
+    rate_limits.hit(rate_limits.FORGOT_PER_ACCOUNT, request.email, now)
+    user = users_repository.get_user_by_email(request.email)
+    if user is not None and user.is_active:
+        token = _new_action_token(RESET_PASSWORD, user.user_id, RESET_TOKEN_LIFETIME, now)
+        link = f"{get_settings().app_link_base}reset-password?token={token}"
+        mailer.send_email(
+            user.email,
+            "Reset your Kotoba password",
+            f"Someone asked to reset the password of your Kotoba account.\n\nOpen this link in the app:\n{link}\n\n"
+            f"Or enter this code: {token}\n\nIt works once, for 30 minutes. If it was not you, ignore this e-mail.",
+        )
+    return Message(message=FORGOT_PASSWORD_ANSWER)
+
+
+def reset_password(request: ResetPasswordRequest, client: Client, now: datetime) -> Message:
+    rate_limits.hit(rate_limits.RESET_PER_IP, client.ip, now)
+    invalid = InvalidInput("this reset link is invalid, used or expired")
+    pending = auth_repository.get_action_token(digest(request.token))
+    user = users_repository.get_user(pending.user_id) if pending is not None else None
+    if user is None:
+        raise invalid
+    _policy(request.new_password, user.email, user.username)  # before the token is spent
+    if auth_repository.consume_action_token(digest(request.token), RESET_PASSWORD, now) != user.user_id:
+        raise invalid
+    users_repository.set_password(user, hash_password(request.new_password))
+    metrics.add_metric(name="PasswordReset", unit="Count", value=1)
+    return Message(message="Your password is changed; every device has been logged out.")

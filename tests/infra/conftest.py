@@ -1,0 +1,79 @@
+"""One synthesized app for the whole infra suite: jsii start-up and a synth cost seconds, so build it once.
+
+Bundling is skipped (`aws:cdk:bundling-stacks: []`): the layer is not pip-installed, everything else is real,
+including the cdk-nag AwsSolutions checks, which make the synth itself fail on any unacknowledged finding.
+"""
+
+import os
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import cx_api
+from constructs import IConstruct
+
+from infra.app import build_app
+from infra.stacks.api_stack import ApiStack
+from infra.stacks.data_stack import DataStack
+from infra.stacks.storage_stack import StorageStack
+from shared.constants import physical_name
+
+STAGE = "dev"
+SKIP_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
+
+Template = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SynthesizedApp:
+    app: cdk.App
+    assembly: cx_api.CloudAssembly
+    data: DataStack
+    storage: StorageStack
+    api: ApiStack
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.assembly.directory)
+
+    def template(self, stack: cdk.Stack) -> Template:
+        return cast(Template, self.assembly.get_stack_by_name(stack.stack_name).template)
+
+    def validation_report(self) -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads((self.directory / "validation-report.json").read_text()))
+
+
+def build_stacks(stage: str = STAGE) -> tuple[cdk.App, DataStack, StorageStack, ApiStack]:
+    app = build_app(stage, SKIP_BUNDLING)
+    return (
+        app,
+        cast(DataStack, app.node.find_child(physical_name(stage, "data"))),
+        cast(StorageStack, app.node.find_child(physical_name(stage, "storage"))),
+        cast(ApiStack, app.node.find_child(physical_name(stage, "api"))),
+    )
+
+
+@pytest.fixture(scope="session")
+def synthesized() -> SynthesizedApp:
+    app, data, storage, api = build_stacks()
+    return SynthesizedApp(app=app, assembly=app.synth(), data=data, storage=storage, api=api)
+
+
+def logical_id(construct: IConstruct) -> str:
+    """The CloudFormation logical id of an L2 construct's main resource."""
+    resource = cast(cdk.CfnElement, construct.node.default_child)
+    return cdk.Stack.of(construct).get_logical_id(resource)
+
+
+def resources_of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

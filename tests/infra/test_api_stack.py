@@ -1,0 +1,178 @@
+"""API functions and the REST API: runtime and wiring of each function, routes from the catalog, stage settings."""
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.constructs import api_function, rest_api
+from infra.constructs.api_function import ApiHandler
+from infra.stacks.api_stack import API_URL_OUTPUT
+from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
+from shared.catalog import API_FUNCTIONS, ApiFunction
+from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
+from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
+
+pytestmark = pytest.mark.slow
+
+LOG_RETENTION_DAYS = 30
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: SynthesizedApp) -> dict[str, Any]:
+    return synthesized.template(synthesized.api)
+
+
+@pytest.fixture(scope="module")
+def handlers(synthesized: SynthesizedApp) -> dict[str, ApiHandler]:
+    return {handler.entry.name: handler for handler in synthesized.api.handlers}
+
+
+def _resource_paths(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id of each API Gateway resource -> its full path, rebuilt from the parent links."""
+    resources = resources_of_type(template, "AWS::ApiGateway::Resource")
+
+    def path(resource_id: str) -> str:
+        properties = resources[resource_id]["Properties"]
+        parent = properties["ParentId"]
+        prefix = path(parent["Ref"]) if "Ref" in parent else ""  # else Fn::GetAtt RestApi.RootResourceId
+        return f"{prefix}/{properties['PathPart']}"
+
+    return {resource_id: path(resource_id) for resource_id in resources}
+
+
+def _routes(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(path, HTTP method) -> the method's properties."""
+    paths = _resource_paths(template)
+    return {
+        (paths[m["Properties"]["ResourceId"]["Ref"]], m["Properties"]["HttpMethod"]): m["Properties"]
+        for m in resources_of_type(template, "AWS::ApiGateway::Method").values()
+    }
+
+
+def _integrated_function(method: dict[str, Any]) -> str:
+    """The logical id of the Lambda function a proxy integration invokes."""
+    assert method["Integration"]["Type"] == "AWS_PROXY"
+    uri_parts = method["Integration"]["Uri"]["Fn::Join"][1]
+    (function_id,) = {part["Fn::GetAtt"][0] for part in uri_parts if isinstance(part, dict) and "Fn::GetAtt" in part}
+    return str(function_id)
+
+
+def test_one_function_per_catalog_entry(template: dict[str, Any], handlers: dict[str, ApiHandler]) -> None:
+    functions = resources_of_type(template, "AWS::Lambda::Function")
+
+    assert sorted(functions) == sorted(logical_id(handlers[entry.name].function) for entry in API_FUNCTIONS)
+
+
+@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+def test_function_runtime_and_configuration(
+    synthesized: SynthesizedApp, template: dict[str, Any], handlers: dict[str, ApiHandler], entry: ApiFunction
+) -> None:
+    handler = handlers[entry.name]
+    shared_layer = synthesized.api.shared_layer.layer
+    properties = template["Resources"][logical_id(handler.function)]["Properties"]
+
+    assert properties["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
+    assert properties["Architectures"] == ["x86_64"]
+    assert properties["Handler"] == "handler.handler"
+    assert properties["MemorySize"] == api_function.MEMORY_SIZE_MB == 512
+    assert properties["Timeout"] == 15
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert properties["Role"] == {"Fn::GetAtt": [logical_id(handler.role), "Arn"]}
+    assert properties["Layers"] == [{"Ref": logical_id(shared_layer)}]
+    variables = properties["Environment"]["Variables"]
+    assert variables[Env.STAGE] == STAGE
+    assert variables[Env.MEDIA_BUCKET] == {"Fn::ImportValue": physical_name(STAGE, MEDIA_BUCKET_EXPORT)}
+    assert variables["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAME
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
+    assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO"
+
+
+@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+def test_function_logs_to_its_own_log_group_with_retention(
+    template: dict[str, Any], handlers: dict[str, ApiHandler], entry: ApiFunction
+) -> None:
+    handler = handlers[entry.name]
+    log_group_id = logical_id(handler.log_group)
+
+    assert template["Resources"][logical_id(handler.function)]["Properties"]["LoggingConfig"] == {
+        "LogGroup": {"Ref": log_group_id}
+    }
+    assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS
+
+
+def test_shared_layer_is_for_python_312_on_x86_64(template: dict[str, Any]) -> None:
+    (layer,) = resources_of_type(template, "AWS::Lambda::LayerVersion").values()
+
+    assert layer["Properties"]["CompatibleRuntimes"] == [f"python{LAMBDA_PYTHON_VERSION}"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["x86_64"]
+
+
+def test_routes_are_exactly_the_catalog_prefixes(template: dict[str, Any], handlers: dict[str, ApiHandler]) -> None:
+    expected = {
+        (f"{API_PREFIX}{prefix}{suffix}", "ANY"): logical_id(handlers[entry.name].function)
+        for entry in API_FUNCTIONS
+        for prefix in entry.route_prefixes
+        for suffix in ("", "/{proxy+}")
+    }
+
+    routed = {route: _integrated_function(method) for route, method in _routes(template).items()}
+
+    assert routed == expected
+
+
+def test_every_method_uses_the_request_validator(template: dict[str, Any]) -> None:
+    (validator_id, validator) = next(iter(resources_of_type(template, "AWS::ApiGateway::RequestValidator").items()))
+
+    assert validator["Properties"]["ValidateRequestBody"] is True
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+    assert {json.dumps(m["RequestValidatorId"]) for m in _routes(template).values()} == {
+        json.dumps({"Ref": validator_id})
+    }
+
+
+def test_stage_throttling_logging_tracing_and_metrics(template: dict[str, Any]) -> None:
+    (stage,) = resources_of_type(template, "AWS::ApiGateway::Stage").values()
+    properties = stage["Properties"]
+
+    assert properties["StageName"] == STAGE
+    assert properties["TracingEnabled"] is True
+    assert properties["MethodSettings"] == [
+        {
+            "HttpMethod": "*",
+            "ResourcePath": "/*",
+            "ThrottlingRateLimit": rest_api.STAGE_THROTTLE_RATE_RPS,
+            "ThrottlingBurstLimit": rest_api.STAGE_THROTTLE_BURST,
+            "LoggingLevel": "ERROR",
+            "DataTraceEnabled": False,
+            "MetricsEnabled": True,
+        }
+    ]
+    assert (rest_api.STAGE_THROTTLE_RATE_RPS, rest_api.STAGE_THROTTLE_BURST) == (50, 100)
+
+
+def test_access_logs_are_json_in_their_own_log_group(template: dict[str, Any], synthesized: SynthesizedApp) -> None:
+    (stage,) = resources_of_type(template, "AWS::ApiGateway::Stage").values()
+    access_logs_id = logical_id(synthesized.api.api.access_log_group)
+    setting = stage["Properties"]["AccessLogSetting"]
+
+    assert {"Ref": access_logs_id} in setting["DestinationArn"]["Fn::Join"][1]
+    fields = json.loads(setting["Format"])
+    assert {"requestId", "ip", "httpMethod", "resourcePath", "status"} <= fields.keys()
+    assert template["Resources"][access_logs_id]["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS
+
+
+def test_account_logging_role_is_set_before_the_stage_and_has_no_managed_policy(template: dict[str, Any]) -> None:
+    (account_id, account) = next(iter(resources_of_type(template, "AWS::ApiGateway::Account").items()))
+    role_id = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    (stage,) = resources_of_type(template, "AWS::ApiGateway::Stage").values()
+
+    assert account_id in stage["DependsOn"]
+    assert "ManagedPolicyArns" not in template["Resources"][role_id]["Properties"]
+
+
+def test_api_is_named_for_the_stage_and_its_url_is_an_output(template: dict[str, Any]) -> None:
+    (api,) = resources_of_type(template, "AWS::ApiGateway::RestApi").values()
+
+    assert api["Properties"]["Name"] == physical_name(STAGE, "api")
+    assert API_URL_OUTPUT in template["Outputs"]

@@ -1,0 +1,26 @@
+"""cfn-lint finds nothing in the synthesized templates except W3005, a redundant DependsOn that CDK emits."""
+
+from pathlib import Path
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
+
+from tests.infra.conftest import SynthesizedApp
+
+pytestmark = pytest.mark.slow
+
+IGNORED_CHECKS = ["W3005"]
+
+
+def test_templates_pass_cfn_lint(synthesized: SynthesizedApp) -> None:
+    templates = sorted(synthesized.directory.glob("*.template.json"))
+    assert [t.name for t in templates] == sorted(f"{s.stack_name}.template.json" for s in synthesized.assembly.stacks)
+
+    findings = {
+        template.name: [
+            f"{m.rule.id}: {m.message}" for m in lint_file(Path(template), ManualArgs(ignore_checks=IGNORED_CHECKS))
+        ]
+        for template in templates
+    }
+
+    assert findings == {template.name: [] for template in templates}

@@ -1,0 +1,81 @@
+"""cdk-nag: the real app passes the AwsSolutions pack, and the same wiring fails a synth that breaks a rule.
+
+cdk-nag 3 runs as a CDK policy-validation plugin: an unacknowledged finding makes `synth()` raise and
+writes `validation-report.json`; with `annotationsInValidationReport` CDK's own warnings land there too.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_s3 as s3
+
+from infra.nag import acknowledge, add_aws_solutions_checks
+from tests.infra.conftest import SynthesizedApp, build_stacks
+
+pytestmark = pytest.mark.slow
+
+VALIDATION_FAILED = "ValidationFailed"
+
+
+def _violations(report_dir: str) -> dict[str, set[str]]:
+    """Rule id -> paths of the constructs breaking it, from the validation report of a failed synth."""
+    report: dict[str, Any] = json.loads((Path(report_dir) / "validation-report.json").read_text())
+    return {
+        violation["ruleName"]: {construct["constructPath"] for construct in violation["violatingConstructs"]}
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+    }
+
+
+def test_real_app_has_no_unacknowledged_findings(synthesized: SynthesizedApp) -> None:
+    """The session synth succeeded, so nothing failed; check that no warning was left behind either."""
+    assert synthesized.validation_report()["pluginReports"] == []
+    leftovers = [
+        (stack.stack_name, message.entry.type, message.entry.data)
+        for stack in synthesized.assembly.stacks
+        for message in stack.messages
+        if message.entry.type in {"aws:cdk:warning", "aws:cdk:error"}
+    ]
+    assert leftovers == []
+
+
+def test_acknowledgements_are_recorded_in_the_assembly(synthesized: SynthesizedApp) -> None:
+    metadata = json.loads((synthesized.directory / f"{synthesized.api.stack_name}.metadata.json").read_text())
+    acknowledged = {
+        rule
+        for entries in metadata.values()
+        for entry in entries
+        if entry["type"] == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule in entry["data"]
+    }
+
+    assert {
+        "Annotation::AwsSolutions-APIG3",
+        "Annotation::AwsSolutions-APIG4",
+        "Annotation::AwsSolutions-L1",
+    } <= acknowledged
+
+
+def test_the_real_app_fails_synth_when_a_rule_is_broken() -> None:
+    app, data, _, _ = build_stacks()
+    s3.Bucket(data, "BucketWithoutTls")  # no enforce_ssl, no access logs
+
+    with pytest.raises(RuntimeError, match=VALIDATION_FAILED):
+        app.synth()
+
+    violations = _violations(app.outdir)
+    assert "AwsSolutions-S10" in violations
+    assert {path for paths in violations.values() for path in paths} == {f"{data.stack_name}/BucketWithoutTls/Resource"}
+
+
+def test_an_acknowledged_finding_does_not_fail_synth() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Throwaway")
+    bucket = s3.Bucket(stack, "Bucket", enforce_ssl=True)
+    acknowledge(bucket, "S1", "test bucket, no access logs needed")
+    add_aws_solutions_checks(app)
+
+    assert app.synth().get_stack_by_name("Throwaway").template["Resources"]

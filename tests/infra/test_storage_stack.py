@@ -1,0 +1,106 @@
+"""The media bucket is private, TLS-only, versioned, logged, and cleans up after itself."""
+
+from typing import Any
+
+import pytest
+
+from infra.constructs import media_storage
+from infra.stacks.storage_stack import MEDIA_BUCKET_OUTPUT
+from shared.constants import MediaPrefixes
+from tests.infra.conftest import SynthesizedApp, as_list, logical_id, resources_of_type
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: SynthesizedApp) -> dict[str, Any]:
+    return synthesized.template(synthesized.storage)
+
+
+@pytest.fixture(scope="module")
+def media_id(synthesized: SynthesizedApp) -> str:
+    return logical_id(synthesized.storage.storage.media_bucket)
+
+
+@pytest.fixture(scope="module")
+def access_logs_id(synthesized: SynthesizedApp) -> str:
+    return logical_id(synthesized.storage.storage.access_logs_bucket)
+
+
+def _bucket_ids(template: dict[str, Any]) -> list[str]:
+    return sorted(resources_of_type(template, "AWS::S3::Bucket"))
+
+
+def test_only_the_media_and_access_log_buckets(template: dict[str, Any], media_id: str, access_logs_id: str) -> None:
+    assert _bucket_ids(template) == sorted([media_id, access_logs_id])
+
+
+@pytest.mark.parametrize("bucket", ["media", "access_logs"])
+def test_bucket_is_private_encrypted_retained_and_named_by_cloudformation(
+    template: dict[str, Any], media_id: str, access_logs_id: str, bucket: str
+) -> None:
+    resource = template["Resources"][{"media": media_id, "access_logs": access_logs_id}[bucket]]
+    properties = resource["Properties"]
+
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    (encryption,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert "BucketName" not in properties
+    assert resource["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("bucket", ["media", "access_logs"])
+def test_bucket_policy_denies_requests_without_tls(
+    template: dict[str, Any], media_id: str, access_logs_id: str, bucket: str
+) -> None:
+    bucket_id = {"media": media_id, "access_logs": access_logs_id}[bucket]
+    (policy,) = [
+        p
+        for p in resources_of_type(template, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+
+    deny_insecure = [
+        statement
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Deny"
+        and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        and as_list(statement["Action"]) == ["s3:*"]
+    ]
+    assert len(deny_insecure) == 1
+    assert len(as_list(deny_insecure[0]["Resource"])) == 2  # the bucket and its objects
+
+
+def test_media_bucket_is_versioned_and_logs_to_the_access_log_bucket(
+    template: dict[str, Any], media_id: str, access_logs_id: str
+) -> None:
+    properties = template["Resources"][media_id]["Properties"]
+
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert properties["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": access_logs_id},
+        "LogFilePrefix": media_storage.ACCESS_LOGS_PREFIX,
+    }
+
+
+def test_media_lifecycle_rules(template: dict[str, Any], media_id: str) -> None:
+    rules = template["Resources"][media_id]["Properties"]["LifecycleConfiguration"]["Rules"]
+    enabled = [rule for rule in rules if rule["Status"] == "Enabled"]
+
+    expiry_by_prefix = {rule["Prefix"]: rule["ExpirationInDays"] for rule in enabled if "Prefix" in rule}
+    assert expiry_by_prefix == {MediaPrefixes.TTS_CACHE: 90, MediaPrefixes.EXPORTS: 7}
+    assert [r["AbortIncompleteMultipartUpload"] for r in enabled if "AbortIncompleteMultipartUpload" in r] == [
+        {"DaysAfterInitiation": 1}
+    ]
+    assert [r["NoncurrentVersionExpiration"] for r in enabled if "NoncurrentVersionExpiration" in r] == [
+        {"NoncurrentDays": 30}
+    ]
+
+
+def test_media_bucket_name_is_an_output(template: dict[str, Any], media_id: str) -> None:
+    assert template["Outputs"][MEDIA_BUCKET_OUTPUT]["Value"] == {"Ref": media_id}

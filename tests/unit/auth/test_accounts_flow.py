@@ -1,0 +1,133 @@
+"""Registration, confirmation, login, profile: the paths a learner takes."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.dal.auth import ActionTokenItem, AuthSessionItem
+from shared.dal.users import UserItem
+from tests.auth_helpers import PASSWORD, code_in, confirm, login, register, sent_emails, signed_up
+from tests.helpers import assert_error
+
+
+def test_register_confirm_login_me(client: TestClient) -> None:
+    user = register(client, "Aiko@Example.COM", "aiko")
+    assert (user["email"], user["username"], user["role"], user["is_verified"]) == (
+        "aiko@example.com", "aiko", "user", False,
+    )  # fmt: skip
+    assert "password_hash" not in user and "token_version" not in user
+    assert_error(
+        client.post("/api/v1/auth/login", json={"email": "aiko@example.com", "password": PASSWORD}),
+        403,
+        "email_not_verified",
+    )
+    [mail] = sent_emails("aiko@example.com")
+    assert mail["subject"] == "Confirm your Kotoba e-mail address"
+    confirm(client, "aiko@example.com")
+    session = login(client, "AIKO@example.com")
+    me = client.get("/api/v1/auth/me", headers=session.headers).json()
+    assert (me["id"], me["is_verified"], me["timezone"]) == (user["id"], True, "UTC")
+
+
+def test_a_confirmation_token_works_once(client: TestClient) -> None:
+    register(client, "aiko@example.com", "aiko")
+    token = code_in(sent_emails("aiko@example.com")[0])
+    assert client.post("/api/v1/auth/verify-email", json={"token": token}).status_code == 200
+    assert_error(client.post("/api/v1/auth/verify-email", json={"token": token}), 400, "invalid_input")
+
+
+def test_resend_confirmation_answers_the_same_for_unknown_addresses(client: TestClient) -> None:
+    register(client, "aiko@example.com", "aiko")
+    known = client.post("/api/v1/auth/resend-verification", json={"email": "aiko@example.com"})
+    unknown = client.post("/api/v1/auth/resend-verification", json={"email": "nobody@example.com"})
+    assert (known.status_code, unknown.status_code) == (202, 202)
+    assert known.json() == unknown.json()
+    assert len(sent_emails("aiko@example.com")) == 2
+    assert sent_emails("nobody@example.com") == []
+
+
+@pytest.mark.parametrize(
+    ("email", "username"), [("aiko@example.com", "someone"), ("AIKO@example.com", "x_y_z"), ("b@example.com", "AIKO")]
+)
+def test_email_and_username_are_unique_case_insensitively(client: TestClient, email: str, username: str) -> None:
+    register(client, "aiko@example.com", "aiko")
+    response = client.post("/api/v1/auth/register", json={"email": email, "username": username, "password": PASSWORD})
+    assert_error(response, 409, "conflict")
+    assert UserItem.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("short", "string_too_short"), ("x" * 129, "string_too_long"), ("1234567890", "password_policy"),
+     ("aaaaaaaaaaaa", "password_policy"), ("aiko-secret-pass", "password_policy")],
+)  # fmt: skip
+def test_weak_passwords_are_refused_with_a_reason(client: TestClient, password: str, reason: str) -> None:
+    response = client.post(
+        "/api/v1/auth/register", json={"email": "aiko@example.com", "username": "aiko", "password": password}
+    )
+    error = assert_error(response, 422, "validation_error")
+    assert [(d["field"], d["type"]) for d in error["details"]] == [("body.password", reason)]
+    assert UserItem.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "username": "aiko", "password": PASSWORD},
+        {"email": "aiko@example.com", "username": "a!", "password": PASSWORD},
+        {"email": "aiko@example.com", "username": "aiko", "password": PASSWORD, "is_superuser": True},
+        {"email": "aiko@example.com", "username": "aiko", "password": PASSWORD, "timezone": "Mars/Olympus"},
+        {"email": ["aiko@example.com"], "username": "aiko", "password": PASSWORD},
+    ],
+)
+def test_malformed_registrations_are_422(client: TestClient, body: dict[str, object]) -> None:
+    assert_error(client.post("/api/v1/auth/register", json=body), 422, "validation_error")
+    assert UserItem.count() == 0
+
+
+def test_malformed_and_oversized_bodies_never_500(client: TestClient) -> None:
+    for content in (b"{", b"[]", b"null", b'{"email": 1}', '{"email": "\u0000"}'.encode()):
+        response = client.post("/api/v1/auth/login", content=content, headers={"content-type": "application/json"})
+        assert_error(response, 422, "validation_error")
+    big = b'{"email": "a@example.com", "password": "' + b"x" * 70_000 + b'"}'
+    response = client.post("/api/v1/auth/login", content=big, headers={"content-type": "application/json"})
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_nothing_stored_holds_a_plaintext_password_or_token(client: TestClient) -> None:
+    session = signed_up(client)
+    client.post("/api/v1/auth/forgot-password", json={"email": session.email})
+    reset_code = code_in(sent_emails(session.email)[-1])
+    stored = " ".join(
+        str(item.to_simple_dict())
+        for model in (UserItem, AuthSessionItem, ActionTokenItem)
+        for item in model.scan()  # a test may scan; request paths never do
+    )
+    secret_part = session.refresh_token.split(".")[-1]
+    for secret in (PASSWORD, secret_part, reset_code, session.access_token):
+        assert secret not in stored
+
+
+def test_profile_and_preferences_update_and_validate(client: TestClient) -> None:
+    session = signed_up(client)
+    profile = client.put(
+        "/api/v1/auth/me",
+        headers=session.headers,
+        json={"first_name": "Aiko", "japanese_level": "elementary", "learning_goals": ["JLPT N4", "anime"]},
+    ).json()
+    assert (profile["first_name"], profile["japanese_level"], profile["learning_goals"]) == (
+        "Aiko", "elementary", ["JLPT N4", "anime"],
+    )  # fmt: skip
+    prefs = client.put(
+        "/api/v1/users/me/preferences",
+        headers=session.headers,
+        json={"timezone": "Asia/Tokyo", "max_daily_reviews": 120, "preferred_learning_time": "evening"},
+    ).json()
+    assert (prefs["timezone"], prefs["max_daily_reviews"], prefs["first_name"]) == ("Asia/Tokyo", 120, "Aiko")
+    for bad in ({"timezone": "Tokyo"}, {"max_daily_reviews": 0}, {"daily_goal_minutes": 10_000}, {"role": "admin"}):
+        assert_error(
+            client.put("/api/v1/users/me/preferences", headers=session.headers, json=bad), 422, "validation_error"
+        )
+    assert_error(
+        client.put("/api/v1/auth/me", headers=session.headers, json={"is_superuser": True}), 422, "validation_error"
+    )
+    assert client.get("/api/v1/auth/me", headers=session.headers).json()["role"] == "user"
