@@ -18,7 +18,7 @@ from shared.services.accounts import ensure_admin
 from shared.services.sample_content import load_sample_content
 from shared.settings import get_settings
 
-ADMIN_EMAIL = "admin@kotoba.local"
+ADMIN_EMAIL = "admin@example.com"
 ADMIN_USERNAME = "admin"
 
 

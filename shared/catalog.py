@@ -17,17 +17,26 @@ class ApiFunction:
     writes: tuple[str, ...] = ()  # logical table names it reads and writes
     media: tuple[str, ...] = ()  # key prefixes of the media bucket it may use
     describes_all_tables: bool = False  # the health check describes every table and the bucket
+    signs_tokens: bool = False  # reads the private JWT signing key (only the auth function mints tokens)
+    sends_email: bool = False  # sends through SES from the configured sender
+    # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
+    # the caller's user and session records (`AUTHENTICATION_READS`, added to `reads` below).
 
+
+# What verifying an access token reads: the user and the session, in one TransactGetItems.
+AUTHENTICATION_READS: Final = ("users", "auth_sessions")
 
 AUTH_API = ApiFunction(
     name="auth_api",
     route_prefixes=("/auth",),
-    writes=("users", "unique_keys"),
+    writes=("users", "unique_keys", "auth_sessions", "action_tokens", "rate_limits"),
+    signs_tokens=True,
+    sends_email=True,
 )
 STUDY_API = ApiFunction(
     name="study_api",
     route_prefixes=("/learning", "/progress", "/users"),
-    reads=("vocabulary", "achievements"),
+    reads=("vocabulary", "achievements", "auth_sessions"),
     writes=(
         "users",
         "sentences",
@@ -42,14 +51,14 @@ STUDY_API = ApiFunction(
 MEDIA_API = ApiFunction(
     name="media_api",
     route_prefixes=("/ai",),
-    reads=("sentences",),
+    reads=("sentences", *AUTHENTICATION_READS),
     writes=("audio_records", "ocr_records", "jobs"),
     media=("uploads/", "tts/"),
 )
 ADMIN_API = ApiFunction(
     name="admin_api",
     route_prefixes=("/admin", "/health"),
-    reads=("users", "jobs"),
+    reads=(*AUTHENTICATION_READS, "jobs"),
     writes=("sentences",),
     describes_all_tables=True,
 )
@@ -75,7 +84,7 @@ QUEUES: Final = (
 
 @dataclass(frozen=True)
 class ScheduledFunction:
-    """A function EventBridge runs on a schedule; the local pump runs it every `every_seconds`."""
+    """A zip function EventBridge runs on a schedule; the local pump runs it every `every_seconds`."""
 
     name: str  # folder under functions/
     schedule: str  # EventBridge schedule expression
@@ -87,3 +96,14 @@ class ScheduledFunction:
 JOB_JANITOR = ScheduledFunction(name="job_janitor", schedule="rate(10 minutes)", every_seconds=600, writes=("jobs",))
 
 SCHEDULED_FUNCTIONS: Final = (JOB_JANITOR,)
+
+
+@dataclass(frozen=True)
+class RotationFunction:
+    """The zip function Secrets Manager calls to rotate the JWT signing key (and publish its public half)."""
+
+    name: str
+    rotate_every_days: int
+
+
+JWT_KEY_ROTATION = RotationFunction(name="jwt_key_rotation", rotate_every_days=90)

@@ -26,7 +26,7 @@ def test_docs_health_and_sample_content(local_cloud: LocalCloud) -> None:
     assert get(local_cloud, "/api/v1/learning/vocabulary", jlpt_level="n5").json()["items"]
 
     admin_lines = [line for line in local_cloud.output if line.startswith("admin account:")]
-    assert admin_lines and "admin@kotoba.local / " in admin_lines[0]
+    assert admin_lines and "admin@example.com / " in admin_lines[0]
 
 
 def test_the_emulator_holds_the_queues_and_schedules(local_cloud: LocalCloud) -> None:

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.usefixtures("aws")
 
 
 def test_admin_account_is_created_once() -> None:
-    first = ensure_admin("Admin@Kotoba.Local", "admin", "correct horse battery")
-    again = ensure_admin("admin@kotoba.local", "admin", "another password")
+    first = ensure_admin("Admin@Example.com", "admin", "correct horse battery")
+    again = ensure_admin("admin@example.com", "admin", "another password")
     assert (first.created, again.created) == (True, False)
-    admin = users_repository.get_user_by_email("ADMIN@kotoba.local")
+    admin = users_repository.get_user_by_email("ADMIN@example.com")
     assert admin is not None
     assert admin.is_superuser is True
     assert verify_password(admin.password_hash, "correct horse battery")
@@ -23,7 +23,7 @@ def test_admin_account_is_created_once() -> None:
 
 
 def test_stored_user_holds_no_plaintext_password() -> None:
-    ensure_admin("admin@kotoba.local", "admin", "correct horse battery")
+    ensure_admin("admin@example.com", "admin", "correct horse battery")
     raw = UserItem.scan().next().to_simple_dict()  # a test may scan; request paths never do
     assert "correct horse battery" not in str(raw)
     assert raw["password_hash"].startswith("$argon2id$")
