@@ -39,7 +39,11 @@ synth: install
 bench: install
 	$(BIN)/python bench/cold_start.py
 
-# The shared layer's pins, exported from uv.lock (boto3 comes with the Lambda runtime).
+# Pins exported from uv.lock for what CDK builds: the shared layer and each container image
+# (boto3 and its dependencies come with the Lambda runtime and its base images).
+EXPORT := $(UV) export --no-hashes --no-emit-project --no-header --no-annotate --quiet
+RUNTIME_PROVIDED := '^(boto3|botocore|s3transfer|jmespath|python-dateutil|six|urllib3)=='
 layer-requirements: $(UV)
-	$(UV) export --only-group api --no-hashes --no-emit-project --no-header --no-annotate --quiet \
-	  | grep -v -E '^(boto3|botocore|s3transfer|jmespath|python-dateutil|six|urllib3)==' > layers/api/requirements.txt
+	$(EXPORT) --only-group api | grep -v -E $(RUNTIME_PROVIDED) > layers/api/requirements.txt
+	$(EXPORT) --only-group api --only-group readings | grep -v -E $(RUNTIME_PROVIDED) \
+	  > containers/readings_worker/requirements.txt

@@ -6,6 +6,7 @@ and the tests synthesize exactly what the CDK CLI does.
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -21,6 +22,9 @@ from shared.settings import LOCAL_STAGE, Settings
 
 STAGE_CONTEXT_KEY: Final = "stage"
 DEFAULT_STAGE: Final = "dev"
+SES_SENDER_CONTEXT_KEY: Final = "ses_sender"
+DEFAULT_SES_SENDER: Final = "no-reply@kotoba.app"  # must be verified in SES (address or domain) before deploy
+_EMAIL_ADDRESS: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -36,9 +40,17 @@ def validate_stage(stage: str) -> str:
     return stage
 
 
+def validate_ses_sender(sender: str) -> str:
+    """The From address of the app's e-mail: one plain address, since IAM pins it with ses:FromAddress."""
+    if not _EMAIL_ADDRESS.fullmatch(sender):
+        raise ValueError(f"context {SES_SENDER_CONTEXT_KEY!r} must be one e-mail address, not {sender!r}")
+    return sender
+
+
 def add_stacks(app: cdk.App, stage: str) -> None:
     """The three stacks of one stage, checked by cdk-nag's AwsSolutions pack at synth."""
     validate_stage(stage)
+    ses_sender = validate_ses_sender(app.node.try_get_context(SES_SENDER_CONTEXT_KEY) or DEFAULT_SES_SENDER)
     tags = {"app": APP_NAME, "stage": stage}
     data = DataStack(app, physical_name(stage, "data"), stage=stage, tags=tags)
     storage = StorageStack(app, physical_name(stage, "storage"), stage=stage, tags=tags)
@@ -49,6 +61,7 @@ def add_stacks(app: cdk.App, stage: str) -> None:
         tags=tags,
         tables=data.tables,
         media_bucket_name=storage.media_bucket_name_import,
+        ses_sender=ses_sender,
     )
     api.add_stack_dependency(storage, "imports the media bucket's name by export")
     add_aws_solutions_checks(app)

@@ -3,6 +3,8 @@
 - SQS work queues (fed by S3 upload notifications) are long-polled and each batch is handed to the
   queue's worker function as an SQS event; a message is deleted only when the handler does not report it
   as failed, so failures are retried and end in the dead-letter queue, as in AWS.
+- DynamoDB streams of tables with a consumer are read from their oldest record and handed on in batches,
+  as Lambda's event source mappings do; a failing batch is retried a few times, then skipped and logged.
 - EventBridge schedules (read from the emulator's rules) run their function at the local interval.
 Handlers run in this process, or, for workers marked `separate_process`, in a child process each.
 """
@@ -18,13 +20,15 @@ from typing import Any
 import boto3
 
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
-from shared.catalog import SCHEDULED_FUNCTIONS, ScheduledFunction
+from shared.catalog import SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ScheduledFunction, StreamConsumer
 from shared.constants import physical_name
 from shared.observability import logger
 
 Handler = Callable[[dict[str, Any], Any], Any]
 POLL_WAIT_SECONDS = 1
 SQS_BATCH_SIZE = 10
+STREAM_POLL_SECONDS = 0.5
+STREAM_BATCH_ATTEMPTS = 3
 
 
 @dataclass
@@ -107,6 +111,8 @@ class EventPump:
             self._spawn(f"queue:{route.function_name}", self._poll_queue, route)
         for scheduled in SCHEDULED_FUNCTIONS:
             self._spawn(f"schedule:{scheduled.name}", self._run_schedule, scheduled)
+        for consumer in STREAM_CONSUMERS:
+            self._spawn(f"stream:{consumer.name}", self._read_stream, consumer)
 
     def stop(self) -> None:
         self._stop.set()
@@ -156,3 +162,39 @@ class EventPump:
                 except Exception:
                     logger.exception("scheduled function failed", extra={"function": scheduled.name})
             self._stop.wait(scheduled.every_seconds)
+
+    def _read_stream(self, consumer: StreamConsumer) -> None:
+        table = physical_name(self._stage, consumer.table)
+        stream_arn = boto3.client("dynamodb", region_name=LOCAL_REGION).describe_table(TableName=table)["Table"][
+            "LatestStreamArn"
+        ]
+        streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        iterators = [
+            streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            for shard in shards
+        ]
+        while not self._stop.is_set():
+            next_iterators = []
+            for iterator in iterators:
+                response = streams.get_records(ShardIterator=iterator, Limit=consumer.batch_size)
+                if response["Records"]:
+                    self._deliver_stream_batch(consumer, stream_arn, response["Records"])
+                next_iterators.append(response.get("NextShardIterator") or iterator)
+            iterators = next_iterators
+            self._stop.wait(STREAM_POLL_SECONDS)
+
+    def _deliver_stream_batch(self, consumer: StreamConsumer, stream_arn: str, records: list[dict[str, Any]]) -> None:
+        event = {"Records": [{**record, "eventSourceARN": stream_arn} for record in records]}
+        for _ in range(STREAM_BATCH_ATTEMPTS):
+            try:
+                response = invoke(consumer.name, event) or {}
+            except Exception:
+                logger.exception("stream consumer failed", extra={"function": consumer.name})
+                continue
+            if not response.get("batchItemFailures"):
+                self.delivered += len(records)
+                return
+        logger.error("stream batch skipped after retries", extra={"function": consumer.name, "records": len(records)})

@@ -44,6 +44,8 @@ STUDY_API = ApiFunction(
         "learning_sessions",
         "study_streaks",
         "user_achievements",
+        "review_logs",
+        "daily_stats",
         "idempotency",
     ),
     media=("exports/",),
@@ -107,3 +109,25 @@ class RotationFunction:
 
 
 JWT_KEY_ROTATION = RotationFunction(name="jwt_key_rotation", rotate_every_days=90)
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function fed by a table's DynamoDB stream (in AWS an event source mapping; locally the pump)."""
+
+    name: str  # folder under functions/
+    table: str  # logical table whose stream it reads
+    batch_size: int
+    container: bool = False  # built as a container image (containers/<name>/Dockerfile), not a zip
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+
+
+REVIEW_AGGREGATOR = StreamConsumer(
+    name="review_aggregator", table="review_logs", batch_size=500, writes=("sentences", "vocabulary")
+)
+READINGS_WORKER = StreamConsumer(
+    name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)
+)
+
+STREAM_CONSUMERS: Final = (REVIEW_AGGREGATOR, READINGS_WORKER)

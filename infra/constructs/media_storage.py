@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -15,6 +16,8 @@ EXPORTS_EXPIRY: Final = cdk.Duration.days(7)
 INCOMPLETE_UPLOAD_EXPIRY: Final = cdk.Duration.days(1)
 NONCURRENT_VERSION_EXPIRY: Final = cdk.Duration.days(30)
 ACCESS_LOGS_PREFIX: Final = "media/"
+# CDK attaches this AWS-managed policy to the role of its bucket-notifications custom resource, always.
+LAMBDA_BASIC_EXECUTION_POLICY: Final = "service-role/AWSLambdaBasicExecutionRole"
 
 
 def _private_bucket(
@@ -24,6 +27,7 @@ def _private_bucket(
     versioned: bool = False,
     access_logs: s3.IBucket | None = None,
     lifecycle_rules: Sequence[s3.LifecycleRule] = (),
+    notifications_role: iam.IRole | None = None,
 ) -> s3.Bucket:
     """A bucket that only IAM principals over TLS reach: public access blocked, ACLs disabled, SSE-S3.
 
@@ -42,6 +46,7 @@ def _private_bucket(
         server_access_logs_bucket=access_logs,
         server_access_logs_prefix=ACCESS_LOGS_PREFIX if access_logs else None,
         lifecycle_rules=list(lifecycle_rules),
+        notifications_handler_role=notifications_role,
     )
 
 
@@ -56,6 +61,21 @@ class MediaStorage(Construct):
             "S1",
             "This bucket is the access-log target of the media bucket; logging it too would need yet another "
             "log bucket with the same finding, and S3 cannot log a bucket into itself without a loop.",
+        )
+        # Event notifications (work_queues.py) are written by CDK's BucketNotifications custom resource, a
+        # Lambda in this stack. Its role is made here so that it is named, described and acknowledged here.
+        self.notifications_role = iam.Role(
+            self,
+            "NotificationsHandlerRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="CDK's bucket-notifications custom resource: sets the media bucket's event notifications",
+        )
+        acknowledge(
+            self.notifications_role,
+            f"IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{LAMBDA_BASIC_EXECUTION_POLICY}]",
+            "CDK's bucket-notifications custom resource attaches AWSLambdaBasicExecutionRole to its role with no "
+            "option to leave it out; that policy grants nothing but CloudWatch Logs writes (CreateLogGroup, "
+            "CreateLogStream, PutLogEvents) for the handler's own logs.",
         )
         self.media_bucket = _private_bucket(
             self,
@@ -75,4 +95,5 @@ class MediaStorage(Construct):
                     expired_object_delete_marker=True,
                 ),
             ],
+            notifications_role=self.notifications_role,
         )

@@ -1,16 +1,25 @@
-"""The shared layer, one function per catalog entry, and the REST API in front of them."""
+"""Every function (API, scheduled, key rotation) with the layer they share, the REST API, and their monitoring.
+
+The functions stay in one stack with the layer: a layer version referenced from another stack would be an
+export whose value changes with every layer build, which CloudFormation refuses to update while imported.
+"""
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.api_function import ApiHandler
+from infra.constructs.jwt_keys import JwtKeys
+from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.rest_api import KotobaRestApi
+from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import KotobaTables, construct_name
-from shared.catalog import API_FUNCTIONS
+from shared.catalog import API_FUNCTIONS, QUEUES, SCHEDULED_FUNCTIONS
 
 API_URL_OUTPUT = "ApiUrl"
+ALARM_TOPIC_OUTPUT = "AlarmTopicArn"
 
 
 class ApiStack(cdk.Stack):
@@ -23,21 +32,42 @@ class ApiStack(cdk.Stack):
         tags: dict[str, str],
         tables: KotobaTables,
         media_bucket_name: str,
+        ses_sender: str,
     ) -> None:
-        super().__init__(scope, construct_id, description=f"kotoba {stage}: API functions and REST API", tags=tags)
+        super().__init__(
+            scope, construct_id, description=f"kotoba {stage}: functions, REST API, JWT keys, monitoring", tags=tags
+        )
         media_bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", media_bucket_name)
         self.shared_layer = SharedDependencyLayer(self, "SharedLayer")
+        layer = self.shared_layer.layer
+        self.jwt_keys = JwtKeys(self, "JwtKeys", stage=stage, layer=layer)
         self.handlers = [
             ApiHandler(
                 self,
                 construct_name(entry.name),
                 entry=entry,
                 stage=stage,
-                layer=self.shared_layer.layer,
+                layer=layer,
                 tables=tables,
                 media_bucket=media_bucket,
+                jwt_keys=self.jwt_keys,
+                ses_sender=ses_sender,
             )
             for entry in API_FUNCTIONS
         ]
+        self.scheduled_jobs = [
+            ScheduledJob(self, construct_name(entry.name), entry=entry, stage=stage, layer=layer, tables=tables)
+            for entry in SCHEDULED_FUNCTIONS
+        ]
+        self.functions: list[KotobaFunction] = [*self.handlers, *self.scheduled_jobs, self.jwt_keys.rotation]
         self.api = KotobaRestApi(self, "Api", stage=stage, handlers=self.handlers)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            stage=stage,
+            functions=self.functions,
+            rest_api=self.api.rest_api,
+            queues=QUEUES,
+        )
         cdk.CfnOutput(self, API_URL_OUTPUT, value=self.api.rest_api.url)
+        cdk.CfnOutput(self, ALARM_TOPIC_OUTPUT, value=self.monitoring.topic.topic_arn)

@@ -53,6 +53,7 @@ class SentencesByAuthorIndex(GlobalSecondaryIndex["SentenceItem"]):
 class SentenceItem(TimestampedModel):
     class Meta(TableMeta):
         table_name = "sentences"
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # the readings worker fills missing readings from it
 
     sentence_id = UnicodeAttribute(hash_key=True, default_for_new=new_id)
 
@@ -72,9 +73,12 @@ class SentenceItem(TimestampedModel):
     audio_url = UnicodeAttribute(null=True)
     image_url = UnicodeAttribute(null=True)
 
+    # Aggregated off the request path from the review stream (services/aggregation.py), never per review.
     total_attempts = NumberAttribute(default=0)
     correct_attempts = NumberAttribute(default=0)
     average_response_time = NumberAttribute(null=True)
+    timed_attempts = NumberAttribute(default=0)
+    response_time_total_ms = NumberAttribute(default=0)
 
     is_active = BooleanAttribute(default=True)
     status = EnumAttribute(ModerationStatus, default=ModerationStatus.ACTIVE)
@@ -143,7 +147,8 @@ class VocabularyWordItem(TimestampedModel):
     frequency_rank = NumberAttribute(null=True)
     difficulty_level = EnumAttribute(Difficulty)
 
-    total_encounters = NumberAttribute(default=0)
+    total_encounters = NumberAttribute(default=0)  # aggregated from the review stream, like sentences'
+    correct_encounters = NumberAttribute(default=0)
     success_rate = NumberAttribute(null=True)
 
     is_active = BooleanAttribute(default=True)

@@ -1,6 +1,8 @@
 """Reads and writes of sentences and vocabulary words; maps stored items to the API's schemas."""
 
-from pynamodb.exceptions import DoesNotExist
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.dal.pagination import collect_page, decode_cursor
@@ -11,12 +13,16 @@ from shared.schemas.content import SentencePublic, VocabularyWordPublic
 
 
 def sentence_public(item: SentenceItem) -> SentencePublic:
-    return SentencePublic.model_validate(item.attribute_values)
+    timed = int(item.timed_attempts or 0)
+    average = round(int(item.response_time_total_ms or 0) / timed, 1) if timed else None
+    return SentencePublic.model_validate({**item.attribute_values, "average_response_time": average})
 
 
 def word_public(item: VocabularyWordItem) -> VocabularyWordPublic:
     fields = dict(item.attribute_values)
     fields["usage_examples"] = [example.attribute_values for example in item.usage_examples]
+    total = int(item.total_encounters or 0)
+    fields["success_rate"] = round(int(item.correct_encounters or 0) / total, 3) if total else None
     return VocabularyWordPublic.model_validate(fields)
 
 
@@ -63,3 +69,103 @@ def list_words(level: JLPTLevel, limit: int, cursor: str | None) -> Page[Vocabul
     )
     page = collect_page(results, limit)
     return Page[VocabularyWordPublic](items=[word_public(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+@tracer.capture_method
+def sentences_by_id(sentence_ids: list[str]) -> dict[str, SentencePublic]:
+    """Many sentences in BatchGetItem calls (100 keys each): content for a page of cards."""
+    if not sentence_ids:
+        return {}
+    return {item.sentence_id: sentence_public(item) for item in SentenceItem.batch_get(set(sentence_ids))}
+
+
+@tracer.capture_method
+def words_by_id(word_ids: list[str]) -> dict[str, VocabularyWordPublic]:
+    if not word_ids:
+        return {}
+    return {item.word_id: word_public(item) for item in VocabularyWordItem.batch_get(set(word_ids))}
+
+
+@tracer.capture_method
+def add_sentence_attempts(sentence_id: str, attempts: int, correct: int, timed: int, response_time_ms: int) -> None:
+    """One UpdateItem adding a batch's answers; the average is recomputed from the stored sums on read."""
+    try:
+        SentenceItem(sentence_id=sentence_id).update(
+            actions=[
+                SentenceItem.total_attempts.add(attempts),
+                SentenceItem.correct_attempts.add(correct),
+                SentenceItem.timed_attempts.add(timed),
+                SentenceItem.response_time_total_ms.add(response_time_ms),
+            ],
+            condition=SentenceItem.sentence_id.exists(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise  # a deleted sentence simply stops counting
+
+
+@tracer.capture_method
+def add_word_encounters(word_id: str, attempts: int, correct: int) -> None:
+    try:
+        VocabularyWordItem(word_id=word_id).update(
+            actions=[
+                VocabularyWordItem.total_encounters.add(attempts),
+                VocabularyWordItem.correct_encounters.add(correct),
+            ],
+            condition=VocabularyWordItem.word_id.exists(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+@tracer.capture_method
+def fill_missing_readings(sentence_id: str, hiragana: str, romaji: str) -> None:
+    """Set the readings that are still missing; a reading a person wrote meanwhile is never overwritten."""
+    try:
+        SentenceItem(sentence_id=sentence_id).update(
+            actions=[
+                SentenceItem.hiragana_reading.set(SentenceItem.hiragana_reading | hiragana),
+                SentenceItem.romaji_reading.set(SentenceItem.romaji_reading | romaji),
+            ],
+            condition=SentenceItem.sentence_id.exists(),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+@tracer.capture_method
+def create_sentence(
+    fields: dict[str, Any], status: ModerationStatus, created_by: str, reviewed_by: str | None
+) -> SentencePublic:
+    item = SentenceItem(status=status, created_by=created_by, reviewed_by=reviewed_by, **fields)
+    item.save(condition=SentenceItem.sentence_id.does_not_exist())
+    return sentence_public(item)
+
+
+@tracer.capture_method
+def update_sentence(
+    sentence_id: str, changes: dict[str, object], expected_status: ModerationStatus | None = None
+) -> SentencePublic | None:
+    """Read, change and write back only if nobody wrote in between (and the status is still the expected one).
+
+    Writing the whole item lets `derive_keys` keep the index keys in step with level and status. None when
+    the sentence is gone, was changed meanwhile, or left `expected_status`: the caller decides what that means.
+    """
+    try:
+        item = SentenceItem.get(sentence_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if expected_status is not None and item.status != expected_status:
+        return None
+    seen = item.updated_at
+    for name, value in changes.items():
+        setattr(item, name, value)
+    try:
+        item.save(condition=SentenceItem.updated_at == seen)
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return sentence_public(item)

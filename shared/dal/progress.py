@@ -11,6 +11,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 
@@ -72,6 +73,15 @@ class ProgressItem(TimestampedModel):
 
     mastery_level = EnumAttribute(MasteryLevel, default=MasteryLevel.NEW)
     last_reviewed_date = UTCDateTimeAttribute(null=True)
+
+    # Scheduler state beyond the plan's SM-2 fields: FSRS memory state and lapses (see services/srs.py).
+    lapses = NumberAttribute(default=0)
+    stability = NumberAttribute(null=True)
+    difficulty = NumberAttribute(null=True)
+    fsrs_state = NumberAttribute(default=1)
+    fsrs_step = NumberAttribute(null=True, default=0)
+    # Optimistic locking: a save fails if another request changed the card since it was read.
+    version = VersionAttribute()
 
     mastery_due = UnicodeAttribute()
 

@@ -45,6 +45,8 @@ class LearningSessionItem(TimestampedModel):
     new_sentences_learned = NumberAttribute(default=0)
     sentences_mastered = NumberAttribute(default=0)
 
+    response_time_total_ms = NumberAttribute(default=0)  # summed per answer; the average is taken at finish
+
     exp_gained = NumberAttribute(default=0)
     streak_maintained = BooleanAttribute(default=True)
 

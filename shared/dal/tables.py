@@ -17,6 +17,7 @@ from shared.dal.idempotency import IdempotencyItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
 from shared.dal.progress import ProgressItem
+from shared.dal.reviews import DailyStatsItem, ReviewLogItem
 from shared.dal.sessions import LearningSessionItem
 from shared.dal.users import UniqueKeyItem, UserItem
 from shared.settings import Settings
@@ -40,6 +41,8 @@ TABLE_MODELS: tuple[type[Model], ...] = (
     AuthSessionItem,
     ActionTokenItem,
     RateLimitItem,
+    ReviewLogItem,
+    DailyStatsItem,
 )
 
 _LOGICAL_NAMES: dict[type[Model], str] = {model: model.Meta.table_name for model in TABLE_MODELS}

@@ -50,6 +50,10 @@ class UserItem(TimestampedModel):
 
     enable_spaced_repetition = BooleanAttribute(default=True)
     max_daily_reviews = NumberAttribute(default=50)
+    max_daily_new_items = NumberAttribute(default=10)
+    srs_algorithm = UnicodeAttribute(default="fsrs")  # services.srs.Algorithm: "fsrs" or "sm2"
+    # Where the user's queue of new sentences stands in the level index (a cursor, not a scan).
+    new_sentences_cursor = UnicodeAttribute(null=True)
 
     total_study_time_minutes = NumberAttribute(default=0)
     current_streak_days = NumberAttribute(default=0)

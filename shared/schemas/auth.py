@@ -119,6 +119,8 @@ class PreferencesUpdate(ApiModel):
     timezone: TimeZone | None = None
     enable_spaced_repetition: bool | None = None
     max_daily_reviews: int | None = Field(default=None, ge=1, le=1000)
+    max_daily_new_items: int | None = Field(default=None, ge=0, le=200)
+    srs_algorithm: Literal["fsrs", "sm2"] | None = Field(default=None, description="FSRS (default) or SM-2.")
 
 
 class UserPublic(PublicModel):
@@ -138,6 +140,8 @@ class UserPublic(PublicModel):
     timezone: str
     enable_spaced_repetition: bool
     max_daily_reviews: int
+    max_daily_new_items: int
+    srs_algorithm: Literal["fsrs", "sm2"]
     total_study_time_minutes: int
     current_streak_days: int
     longest_streak_days: int

@@ -1,11 +1,12 @@
 """Sentences and vocabulary as the API shows them."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus, PartOfSpeech
-from shared.schemas.common import PublicModel
+from shared.schemas.common import ApiModel, PublicModel
 
 
 class SentencePublic(PublicModel):
@@ -24,6 +25,11 @@ class SentencePublic(PublicModel):
     audio_url: str | None = None
     image_url: str | None = None
     status: ModerationStatus
+    rejection_reason: str | None = None
+    created_by: str | None = None
+    total_attempts: int = Field(default=0, description="Answers by all learners (aggregated, not live).")
+    correct_attempts: int = 0
+    average_response_time: float | None = Field(default=None, description="Milliseconds.")
     created_at: datetime
     updated_at: datetime
 
@@ -46,4 +52,50 @@ class VocabularyWordPublic(PublicModel):
     frequency_rank: int | None = None
     difficulty_level: Difficulty
     source: str | None = None
+    total_encounters: int = 0
+    success_rate: float | None = None
     created_at: datetime
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class SentenceCreate(ApiModel):
+    japanese_text: str = Field(min_length=1, max_length=500)
+    hiragana_reading: str | None = Field(default=None, max_length=1000, description="Filled in when omitted.")
+    romaji_reading: str | None = Field(default=None, max_length=2000, description="Filled in when omitted.")
+    english_translation: str = Field(min_length=1, max_length=1000)
+    alternative_translations: list[Annotated[str, Field(max_length=1000)]] = Field(default_factory=list, max_length=5)
+    difficulty_level: Difficulty = Difficulty.MEDIUM
+    jlpt_level: JLPTLevel | None = None
+    grammar_points: list[Tag] = Field(default_factory=list, max_length=20)
+    vocabulary_tags: list[Tag] = Field(default_factory=list, max_length=30)
+    source: str | None = Field(default=None, max_length=200)
+    context: str | None = Field(default=None, max_length=500)
+
+
+class SentenceUpdate(ApiModel):
+    """Omitted fields stay as they are. A person's reading always wins over the automatic one."""
+
+    japanese_text: str | None = Field(default=None, min_length=1, max_length=500)
+    hiragana_reading: str | None = Field(default=None, max_length=1000)
+    romaji_reading: str | None = Field(default=None, max_length=2000)
+    english_translation: str | None = Field(default=None, min_length=1, max_length=1000)
+    alternative_translations: list[Annotated[str, Field(max_length=1000)]] | None = Field(default=None, max_length=5)
+    difficulty_level: Difficulty | None = None
+    jlpt_level: JLPTLevel | None = None
+    grammar_points: list[Tag] | None = Field(default=None, max_length=20)
+    vocabulary_tags: list[Tag] | None = Field(default=None, max_length=30)
+    source: str | None = Field(default=None, max_length=200)
+    context: str | None = Field(default=None, max_length=500)
+
+
+class ModerationDecision(ApiModel):
+    approve: bool
+    reason: str | None = Field(default=None, min_length=3, max_length=500, description="Required to reject.")
+
+    @model_validator(mode="after")
+    def _reason_to_reject(self) -> "ModerationDecision":
+        if not self.approve and not self.reason:
+            raise ValueError("a rejection needs a reason")
+        return self

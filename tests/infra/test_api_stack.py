@@ -1,21 +1,29 @@
-"""API functions and the REST API: runtime and wiring of each function, routes from the catalog, stage settings."""
+"""Functions and the REST API: runtime and wiring of every function, routes from the catalog, stage settings."""
 
 import json
 from typing import Any
 
 import pytest
 
-from infra.constructs import api_function, rest_api
+from infra.app import DEFAULT_SES_SENDER
+from infra.constructs import lambda_function, rest_api
 from infra.constructs.api_function import ApiHandler
+from infra.constructs.lambda_function import KotobaFunction
 from infra.stacks.api_stack import API_URL_OUTPUT
 from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
-from shared.catalog import API_FUNCTIONS, ApiFunction
+from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, SCHEDULED_FUNCTIONS, ApiFunction
 from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
 LOG_RETENTION_DAYS = 30
+ALL_FUNCTION_NAMES = [
+    *(entry.name for entry in API_FUNCTIONS),
+    *(entry.name for entry in SCHEDULED_FUNCTIONS),
+    JWT_KEY_ROTATION.name,
+]
+TIMEOUTS = {"job_janitor": 60, JWT_KEY_ROTATION.name: 30}  # the API functions stop at 15 s
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +34,11 @@ def template(synthesized: SynthesizedApp) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def handlers(synthesized: SynthesizedApp) -> dict[str, ApiHandler]:
     return {handler.entry.name: handler for handler in synthesized.api.handlers}
+
+
+@pytest.fixture(scope="module")
+def functions(synthesized: SynthesizedApp) -> dict[str, KotobaFunction]:
+    return {function.name: function for function in synthesized.api.functions}
 
 
 def _resource_paths(template: dict[str, Any]) -> dict[str, str]:
@@ -58,44 +71,66 @@ def _integrated_function(method: dict[str, Any]) -> str:
     return str(function_id)
 
 
-def test_one_function_per_catalog_entry(template: dict[str, Any], handlers: dict[str, ApiHandler]) -> None:
-    functions = resources_of_type(template, "AWS::Lambda::Function")
+def test_one_function_per_catalog_entry(template: dict[str, Any], functions: dict[str, KotobaFunction]) -> None:
+    deployed = resources_of_type(template, "AWS::Lambda::Function")
 
-    assert sorted(functions) == sorted(logical_id(handlers[entry.name].function) for entry in API_FUNCTIONS)
+    assert sorted(functions) == sorted(ALL_FUNCTION_NAMES)
+    assert sorted(deployed) == sorted(logical_id(function.function) for function in functions.values())
 
 
-@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
 def test_function_runtime_and_configuration(
-    synthesized: SynthesizedApp, template: dict[str, Any], handlers: dict[str, ApiHandler], entry: ApiFunction
+    synthesized: SynthesizedApp, template: dict[str, Any], functions: dict[str, KotobaFunction], name: str
 ) -> None:
-    handler = handlers[entry.name]
+    function = functions[name]
     shared_layer = synthesized.api.shared_layer.layer
-    properties = template["Resources"][logical_id(handler.function)]["Properties"]
+    properties = template["Resources"][logical_id(function.function)]["Properties"]
 
     assert properties["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
     assert properties["Architectures"] == ["x86_64"]
     assert properties["Handler"] == "handler.handler"
-    assert properties["MemorySize"] == api_function.MEMORY_SIZE_MB == 512
-    assert properties["Timeout"] == 15
+    assert properties["MemorySize"] == lambda_function.MEMORY_SIZE_MB == 512
+    assert properties["Timeout"] == TIMEOUTS.get(name, 15)
     assert properties["TracingConfig"] == {"Mode": "Active"}
-    assert properties["Role"] == {"Fn::GetAtt": [logical_id(handler.role), "Arn"]}
+    assert properties["Role"] == {"Fn::GetAtt": [logical_id(function.role), "Arn"]}
     assert properties["Layers"] == [{"Ref": logical_id(shared_layer)}]
     variables = properties["Environment"]["Variables"]
     assert variables[Env.STAGE] == STAGE
-    assert variables[Env.MEDIA_BUCKET] == {"Fn::ImportValue": physical_name(STAGE, MEDIA_BUCKET_EXPORT)}
     assert variables["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAME
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
     assert variables["POWERTOOLS_LOG_LEVEL"] == "INFO"
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
-def test_function_logs_to_its_own_log_group_with_retention(
+def test_api_function_environment(
     template: dict[str, Any], handlers: dict[str, ApiHandler], entry: ApiFunction
 ) -> None:
-    handler = handlers[entry.name]
-    log_group_id = logical_id(handler.log_group)
+    variables = template["Resources"][logical_id(handlers[entry.name].function)]["Properties"]["Environment"][
+        "Variables"
+    ]
 
-    assert template["Resources"][logical_id(handler.function)]["Properties"]["LoggingConfig"] == {
+    assert variables[Env.MEDIA_BUCKET] == {"Fn::ImportValue": physical_name(STAGE, MEDIA_BUCKET_EXPORT)}
+    assert variables.get(Env.SES_SENDER) == (DEFAULT_SES_SENDER if entry.sends_email else None)
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in SCHEDULED_FUNCTIONS] + [JWT_KEY_ROTATION.name])
+def test_other_functions_get_no_bucket_or_sender(
+    template: dict[str, Any], functions: dict[str, KotobaFunction], name: str
+) -> None:
+    variables = template["Resources"][logical_id(functions[name].function)]["Properties"]["Environment"]["Variables"]
+
+    assert Env.MEDIA_BUCKET not in variables
+    assert Env.SES_SENDER not in variables
+
+
+@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
+def test_function_logs_to_its_own_log_group_with_retention(
+    template: dict[str, Any], functions: dict[str, KotobaFunction], name: str
+) -> None:
+    function = functions[name]
+    log_group_id = logical_id(function.log_group)
+
+    assert template["Resources"][logical_id(function.function)]["Properties"]["LoggingConfig"] == {
         "LogGroup": {"Ref": log_group_id}
     }
     assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS

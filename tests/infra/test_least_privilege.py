@@ -1,12 +1,21 @@
 """Each function's role grants what its catalog entry lists and nothing more, read from the synthesized policies."""
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from infra.constructs.api_function import ApiHandler
-from shared.catalog import API_FUNCTIONS, ApiFunction
+from infra.app import DEFAULT_SES_SENDER
+from infra.constructs.lambda_function import KotobaFunction
+from shared.catalog import (
+    API_FUNCTIONS,
+    AUTHENTICATION_READS,
+    JWT_KEY_ROTATION,
+    SCHEDULED_FUNCTIONS,
+    ApiFunction,
+    ScheduledFunction,
+)
 from shared.constants import physical_name
 from shared.dal.tables import table_definitions
 from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
@@ -23,6 +32,7 @@ WRITE_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 }
+SES_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,20 @@ class Grant:
     resource: Any
     table: str | None = None
     index: str | None = None
+    condition: str | None = None  # the statement's Condition, as JSON
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return self.action, json.dumps(self.resource, sort_keys=True)
+
+
+def _pair(action: str, resource: Any) -> tuple[str, str]:
+    return action, json.dumps(resource, sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: SynthesizedApp) -> dict[str, Any]:
+    return synthesized.template(synthesized.api)
 
 
 @pytest.fixture(scope="module")
@@ -50,34 +74,59 @@ def table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
     }
 
 
-def _grants(synthesized: SynthesizedApp, handler: ApiHandler, table_by_export: dict[str, str]) -> list[Grant]:
-    template = synthesized.template(synthesized.api)
-    role_ref = {"Ref": logical_id(handler.role)}
+def _grants(template: dict[str, Any], function: KotobaFunction, table_by_export: dict[str, str]) -> list[Grant]:
+    role_ref = {"Ref": logical_id(function.role)}
     grants: list[Grant] = []
     for policy in resources_of_type(template, "AWS::IAM::Policy").values():
         if role_ref not in policy["Properties"]["Roles"]:
             continue
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow"
+            condition = json.dumps(statement["Condition"], sort_keys=True) if "Condition" in statement else None
             for action in as_list(statement["Action"]):
-                grants.extend(_grant(action, resource, table_by_export) for resource in as_list(statement["Resource"]))
+                grants.extend(
+                    _grant(action, resource, table_by_export, condition) for resource in as_list(statement["Resource"])
+                )
     return grants
 
 
-def _grant(action: str, resource: Any, table_by_export: dict[str, str]) -> Grant:
+def _grant(action: str, resource: Any, table_by_export: dict[str, str], condition: str | None) -> Grant:
     if not action.startswith("dynamodb:"):
-        return Grant(action, resource)
+        return Grant(action, resource, condition=condition)
     if isinstance(resource, dict) and "Fn::ImportValue" in resource:
-        return Grant(action, resource, table=table_by_export[resource["Fn::ImportValue"]])
+        return Grant(action, resource, table=table_by_export[resource["Fn::ImportValue"]], condition=condition)
     if isinstance(resource, dict) and "Fn::Join" in resource:
         table_arn, suffix = resource["Fn::Join"][1]
-        return Grant(action, resource, table_by_export[table_arn["Fn::ImportValue"]], suffix.removeprefix("/index/"))
+        table = table_by_export[table_arn["Fn::ImportValue"]]
+        return Grant(action, resource, table, suffix.removeprefix("/index/"), condition)
     raise AssertionError(f"{action} on a resource that is not one table or index: {resource}")
 
 
 @pytest.fixture(scope="module")
-def grants_by_function(synthesized: SynthesizedApp, table_by_export: dict[str, str]) -> dict[str, list[Grant]]:
-    return {handler.entry.name: _grants(synthesized, handler, table_by_export) for handler in synthesized.api.handlers}
+def grants_by_function(
+    template: dict[str, Any], synthesized: SynthesizedApp, table_by_export: dict[str, str]
+) -> dict[str, list[Grant]]:
+    return {function.name: _grants(template, function, table_by_export) for function in synthesized.api.functions}
+
+
+@pytest.fixture(scope="module")
+def parameter_arn(synthesized: SynthesizedApp) -> Any:
+    return synthesized.api.resolve(synthesized.api.jwt_keys.verification_keys.parameter_arn)
+
+
+@pytest.fixture(scope="module")
+def secret_arn(synthesized: SynthesizedApp) -> Any:
+    return synthesized.api.resolve(synthesized.api.jwt_keys.signing_key.secret_arn)
+
+
+def _logs_and_xray(function: KotobaFunction) -> set[tuple[str, str]]:
+    log_group = {"Fn::GetAtt": [logical_id(function.log_group), "Arn"]}
+    return {
+        _pair("logs:CreateLogStream", log_group),
+        _pair("logs:PutLogEvents", log_group),
+        _pair("xray:PutTelemetryRecords", "*"),
+        _pair("xray:PutTraceSegments", "*"),
+    }
 
 
 def test_every_table_arn_export_is_known(table_by_export: dict[str, str]) -> None:
@@ -85,18 +134,25 @@ def test_every_table_arn_export_is_known(table_by_export: dict[str, str]) -> Non
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
-def test_no_scan_and_no_dynamodb_wildcards(grants_by_function: dict[str, list[Grant]], entry: ApiFunction) -> None:
-    grants = grants_by_function[entry.name]
+def test_every_api_entry_covers_what_token_verification_reads(entry: ApiFunction) -> None:
+    """Verifying an access token reads the user and the session: without both, every call would be refused."""
+    assert set(AUTHENTICATION_READS) <= {*entry.reads, *entry.writes}
+
+
+@pytest.mark.parametrize("name", [*(e.name for e in API_FUNCTIONS), *(e.name for e in SCHEDULED_FUNCTIONS)])
+def test_no_scan_and_no_dynamodb_wildcards(grants_by_function: dict[str, list[Grant]], name: str) -> None:
+    grants = grants_by_function[name]
 
     assert not [g for g in grants if g.action in {"dynamodb:Scan", "dynamodb:*", "*"}]
     assert not [g for g in grants if g.action.startswith("dynamodb:") and "*" in str(g.resource)]
 
 
-@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+@pytest.mark.parametrize("entry", [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS], ids=lambda e: e.name)
 def test_dynamodb_actions_only_on_the_entry_tables(
-    grants_by_function: dict[str, list[Grant]], entry: ApiFunction
+    grants_by_function: dict[str, list[Grant]], entry: ApiFunction | ScheduledFunction
 ) -> None:
     dynamodb = [g for g in grants_by_function[entry.name] if g.action.startswith("dynamodb:")]
+    describes_all = isinstance(entry, ApiFunction) and entry.describes_all_tables
 
     written = {g.table for g in dynamodb if g.action in WRITE_ACTIONS}
     read = {g.table for g in dynamodb if g.action in READ_ACTIONS - {"dynamodb:DescribeTable"}}
@@ -104,12 +160,12 @@ def test_dynamodb_actions_only_on_the_entry_tables(
     assert {g.action for g in dynamodb} <= READ_ACTIONS | WRITE_ACTIONS
     assert written == set(entry.writes)
     assert read == set(entry.reads) | set(entry.writes)
-    assert described == (ALL_TABLES if entry.describes_all_tables else set(entry.reads) | set(entry.writes))
+    assert described == (ALL_TABLES if describes_all else set(entry.reads) | set(entry.writes))
 
 
-@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+@pytest.mark.parametrize("entry", [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS], ids=lambda e: e.name)
 def test_queries_reach_exactly_the_indexes_of_its_tables(
-    grants_by_function: dict[str, list[Grant]], entry: ApiFunction
+    grants_by_function: dict[str, list[Grant]], entry: ApiFunction | ScheduledFunction
 ) -> None:
     queried = {(g.table, g.index) for g in grants_by_function[entry.name] if g.action == "dynamodb:Query"}
 
@@ -117,6 +173,16 @@ def test_queries_reach_exactly_the_indexes_of_its_tables(
         (t, index) for t in {*entry.reads, *entry.writes} for index in INDEXES[t]
     }
     assert queried == expected
+
+
+def test_job_janitor_touches_only_the_jobs_table(grants_by_function: dict[str, list[Grant]]) -> None:
+    """It Queries the by_status index and updates jobs: both granted, on the jobs table and nothing else."""
+    dynamodb = [g for g in grants_by_function["job_janitor"] if g.action.startswith("dynamodb:")]
+
+    assert {g.table for g in dynamodb} == {"jobs"}
+    assert ("dynamodb:Query", "by_status") in {(g.action, g.index) for g in dynamodb}
+    assert {"dynamodb:GetItem", "dynamodb:UpdateItem"} <= {g.action for g in dynamodb if g.index is None}
+    assert "dynamodb:Scan" not in {g.action for g in dynamodb}
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
@@ -134,22 +200,95 @@ def test_s3_access_only_under_its_media_prefixes(
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
-def test_only_its_own_logs_and_xray(
-    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ApiFunction
+def test_api_function_gets_logs_xray_token_keys_and_mail_and_nothing_else(
+    synthesized: SynthesizedApp,
+    grants_by_function: dict[str, list[Grant]],
+    parameter_arn: Any,
+    secret_arn: Any,
+    entry: ApiFunction,
 ) -> None:
     (handler,) = [h for h in synthesized.api.handlers if h.entry == entry]
-    others = [g for g in grants_by_function[entry.name] if not g.action.startswith(("dynamodb:", "s3:"))]
+    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith(("dynamodb:", "s3:", "ses:"))}
 
-    assert {(g.action, str(g.resource)) for g in others} == {
-        ("logs:CreateLogStream", str({"Fn::GetAtt": [logical_id(handler.log_group), "Arn"]})),
-        ("logs:PutLogEvents", str({"Fn::GetAtt": [logical_id(handler.log_group), "Arn"]})),
-        ("xray:PutTelemetryRecords", "*"),
-        ("xray:PutTraceSegments", "*"),
+    expected = _logs_and_xray(handler) | {_pair("ssm:GetParameter", parameter_arn)}
+    if entry.signs_tokens:
+        expected.add(_pair("secretsmanager:GetSecretValue", secret_arn))
+    assert others == expected
+
+
+@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+def test_every_api_function_reads_the_verification_keys_and_nothing_else_in_ssm(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], parameter_arn: Any, entry: ApiFunction
+) -> None:
+    ssm = [g for g in grants_by_function[entry.name] if g.action.startswith("ssm:")]
+
+    assert [g.pair for g in ssm] == [_pair("ssm:GetParameter", parameter_arn)]
+    # ...:parameter + the parameter's name (a Ref to it): exactly that one parameter, no wildcard
+    assert parameter_arn["Fn::Join"][1][-2:] == [
+        ":parameter",
+        {"Ref": logical_id(synthesized.api.jwt_keys.verification_keys)},
+    ]
+
+
+def test_only_the_auth_and_rotation_functions_can_read_the_signing_key(
+    template: dict[str, Any], synthesized: SynthesizedApp, secret_arn: Any
+) -> None:
+    """Across every IAM policy of the stack, not only the functions' own."""
+    roles_by_id = {logical_id(function.role): function.name for function in synthesized.api.functions}
+    readers = {
+        roles_by_id.get(role["Ref"], role["Ref"])
+        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(action.startswith("secretsmanager:") for action in as_list(statement["Action"]))
+        for role in policy["Properties"]["Roles"]
+    }
+
+    assert readers == {"auth_api", JWT_KEY_ROTATION.name}
+    assert {entry.name for entry in API_FUNCTIONS if entry.signs_tokens} == {"auth_api"}
+
+
+@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+def test_ses_only_for_senders_and_only_from_the_sender(
+    grants_by_function: dict[str, list[Grant]], entry: ApiFunction
+) -> None:
+    ses = [g for g in grants_by_function[entry.name] if g.action.startswith("ses:")]
+
+    if not entry.sends_email:
+        assert ses == []
+        return
+    assert {g.action for g in ses} == SES_ACTIONS
+    assert {json.dumps(g.resource["Fn::Join"][1][-1]) for g in ses} == {json.dumps(":identity/*")}
+    assert {g.condition for g in ses} == {
+        json.dumps({"StringEquals": {"ses:FromAddress": DEFAULT_SES_SENDER}}, sort_keys=True)
     }
 
 
-def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp) -> None:
-    template = synthesized.template(synthesized.api)
+def test_rotation_function_grants_exactly_the_rotation_protocol(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], parameter_arn: Any, secret_arn: Any
+) -> None:
+    grants = grants_by_function[JWT_KEY_ROTATION.name]
 
-    for handler in synthesized.api.handlers:
-        assert "ManagedPolicyArns" not in template["Resources"][logical_id(handler.role)]["Properties"]
+    assert {g.pair for g in grants} == _logs_and_xray(synthesized.api.jwt_keys.rotation) | {
+        _pair("secretsmanager:DescribeSecret", secret_arn),
+        _pair("secretsmanager:GetSecretValue", secret_arn),
+        _pair("secretsmanager:PutSecretValue", secret_arn),
+        _pair("secretsmanager:UpdateSecretVersionStage", secret_arn),
+        _pair("ssm:GetParameter", parameter_arn),
+        _pair("ssm:PutParameter", parameter_arn),
+    }
+    assert all(g.condition is None for g in grants)
+
+
+@pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
+def test_scheduled_function_gets_its_tables_logs_and_xray_only(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ScheduledFunction
+) -> None:
+    (job,) = [j for j in synthesized.api.scheduled_jobs if j.entry == entry]
+    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith("dynamodb:")}
+
+    assert others == _logs_and_xray(job)
+
+
+def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:
+    for function in synthesized.api.functions:
+        assert "ManagedPolicyArns" not in template["Resources"][logical_id(function.role)]["Properties"]

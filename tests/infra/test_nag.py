@@ -42,21 +42,43 @@ def test_real_app_has_no_unacknowledged_findings(synthesized: SynthesizedApp) ->
     assert leftovers == []
 
 
-def test_acknowledgements_are_recorded_in_the_assembly(synthesized: SynthesizedApp) -> None:
-    metadata = json.loads((synthesized.directory / f"{synthesized.api.stack_name}.metadata.json").read_text())
-    acknowledged = {
-        rule
-        for entries in metadata.values()
-        for entry in entries
-        if entry["type"] == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-        for rule in entry["data"]
-    }
+def _acknowledged(synthesized: SynthesizedApp, stack: cdk.Stack) -> dict[str, set[str]]:
+    """Acknowledged rule -> the construct paths it was acknowledged on."""
+    metadata = json.loads((synthesized.directory / f"{stack.stack_name}.metadata.json").read_text())
+    acknowledged: dict[str, set[str]] = {}
+    for path, entries in metadata.items():
+        for entry in entries:
+            if entry["type"] == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                for rule in entry["data"]:
+                    acknowledged.setdefault(rule.removeprefix("Annotation::AwsSolutions-"), set()).add(path)
+    return acknowledged
 
-    assert {
-        "Annotation::AwsSolutions-APIG3",
-        "Annotation::AwsSolutions-APIG4",
-        "Annotation::AwsSolutions-L1",
-    } <= acknowledged
+
+def test_acknowledgements_are_recorded_in_the_assembly(synthesized: SynthesizedApp) -> None:
+    acknowledged = _acknowledged(synthesized, synthesized.api)
+
+    assert {"APIG3", "APIG4", "L1"} <= acknowledged.keys()
+
+
+def test_ses_wildcard_is_acknowledged_only_on_the_roles_of_senders(synthesized: SynthesizedApp) -> None:
+    acknowledged = _acknowledged(synthesized, synthesized.api)
+    ses_rule = "IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]"
+
+    senders = [handler for handler in synthesized.api.handlers if handler.entry.sends_email]
+    assert {path.split("/")[2] for path in acknowledged[ses_rule]} == {h.node.id for h in senders}
+    assert all(path.split("/")[3] == "Role" for path in acknowledged[ses_rule])
+
+
+def test_storage_acknowledges_only_the_log_bucket_and_the_notifications_role(synthesized: SynthesizedApp) -> None:
+    acknowledged = _acknowledged(synthesized, synthesized.storage)
+    stack = synthesized.storage.stack_name
+
+    assert acknowledged == {
+        "S1": {f"/{stack}/Media/AccessLogsBucket"},
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": {
+            f"/{stack}/Media/NotificationsHandlerRole"
+        },
+    }
 
 
 def test_the_real_app_fails_synth_when_a_rule_is_broken() -> None:

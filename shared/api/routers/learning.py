@@ -1,10 +1,11 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
+from shared.api.deps import CurrentUser
 from shared.api.params import Cursor, ItemId, PageSize
 from shared.enums import JLPTLevel
 from shared.schemas.common import Page
-from shared.schemas.content import SentencePublic, VocabularyWordPublic
-from shared.services import content
+from shared.schemas.content import SentenceCreate, SentencePublic, SentenceUpdate, VocabularyWordPublic
+from shared.services import content, moderation
 
 router = APIRouter(prefix="/learning", tags=["learning"])
 
@@ -31,3 +32,18 @@ def list_vocabulary(
 @router.get("/vocabulary/{word_id}", summary="One vocabulary word")
 def get_vocabulary_word(word_id: ItemId) -> VocabularyWordPublic:
     return content.get_word(word_id)
+
+
+@router.post("/sentences", status_code=status.HTTP_201_CREATED, summary="Add a sentence (a learner's waits for review)")
+def create_sentence(principal: CurrentUser, body: SentenceCreate) -> SentencePublic:
+    return moderation.create_sentence(principal, body)
+
+
+@router.put("/sentences/{sentence_id}", summary="Change a sentence (its author or an admin)")
+def update_sentence(principal: CurrentUser, sentence_id: ItemId, body: SentenceUpdate) -> SentencePublic:
+    return moderation.update_sentence(principal, sentence_id, body)
+
+
+@router.delete("/sentences/{sentence_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a sentence (soft)")
+def delete_sentence(principal: CurrentUser, sentence_id: ItemId) -> None:
+    moderation.delete_sentence(principal, sentence_id)

@@ -1,0 +1,111 @@
+"""The JWT keys: the private signing key in Secrets Manager, rotated by the jwt_key_rotation function, which
+publishes the public keys in an SSM parameter that every API function verifies tokens with.
+
+Neither value is in the template: the secret starts as a generated placeholder and the parameter as an empty
+key set; the first rotation, which Secrets Manager runs as soon as the schedule is created, makes the real key.
+"""
+
+import json
+from typing import Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.tables import construct_name
+from shared.catalog import JWT_KEY_ROTATION, RotationFunction
+from shared.constants import signing_key_secret_name, verification_keys_parameter_name
+
+# The four steps of Secrets Manager's rotation protocol (shared/services/signing_keys.py): read the current and
+# pending versions, put the pending one, describe the stages and move AWSCURRENT. No GetRandomPassword: the key
+# is generated in the function.
+ROTATION_SECRET_ACTIONS: Final = (
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+)
+PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter")  # setSecret writes, testSecret reads back
+VERIFY_ACTIONS: Final = ("ssm:GetParameter",)
+SIGN_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
+# No "kid": shared/dal/key_store.py treats a version without one as "no key yet".
+PLACEHOLDER_TEMPLATE: Final = json.dumps({"placeholder": "replaced by the first rotation"})
+EMPTY_KEY_SET: Final = json.dumps({"keys": {}})
+ROTATION_TIMEOUT: Final = cdk.Duration.seconds(30)
+SECRETS_MANAGER: Final = "secretsmanager.amazonaws.com"
+
+
+class JwtKeys(Construct):
+    """Signing-key secret, verification-keys parameter, and the rotation function that keeps them in step."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        layer: lambda_.ILayerVersion,
+        rotation: RotationFunction = JWT_KEY_ROTATION,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.signing_key = secretsmanager.Secret(
+            self,
+            "SigningKey",
+            secret_name=signing_key_secret_name(stage),
+            description="kotoba JWT signing key (ES256, P-256), written only by the jwt_key_rotation function",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=PLACEHOLDER_TEMPLATE, generate_string_key="nonce", exclude_punctuation=True
+            ),
+        )
+        self.verification_keys = ssm.StringParameter(
+            self,
+            "VerificationKeys",
+            parameter_name=verification_keys_parameter_name(stage),
+            description="kotoba JWT public keys by key id, overwritten by every rotation of the signing key",
+            string_value=EMPTY_KEY_SET,
+            tier=ssm.ParameterTier.STANDARD,
+        )
+        self.rotation = KotobaFunction(
+            self,
+            construct_name(rotation.name),
+            name=rotation.name,
+            description=f"kotoba {rotation.name}: rotates the JWT signing key every {rotation.rotate_every_days} days",
+            role_description=f"{rotation.name}: the signing-key secret and the verification-keys parameter only",
+            stage=stage,
+            layer=layer,
+            timeout=ROTATION_TIMEOUT,
+        )
+        self.rotation.allow(ROTATION_SECRET_ACTIONS, [self.signing_key.secret_arn])
+        self.rotation.allow(PUBLISH_ACTIONS, [self.verification_keys.parameter_arn])
+        self.rotation.function.add_permission(
+            "InvokedBySecretsManager",
+            principal=iam.ServicePrincipal(SECRETS_MANAGER),
+            source_account=cdk.Stack.of(self).account,
+            source_arn=self.signing_key.secret_arn,  # this function rotates this secret and no other
+        )
+        self.rotation_schedule = self.signing_key.add_rotation_schedule(
+            "RotationSchedule",
+            # Given the function itself, CDK would add its own grants to the role, among them
+            # secretsmanager:GetRandomPassword on "*", which this rotation never calls. Given a reference, it
+            # adds nothing, and the exact grants and the invoke permission above are the only ones.
+            rotation_lambda=lambda_.Function.from_function_attributes(
+                self, "RotationFunctionReference", function_arn=self.rotation.function.function_arn
+            ),
+            automatically_after=cdk.Duration.days(rotation.rotate_every_days),
+            rotate_immediately_on_update=True,  # the first rotation, at deploy, creates the real key
+        )
+        # That first rotation runs as soon as the schedule exists: the function's role, policy and invoke
+        # permission must be in place by then, and the parameter must exist before setSecret overwrites it.
+        self.rotation_schedule.node.add_dependency(self.rotation, self.verification_keys)
+
+    def grant_verify(self, function: KotobaFunction) -> None:
+        """Read the public verification keys: GetParameter on this one parameter."""
+        function.allow(VERIFY_ACTIONS, [self.verification_keys.parameter_arn])
+
+    def grant_sign(self, function: KotobaFunction) -> None:
+        """Read the private signing key: GetSecretValue on this one secret."""
+        function.allow(SIGN_ACTIONS, [self.signing_key.secret_arn])

@@ -1,0 +1,231 @@
+"""What operations watch in CloudWatch: alarms on every function, the REST API and the dead-letter queues, all
+sent to one KMS-encrypted SNS topic, and one dashboard that draws the same metrics."""
+
+from collections.abc import Sequence
+from typing import Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.tables import construct_name
+from infra.constructs.work_queues import DEAD_LETTER_SUFFIX, dead_letter_queue_name
+from shared.catalog import QueueSpec
+from shared.constants import physical_name
+
+PERIOD: Final = cdk.Duration.minutes(5)
+FUNCTION_ERRORS_THRESHOLD: Final = 1  # any unhandled error or timeout in 5 minutes
+FUNCTION_THROTTLES_THRESHOLD: Final = 1
+# A count, not a rate: at this app's traffic one failed request in a quiet 5 minutes is already "100 %", while
+# five in 5 minutes is a pattern. Single function errors already alarm above; this catches what API Gateway
+# adds (integration timeouts, throttled or failed invocations).
+API_5XX_THRESHOLD: Final = 5
+API_LATENCY_P95_MS: Final = 1000
+# p95 of a quiet period can be one cold start: alarm when 2 of the last 3 periods are slow, not on one.
+API_LATENCY_PERIODS: Final = 3
+API_LATENCY_DATAPOINTS: Final = 2
+DEAD_LETTER_THRESHOLD: Final = 1  # any message that exhausted its retries
+CLOUDWATCH: Final = "cloudwatch.amazonaws.com"
+WIDGET_WIDTH: Final = 8  # three widgets per dashboard row of 24
+
+
+def dead_letter_depth(queue_name: str) -> cloudwatch.Metric:
+    """Messages waiting in a queue named in the storage stack: by name, so this stack imports nothing from it."""
+    return cloudwatch.Metric(
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions_map={"QueueName": queue_name},
+        statistic=cloudwatch.Stats.MAXIMUM,
+        period=PERIOD,
+    )
+
+
+class Monitoring(Construct):
+    """Alarm topic, alarms and the operations dashboard of one stage."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        functions: Sequence[KotobaFunction],
+        rest_api: apigw.RestApi,
+        queues: Sequence[QueueSpec],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._stage = stage
+        self.topic = self._alarm_topic()
+        self._action = cloudwatch_actions.SnsAction(self.topic)
+        self.alarms: list[cloudwatch.Alarm] = []
+        for function in functions:
+            self._function_alarms(function)
+        self._api_alarms(rest_api)
+        dead_letter_queue_names = [dead_letter_queue_name(stage, spec) for spec in queues]
+        for spec, queue_name in zip(queues, dead_letter_queue_names, strict=True):
+            self._alarm(
+                f"{spec.name}{DEAD_LETTER_SUFFIX}-messages",
+                f"{queue_name}: messages received {spec.max_receive_count} times without being processed",
+                dead_letter_depth(queue_name),
+                DEAD_LETTER_THRESHOLD,
+            )
+        self.dashboard = self._dashboard(functions, rest_api, dead_letter_queue_names)
+
+    def _alarm_topic(self) -> sns.Topic:
+        """SNS topic encrypted with its own key: CloudWatch can only publish to an encrypted topic when the key
+        policy lets it use the key, which the AWS-managed aws/sns key does not."""
+        account = cdk.Stack.of(self).account
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description=f"kotoba {self._stage}: encrypts the alarm topic",
+            enable_key_rotation=True,
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(CLOUDWATCH)],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+            )
+        )
+        topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            topic_name=physical_name(self._stage, "alarms"),
+            display_name=f"kotoba {self._stage} alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        alarms_of_this_account = cdk.Stack.of(self).format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
+        )
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="PublishFromThisAccountsAlarms",
+                principals=[iam.ServicePrincipal(CLOUDWATCH)],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": alarms_of_this_account},
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
+            )
+        )
+        return topic
+
+    def _alarm(
+        self,
+        name: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluation_periods: int = 1,
+        datapoints_to_alarm: int | None = None,
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_name(name.replace("-", "_")),
+            alarm_name=physical_name(self._stage, name),
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,  # no traffic is not an incident
+        )
+        alarm.add_alarm_action(self._action)
+        self.alarms.append(alarm)
+
+    def _function_alarms(self, function: KotobaFunction) -> None:
+        self._alarm(
+            f"{function.name}-errors",
+            f"{function.name}: invocations that failed (exception or timeout)",
+            function.function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+            FUNCTION_ERRORS_THRESHOLD,
+        )
+        self._alarm(
+            f"{function.name}-throttles",
+            f"{function.name}: invocations refused for lack of concurrency",
+            function.function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+            FUNCTION_THROTTLES_THRESHOLD,
+        )
+
+    def _api_alarms(self, rest_api: apigw.RestApi) -> None:
+        self._alarm(
+            "api-5xx",
+            f"REST API: {API_5XX_THRESHOLD} or more 5XX responses in {PERIOD.to_minutes()} minutes",
+            rest_api.metric_server_error(period=PERIOD, statistic=cloudwatch.Stats.SUM),
+            API_5XX_THRESHOLD,
+        )
+        self._alarm(
+            "api-latency-p95",
+            f"REST API: p95 latency over {API_LATENCY_P95_MS} ms in {API_LATENCY_DATAPOINTS} of "
+            f"{API_LATENCY_PERIODS} periods of {PERIOD.to_minutes()} minutes",
+            rest_api.metric_latency(period=PERIOD, statistic=cloudwatch.Stats.percentile(95)),
+            API_LATENCY_P95_MS,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=API_LATENCY_PERIODS,
+            datapoints_to_alarm=API_LATENCY_DATAPOINTS,
+        )
+
+    def _dashboard(
+        self, functions: Sequence[KotobaFunction], rest_api: apigw.RestApi, dead_letter_queue_names: Sequence[str]
+    ) -> cloudwatch.Dashboard:
+        total, p50, p95 = cloudwatch.Stats.SUM, cloudwatch.Stats.percentile(50), cloudwatch.Stats.percentile(95)
+        lambdas = [(function.name, function.function) for function in functions]
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=physical_name(self._stage, "operations"))
+        dashboard.add_widgets(
+            _graph("API requests", [rest_api.metric_count(period=PERIOD, statistic=total, label="requests")]),
+            _graph(
+                "API latency (ms)",
+                [
+                    rest_api.metric_latency(period=PERIOD, statistic=p50, label="p50"),
+                    rest_api.metric_latency(period=PERIOD, statistic=p95, label="p95"),
+                ],
+                alarm_line=API_LATENCY_P95_MS,
+            ),
+            _graph(
+                "API errors",
+                [
+                    rest_api.metric_client_error(period=PERIOD, statistic=total, label="4XX"),
+                    rest_api.metric_server_error(period=PERIOD, statistic=total, label="5XX"),
+                ],
+            ),
+        )
+        dashboard.add_widgets(
+            _graph(
+                "Function invocations",
+                [fn.metric_invocations(period=PERIOD, statistic=total, label=name) for name, fn in lambdas],
+            ),
+            _graph(
+                "Function errors",
+                [fn.metric_errors(period=PERIOD, statistic=total, label=name) for name, fn in lambdas],
+            ),
+            _graph(
+                "Function duration p95 (ms)",
+                [fn.metric_duration(period=PERIOD, statistic=p95, label=name) for name, fn in lambdas],
+            ),
+        )
+        dashboard.add_widgets(
+            _graph(
+                "Dead-letter queue depth",
+                [dead_letter_depth(name).with_(label=name) for name in dead_letter_queue_names],
+            ),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=2 * WIDGET_WIDTH),
+        )
+        return dashboard
+
+
+def _graph(
+    title: str, metrics: Sequence[cloudwatch.IMetric], alarm_line: float | None = None
+) -> cloudwatch.GraphWidget:
+    annotations = [cloudwatch.HorizontalAnnotation(value=alarm_line, label="alarm")] if alarm_line else None
+    return cloudwatch.GraphWidget(title=title, left=list(metrics), left_annotations=annotations, width=WIDGET_WIDTH)

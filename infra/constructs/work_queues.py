@@ -1,0 +1,106 @@
+"""Work queues: every `shared.catalog.QUEUES` entry becomes an SQS queue with its dead-letter queue, fed by the
+media bucket's ObjectCreated notifications under the entry's upload prefix.
+
+They live beside the bucket (storage stack): the queue policy names the bucket and the bucket's notification
+names the queue, so splitting them across two stacks would make each stack import from the other.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from shared.catalog import QUEUES, QueueSpec
+from shared.constants import physical_name
+
+DEAD_LETTER_RETENTION: Final = cdk.Duration.days(14)  # SQS's maximum: time to look at what failed
+DEAD_LETTER_SUFFIX: Final = "-dlq"
+
+
+def queue_name(stage: str, spec: QueueSpec) -> str:
+    """The deployed queue name, the one the local cloud uses too."""
+    return physical_name(stage, spec.name)
+
+
+def dead_letter_queue_name(stage: str, spec: QueueSpec) -> str:
+    return queue_name(stage, spec) + DEAD_LETTER_SUFFIX
+
+
+def _construct_id(logical_name: str) -> str:
+    """`ocr-jobs` -> `OcrJobs`."""
+    return "".join(part.capitalize() for part in logical_name.replace("_", "-").split("-"))
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    spec: QueueSpec
+    queue: sqs.Queue
+    dead_letter_queue: sqs.Queue
+
+
+class WorkQueues(Construct):
+    """SSE-SQS, TLS-only queues; each redrives to its own dead-letter queue after `max_receive_count` receives."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        media_bucket: s3.Bucket,
+        specs: Sequence[QueueSpec] = QUEUES,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.queues: Mapping[str, WorkQueue] = {spec.name: self._work_queue(stage, spec) for spec in specs}
+        for work_queue in self.queues.values():
+            media_bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.SqsDestination(work_queue.queue),
+                s3.NotificationKeyFilter(prefix=work_queue.spec.upload_prefix),
+            )
+
+    def _work_queue(self, stage: str, spec: QueueSpec) -> WorkQueue:
+        construct_id = _construct_id(spec.name)
+        visibility_timeout = cdk.Duration.seconds(spec.visibility_timeout_seconds)
+        dead_letter_queue = _queue(
+            self,
+            f"{construct_id}DeadLetterQueue",
+            name=dead_letter_queue_name(stage, spec),
+            visibility_timeout=visibility_timeout,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        queue = _queue(
+            self,
+            f"{construct_id}Queue",
+            name=queue_name(stage, spec),
+            visibility_timeout=visibility_timeout,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter_queue, max_receive_count=spec.max_receive_count),
+        )
+        return WorkQueue(spec=spec, queue=queue, dead_letter_queue=dead_letter_queue)
+
+
+def _queue(
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    visibility_timeout: cdk.Duration,
+    retention_period: cdk.Duration | None = None,
+    dead_letter_queue: sqs.DeadLetterQueue | None = None,
+) -> sqs.Queue:
+    """SSE-SQS rather than KMS: S3 can send to it without a key policy, and the messages are only object keys."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        queue_name=name,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        visibility_timeout=visibility_timeout,
+        retention_period=retention_period,
+        dead_letter_queue=dead_letter_queue,
+    )

@@ -1,0 +1,141 @@
+"""What the study loop reads and returns: due cards, reviews, progress, sessions and the dashboard."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from shared.enums import MasteryLevel, SessionType
+from shared.schemas.common import ApiModel, PublicModel
+from shared.schemas.content import SentencePublic, VocabularyWordPublic
+
+ItemType = Literal["sentence", "word"]
+RatingName = Literal["again", "hard", "good", "easy"]
+ClientId = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class ReviewRequest(ApiModel):
+    """One answer. `review_id` is made by the phone (a UUID): a retried request with it counts once."""
+
+    review_id: str = ClientId
+    item_type: ItemType
+    item_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F-]+$")
+    rating: RatingName | None = Field(default=None, description="FSRS-style grade.")
+    quality: int | None = Field(default=None, ge=0, le=5, description="SM-2 grade 0-5, instead of `rating`.")
+    response_time_ms: int | None = Field(default=None, ge=0, le=600_000)
+    session_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+
+    @model_validator(mode="after")
+    def _one_grade(self) -> "ReviewRequest":
+        if (self.rating is None) == (self.quality is None):
+            raise ValueError("give exactly one of `rating` (again/hard/good/easy) or `quality` (0-5)")
+        return self
+
+
+class ReviewResult(PublicModel):
+    review_id: str
+    item_type: ItemType
+    item_id: str
+    correct: bool
+    mastery_level: MasteryLevel
+    interval_days: float
+    next_review_date: datetime
+
+
+class CardProgress(PublicModel):
+    item_type: ItemType
+    item_id: str
+    mastery_level: MasteryLevel
+    next_review_date: datetime
+    interval_days: float
+    easiness_factor: float
+    repetition_count: int
+    total_attempts: int
+    correct_attempts: int
+    lapses: int
+    last_reviewed_date: datetime | None = None
+    average_response_time: float | None = None
+
+
+class StudyCard(PublicModel):
+    """A card to study now: its progress (absent for a new item) and the content to show."""
+
+    progress: CardProgress | None = None
+    sentence: SentencePublic | None = None
+    word: VocabularyWordPublic | None = None
+
+
+class DueReviews(PublicModel):
+    day: date = Field(description="Today in the learner's time zone.")
+    due: list[StudyCard] = Field(description="Cards due now, oldest due first.")
+    new: list[StudyCard] = Field(description="New sentences, up to what is left of today's new-item limit.")
+    reviews_left_today: int
+    new_left_today: int
+
+
+class SessionStart(ApiModel):
+    session_type: SessionType = SessionType.REVIEW
+    device_type: str | None = Field(default=None, max_length=20)
+    study_mode: str | None = Field(default=None, max_length=20)
+
+
+class SessionPublic(PublicModel):
+    id: str = Field(validation_alias="session_id")
+    session_type: SessionType
+    start_time: datetime
+    end_time: datetime | None = None
+    duration_minutes: int | None = None
+    total_questions: int
+    correct_answers: int
+    accuracy_percentage: float | None = None
+    average_response_time: float | None = None
+    sentences_reviewed: list[str]
+    new_sentences_learned: int
+    sentences_mastered: int
+    exp_gained: int
+    streak_maintained: bool
+    device_type: str | None = None
+    study_mode: str | None = None
+    response_time_total_ms: int = Field(default=0, exclude=True)  # for the average at finish; not shown
+
+
+class DayCount(PublicModel):
+    day: date
+    count: int
+
+
+class RetentionFigure(PublicModel):
+    reviews: int
+    correct: int
+    rate: float | None = Field(description="Share of reviews answered correctly; null without reviews.")
+
+
+class Dashboard(PublicModel):
+    day: date
+    due_now: int
+    due_today: int
+    forecast: list[DayCount] = Field(description="Reviews falling due on each of the next 7 days.")
+    mastery: dict[MasteryLevel, int]
+    retention_7_days: RetentionFigure
+    retention_30_days: RetentionFigure
+    reviews_today: int
+    new_items_today: int
+    items_added_30_days: int
+    study_minutes_30_days: float
+    current_streak_days: int
+    longest_streak_days: int
+
+
+class DayStats(PublicModel):
+    day: date
+    reviews: int
+    correct: int
+    new_items: int
+    mastered: int
+    study_minutes: float
+
+
+class StudyStats(PublicModel):
+    days: list[DayStats] = Field(description="The last 30 days of the learner's calendar, oldest first.")
+    total_reviews: int
+    total_correct: int

@@ -1,0 +1,70 @@
+"""Learners' own sentences and their moderation.
+
+A learner's sentence waits as PENDING until an admin approves it; an admin's is ACTIVE at once. Only its
+author or an admin may change or delete a sentence; an author's change to an approved sentence sends it
+back to moderation. Deleting is soft (status DELETED): reviews and progress that point at it stay valid.
+"""
+
+from shared.dal import content_repository
+from shared.enums import ModerationStatus
+from shared.errors import Conflict, NotAllowed, NotFound
+from shared.schemas.common import Page
+from shared.schemas.content import ModerationDecision, SentenceCreate, SentencePublic, SentenceUpdate
+from shared.services.auth import Principal
+
+
+def create_sentence(principal: Principal, request: SentenceCreate) -> SentencePublic:
+    status = ModerationStatus.ACTIVE if principal.is_admin else ModerationStatus.PENDING
+    reviewer = principal.user.id if principal.is_admin else None
+    # Readings left out are filled by the readings worker from the table's stream, right after this write.
+    return content_repository.create_sentence(request.model_dump(), status, principal.user.id, reviewer)
+
+
+def _editable(principal: Principal, sentence_id: str) -> SentencePublic:
+    sentence = content_repository.get_sentence(sentence_id)
+    if sentence is None or sentence.status == ModerationStatus.DELETED:
+        raise NotFound("sentence not found")
+    if not principal.is_admin and sentence.created_by != principal.user.id:
+        if sentence.status != ModerationStatus.ACTIVE:
+            raise NotFound("sentence not found")  # someone else's pending sentence is not visible at all
+        raise NotAllowed("only its author or an admin may change this sentence")
+    return sentence
+
+
+def update_sentence(principal: Principal, sentence_id: str, request: SentenceUpdate) -> SentencePublic:
+    sentence = _editable(principal, sentence_id)
+    changes: dict[str, object] = request.model_dump(exclude_unset=True)
+    if "japanese_text" in changes and changes["japanese_text"] != sentence.japanese_text:
+        # New text, old readings would be wrong: drop those not given, so the worker reads the new text.
+        changes.setdefault("hiragana_reading", None)
+        changes.setdefault("romaji_reading", None)
+    if not principal.is_admin and sentence.status != ModerationStatus.PENDING:
+        changes["status"] = ModerationStatus.PENDING
+    updated = content_repository.update_sentence(sentence_id, changes)
+    if updated is None:
+        raise Conflict("the sentence changed while you edited it; load it again")
+    return updated
+
+
+def delete_sentence(principal: Principal, sentence_id: str) -> None:
+    _editable(principal, sentence_id)
+    if content_repository.update_sentence(sentence_id, {"status": ModerationStatus.DELETED}) is None:
+        raise Conflict("the sentence changed meanwhile; try again")
+
+
+def pending_sentences(limit: int, cursor: str | None) -> Page[SentencePublic]:
+    return content_repository.list_sentences(ModerationStatus.PENDING, None, limit, cursor)
+
+
+def decide(principal: Principal, sentence_id: str, decision: ModerationDecision) -> SentencePublic:
+    changes: dict[str, object] = {
+        "status": ModerationStatus.ACTIVE if decision.approve else ModerationStatus.REJECTED,
+        "reviewed_by": principal.user.id,
+        "rejection_reason": None if decision.approve else decision.reason,
+    }
+    decided = content_repository.update_sentence(sentence_id, changes, expected_status=ModerationStatus.PENDING)
+    if decided is None:
+        if content_repository.get_sentence(sentence_id) is None:
+            raise NotFound("sentence not found")
+        raise Conflict("this sentence is not waiting for moderation")
+    return decided

@@ -1,0 +1,302 @@
+"""The study loop: what is due, answering a card, sessions, and the learner's dashboard.
+
+"Today" is the learner's own calendar day, in the time zone of their profile.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from shared.dal import content_repository, progress_repository, users_repository
+from shared.enums import MasteryLevel, ModerationStatus
+from shared.errors import Conflict, NotFound
+from shared.observability import metrics
+from shared.schemas.common import Page
+from shared.schemas.progress import (
+    CardProgress,
+    Dashboard,
+    DayCount,
+    DayStats,
+    DueReviews,
+    ItemType,
+    RetentionFigure,
+    ReviewRequest,
+    ReviewResult,
+    SessionPublic,
+    SessionStart,
+    StudyCard,
+    StudyStats,
+)
+from shared.services import srs
+from shared.services.auth import Principal
+
+MAX_REVIEW_ATTEMPTS = 3  # re-read and retry when another review of the same card won the race
+NEW_ITEM_PAGES = 3  # pages of catalogue looked at for new items in one call (bounded work)
+RATINGS = {"again": srs.Rating.AGAIN, "hard": srs.Rating.HARD, "good": srs.Rating.GOOD, "easy": srs.Rating.EASY}
+
+
+def local_day(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def day_start(day: date, timezone: str) -> datetime:
+    """The UTC instant at which `day` begins in the learner's time zone."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def due(principal: Principal, now: datetime) -> DueReviews:
+    user = principal.user
+    today = local_day(now, user.timezone)
+    done = progress_repository.daily_stats(user.id, today, today).get(today)
+    reviews_done = done.reviews if done else 0
+    new_done = done.new_items if done else 0
+    reviews_left = max(0, user.max_daily_reviews - reviews_done)
+    new_left = max(0, min(user.max_daily_new_items - new_done, reviews_left))
+
+    cards = progress_repository.due_cards(user.id, now, limit=reviews_left)
+    new_ids = _new_sentence_ids(user.id, new_left) if new_left else []
+    sentences = content_repository.sentences_by_id(
+        [item_id for item_type, item_id in map(progress_repository.item_of, cards) if item_type == "sentence"] + new_ids
+    )
+    words = content_repository.words_by_id(
+        [item_id for item_type, item_id in map(progress_repository.item_of, cards) if item_type == "word"]
+    )
+    due_cards = []
+    for card in cards:
+        item_type, item_id = progress_repository.item_of(card)
+        due_cards.append(
+            StudyCard(
+                progress=progress_repository.card_progress(card),
+                sentence=sentences.get(item_id) if item_type == "sentence" else None,
+                word=words.get(item_id) if item_type == "word" else None,
+            )
+        )
+    return DueReviews(
+        day=today,
+        due=due_cards,
+        new=[StudyCard(sentence=sentences[i]) for i in new_ids if i in sentences],
+        reviews_left_today=reviews_left,
+        new_left_today=new_left,
+    )
+
+
+def _new_sentence_ids(user_id: str, wanted: int) -> list[str]:
+    """Approved sentences the learner has no card for yet, in catalogue order: a few pages at most."""
+    found: list[str] = []
+    cursor = None
+    for _ in range(NEW_ITEM_PAGES):
+        page = content_repository.list_sentences(ModerationStatus.ACTIVE, None, limit=50, cursor=cursor)
+        keys = [progress_repository.card_key("sentence", s.id) for s in page.items]
+        started = progress_repository.existing_cards(user_id, keys)
+        found += [s.id for s, key in zip(page.items, keys, strict=True) if key not in started]
+        cursor = page.next_cursor
+        if len(found) >= wanted or cursor is None:
+            break
+    return found[:wanted]
+
+
+def review(principal: Principal, request: ReviewRequest, now: datetime) -> ReviewResult:
+    user = principal.user
+    algorithm = srs.Algorithm(user.srs_algorithm)
+    rating = RATINGS[request.rating] if request.rating else srs.rating_from_quality(int(request.quality or 0))
+    correct = rating != srs.Rating.AGAIN if request.quality is None else (request.quality or 0) >= 3
+    for _ in range(MAX_REVIEW_ATTEMPTS):
+        earlier = progress_repository.get_review_log(user.id, request.review_id)
+        if earlier is not None:
+            return _result(earlier, request)
+        card = progress_repository.get_card(user.id, request.item_type, request.item_id)
+        was_new = card is None
+        if card is None:
+            _require_studyable(request.item_type, request.item_id)
+            card = progress_repository.new_card(user.id, request.item_type, request.item_id)
+            before = srs.new_card(now)
+        else:
+            before = progress_repository.state_of(card)
+        was_mature = card.mastery_level in progress_repository.MATURE_LEVELS
+        # A concurrent answer on another device may carry a slightly later clock than ours.
+        answered_at = max(now, before.last_review or now)
+        after = srs.review(before, algorithm, rating, answered_at, quality=request.quality)
+        mastery = srs.mastery_level(after)
+        progress_repository.apply_state(card, after, mastery)
+        progress_repository.apply_answer(card, correct, request.response_time_ms, now)
+        became_mature = mastery in progress_repository.MATURE_LEVELS and not was_mature
+        entry = progress_repository.ReviewEntry(
+            review_id=request.review_id,
+            reviewed_at=now,
+            algorithm=algorithm.value,
+            rating=int(rating),
+            quality=request.quality,
+            correct=correct,
+            response_time_ms=request.response_time_ms,
+            session_id=request.session_id,
+            was_new=was_new,
+            became_mature=became_mature,
+        )
+        totals = progress_repository.DayTotals(
+            day=local_day(now, user.timezone),
+            correct=correct,
+            was_new=was_new,
+            became_mature=became_mature,
+            response_time_ms=request.response_time_ms or 0,
+        )
+        outcome = progress_repository.record_review(card, entry, totals)
+        if outcome == progress_repository.ReviewOutcome.SAVED:
+            metrics.add_metric(name="ReviewRecorded", unit="Count", value=1)
+            _record_study_day(principal, now)
+            return _result(progress_repository.review_result(card, entry), request)
+        if outcome == progress_repository.ReviewOutcome.SESSION_CLOSED:
+            raise NotFound("that session does not exist or is already finished")
+        # ALREADY_RECORDED or CARD_CHANGED: read again; the loop returns the earlier result or retries
+    raise Conflict("this card is being reviewed elsewhere at the same moment; try again")
+
+
+def _require_studyable(item_type: ItemType, item_id: str) -> None:
+    if item_type == "sentence":
+        sentence = content_repository.get_sentence(item_id)
+        if sentence is None or sentence.status != ModerationStatus.ACTIVE:
+            raise NotFound("sentence not found")
+    elif content_repository.get_word(item_id) is None:
+        raise NotFound("word not found")
+
+
+def _result(recorded: progress_repository.RecordedReview, request: ReviewRequest) -> ReviewResult:
+    if recorded.item_key != progress_repository.card_key(request.item_type, request.item_id):
+        raise Conflict("this review id was already used for another card")
+    return ReviewResult(
+        review_id=request.review_id,
+        item_type=request.item_type,
+        item_id=request.item_id,
+        correct=recorded.correct,
+        mastery_level=recorded.mastery_level,
+        interval_days=recorded.interval_days,
+        next_review_date=recorded.next_review_date,
+    )
+
+
+def card_progress_page(principal: Principal, item_type: ItemType, limit: int, cursor: str | None) -> Page[CardProgress]:
+    return progress_repository.cards_page(principal.user.id, item_type, limit, cursor)
+
+
+def start_session(principal: Principal, request: SessionStart, now: datetime) -> SessionPublic:
+    return progress_repository.start_session(principal.user.id, request, now)
+
+
+def get_session(principal: Principal, session_id: str) -> SessionPublic:
+    session = progress_repository.get_session(principal.user.id, session_id)
+    if session is None:
+        raise NotFound("session not found")
+    return session
+
+
+EXP_PER_CORRECT = 10
+EXP_PER_ANSWER = 2
+EXP_PER_NEW_ITEM = 5
+
+
+def finish_session(principal: Principal, session_id: str, now: datetime) -> SessionPublic:
+    """Close the session once and store its metrics (the counters were added by each answer)."""
+    session = get_session(principal, session_id)
+    if session.end_time is not None:
+        raise Conflict("this session is already finished")
+    total, correct = session.total_questions, session.correct_answers
+    finished = progress_repository.finish_session(
+        principal.user.id,
+        session_id,
+        progress_repository.SessionSummary(
+            end_time=now,
+            duration_minutes=max(0, round((now - session.start_time).total_seconds() / 60)),
+            accuracy_percentage=round(100 * correct / total, 1) if total else None,
+            average_response_time=round(session.response_time_total_ms / total, 1) if total else None,
+            exp_gained=EXP_PER_CORRECT * correct
+            + EXP_PER_ANSWER * total
+            + EXP_PER_NEW_ITEM * session.new_sentences_learned,
+            streak_maintained=total > 0 or _studied_today(principal, now),
+        ),
+    )
+    if finished is None:
+        raise Conflict("this session is already finished")
+    return finished
+
+
+def _studied_today(principal: Principal, now: datetime) -> bool:
+    last = principal.user.last_study_date
+    return last is not None and local_day(last, principal.user.timezone) == local_day(now, principal.user.timezone)
+
+
+def next_streak(current: int, last_study: datetime | None, today: date, timezone: str) -> int | None:
+    """The streak after studying today, or None when today was already counted.
+
+    Days are the learner's calendar days: studying on consecutive local days extends the streak, a gap of a
+    day or more starts a new one.
+    """
+    if last_study is None:
+        return 1
+    last_day = local_day(last_study, timezone)
+    if last_day == today:
+        return None
+    return current + 1 if last_day == today - timedelta(days=1) else 1
+
+
+def _record_study_day(principal: Principal, now: datetime) -> None:
+    user = principal.user
+    streak = next_streak(user.current_streak_days, user.last_study_date, local_day(now, user.timezone), user.timezone)
+    if streak is not None:
+        users_repository.record_study_day(
+            user.id, previous=user.last_study_date, studied_at=now, streak=streak,
+            longest=max(streak, user.longest_streak_days),
+        )  # fmt: skip
+
+
+FORECAST_DAYS = 7
+STATS_DAYS = 30
+
+
+def dashboard(principal: Principal, now: datetime) -> Dashboard:
+    """Constant work whatever the deck's size: COUNT queries on the due and mastery indexes, one Query of
+    at most 30 daily totals, and the user record already read to authenticate."""
+    user = principal.user
+    today = local_day(now, user.timezone)
+    tomorrow = day_start(today + timedelta(days=1), user.timezone)
+    forecast = []
+    for offset in range(1, FORECAST_DAYS + 1):
+        start = day_start(today + timedelta(days=offset), user.timezone)
+        end = day_start(today + timedelta(days=offset + 1), user.timezone) - timedelta(microseconds=1)
+        count = progress_repository.count_due(user.id, start, end)
+        forecast.append(DayCount(day=today + timedelta(days=offset), count=count))
+    days = progress_repository.daily_stats(user.id, today - timedelta(days=STATS_DAYS - 1), today)
+    last_week = [stats for day, stats in days.items() if day > today - timedelta(days=7)]
+    todays = days.get(today)
+    return Dashboard(
+        day=today,
+        due_now=progress_repository.count_due(user.id, None, now),
+        due_today=progress_repository.count_due(user.id, None, tomorrow - timedelta(microseconds=1)),
+        forecast=forecast,
+        mastery={level: progress_repository.count_mastery(user.id, level) for level in MasteryLevel},
+        retention_7_days=_retention(last_week),
+        retention_30_days=_retention(list(days.values())),
+        reviews_today=todays.reviews if todays else 0,
+        new_items_today=todays.new_items if todays else 0,
+        items_added_30_days=sum(d.new_items for d in days.values()),
+        study_minutes_30_days=round(sum(d.study_minutes for d in days.values()), 1),
+        current_streak_days=user.current_streak_days,
+        longest_streak_days=user.longest_streak_days,
+    )
+
+
+def _retention(days: list[DayStats]) -> RetentionFigure:
+    reviews = sum(d.reviews for d in days)
+    correct = sum(d.correct for d in days)
+    return RetentionFigure(reviews=reviews, correct=correct, rate=round(correct / reviews, 3) if reviews else None)
+
+
+def stats(principal: Principal, now: datetime) -> StudyStats:
+    user = principal.user
+    today = local_day(now, user.timezone)
+    first = today - timedelta(days=STATS_DAYS - 1)
+    stored = progress_repository.daily_stats(user.id, first, today)
+    series = [
+        stored.get(day) or DayStats(day=day, reviews=0, correct=0, new_items=0, mastered=0, study_minutes=0.0)
+        for day in (first + timedelta(days=offset) for offset in range(STATS_DAYS))
+    ]
+    return StudyStats(
+        days=series, total_reviews=sum(d.reviews for d in series), total_correct=sum(d.correct for d in series)
+    )

@@ -1,0 +1,42 @@
+"""A new learner's first study session against the running local cloud: log in, get due items, review them
+in a session, finish it, and see the dashboard change."""
+
+import uuid
+
+import pytest
+import requests
+
+from localcloud.outbox import sent_emails
+from tests.e2e.conftest import LocalCloud
+
+pytestmark = pytest.mark.slow
+
+
+def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
+    api = f"{local_cloud.api_url}/api/v1"
+    account = {"email": "kenta@example.com", "username": "kenta", "password": "sakura-saku-2026"}
+    assert requests.post(f"{api}/auth/register", json=account, timeout=10).status_code == 201
+    code = sent_emails(local_cloud.emulator_url, account["email"])[-1].body.rsplit("enter this code: ", 1)[1].split()[0]
+    assert requests.post(f"{api}/auth/verify-email", json={"token": code}, timeout=10).status_code == 200
+    login = {"email": account["email"], "password": account["password"]}
+    token = requests.post(f"{api}/auth/login", json=login, timeout=10).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+
+    before = requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json()
+    due = requests.get(f"{api}/progress/due", headers=auth, timeout=10).json()
+    assert due["new"], due
+    session = requests.post(f"{api}/progress/sessions", headers=auth, json={"device_type": "mobile"}, timeout=10).json()
+    for card, rating in zip(due["new"][:5], ["good", "good", "again", "easy", "good"], strict=True):
+        review = {
+            "review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": card["sentence"]["id"],
+            "rating": rating, "response_time_ms": 2500, "session_id": session["id"],
+        }  # fmt: skip
+        assert requests.post(f"{api}/progress/review", headers=auth, json=review, timeout=10).status_code == 200
+    finished = requests.post(f"{api}/progress/sessions/{session['id']}/finish", headers=auth, timeout=10).json()
+    assert (finished["total_questions"], finished["correct_answers"], finished["accuracy_percentage"]) == (5, 4, 80.0)
+
+    after = requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json()
+    assert (before["reviews_today"], after["reviews_today"]) == (0, 5)
+    assert (before["current_streak_days"], after["current_streak_days"]) == (0, 1)
+    assert after["retention_7_days"]["rate"] == 0.8
+    assert sum(after["mastery"].values()) == 5

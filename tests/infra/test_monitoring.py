@@ -1,0 +1,168 @@
+"""Monitoring: an encrypted, TLS-only alarm topic, alarms on every function, the API and the dead-letter queues,
+and the operations dashboard."""
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.constructs import monitoring
+from infra.constructs.monitoring import Monitoring
+from infra.stacks.api_stack import ALARM_TOPIC_OUTPUT
+from shared.catalog import QUEUES
+from shared.constants import physical_name
+from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
+
+pytestmark = pytest.mark.slow
+
+API_NAME = physical_name(STAGE, "api")
+DEAD_LETTER_QUEUES = [physical_name(STAGE, spec.name) + "-dlq" for spec in QUEUES]
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: SynthesizedApp) -> dict[str, Any]:
+    return synthesized.template(synthesized.api)
+
+
+@pytest.fixture(scope="module")
+def watch(synthesized: SynthesizedApp) -> Monitoring:
+    return synthesized.api.monitoring
+
+
+@pytest.fixture(scope="module")
+def alarms(template: dict[str, Any]) -> list[dict[str, Any]]:
+    return [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
+
+
+def _watched(alarm: dict[str, Any]) -> tuple[str, str, str]:
+    """(namespace, metric, the one dimension's value, or the logical id it refers to)."""
+    (dimension,) = alarm["Dimensions"]
+    value = dimension["Value"]
+    return alarm["Namespace"], alarm["MetricName"], value["Ref"] if isinstance(value, dict) else value
+
+
+def test_alarm_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(
+    template: dict[str, Any], watch: Monitoring
+) -> None:
+    topic = template["Resources"][logical_id(watch.topic)]["Properties"]
+    key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    key = template["Resources"][key_id]["Properties"]
+
+    assert topic["TopicName"] == physical_name(STAGE, "alarms")
+    assert key["EnableKeyRotation"] is True
+    cloudwatch_statements = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert [set(as_list(s["Action"])) for s in cloudwatch_statements] == [{"kms:Decrypt", "kms:GenerateDataKey*"}]
+
+
+def test_alarm_topic_policy_requires_tls_and_admits_only_this_accounts_alarms(
+    template: dict[str, Any], watch: Monitoring
+) -> None:
+    (policy,) = resources_of_type(template, "AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    topic_ref = {"Ref": logical_id(watch.topic)}
+
+    assert policy["Properties"]["Topics"] == [topic_ref]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert (deny["Action"], deny["Principal"], deny["Resource"]) == ("sns:Publish", "*", topic_ref)
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert (allow["Action"], allow["Principal"]) == ("sns:Publish", {"Service": "cloudwatch.amazonaws.com"})
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert allow["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Join"][1][-1] == ":alarm:*"
+
+
+def test_topic_arn_is_an_output(template: dict[str, Any], watch: Monitoring) -> None:
+    assert template["Outputs"][ALARM_TOPIC_OUTPUT]["Value"] == {"Ref": logical_id(watch.topic)}
+
+
+def test_every_alarm_notifies_the_topic_and_ignores_missing_data(
+    alarms: list[dict[str, Any]], watch: Monitoring
+) -> None:
+    assert {json.dumps(alarm["AlarmActions"]) for alarm in alarms} == {json.dumps([{"Ref": logical_id(watch.topic)}])}
+    assert {alarm["TreatMissingData"] for alarm in alarms} == {"notBreaching"}
+    assert all(alarm["AlarmName"].startswith(physical_name(STAGE, "")) for alarm in alarms)
+
+
+def test_alarms_watch_exactly_each_function_the_api_and_each_dead_letter_queue(
+    alarms: list[dict[str, Any]], synthesized: SynthesizedApp
+) -> None:
+    functions = [logical_id(function.function) for function in synthesized.api.functions]
+
+    watched = sorted(_watched(alarm) for alarm in alarms)
+
+    assert len(alarms) == 2 * len(functions) + 2 + len(QUEUES) == 16
+    assert watched == sorted(
+        [
+            *(("AWS/Lambda", metric, function) for function in functions for metric in ("Errors", "Throttles")),
+            ("AWS/ApiGateway", "5XXError", API_NAME),
+            ("AWS/ApiGateway", "Latency", API_NAME),
+            *(("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) for queue in DEAD_LETTER_QUEUES),
+        ]
+    )
+
+
+def test_function_alarms_fire_on_one_error_or_throttle_in_five_minutes(alarms: list[dict[str, Any]]) -> None:
+    lambda_alarms = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/Lambda"]
+
+    assert {
+        (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
+        for a in lambda_alarms
+    } == {("Sum", 300, 1, 1, "GreaterThanOrEqualToThreshold")}
+
+
+def test_api_alarms(alarms: list[dict[str, Any]]) -> None:
+    by_metric = {alarm["MetricName"]: alarm for alarm in alarms if alarm["Namespace"] == "AWS/ApiGateway"}
+
+    server_errors, latency = by_metric["5XXError"], by_metric["Latency"]
+    assert (server_errors["Statistic"], server_errors["Period"], server_errors["Threshold"]) == ("Sum", 300, 5)
+    assert server_errors["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert (latency["ExtendedStatistic"], latency["Period"], latency["Threshold"]) == ("p95", 300, 1000)
+    assert latency["ComparisonOperator"] == "GreaterThanThreshold"
+    assert (latency["DatapointsToAlarm"], latency["EvaluationPeriods"]) == (2, 3)
+
+
+def test_dead_letter_alarms_fire_on_the_first_message(alarms: list[dict[str, Any]]) -> None:
+    dead_letter_alarms = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/SQS"]
+
+    assert len(dead_letter_alarms) == len(QUEUES)
+    assert {
+        (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
+        for a in dead_letter_alarms
+    } == {("Maximum", 300, 1, 1, "GreaterThanOrEqualToThreshold")}
+
+
+def _logical_id_of(token: dict[str, Any]) -> str:
+    """A Ref or Fn::GetAtt inside the dashboard body, replaced by the logical id it points at, to read the JSON."""
+    value = token.get("Ref") or token["Fn::GetAtt"][0]
+    return str(value)
+
+
+def _dashboard_widgets(template: dict[str, Any]) -> list[dict[str, Any]]:
+    (dashboard,) = resources_of_type(template, "AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    text = "".join(part if isinstance(part, str) else _logical_id_of(part) for part in parts)
+    assert dashboard["Properties"]["DashboardName"] == physical_name(STAGE, "operations")
+    return list(json.loads(text)["widgets"])
+
+
+def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
+    template: dict[str, Any], synthesized: SynthesizedApp
+) -> None:
+    widgets = {widget["properties"]["title"]: widget["properties"] for widget in _dashboard_widgets(template)}
+    functions = {logical_id(function.function) for function in synthesized.api.functions}
+
+    def drawn(title: str) -> set[tuple[str, str]]:
+        return {(line[1], line[3]) for line in widgets[title]["metrics"]}
+
+    assert drawn("API requests") == {("Count", API_NAME)}
+    assert drawn("API latency (ms)") == {("Latency", API_NAME)}
+    assert {line[-1]["stat"] for line in widgets["API latency (ms)"]["metrics"]} == {"p50", "p95"}
+    assert drawn("API errors") == {("4XXError", API_NAME), ("5XXError", API_NAME)}
+    assert drawn("Function invocations") == {("Invocations", f) for f in functions}
+    assert drawn("Function errors") == {("Errors", f) for f in functions}
+    assert drawn("Function duration p95 (ms)") == {("Duration", f) for f in functions}
+    assert drawn("Dead-letter queue depth") == {("ApproximateNumberOfMessagesVisible", q) for q in DEAD_LETTER_QUEUES}
+    assert len(widgets["Alarms"]["alarms"]) == 16
+    assert monitoring.API_LATENCY_P95_MS == 1000

@@ -1,0 +1,135 @@
+"""Learners add sentences, admins moderate them; nobody edits what is not theirs."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.services.accounts import ensure_admin
+from tests.auth_helpers import Session, login, signed_up
+from tests.helpers import assert_error
+
+SENTENCE = {"japanese_text": "猫が好きです。", "english_translation": "I like cats.", "jlpt_level": "n5"}
+
+
+@pytest.fixture
+def learner(client: TestClient) -> Session:
+    return signed_up(client)
+
+
+@pytest.fixture
+def admin(client: TestClient) -> Session:
+    ensure_admin("root@example.com", "root", "an admin's long password")
+    return login(client, "root@example.com", "an admin's long password")
+
+
+def add(client: TestClient, who: Session, **fields: object) -> dict[str, object]:
+    response = client.post("/api/v1/learning/sentences", headers=who.headers, json={**SENTENCE, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def listed_ids(client: TestClient) -> set[str]:
+    return {s["id"] for s in client.get("/api/v1/learning/sentences", params={"limit": 100}).json()["items"]}
+
+
+def test_a_learners_sentence_waits_for_approval(client: TestClient, learner: Session, admin: Session) -> None:
+    sentence = add(client, learner)
+    assert (sentence["status"], sentence["created_by"]) == ("pending", learner.user_id)
+    assert sentence["id"] not in listed_ids(client)
+    pending = client.get("/api/v1/admin/sentences/pending", headers=admin.headers).json()["items"]
+    assert [s["id"] for s in pending] == [sentence["id"]]
+    approved = client.put(
+        f"/api/v1/admin/sentences/{sentence['id']}/approve", headers=admin.headers, json={"approve": True}
+    ).json()
+    assert approved["status"] == "active"
+    assert sentence["id"] in listed_ids(client)
+    assert client.get("/api/v1/admin/sentences/pending", headers=admin.headers).json()["items"] == []
+    again = client.put(
+        f"/api/v1/admin/sentences/{sentence['id']}/approve", headers=admin.headers, json={"approve": True}
+    )
+    assert_error(again, 409, "conflict")
+
+
+def test_rejection_needs_and_keeps_a_reason(client: TestClient, learner: Session, admin: Session) -> None:
+    sentence = add(client, learner)
+    url = f"/api/v1/admin/sentences/{sentence['id']}/approve"
+    assert_error(client.put(url, headers=admin.headers, json={"approve": False}), 422, "validation_error")
+    rejected = client.put(url, headers=admin.headers, json={"approve": False, "reason": "not natural Japanese"}).json()
+    assert (rejected["status"], rejected["rejection_reason"]) == ("rejected", "not natural Japanese")
+    assert sentence["id"] not in listed_ids(client)
+
+
+def test_an_admins_sentence_is_active_at_once(client: TestClient, admin: Session) -> None:
+    sentence = add(client, admin)
+    assert sentence["status"] == "active"
+    assert sentence["id"] in listed_ids(client)
+
+
+def test_a_learner_cannot_moderate(client: TestClient, learner: Session) -> None:
+    sentence = add(client, learner)
+    assert_error(client.get("/api/v1/admin/sentences/pending", headers=learner.headers), 403, "forbidden")
+    response = client.put(
+        f"/api/v1/admin/sentences/{sentence['id']}/approve", headers=learner.headers, json={"approve": True}
+    )
+    assert_error(response, 403, "forbidden")
+
+
+def test_nobody_edits_or_deletes_anothers_sentence(client: TestClient, learner: Session, admin: Session) -> None:
+    other = signed_up(client, "ren@example.com", "ren")
+    pending = add(client, learner)
+    active = add(client, admin)
+    url = "/api/v1/learning/sentences/{}"
+    assert_error(
+        client.put(url.format(pending["id"]), headers=other.headers, json={"english_translation": "x"}),
+        404,
+        "not_found",
+    )
+    assert_error(
+        client.put(url.format(active["id"]), headers=other.headers, json={"english_translation": "x"}), 403, "forbidden"
+    )
+    assert_error(client.delete(url.format(active["id"]), headers=other.headers), 403, "forbidden")
+    assert client.get(url.format(active["id"])).json()["english_translation"] == "I like cats."
+
+
+def test_an_authors_edit_of_an_approved_sentence_goes_back_to_moderation(
+    client: TestClient, learner: Session, admin: Session
+) -> None:
+    sentence = add(client, learner, hiragana_reading="ねこがすきです。")
+    client.put(f"/api/v1/admin/sentences/{sentence['id']}/approve", headers=admin.headers, json={"approve": True})
+    edited = client.put(
+        f"/api/v1/learning/sentences/{sentence['id']}",
+        headers=learner.headers,
+        json={"japanese_text": "犬が好きです。"},
+    ).json()
+    assert (edited["status"], edited["japanese_text"], edited["hiragana_reading"]) == (
+        "pending",
+        "犬が好きです。",
+        None,
+    )
+    assert sentence["id"] not in listed_ids(client)
+
+
+def test_a_person_can_override_a_reading(client: TestClient, admin: Session) -> None:
+    sentence = add(client, admin)
+    fixed = client.put(
+        f"/api/v1/learning/sentences/{sentence['id']}", headers=admin.headers,
+        json={"hiragana_reading": "ねこがすきです。", "romaji_reading": "neko ga suki desu."},
+    ).json()  # fmt: skip
+    assert (fixed["hiragana_reading"], fixed["romaji_reading"], fixed["status"]) == (
+        "ねこがすきです。", "neko ga suki desu.", "active",
+    )  # fmt: skip
+
+
+def test_deleting_is_soft_and_hides_the_sentence(client: TestClient, admin: Session) -> None:
+    sentence = add(client, admin)
+    assert client.delete(f"/api/v1/learning/sentences/{sentence['id']}", headers=admin.headers).status_code == 204
+    assert_error(client.get(f"/api/v1/learning/sentences/{sentence['id']}"), 404, "not_found")
+    assert_error(client.delete(f"/api/v1/learning/sentences/{sentence['id']}", headers=admin.headers), 404, "not_found")
+
+
+def test_bad_sentences_are_422(client: TestClient, learner: Session) -> None:
+    for body in ({"english_translation": "x"}, {**SENTENCE, "jlpt_level": "n9"}, {**SENTENCE, "japanese_text": "あ" * 501},
+                 {**SENTENCE, "status": "active"}, {**SENTENCE, "grammar_points": ["x"] * 21}):  # fmt: skip
+        assert_error(
+            client.post("/api/v1/learning/sentences", headers=learner.headers, json=body), 422, "validation_error"
+        )
+    assert_error(client.post("/api/v1/learning/sentences", json=SENTENCE), 401, "not_authenticated")

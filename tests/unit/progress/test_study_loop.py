@@ -1,0 +1,205 @@
+"""The daily study loop through the API: due cards, answers, sessions, dashboard, and their edge cases."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from shared.api.deps import now
+from shared.dal import progress_repository
+from shared.dal.progress import ProgressItem
+from shared.dal.reviews import ReviewLogItem
+from shared.services.sample_content import load_sample_content
+from tests.auth_helpers import Session, signed_up
+from tests.helpers import assert_error
+
+START = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = START
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Iterator[Clock]:
+    current = Clock()
+    app.dependency_overrides[now] = lambda: current.at
+    yield current
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def learner(client: TestClient, aws: None) -> Session:
+    load_sample_content()
+    return signed_up(client)
+
+
+def answer(client: TestClient, who: Session, item_id: str, rating: str = "good", **extra: Any) -> Any:
+    body = {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": item_id, "rating": rating, **extra}
+    return client.post("/api/v1/progress/review", headers=who.headers, json=body)
+
+
+def test_a_new_learner_gets_new_sentences_up_to_the_daily_limit(client: TestClient, learner: Session) -> None:
+    client.put("/api/v1/users/me/preferences", headers=learner.headers, json={"max_daily_new_items": 5})
+    due = client.get("/api/v1/progress/due", headers=learner.headers).json()
+    assert due["due"] == []
+    assert len(due["new"]) == due["new_left_today"] == 5
+    assert all(card["sentence"]["hiragana_reading"] for card in due["new"])
+
+
+def test_answering_moves_a_card_out_of_new_and_schedules_it(client: TestClient, learner: Session, clock: Clock) -> None:
+    first = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    result = answer(client, learner, first, "good", response_time_ms=4200).json()
+    assert result["correct"] is True and result["mastery_level"] == "learning"
+    assert datetime.fromisoformat(result["next_review_date"]) > START
+    due = client.get("/api/v1/progress/due", headers=learner.headers).json()
+    assert first not in {c["sentence"]["id"] for c in due["new"]}
+    assert due["new_left_today"] == 9
+    clock.at = datetime.fromisoformat(result["next_review_date"]) + timedelta(seconds=1)
+    due_later = client.get("/api/v1/progress/due", headers=learner.headers).json()["due"]
+    assert [c["progress"]["item_id"] for c in due_later] == [first]
+    assert due_later[0]["progress"]["total_attempts"] == 1
+    assert due_later[0]["sentence"]["id"] == first
+
+
+def test_a_retried_review_counts_once(client: TestClient, learner: Session) -> None:
+    sentence = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    body = {"review_id": "retry-1234-abcd", "item_type": "sentence", "item_id": sentence, "rating": "good"}
+    first = client.post("/api/v1/progress/review", headers=learner.headers, json=body)
+    again = client.post("/api/v1/progress/review", headers=learner.headers, json=body)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    card = ProgressItem.get(learner.user_id, f"sentence#{sentence}")
+    assert card.total_attempts == 1
+    assert ReviewLogItem.count(learner.user_id) == 1
+    stats = client.get("/api/v1/progress/dashboard", headers=learner.headers).json()
+    assert stats["reviews_today"] == 1
+
+
+def test_a_review_id_cannot_be_reused_for_another_card(client: TestClient, learner: Session) -> None:
+    ids = [c["sentence"]["id"] for c in client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][:2]]
+    body = {"review_id": "same-id-9999", "item_type": "sentence", "rating": "good"}
+    assert (
+        client.post("/api/v1/progress/review", headers=learner.headers, json={**body, "item_id": ids[0]}).status_code
+        == 200
+    )
+    assert_error(
+        client.post("/api/v1/progress/review", headers=learner.headers, json={**body, "item_id": ids[1]}),
+        409,
+        "conflict",
+    )
+
+
+def test_two_racing_reviews_of_one_card_are_both_kept(
+    client: TestClient, learner: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sentence = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    answer(client, learner, sentence, "good")
+    real_record = progress_repository.record_review
+    raced = {"done": False}
+
+    def record_after_a_rival(*args: Any, **kwargs: Any) -> Any:
+        if not raced["done"]:  # the other phone's answer lands between our read and our write
+            raced["done"] = True
+            assert answer(client, learner, sentence, "easy").status_code == 200
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(progress_repository, "record_review", record_after_a_rival)
+    assert answer(client, learner, sentence, "hard").status_code == 200
+    card = ProgressItem.get(learner.user_id, f"sentence#{sentence}")
+    assert card.total_attempts == 3
+    assert ReviewLogItem.count(learner.user_id) == 3
+
+
+def test_grades_are_validated(client: TestClient, learner: Session) -> None:
+    sentence = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    for extra in ({"rating": "perfect"}, {"rating": None, "quality": 6}, {"rating": "good", "quality": 4},
+                  {"rating": None}, {"response_time_ms": -5}):  # fmt: skip
+        assert_error(answer(client, learner, sentence, **extra), 422, "validation_error")
+    assert_error(answer(client, learner, "0000dead"), 404, "not_found")
+    assert ProgressItem.count(learner.user_id) == 0
+
+
+def test_sm2_learners_may_grade_zero_to_five(client: TestClient, learner: Session) -> None:
+    client.put("/api/v1/users/me/preferences", headers=learner.headers, json={"srs_algorithm": "sm2"})
+    sentence = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    result = answer(client, learner, sentence, rating=None, quality=5).json()
+    assert (result["correct"], result["interval_days"]) == (True, 1)
+    failed = answer(client, learner, sentence, rating=None, quality=1).json()
+    assert (failed["correct"], failed["interval_days"], failed["mastery_level"]) == (False, 1, "learning")
+
+
+def test_days_and_streaks_follow_the_learners_time_zone(client: TestClient, learner: Session, clock: Clock) -> None:
+    client.put("/api/v1/users/me/preferences", headers=learner.headers, json={"timezone": "Asia/Tokyo"})
+    ids = [c["sentence"]["id"] for c in client.get("/api/v1/progress/due", headers=learner.headers).json()["new"]]
+    clock.at = datetime(2026, 11, 24, 14, 59, tzinfo=UTC)  # 23:59 in Tokyo on the 24th
+    answer(client, learner, ids[0])
+    clock.at = datetime(2026, 11, 24, 15, 1, tzinfo=UTC)  # 00:01 in Tokyo on the 25th, still the 24th in UTC
+    answer(client, learner, ids[1])
+    dashboard = client.get("/api/v1/progress/dashboard", headers=learner.headers).json()
+    assert dashboard["day"] == "2026-11-25"
+    assert (dashboard["reviews_today"], dashboard["current_streak_days"]) == (1, 2)
+    days = {
+        d["day"]: d["reviews"] for d in client.get("/api/v1/progress/stats", headers=learner.headers).json()["days"]
+    }
+    assert (days["2026-11-24"], days["2026-11-25"]) == (1, 1)
+    clock.at = datetime(2026, 11, 26, 15, 1, tzinfo=UTC)  # the 27th in Tokyo: the 26th was missed
+    answer(client, learner, ids[2])
+    assert client.get("/api/v1/auth/me", headers=learner.headers).json()["current_streak_days"] == 1
+
+
+def test_the_daily_review_limit_is_honoured(client: TestClient, learner: Session, clock: Clock) -> None:
+    client.put("/api/v1/users/me/preferences", headers=learner.headers, json={"max_daily_reviews": 3})
+    due = client.get("/api/v1/progress/due", headers=learner.headers).json()
+    assert due["new_left_today"] == 3
+    for card in due["new"]:
+        answer(client, learner, card["sentence"]["id"], "again")
+    clock.at += timedelta(hours=2)
+    after = client.get("/api/v1/progress/due", headers=learner.headers).json()
+    assert (after["reviews_left_today"], after["due"], after["new"]) == (0, [], [])
+
+
+def test_a_session_collects_answers_and_reports_its_metrics(client: TestClient, learner: Session, clock: Clock) -> None:
+    session = client.post("/api/v1/progress/sessions", headers=learner.headers, json={"device_type": "mobile"}).json()
+    ids = [c["sentence"]["id"] for c in client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][:3]]
+    for sentence, rating, ms in zip(ids, ["good", "again", "easy"], [3000, 6000, 1500], strict=True):
+        assert (
+            answer(client, learner, sentence, rating, response_time_ms=ms, session_id=session["id"]).status_code == 200
+        )
+    clock.at += timedelta(minutes=6)
+    done = client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers).json()
+    assert (done["total_questions"], done["correct_answers"], done["new_sentences_learned"]) == (3, 2, 3)
+    assert (done["accuracy_percentage"], done["average_response_time"], done["duration_minutes"]) == (66.7, 3500.0, 6)
+    assert done["exp_gained"] == 10 * 2 + 2 * 3 + 5 * 3
+    assert len(done["sentences_reviewed"]) == 3
+    assert "response_time_total_ms" not in done
+    assert_error(
+        client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers), 409, "conflict"
+    )
+    late = answer(client, learner, ids[0], "good", session_id=session["id"])
+    assert_error(late, 404, "not_found")
+
+
+def test_sessions_belong_to_their_learner(client: TestClient, learner: Session) -> None:
+    session = client.post("/api/v1/progress/sessions", headers=learner.headers, json={}).json()
+    other = signed_up(client, "ren@example.com", "ren")
+    assert_error(client.get(f"/api/v1/progress/sessions/{session['id']}", headers=other.headers), 404, "not_found")
+
+
+def test_the_dashboard_counts_due_cards_forecast_and_mastery(client: TestClient, learner: Session) -> None:
+    ids = [c["sentence"]["id"] for c in client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][:4]]
+    for sentence in ids:
+        answer(client, learner, sentence, "good")  # FSRS's first learning step: due again today
+    dashboard = client.get("/api/v1/progress/dashboard", headers=learner.headers).json()
+    assert dashboard["due_now"] == 0
+    assert sum(d["count"] for d in dashboard["forecast"]) + dashboard["due_today"] == 4
+    assert sum(dashboard["mastery"].values()) == 4
+    assert dashboard["retention_7_days"] == {"reviews": 4, "correct": 4, "rate": 1.0}
+    assert (dashboard["items_added_30_days"], dashboard["current_streak_days"]) == (4, 1)
+    progress = client.get("/api/v1/progress/sentences", headers=learner.headers).json()["items"]
+    assert sorted(p["item_id"] for p in progress) == sorted(ids)
