@@ -242,9 +242,10 @@ def main() -> None:
     started = time.perf_counter()
     cards, split_at, total = load(args.csv, args.utc_offset)
     reviews = [r for card in cards for r in card]
+    zone = "UTC" if args.utc_offset == 0 else f"UTC{args.utc_offset:+g}"
     print(f"{args.csv.name}: {total} reviews of {len(cards)} cards")
     print(
-        f"Anki day from 04:00 UTC{args.utc_offset:+g}; split at {split_at:%Y-%m-%d %H:%M} UTC (first 70 % of reviews "
+        f"Anki day from 04:00 {zone}; split at {split_at:%Y-%m-%d %H:%M} UTC (first 70 % of reviews "
         f"train); scored (>= 1 day after the previous review): {sum(r.scored and not r.in_test for r in reviews)} "
         f"train, {sum(r.scored and r.in_test for r in reviews)} test; same-day reviews: "
         f"{sum(r.elapsed_days == 0 for r in reviews)}"

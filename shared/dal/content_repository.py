@@ -4,7 +4,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from shared.dal.content import SentenceItem, VocabularyWordItem
+from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
 from shared.dal.pagination import collect_page, decode_cursor
 from shared.enums import JLPTLevel, ModerationStatus
 from shared.observability import tracer
@@ -169,3 +169,12 @@ def update_sentence(
             return None
         raise
     return sentence_public(item)
+
+
+@tracer.capture_method
+def create_word(fields: dict[str, Any], examples: list[dict[str, str]], created_by: str) -> VocabularyWordPublic:
+    item = VocabularyWordItem(
+        created_by=created_by, usage_examples=[UsageExample(**example) for example in examples], **fields
+    )
+    item.save(condition=VocabularyWordItem.word_id.does_not_exist())
+    return word_public(item)

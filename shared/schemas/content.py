@@ -99,3 +99,28 @@ class ModerationDecision(ApiModel):
         if not self.approve and not self.reason:
             raise ValueError("a rejection needs a reason")
         return self
+
+
+class UsageExampleIn(ApiModel):
+    japanese: str = Field(min_length=1, max_length=500)
+    english: str = Field(min_length=1, max_length=1000)
+
+
+class VocabularyWordCreate(ApiModel):
+    kanji: str | None = Field(default=None, max_length=30)
+    hiragana: str | None = Field(default=None, max_length=60, pattern=r"^[\u3040-\u309f\u30fc]+$")
+    katakana: str | None = Field(default=None, max_length=60, pattern=r"^[\u30a0-\u30ff]+$")
+    romaji: str = Field(min_length=1, max_length=120, pattern=r"^[a-z' -]+$")
+    english_meanings: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=10)
+    part_of_speech: PartOfSpeech
+    usage_examples: list[UsageExampleIn] = Field(default_factory=list, max_length=5)
+    jlpt_level: JLPTLevel | None = None
+    frequency_rank: int | None = Field(default=None, ge=1)
+    difficulty_level: Difficulty = Difficulty.MEDIUM
+    source: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _written_somehow(self) -> "VocabularyWordCreate":
+        if not (self.kanji or self.hiragana or self.katakana):
+            raise ValueError("a word needs a kanji, hiragana or katakana form")
+        return self

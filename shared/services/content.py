@@ -2,9 +2,10 @@
 
 from shared.dal import content_repository
 from shared.enums import JLPTLevel, ModerationStatus
-from shared.errors import NotFound
+from shared.errors import NotAllowed, NotFound
 from shared.schemas.common import Page
-from shared.schemas.content import SentencePublic, VocabularyWordPublic
+from shared.schemas.content import SentencePublic, VocabularyWordCreate, VocabularyWordPublic
+from shared.services.auth import Principal
 
 
 def list_sentences(jlpt_level: JLPTLevel | None, limit: int, cursor: str | None) -> Page[SentencePublic]:
@@ -27,3 +28,12 @@ def get_word(word_id: str) -> VocabularyWordPublic:
     if word is None:
         raise NotFound("word not found")
     return word
+
+
+def create_word(principal: Principal, request: VocabularyWordCreate) -> VocabularyWordPublic:
+    """Vocabulary is curated catalogue content: only admins add words."""
+    if not principal.is_admin:
+        raise NotAllowed("only admins add vocabulary")
+    fields = request.model_dump(exclude={"usage_examples"})
+    examples = [example.model_dump() for example in request.usage_examples]
+    return content_repository.create_word(fields, examples, principal.user.id)

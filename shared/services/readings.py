@@ -27,7 +27,7 @@ ENGINE_DISTRIBUTION = "pyopenjtalk-plus"
 @dataclass(frozen=True)
 class Reading:
     hiragana: str  # the whole text in hiragana, punctuation kept as in the input, particles as spelled (は, へ, を)
-    romaji: str  # modified Hepburn, units separated by single spaces, lower case, 。→"." 、→"," ？→"?" ！→"!"
+    romaji: str  # modified Hepburn, units separated by single spaces, lower case, 。→"." 、→"," and ?/! kept
     engine: str  # e.g. "pyopenjtalk-plus 0.4.1.post10"
 
 
@@ -57,11 +57,13 @@ def _engine() -> _Engine:
 
 def read_japanese(text: str) -> Reading:
     """Hiragana and romaji readings of a Japanese sentence (or several), e.g. 私は学生です。 →
-    わたしはがくせいです。 / watashi wa gakusei desu."""
+    わたしはがくせいです。 / watashi wa gakusei desu. White space at either end is dropped."""
+    text = text.strip()
     engine = _engine()
     words = _words(text, engine.analyse(text))
     words = _fix_nani(words)
     words = _fix_minutes(words)
+    words = _fix_homographs(words)
     return Reading(hiragana=_hiragana(words), romaji=_romaji(words), engine=engine.name)
 
 
@@ -71,6 +73,7 @@ def read_japanese(text: str) -> Reading:
 @dataclass(frozen=True)
 class _Word:
     gap: str  # input characters between the previous word and this one (white space), kept in the hiragana line
+    surface: str  # Open JTalk's string for the word (NFKC-normalised, digits as kanji)
     source: str  # the input characters this word stands for ("" where Open JTalk expanded digits into more words)
     is_japanese: bool  # read (kana below) rather than kept as written (Latin letters, punctuation, emoji)
     kana: str  # katakana reading as spelled: particles ハ/ヘ/ヲ, long vowels as written (トウキョウ, コーヒー)
@@ -92,7 +95,7 @@ def _is_number_word(feature: dict[str, Any]) -> bool:
 
 
 def _words(text: str, features: Features) -> list[_Word]:
-    spans = _align(text, [(str(f["string"]), _is_number_word(f)) for f in features])
+    spans, tail = _align(text, [(str(f["string"]), _is_number_word(f)) for f in features])
     words = []
     for feature, (gap, source) in zip(features, spans, strict=True):
         # Numbers and counters: the dictionary reading (`read`) is the bare one (ロク ヒャク, サン ホン); Open
@@ -104,6 +107,7 @@ def _words(text: str, features: Features) -> list[_Word]:
         words.append(
             _Word(
                 gap=gap,
+                surface=str(feature["string"]),
                 source=source,
                 is_japanese=is_japanese,
                 kana=kana,
@@ -115,6 +119,8 @@ def _words(text: str, features: Features) -> list[_Word]:
                 orig=str(feature["orig"]),
             )
         )
+    if tail.strip():  # characters after the last word that Open JTalk dropped: kept as written
+        words.append(_Word("", tail, tail, False, "", "", "記号", "*", "*", "*", tail))
     return words
 
 
@@ -134,17 +140,23 @@ def _spoken(feature: dict[str, Any], kana: str) -> str:
     )  # ヲ is romanised o by the table, as particle and wherever else it is written
 
 
-def _align(text: str, surfaces: Sequence[tuple[str, bool]]) -> list[tuple[str, str]]:
+def _align(text: str, surfaces: Sequence[tuple[str, bool]]) -> tuple[list[tuple[str, str]], str]:
     """For each word Open JTalk returns (its `string`, and whether it is a number word), the input characters
-    before it that it skipped (white space) and the input characters it stands for. Open JTalk's strings are
-    NFKC-normalised (ＡＢＣ for ABC, ！ for !) and digits become kanji numbers, one word per digit group
-    (2024 → 二 千 二 十 四): the first number word takes the whole digit run, the others take nothing."""
-    normalised: list[str] = []  # NFKC of the input, character by character
-    owner: list[int] = []  # index in `text` of each character of `normalised`
-    for index, character in enumerate(text):
-        for piece in unicodedata.normalize("NFKC", character):
+    before it that it skipped (white space, anything it dropped) and the input characters it stands for; and the
+    input left after the last word. Open JTalk's strings are NFKC-normalised (full-width letters, ｶﾞ → ガ) and
+    digits become kanji numbers, one word per digit group (2024 → 二 千 二 十 四): the first number word takes the
+    whole digit run, the others take nothing."""
+    normalised: list[str] = []  # NFKC of the input, one character cluster at a time
+    owner: list[int] = []  # index in `text` of the cluster each character of `normalised` comes from
+    index = 0
+    while index < len(text):
+        end = index + 1
+        while end < len(text) and (unicodedata.combining(text[end]) or text[end] in _HALF_WIDTH_VOICING):
+            end += 1
+        for piece in unicodedata.normalize("NFKC", text[index:end]):
             normalised.append(piece)
             owner.append(index)
+        index = end
     owner.append(len(text))
 
     spans: list[tuple[str, str]] = []
@@ -156,8 +168,9 @@ def _align(text: str, surfaces: Sequence[tuple[str, bool]]) -> list[tuple[str, s
         start = position
         while start < len(normalised) and normalised[start].isspace():
             start += 1
+        ahead = "".join(normalised[start : start + len(target) + _LOOKAHEAD])
         end = start
-        if target and "".join(normalised[start : start + len(target)]) == target:
+        if target and ahead.startswith(target):
             end = start + len(target)
             in_digits = False
         elif is_number and start < len(normalised) and normalised[start].isdecimal():
@@ -169,18 +182,28 @@ def _align(text: str, surfaces: Sequence[tuple[str, bool]]) -> list[tuple[str, s
             in_digits = True
         elif is_number and in_digits:
             pass  # one more word of the digit run already taken
+        elif len(target) == 1 and _is_punctuation_or_symbol(target) and _is_punctuation_or_symbol(ahead[:1]):
+            end = start + 1  # a symbol Open JTalk swapped for a look-alike (hyphen for minus)
+        elif target and target in ahead:
+            start += ahead.index(target)  # what it skipped goes into the gap, kept as written
+            end = start + len(target)
         elif _JAPANESE_CHARACTER.search(target):
             end = min(start + len(target), len(normalised))  # a variant kanji normalised (髙 → 高): same length
         else:
-            spans.append(("", ""))  # not found in the input: the word is shown as Open JTalk wrote it
+            spans.append(("", ""))  # not in the input: nothing shown; what it stood for ends in a later gap
             continue
         text_start, text_end = owner[start], owner[end]
         spans.append((text[consumed:text_start], text[text_start:text_end]))
         consumed, position = max(consumed, text_end), end
-    if consumed < len(text) and spans:
-        gap, source = spans[-1]
-        spans[-1] = (gap, source + text[consumed:])  # trailing white space or characters Open JTalk dropped
-    return spans
+    return spans, text[consumed:]
+
+
+_HALF_WIDTH_VOICING = frozenset("\uff9e\uff9f")  # ﾞ ﾟ: NFKC composes them with the kana before them
+_LOOKAHEAD = 4  # characters Open JTalk may have dropped before a word
+
+
+def _is_punctuation_or_symbol(character: str) -> bool:
+    return unicodedata.category(character)[:1] in {"P", "S"}
 
 
 # --- reading fixes ----------------------------------------------------------------------------------------------
@@ -210,7 +233,7 @@ _MINUTES = {
     "七": "ナナフン",
     "八": "ハップン",
     "九": "キュウフン",
-    "十": "ジュップン",  # じっぷん is the older official reading; the sample content and Open JTalk's 10分 say じゅっぷん
+    "十": "ジュップン",  # じっぷん is the older official reading; the sample content and Open JTalk's 10分: じゅっぷん
 }
 # Words after a number of minutes that make it a duration: かかる, 後, 前, 間, ぐらい...
 _DURATION_FOLLOWERS = frozenset(
@@ -241,7 +264,7 @@ def _fix_minutes(words: list[_Word]) -> list[_Word]:
     before かかる/後/前/ぐらい... (十分です alone stays "enough")."""
     fixed = list(words)
     for index, word in enumerate(words):
-        if len(word.source) != 2 or word.source[1] != "分" or word.source[0] not in _MINUTES:
+        if len(word.surface) != 2 or word.surface[1] != "分" or word.surface[0] not in _MINUTES:
             continue
         if word.kana.endswith(("フン", "プン")):
             continue
@@ -252,8 +275,43 @@ def _fix_minutes(words: list[_Word]) -> list[_Word]:
             before_duration_word = following is not None and following.orig in _DURATION_FOLLOWERS
             if not (after_te_form or before_duration_word):
                 continue
-        minutes = _MINUTES[word.source[0]]
+        minutes = _MINUTES[word.surface[0]]
         fixed[index] = replace(word, kana=minutes, spoken_kana=minutes)
+    return fixed
+
+
+@dataclass(frozen=True)
+class _Homograph:
+    orig: str  # dictionary form Open JTalk analysed the word as
+    surfaces: frozenset[str]  # its written forms concerned
+    given: str  # how Open JTalk's reading starts
+    wanted: str  # what to start it with instead
+    after: tuple[str, ...]  # the text just before the word that calls for the other reading
+
+
+# Verbs Open JTalk reads one way whatever the context, decided by the words just before them.
+_HOMOGRAPHS = (
+    # 開く with が is mostly intransitive あく (窓が開いている, ドアが開いた); with を it stays ひらく (会議を開く).
+    _Homograph("開く", frozenset({"開か", "開き", "開く", "開い", "開け", "開こ"}), "ヒラ", "ア", ("が",)),
+    # 降り is the stem of both 降りる (おりる, get off) and 降る (ふる, fall), and Open JTalk always picks おりる:
+    # with rain or snow as the subject it is ふる (雨が降ります). The other forms differ (降りた/降った).
+    _Homograph("降りる", frozenset({"降り"}), "オ", "フ", ("雨が", "雪が", "雨も", "雪も", "雹が", "霰が")),
+)
+
+
+def _fix_homographs(words: list[_Word]) -> list[_Word]:
+    fixed = list(words)
+    for index, word in enumerate(words):
+        before = "".join(w.surface for w in words[max(0, index - 2) : index])
+        for homograph in _HOMOGRAPHS:
+            if (
+                word.orig == homograph.orig
+                and word.surface in homograph.surfaces
+                and word.kana.startswith(homograph.given)
+                and before.endswith(homograph.after)
+            ):
+                kana = homograph.wanted + word.kana.removeprefix(homograph.given)
+                fixed[index] = replace(word, kana=kana, spoken_kana=kana)
     return fixed
 
 
@@ -306,6 +364,7 @@ _DIGRAPHS = {
     "ツァ": "tsa", "ツィ": "tsi", "ツェ": "tse", "ツォ": "tso",
 }  # fmt: skip
 _VOWELS = "aeiou"
+_CONSONANTS = frozenset("bcdfghjkmprstvwz")
 
 
 def _kana_to_romaji(kana: str) -> str:
@@ -328,7 +387,7 @@ def _kana_to_romaji(kana: str) -> str:
         if syllable == "ッ":
             if following[:2] == "ch":
                 romaji.append("t")
-            elif following[:1].isalpha() and following[:1] not in _VOWELS and following != "n":
+            elif following[:1] in _CONSONANTS:
                 romaji.append(following[0])
         elif syllable == "ン":
             romaji.append("n'" if following[:1] in {*_VOWELS, "y"} and following else "n")
@@ -341,7 +400,7 @@ def _kana_to_romaji(kana: str) -> str:
 
 
 _ROMAJI_PUNCTUATION = {"。": ".", "、": ",", "「": '"', "」": '"', "『": '"', "』": '"', "・": " ", "〜": "~"}
-_OPENING_PUNCTUATION = frozenset("「『（([{〈《【“‘")
+_OPENING_PUNCTUATION = frozenset("「『([{〈《【“")  # compared after NFKC (full-width brackets too)
 _TE_BA_ENDINGS = frozenset({"テ", "デ", "バ", "ナガラ", "タリ", "ダリ", "ツツ"})
 _ATTACHING_AFTER = frozenset({"動詞", "形容詞", "助動詞"})
 
@@ -357,11 +416,11 @@ def _joins_previous(previous: _Word | None, word: _Word) -> bool:
     kashite agemashita) and nouns start units of their own, as the sample content writes them.
     """
     if not word.is_japanese:
-        return previous is not None and _is_symbol(word) and word.source[:1] not in _OPENING_PUNCTUATION
+        return previous is not None and _is_symbol(word) and not _opens(word)
     if previous is None:
         return False
     if not previous.is_japanese:
-        return previous.source[-1:] in _OPENING_PUNCTUATION
+        return _opens(previous)
     if previous.pos == "接頭詞":
         return True
     if word.pos == "助動詞":
@@ -375,24 +434,46 @@ def _joins_previous(previous: _Word | None, word: _Word) -> bool:
     return False
 
 
+def _opens(word: _Word) -> bool:
+    return unicodedata.normalize("NFKC", word.source)[-1:] in _OPENING_PUNCTUATION
+
+
 def _is_symbol(word: _Word) -> bool:
-    return bool(word.source) and all(unicodedata.category(c)[0] in {"P", "S"} for c in word.source.strip())
+    return bool(word.source) and all(unicodedata.category(c).startswith("P") for c in word.source)
 
 
 def _romaji(words: Sequence[_Word]) -> str:
-    units: list[str] = []
+    # Each unit is a list of pieces, kana (katakana) or text already in romaji. Kana pieces next to each other are
+    # romanised together, so that っ and ん see the next word of their unit (行っ|た itta, 千|円 sen'en).
+    units: list[list[tuple[bool, str]]] = []
     previous: _Word | None = None
     for word in words:
-        if word.is_japanese:
-            romaji = _kana_to_romaji(word.spoken_kana)
-            if word.pos_group1 == "接尾" and word.pos_group2 == "人名":
-                romaji = "-" + romaji  # honorific suffixes: tanaka-san
+        pieces: list[tuple[bool, str]]
+        if not word.is_japanese:
+            pieces = [
+                (False, "".join(_ROMAJI_PUNCTUATION.get(c, c) for c in unicodedata.normalize("NFKC", word.source)))
+            ]
+        elif word.pos_group1 == "接尾" and word.pos_group2 == "人名":
+            pieces = [(False, "-"), (True, word.spoken_kana)]  # honorific suffixes: tanaka-san
         else:
-            romaji = "".join(_ROMAJI_PUNCTUATION.get(c, c) for c in unicodedata.normalize("NFKC", word.source))
-        joins = _joins_previous(previous, word) and not word.gap and units
-        if joins:
-            units[-1] += romaji
+            pieces = [(True, word.spoken_kana)]
+        if word.gap.strip():  # characters Open JTalk dropped, kept as written
+            units.append([(False, unicodedata.normalize("NFKC", word.gap))])
+        if units and not word.gap and _joins_previous(previous, word):
+            units[-1].extend(pieces)
         else:
-            units.append(romaji)
+            units.append(pieces)
         previous = word
-    return " ".join(" ".join(units).split())
+    return " ".join(" ".join(_unit_romaji(unit) for unit in units).split())
+
+
+def _unit_romaji(pieces: Sequence[tuple[bool, str]]) -> str:
+    romaji: list[str] = []
+    kana = ""
+    for is_kana, text in pieces:
+        if is_kana:
+            kana += text
+        else:
+            romaji += [_kana_to_romaji(kana), text]
+            kana = ""
+    return "".join([*romaji, _kana_to_romaji(kana)])

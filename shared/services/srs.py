@@ -136,7 +136,8 @@ def recall_probability(
     FSRS: the fsrs package's retrievability, which counts whole elapsed days (24-hour spans), so it is exactly
     1.0 for a gap under 24 hours. SM-2 predicts no probability; the srs-benchmark convention
     0.9 ** (elapsed_days / interval_days) reads its interval as the time to 90 % recall.
-    Raises ValueError for a card never reviewed (by FSRS, for FSRS), a naive `now` or `now` before the last review.
+    Raises ValueError for a card never reviewed (for FSRS: never reviewed with FSRS), a naive `now`, or `now`
+    before the last review.
     """
     now = _as_utc(now, "now")
     if state.last_review is None:
@@ -168,7 +169,8 @@ def _review_sm2(state: CardState, quality: int, now: datetime) -> CardState:
         elif repetitions == 2:
             interval = SM2_SECOND_INTERVAL_DAYS
         else:
-            interval = _round_half_up(state.interval_days * state.easiness_factor)
+            # At least a day: a card switched from FSRS mid-learning carries an interval of minutes.
+            interval = max(SM2_FIRST_INTERVAL_DAYS, _round_half_up(state.interval_days * state.easiness_factor))
     miss = 5 - quality
     easiness = max(SM2_MIN_EASINESS, state.easiness_factor + 0.1 - miss * (0.08 + miss * 0.02))
     return replace(

@@ -40,3 +40,24 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     assert (before["current_streak_days"], after["current_streak_days"]) == (0, 1)
     assert after["retention_7_days"]["rate"] == 0.8
     assert sum(after["mastery"].values()) == 5
+
+
+def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalCloud) -> None:
+    import time
+
+    api = f"{local_cloud.api_url}/api/v1"
+    line = next(line for line in local_cloud.output if line.startswith("admin account:"))
+    email, password = line.removeprefix("admin account:").strip().split(" / ")
+    token = requests.post(f"{api}/auth/login", json={"email": email, "password": password}, timeout=10).json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    body = {"japanese_text": "大人は三本の傘を持っています。", "english_translation": "The adult has three umbrellas."}
+    created = requests.post(f"{api}/learning/sentences", headers=auth, json=body, timeout=10).json()
+    assert created["hiragana_reading"] is None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        sentence = requests.get(f"{api}/learning/sentences/{created['id']}", timeout=10).json()
+        if sentence["hiragana_reading"]:
+            break
+        time.sleep(0.3)
+    assert sentence["hiragana_reading"] == "おとなはさんぼんのかさをもっています。"
+    assert sentence["romaji_reading"].startswith("otona wa sanbon no kasa o")

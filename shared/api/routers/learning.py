@@ -4,7 +4,13 @@ from shared.api.deps import CurrentUser
 from shared.api.params import Cursor, ItemId, PageSize
 from shared.enums import JLPTLevel
 from shared.schemas.common import Page
-from shared.schemas.content import SentenceCreate, SentencePublic, SentenceUpdate, VocabularyWordPublic
+from shared.schemas.content import (
+    SentenceCreate,
+    SentencePublic,
+    SentenceUpdate,
+    VocabularyWordCreate,
+    VocabularyWordPublic,
+)
 from shared.services import content, moderation
 
 router = APIRouter(prefix="/learning", tags=["learning"])
@@ -47,3 +53,8 @@ def update_sentence(principal: CurrentUser, sentence_id: ItemId, body: SentenceU
 @router.delete("/sentences/{sentence_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a sentence (soft)")
 def delete_sentence(principal: CurrentUser, sentence_id: ItemId) -> None:
     moderation.delete_sentence(principal, sentence_id)
+
+
+@router.post("/vocabulary", status_code=status.HTTP_201_CREATED, summary="Add a vocabulary word (admins)")
+def create_vocabulary_word(principal: CurrentUser, body: VocabularyWordCreate) -> VocabularyWordPublic:
+    return content.create_word(principal, body)

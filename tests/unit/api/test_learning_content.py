@@ -76,3 +76,38 @@ class TestVocabulary:
 
     def test_unknown_word_is_a_404(self, client: TestClient) -> None:
         assert_error(client.get("/api/v1/learning/vocabulary/abc"), 404, "not_found")
+
+
+class TestVocabularyCreation:
+    WORD = {
+        "kanji": "猫", "hiragana": "ねこ", "romaji": "neko", "english_meanings": ["cat"], "part_of_speech": "noun",
+        "jlpt_level": "n5", "frequency_rank": 3, "usage_examples": [{"japanese": "猫が好きです。", "english": "I like cats."}],
+    }  # fmt: skip
+
+    def test_an_admin_adds_a_word_that_learners_then_find(self, client: TestClient) -> None:
+        from shared.services.accounts import ensure_admin
+        from tests.auth_helpers import login
+
+        ensure_admin("root@example.com", "root", "an admin's long password")
+        admin = login(client, "root@example.com", "an admin's long password")
+        created = client.post("/api/v1/learning/vocabulary", headers=admin.headers, json=self.WORD)
+        assert created.status_code == 201
+        word = client.get(f"/api/v1/learning/vocabulary/{created.json()['id']}").json()
+        assert (word["kanji"], word["usage_examples"][0]["english"], word["success_rate"]) == (
+            "猫",
+            "I like cats.",
+            None,
+        )
+
+    def test_learners_cannot_add_words_and_bad_words_are_422(self, client: TestClient) -> None:
+        from tests.auth_helpers import signed_up
+
+        learner = signed_up(client)
+        assert_error(
+            client.post("/api/v1/learning/vocabulary", headers=learner.headers, json=self.WORD), 403, "forbidden"
+        )
+        for bad in ({**self.WORD, "hiragana": "neko"}, {**self.WORD, "english_meanings": []},
+                    {k: v for k, v in self.WORD.items() if k not in {"kanji", "hiragana"}}):  # fmt: skip
+            assert_error(
+                client.post("/api/v1/learning/vocabulary", headers=learner.headers, json=bad), 422, "validation_error"
+            )

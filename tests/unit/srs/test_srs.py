@@ -2,6 +2,7 @@
 fsrs 6.3.2 default parameters (re-derived from its formulas), mastery levels, recall probability, time zones."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -255,10 +256,36 @@ def test_each_algorithm_leaves_the_other_algorithms_fields_alone() -> None:
     )
 
 
+def test_sm2_after_fsrs_learning_steps_schedules_at_least_a_day() -> None:
+    # Given a card switched from FSRS at a 10-minute learning step after two correct reviews
+    step = CardState(
+        due=T0 + timedelta(minutes=10),
+        last_review=T0,
+        review_count=2,
+        interval_days=TEN_MINUTES_IN_DAYS,
+        repetition_count=2,
+        stability=2.3065,
+        difficulty=2.1,
+        fsrs_step=1,
+    )
+
+    # When SM-2 grades the third correct review (10 minutes x 2.5 would round to 0 days)
+    switched = review(step, Algorithm.SM2, Rating.GOOD, step.due)
+
+    # Then it still schedules a whole day
+    assert (switched.interval_days, switched.repetition_count) == (1.0, 3)
+
+
 # --- Mastery ------------------------------------------------------------------------------------------------
 
-SM2_SHAPED = {"review_count": 6, "repetition_count": 4, "easiness_factor": 2.3}
-FSRS_SHAPED = {"review_count": 6, "repetition_count": 4, "stability": 30.0, "difficulty": 5.0, "fsrs_state": 2}
+SM2_SHAPED: dict[str, Any] = {"review_count": 6, "repetition_count": 4, "easiness_factor": 2.3}
+FSRS_SHAPED: dict[str, Any] = {
+    "review_count": 6,
+    "repetition_count": 4,
+    "stability": 30.0,
+    "difficulty": 5.0,
+    "fsrs_state": 2,
+}
 
 
 @pytest.mark.parametrize("shape", [SM2_SHAPED, FSRS_SHAPED], ids=["sm2", "fsrs"])
@@ -273,8 +300,8 @@ FSRS_SHAPED = {"review_count": 6, "repetition_count": 4, "stability": 30.0, "dif
         (180.0, MasteryLevel.BURNED),
     ],
 )
-def test_mastery_boundaries(shape: dict[str, float], interval_days: float, level: MasteryLevel) -> None:
-    state = CardState(due=T0, last_review=T0 - timedelta(days=interval_days), interval_days=interval_days, **shape)  # type: ignore[arg-type]
+def test_mastery_boundaries(shape: dict[str, Any], interval_days: float, level: MasteryLevel) -> None:
+    state = CardState(due=T0, last_review=T0 - timedelta(days=interval_days), interval_days=interval_days, **shape)
 
     assert mastery_level(state) is level
 

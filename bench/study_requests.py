@@ -1,0 +1,135 @@
+"""How many DynamoDB requests one call of each study endpoint makes, with 10 and with 1000 cards in the
+learner's deck. The counts must not grow with the deck: no per-item loops, no Scan.
+
+    .venv/bin/python bench/study_requests.py [--sizes 10 1000]
+
+Runs in-process against moto; counts every DynamoDB API call the request makes (authentication included).
+"""
+
+import argparse
+import os
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+os.environ.update(
+    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
+    KOTOBA_STAGE="bench", KOTOBA_MEDIA_BUCKET="kotoba-bench-media", POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="ERROR",
+)  # fmt: skip
+
+import botocore.client  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from localcloud import provision  # noqa: E402
+from shared.api.app import create_app  # noqa: E402
+from shared.api.routers import auth, learning, progress, users  # noqa: E402
+from shared.dal.base import batch_save  # noqa: E402
+from shared.dal.progress import ProgressItem, SentenceProgressItem  # noqa: E402
+from shared.dal.tables import bind_tables  # noqa: E402
+from shared.dal.users import UserItem  # noqa: E402
+from shared.enums import MasteryLevel  # noqa: E402
+from shared.services.accounts import ensure_admin  # noqa: E402
+from shared.services.sample_content import load_sample_content  # noqa: E402
+from shared.settings import get_settings  # noqa: E402
+
+PASSWORD = "bench-password-42"
+_calls: Counter[str] = Counter()
+_original = botocore.client.BaseClient._make_api_call
+
+
+def _counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
+    if self.meta.service_model.service_name == "dynamodb":
+        _calls[operation] += 1
+    return _original(self, operation, params)
+
+
+@contextmanager
+def counted() -> Iterator[Counter[str]]:
+    _calls.clear()
+    snapshot: Counter[str] = Counter()
+    yield snapshot
+    snapshot.update(_calls)
+
+
+def build_deck(user_id: str, size: int, now: datetime) -> None:
+    levels = list(MasteryLevel)
+    cards = []
+    for n in range(size):
+        card = SentenceProgressItem(
+            user_id=user_id, sentence_id=str(uuid.uuid4()), next_review_date=now + timedelta(hours=n - size // 2),
+            mastery_level=levels[n % len(levels)], total_attempts=1, last_reviewed_date=now - timedelta(days=1),
+        )  # fmt: skip
+        cards.append(card)
+    batch_save(ProgressItem, cards)
+
+
+def measure(size: int) -> dict[str, Counter[str]]:
+    with mock_aws():
+        settings = get_settings()
+        bind_tables(settings)
+        provision.create_tables(settings)
+        provision.create_signing_key(settings)
+        load_sample_content()
+        ensure_admin("bench@example.com", "bench", PASSWORD)
+        user = next(UserItem.scan())
+        build_deck(user.user_id, size, datetime.now(UTC))
+        client = TestClient(create_app(auth.router, users.router, learning.router, progress.router))
+        token = client.post("/api/v1/auth/login", json={"email": "bench@example.com", "password": PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        client.get("/api/v1/auth/me", headers=headers)  # warm the key caches, as a warm function has them
+        sentence = client.get("/api/v1/learning/sentences", params={"limit": 1}).json()["items"][0]["id"]
+        results: dict[str, Counter[str]] = {}
+
+        def call(name: str, method: str, path: str, **kwargs: Any) -> Any:
+            with counted() as calls:
+                response = client.request(method, path, headers=headers, **kwargs)
+            assert response.status_code < 300, response.text
+            results[name] = calls
+            return response.json() if response.content else None
+
+        session = call("POST /progress/sessions", "POST", "/api/v1/progress/sessions", json={})
+        call("GET /progress/due", "GET", "/api/v1/progress/due")
+        review = {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": sentence, "rating": "good",
+                  "response_time_ms": 1200, "session_id": session["id"]}  # fmt: skip
+        call("POST /progress/review", "POST", "/api/v1/progress/review", json=review)
+        call("POST /progress/review (retry)", "POST", "/api/v1/progress/review", json=review)
+        call("GET /progress/sentences", "GET", "/api/v1/progress/sentences", params={"limit": 50})
+        call("GET /progress/stats", "GET", "/api/v1/progress/stats")
+        call("GET /progress/dashboard", "GET", "/api/v1/progress/dashboard")
+        call("POST /progress/sessions/{id}/finish", "POST", f"/api/v1/progress/sessions/{session['id']}/finish")
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 1000])
+    args = parser.parse_args()
+    botocore.client.BaseClient._make_api_call = _counting  # type: ignore[method-assign]
+    by_size = {size: measure(size) for size in args.sizes}
+    endpoints = list(next(iter(by_size.values())))
+    header = "".join(f"{f'{size} cards':>12}" for size in args.sizes)
+    print(f"DynamoDB requests per call (authentication included)\n{'endpoint':40s}{header}  operations")
+    grows = []
+    for endpoint in endpoints:
+        totals = [sum(by_size[size][endpoint].values()) for size in args.sizes]
+        operations = ", ".join(f"{op} {n}" for op, n in sorted(by_size[args.sizes[-1]][endpoint].items()))
+        print(f"{endpoint:40s}" + "".join(f"{t:12d}" for t in totals) + f"  {operations}")
+        if len(set(totals)) > 1:
+            grows.append(endpoint)
+        if any("Scan" in by_size[size][endpoint] for size in args.sizes):
+            grows.append(f"{endpoint} (Scan!)")
+    print("GROWS WITH THE DECK: " + ", ".join(grows) if grows else "no endpoint grows with the deck; no Scan")
+    sys.exit(1 if grows else 0)
+
+
+if __name__ == "__main__":
+    main()
