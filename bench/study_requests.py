@@ -19,7 +19,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
-os.environ.update(
+os.environ.update(  # the in-process emulator takes any credentials
     AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1",
     KOTOBA_STAGE="bench", KOTOBA_MEDIA_BUCKET="kotoba-bench-media", POWERTOOLS_TRACE_DISABLED="true",
     POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="ERROR",
@@ -113,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 1000])
     args = parser.parse_args()
-    botocore.client.BaseClient._make_api_call = _counting  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = _counting
     by_size = {size: measure(size) for size in args.sizes}
     endpoints = list(next(iter(by_size.values())))
     header = "".join(f"{f'{size} cards':>12}" for size in args.sizes)

@@ -86,7 +86,6 @@ class _Word:
 
 
 _JAPANESE_CHARACTER = re.compile(r"[\u3005\u3006\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
 _NOT_KATAKANA = re.compile(r"[^\u30a1-\u30fa\u30fc]")
 
 
@@ -120,7 +119,21 @@ def _words(text: str, features: Features) -> list[_Word]:
             )
         )
     if tail.strip():  # characters after the last word that Open JTalk dropped: kept as written
-        words.append(_Word("", tail, tail, False, "", "", "記号", "*", "*", "*", tail))
+        words.append(
+            _Word(
+                gap="",
+                surface=tail,
+                source=tail,
+                is_japanese=False,
+                kana="",
+                spoken_kana="",
+                pos="記号",
+                pos_group1="*",
+                pos_group2="*",
+                ctype="*",
+                orig=tail,
+            )
+        )
     return words
 
 
@@ -237,24 +250,8 @@ _MINUTES = {
 }
 # Words after a number of minutes that make it a duration: かかる, 後, 前, 間, ぐらい...
 _DURATION_FOLLOWERS = frozenset(
-    {
-        "かかる",
-        "掛かる",
-        "後",
-        "前",
-        "間",
-        "以内",
-        "ほど",
-        "程",
-        "ぐらい",
-        "くらい",
-        "位",
-        "待つ",
-        "遅れる",
-        "経つ",
-        "たつ",
-    }
-)
+    {"かかる", "掛かる", "後", "前", "間", "以内", "ほど", "程", "ぐらい", "くらい", "位", "待つ", "遅れる", "経つ", "たつ"}
+)  # fmt: skip
 
 
 def _fix_minutes(words: list[_Word]) -> list[_Word]:
@@ -415,10 +412,10 @@ def _joins_previous(previous: _Word | None, word: _Word) -> bool:
     (お|元気 ogenki). Particles, the copula (です, でした, でしょう, だ), auxiliary verbs after て (sunde imasu,
     kashite agemashita) and nouns start units of their own, as the sample content writes them.
     """
-    if not word.is_japanese:
-        return previous is not None and _is_symbol(word) and not _opens(word)
     if previous is None:
         return False
+    if not word.is_japanese:
+        return (_is_symbol(word) and not _opens(word)) or _opens(previous)
     if not previous.is_japanese:
         return _opens(previous)
     if previous.pos == "接頭詞":

@@ -1,5 +1,7 @@
 """Browsing study content: approved sentences and vocabulary, filtered and paginated."""
 
+from typing import ClassVar
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -79,9 +81,10 @@ class TestVocabulary:
 
 
 class TestVocabularyCreation:
-    WORD = {
+    WORD: ClassVar[dict[str, object]] = {
         "kanji": "猫", "hiragana": "ねこ", "romaji": "neko", "english_meanings": ["cat"], "part_of_speech": "noun",
-        "jlpt_level": "n5", "frequency_rank": 3, "usage_examples": [{"japanese": "猫が好きです。", "english": "I like cats."}],
+        "jlpt_level": "n5", "frequency_rank": 3,
+        "usage_examples": [{"japanese": "猫が好きです。", "english": "I like cats."}],
     }  # fmt: skip
 
     def test_an_admin_adds_a_word_that_learners_then_find(self, client: TestClient) -> None:

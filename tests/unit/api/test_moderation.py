@@ -127,8 +127,14 @@ def test_deleting_is_soft_and_hides_the_sentence(client: TestClient, admin: Sess
 
 
 def test_bad_sentences_are_422(client: TestClient, learner: Session) -> None:
-    for body in ({"english_translation": "x"}, {**SENTENCE, "jlpt_level": "n9"}, {**SENTENCE, "japanese_text": "あ" * 501},
-                 {**SENTENCE, "status": "active"}, {**SENTENCE, "grammar_points": ["x"] * 21}):  # fmt: skip
+    bad_bodies = [
+        {"english_translation": "x"},
+        {**SENTENCE, "jlpt_level": "n9"},
+        {**SENTENCE, "japanese_text": "あ" * 501},
+        {**SENTENCE, "status": "active"},
+        {**SENTENCE, "grammar_points": ["x"] * 21},
+    ]
+    for body in bad_bodies:
         assert_error(
             client.post("/api/v1/learning/sentences", headers=learner.headers, json=body), 422, "validation_error"
         )
