@@ -9,7 +9,7 @@ import boto3
 
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
 from shared.catalog import QUEUES, SCHEDULED_FUNCTIONS
-from shared.constants import Env, Queues, physical_name
+from shared.constants import Env, Queues, dead_letter_queue_name, physical_name
 from shared.dal import key_store
 from shared.dal.tables import table_definitions
 from shared.services import signing_keys
@@ -50,7 +50,7 @@ def create_queues(settings: Settings) -> list[ProvisionedQueue]:
     queues = []
     for spec in QUEUES:
         name = physical_name(settings.stage, spec.name)
-        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_url = sqs.create_queue(QueueName=dead_letter_queue_name(settings.stage, spec.name))["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         url = sqs.create_queue(
             QueueName=name,

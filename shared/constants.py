@@ -49,6 +49,10 @@ def physical_name(stage: str, logical: str) -> str:
     return f"{APP_NAME}-{stage}-{logical}"
 
 
+def dead_letter_queue_name(stage: str, logical_queue: str) -> str:
+    return f"{physical_name(stage, logical_queue)}-dlq"
+
+
 def signing_key_secret_name(stage: str) -> str:
     """The Secrets Manager secret holding the private JWT signing key: only the auth function reads it."""
     return physical_name(stage, "jwt-signing-key")

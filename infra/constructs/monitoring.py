@@ -102,6 +102,8 @@ class Monitoring(Construct):
             master_key=key,
             enforce_ssl=True,
         )
+        # The topic policy that enforce_ssl creates replaces SNS's default one, so CloudWatch is let in by name,
+        # for this account's alarms only.
         alarms_of_this_account = cdk.Stack.of(self).format_arn(
             service="cloudwatch", resource="alarm", resource_name="*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
         )
