@@ -36,8 +36,12 @@ test: lint typecheck
 synth: install
 	$(BIN)/python -m infra.app
 
+# Figures quoted in the README; each script prints its own table.
 bench: install
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/study_requests.py
+	$(BIN)/python bench/readings_accuracy.py
+	$(BIN)/python bench/srs_quality.py
 
 # Pins exported from uv.lock for what CDK builds: the shared layer and each container image
 # (boto3 and its dependencies come with the Lambda runtime and its base images).

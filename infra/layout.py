@@ -7,6 +7,7 @@ REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 CDK_JSON: Final = REPO_ROOT / "cdk.json"
 DEFAULT_OUTDIR: Final = REPO_ROOT / "cdk.out"
 FUNCTIONS_DIR: Final = REPO_ROOT / "functions"
+CONTAINERS_DIR: Final = REPO_ROOT / "containers"  # containers/<function>/Dockerfile, built from REPO_ROOT
 SHARED_PACKAGE_DIR: Final = REPO_ROOT / "shared"
 API_LAYER_DIR: Final = REPO_ROOT / "layers" / "api"
 API_LAYER_REQUIREMENTS: Final = API_LAYER_DIR / "requirements.txt"

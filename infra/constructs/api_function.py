@@ -9,7 +9,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.jwt_keys import JwtKeys
-from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
 from infra.nag import acknowledge, finding_resource
 from shared.catalog import ApiFunction
@@ -46,7 +46,7 @@ class ApiHandler(KotobaFunction):
             description=f"kotoba {entry.name}: {', '.join(entry.route_prefixes)}",
             role_description=f"{entry.name}: the tables, media prefixes and keys listed in shared/catalog.py",
             stage=stage,
-            layer=layer,
+            package=zip_package(entry.name, layer),
             environment=environment,
         )
         self.entry = entry

@@ -15,7 +15,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import construct_name
 from shared.catalog import JWT_KEY_ROTATION, RotationFunction
 from shared.constants import signing_key_secret_name, verification_keys_parameter_name
@@ -76,7 +76,7 @@ class JwtKeys(Construct):
             description=f"kotoba {rotation.name}: rotates the JWT signing key every {rotation.rotate_every_days} days",
             role_description=f"{rotation.name}: the signing-key secret and the verification-keys parameter only",
             stage=stage,
-            layer=layer,
+            package=zip_package(rotation.name, layer),
             timeout=ROTATION_TIMEOUT,
         )
         self.rotation.allow(ROTATION_SECRET_ACTIONS, [self.signing_key.secret_arn])

@@ -1,11 +1,18 @@
-"""The one Lambda factory: every zip function of the app (API, scheduled, key rotation) is a `KotobaFunction`
-with the same runtime, layer, tracing and logging, and a role of its own that starts with nothing but its log
-group and X-Ray. Whoever builds one then grants exactly what the catalog lists for it, through `allow`."""
+"""The one Lambda factory: every function of the app (API, scheduled, key rotation, stream consumers) is a
+`KotobaFunction` with the same architecture, tracing, logging and environment, and a role of its own that starts
+with nothing but its log group and X-Ray. Whoever builds one then grants exactly what the catalog lists for it,
+through `allow` and `grant_tables`.
+
+What differs is only the package: a zip of `functions/<name>/` on the shared layer (`zip_package`), or a
+container image built from `containers/<name>/Dockerfile` (`image_package`) for code too big for a zip.
+"""
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import aws_cdk as cdk
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -13,12 +20,15 @@ from constructs import Construct
 
 from infra.constructs.shared_layer import LAYER_ARCHITECTURE, PYTHON_RUNTIME
 from infra.constructs.tables import KotobaTables
-from infra.layout import FUNCTIONS_DIR
+from infra.layout import CONTAINERS_DIR, FUNCTIONS_DIR, REPO_ROOT, SHARED_PACKAGE_DIR
 from infra.nag import acknowledge
 from shared.constants import LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env
 
 HANDLER: Final = "handler.handler"
 MEMORY_SIZE_MB: Final = 512
+# Every function runs on x86_64: the layer holds x86_64 wheels, and the images are built for that platform.
+ARCHITECTURE: Final = LAYER_ARCHITECTURE
+IMAGE_PLATFORM: Final = ecr_assets.Platform.LINUX_AMD64  # built for x86_64 even on an arm64 laptop
 # API Gateway gives up on an integration after 29 s; a function that stops at 15 s answers well before.
 DEFAULT_TIMEOUT: Final = cdk.Duration.seconds(15)
 LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
@@ -32,6 +42,11 @@ DYNAMODB_READ_ACTIONS: Final = (
     "dynamodb:Query",
 )
 # Reads plus item writes (transactions are authorized per item with these); never Scan.
+# Granularity is the table, not the action a function happens to call: the catalog lists tables each function
+# reads or writes, and a writer gets every item write on its tables (e.g. the review aggregator could PutItem on
+# `sentences`, though it only calls UpdateItem). Deliberate: per-action lists per function would have to be kept
+# in step with the code by hand, while the table lists are checked against what the functions do by the tests and
+# the local cloud. What stays exact: which tables, which indexes (by name, no wildcard), and never Scan.
 DYNAMODB_WRITE_ACTIONS: Final = (
     *DYNAMODB_READ_ACTIONS,
     "dynamodb:BatchWriteItem",
@@ -40,6 +55,59 @@ DYNAMODB_WRITE_ACTIONS: Final = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 )
+
+
+def image_context_excludes(name: str) -> list[str]:
+    """What the image of `name` leaves out of its build context, the repository root: everything but what its
+    Dockerfile copies (the `shared` package, `functions/<name>/`, `containers/<name>/`), and no bytecode.
+
+    Docker ignore syntax, so that CDK never walks into what is excluded (.venv, node_modules, cdk.out...)."""
+    included = [
+        SHARED_PACKAGE_DIR.relative_to(REPO_ROOT),
+        (FUNCTIONS_DIR / name).relative_to(REPO_ROOT),
+        (CONTAINERS_DIR / name).relative_to(REPO_ROOT),
+    ]
+    return ["*", *(f"!{path.as_posix()}" for path in included), *CODE_EXCLUDES]
+
+
+@dataclass(frozen=True)
+class FunctionPackage:
+    """How a function's code is packaged: what differs between a zip function and a container image function."""
+
+    code: lambda_.Code
+    handler: str
+    runtime: lambda_.Runtime
+    layers: tuple[lambda_.ILayerVersion, ...] = ()
+    is_image: bool = False
+
+
+def zip_package(name: str, layer: lambda_.ILayerVersion) -> FunctionPackage:
+    """`functions/<name>/` zipped, on the shared layer (dependencies and `shared/`), Python 3.12."""
+    return FunctionPackage(
+        code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=list(CODE_EXCLUDES)),
+        handler=HANDLER,
+        runtime=PYTHON_RUNTIME,
+        layers=(layer,),
+    )
+
+
+def image_package(name: str) -> FunctionPackage:
+    """The image `containers/<name>/Dockerfile` builds from the repository root (its CMD names the handler).
+
+    Synth only stages the context (see `image_context_excludes`); the image is built by `cdk deploy`, with Docker.
+    """
+    return FunctionPackage(
+        code=lambda_.Code.from_asset_image(
+            str(REPO_ROOT),
+            file=(CONTAINERS_DIR / name / "Dockerfile").relative_to(REPO_ROOT).as_posix(),
+            platform=IMAGE_PLATFORM,
+            exclude=image_context_excludes(name),
+            ignore_mode=cdk.IgnoreMode.DOCKER,
+        ),
+        handler=lambda_.Handler.FROM_IMAGE,
+        runtime=lambda_.Runtime.FROM_IMAGE,
+        is_image=True,
+    )
 
 
 def base_environment(stage: str) -> dict[str, str]:
@@ -53,7 +121,7 @@ def base_environment(stage: str) -> dict[str, str]:
 
 
 class KotobaFunction(Construct):
-    """One zip function: code from `functions/<name>/`, the shared layer, and its own least-privilege role."""
+    """One function: its package (zip on the shared layer, or container image), and its own least-privilege role."""
 
     def __init__(
         self,
@@ -64,8 +132,9 @@ class KotobaFunction(Construct):
         description: str,
         role_description: str,
         stage: str,
-        layer: lambda_.ILayerVersion,
+        package: FunctionPackage,
         environment: Mapping[str, str] | None = None,
+        memory_size: int = MEMORY_SIZE_MB,
         timeout: cdk.Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -75,16 +144,17 @@ class KotobaFunction(Construct):
         self.role = iam.Role(
             self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=role_description
         )
+        self.package = package
         self.function = lambda_.Function(
             self,
             "Function",
             description=description,
-            runtime=PYTHON_RUNTIME,
-            architecture=LAYER_ARCHITECTURE,
-            handler=HANDLER,
-            code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=list(CODE_EXCLUDES)),
-            layers=[layer],
-            memory_size=MEMORY_SIZE_MB,
+            runtime=package.runtime,
+            architecture=ARCHITECTURE,
+            handler=package.handler,
+            code=package.code,
+            layers=list(package.layers) or None,
+            memory_size=memory_size,
             timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
@@ -92,12 +162,13 @@ class KotobaFunction(Construct):
             environment=dict(self.environment),
         )
         self.log_group.grant_write(self.role)
-        acknowledge(
-            self.function,
-            "L1",
-            f"Python {LAMBDA_PYTHON_VERSION} is pinned on purpose (shared/constants.py): the shared layer's wheels "
-            "are downloaded for that version only, and moving it is a deliberate, tested upgrade.",
-        )
+        if not package.is_image:  # an image function declares no runtime, so L1 has nothing to check there
+            acknowledge(
+                self.function,
+                "L1",
+                f"Python {LAMBDA_PYTHON_VERSION} is pinned on purpose (shared/constants.py): the shared layer's "
+                "wheels are downloaded for that version only, and moving it is a deliberate, tested upgrade.",
+            )
         acknowledge(
             self.role,
             "IAM5[Resource::*]",

@@ -1,5 +1,6 @@
-"""What operations watch in CloudWatch: alarms on every function, the REST API and the dead-letter queues, all
-sent to one KMS-encrypted SNS topic, and one dashboard that draws the same metrics."""
+"""What operations watch in CloudWatch: alarms on every function, the REST API, the dead-letter queues and how
+far behind the stream consumers are, all sent to one KMS-encrypted SNS topic, and one dashboard that draws the
+same metrics."""
 
 from collections.abc import Sequence
 from typing import Final
@@ -14,10 +15,10 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import construct_name
-from infra.constructs.work_queues import DEAD_LETTER_SUFFIX, dead_letter_queue_name
 from shared.catalog import QueueSpec
-from shared.constants import physical_name
+from shared.constants import dead_letter_queue_name, physical_name
 
 PERIOD: Final = cdk.Duration.minutes(5)
 FUNCTION_ERRORS_THRESHOLD: Final = 1  # any unhandled error or timeout in 5 minutes
@@ -31,6 +32,9 @@ API_LATENCY_P95_MS: Final = 1000
 API_LATENCY_PERIODS: Final = 3
 API_LATENCY_DATAPOINTS: Final = 2
 DEAD_LETTER_THRESHOLD: Final = 1  # any message that exhausted its retries
+# Age of the newest record a stream consumer was handed: beyond 5 minutes it is falling behind its table (or stuck
+# retrying a batch), and records expire from a DynamoDB stream after 24 hours.
+ITERATOR_AGE_THRESHOLD: Final = cdk.Duration.minutes(5)
 CLOUDWATCH: Final = "cloudwatch.amazonaws.com"
 WIDGET_WIDTH: Final = 8  # three widgets per dashboard row of 24
 
@@ -58,6 +62,7 @@ class Monitoring(Construct):
         functions: Sequence[KotobaFunction],
         rest_api: apigw.RestApi,
         queues: Sequence[QueueSpec],
+        stream_consumers: Sequence[StreamConsumerFunction] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -67,15 +72,24 @@ class Monitoring(Construct):
         for function in functions:
             self._function_alarms(function)
         self._api_alarms(rest_api)
-        dead_letter_queue_names = [dead_letter_queue_name(stage, spec) for spec in queues]
-        for spec, queue_name in zip(queues, dead_letter_queue_names, strict=True):
+        dead_letters = {
+            dead_letter_queue_name(stage, spec.name): f"messages received {spec.max_receive_count} times without "
+            "being processed"
+            for spec in queues
+        }
+        for consumer in stream_consumers:
+            dead_letters[consumer.dead_letter_queue_name] = (
+                f"stream batches {consumer.name} gave up on; re-read them from the stream within 24 hours"
+            )
+            self._stream_alarms(consumer)
+        for queue_name, what in dead_letters.items():
             self._alarm(
-                f"{spec.name}{DEAD_LETTER_SUFFIX}-messages",
-                f"{queue_name}: messages received {spec.max_receive_count} times without being processed",
+                f"{queue_name.removeprefix(physical_name(stage, ''))}-messages",
+                f"{queue_name}: {what}",
                 dead_letter_depth(queue_name),
                 DEAD_LETTER_THRESHOLD,
             )
-        self.dashboard = self._dashboard(functions, rest_api, dead_letter_queue_names)
+        self.dashboard = self._dashboard(functions, rest_api, list(dead_letters), stream_consumers)
 
     def _alarm_topic(self) -> sns.Topic:
         """SNS topic encrypted with its own key: CloudWatch can only publish to an encrypted topic when the key
@@ -160,6 +174,16 @@ class Monitoring(Construct):
             FUNCTION_THROTTLES_THRESHOLD,
         )
 
+    def _stream_alarms(self, consumer: StreamConsumerFunction) -> None:
+        self._alarm(
+            f"{consumer.name}-iterator-age",
+            f"{consumer.name}: the {consumer.entry.table} stream's records wait more than "
+            f"{ITERATOR_AGE_THRESHOLD.to_minutes()} minutes before they are handled",
+            iterator_age(consumer),
+            ITERATOR_AGE_THRESHOLD.to_milliseconds(),
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
+
     def _api_alarms(self, rest_api: apigw.RestApi) -> None:
         self._alarm(
             "api-5xx",
@@ -179,7 +203,11 @@ class Monitoring(Construct):
         )
 
     def _dashboard(
-        self, functions: Sequence[KotobaFunction], rest_api: apigw.RestApi, dead_letter_queue_names: Sequence[str]
+        self,
+        functions: Sequence[KotobaFunction],
+        rest_api: apigw.RestApi,
+        dead_letter_queue_names: Sequence[str],
+        stream_consumers: Sequence[StreamConsumerFunction],
     ) -> cloudwatch.Dashboard:
         total, p50, p95 = cloudwatch.Stats.SUM, cloudwatch.Stats.percentile(50), cloudwatch.Stats.percentile(95)
         lambdas = [(function.name, function.function) for function in functions]
@@ -221,9 +249,19 @@ class Monitoring(Construct):
                 "Dead-letter queue depth",
                 [dead_letter_depth(name).with_(label=name) for name in dead_letter_queue_names],
             ),
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=2 * WIDGET_WIDTH),
+            _graph(
+                "Stream iterator age max (ms)",
+                [iterator_age(consumer).with_(label=consumer.name) for consumer in stream_consumers],
+                alarm_line=ITERATOR_AGE_THRESHOLD.to_milliseconds(),
+            ),
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=WIDGET_WIDTH),
         )
         return dashboard
+
+
+def iterator_age(consumer: StreamConsumerFunction) -> cloudwatch.Metric:
+    """How old the last record of each batch was when the consumer received it (Lambda's IteratorAge, in ms)."""
+    return consumer.function.metric("IteratorAge", statistic=cloudwatch.Stats.MAXIMUM, period=PERIOD)
 
 
 def _graph(

@@ -9,7 +9,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
 from shared.catalog import ScheduledFunction
 from shared.constants import physical_name
@@ -39,7 +39,7 @@ class ScheduledJob(KotobaFunction):
             description=f"kotoba {entry.name}: runs on {entry.schedule}",
             role_description=f"{entry.name}: the tables listed in shared/catalog.py",
             stage=stage,
-            layer=layer,
+            package=zip_package(entry.name, layer),
             timeout=SCHEDULED_TIMEOUT,
         )
         self.entry = entry

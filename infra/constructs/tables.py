@@ -59,6 +59,13 @@ class KotobaTables(Construct):
             arns.extend(f"{table_arn}/index/{index.name}" for index in self.definitions[name].indexes)
         return arns
 
+    def stream_arn(self, logical_name: str) -> str:
+        """The ARN of the table's stream (Fn::GetAtt StreamArn): what its stream consumers read, and nothing else."""
+        stream_arn = self._table(logical_name).table_stream_arn
+        if stream_arn is None:
+            raise ValueError(f"table {logical_name!r} has no stream in table_definitions()")
+        return stream_arn
+
     def _table(self, logical_name: str) -> dynamodb.Table:
         try:
             return self.tables[logical_name]

@@ -16,19 +16,14 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from shared.catalog import QUEUES, QueueSpec
-from shared.constants import physical_name
+from shared.constants import dead_letter_queue_name, physical_name
 
 DEAD_LETTER_RETENTION: Final = cdk.Duration.days(14)  # SQS's maximum: time to look at what failed
-DEAD_LETTER_SUFFIX: Final = "-dlq"
 
 
 def queue_name(stage: str, spec: QueueSpec) -> str:
     """The deployed queue name, the one the local cloud uses too."""
     return physical_name(stage, spec.name)
-
-
-def dead_letter_queue_name(stage: str, spec: QueueSpec) -> str:
-    return queue_name(stage, spec) + DEAD_LETTER_SUFFIX
 
 
 def _construct_id(logical_name: str) -> str:
@@ -67,14 +62,14 @@ class WorkQueues(Construct):
     def _work_queue(self, stage: str, spec: QueueSpec) -> WorkQueue:
         construct_id = _construct_id(spec.name)
         visibility_timeout = cdk.Duration.seconds(spec.visibility_timeout_seconds)
-        dead_letter_queue = _queue(
+        dead_letter_queue = tls_only_queue(
             self,
             f"{construct_id}DeadLetterQueue",
-            name=dead_letter_queue_name(stage, spec),
+            name=dead_letter_queue_name(stage, spec.name),
             visibility_timeout=visibility_timeout,
             retention_period=DEAD_LETTER_RETENTION,
         )
-        queue = _queue(
+        queue = tls_only_queue(
             self,
             f"{construct_id}Queue",
             name=queue_name(stage, spec),
@@ -84,16 +79,19 @@ class WorkQueues(Construct):
         return WorkQueue(spec=spec, queue=queue, dead_letter_queue=dead_letter_queue)
 
 
-def _queue(
+def tls_only_queue(
     scope: Construct,
     construct_id: str,
     *,
     name: str,
-    visibility_timeout: cdk.Duration,
+    visibility_timeout: cdk.Duration | None = None,
     retention_period: cdk.Duration | None = None,
     dead_letter_queue: sqs.DeadLetterQueue | None = None,
 ) -> sqs.Queue:
-    """SSE-SQS rather than KMS: S3 can send to it without a key policy, and the messages are only object keys."""
+    """An encrypted queue that refuses requests without TLS.
+
+    SSE-SQS rather than KMS: S3 and Lambda send to it without key policies or grants, and the messages are only
+    object keys or stream positions, never user content."""
     return sqs.Queue(
         scope,
         construct_id,

@@ -1,4 +1,5 @@
-"""Every function (API, scheduled, key rotation) with the layer they share, the REST API, and their monitoring.
+"""Every function (API, scheduled, key rotation, stream consumers) with the layer they share, the REST API, and
+their monitoring.
 
 The functions stay in one stack with the layer: a layer version referenced from another stack would be an
 export whose value changes with every layer build, which CloudFormation refuses to update while imported.
@@ -15,8 +16,9 @@ from infra.constructs.monitoring import Monitoring
 from infra.constructs.rest_api import KotobaRestApi
 from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.shared_layer import SharedDependencyLayer
+from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import KotobaTables, construct_name
-from shared.catalog import API_FUNCTIONS, QUEUES, SCHEDULED_FUNCTIONS
+from shared.catalog import API_FUNCTIONS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
 
 API_URL_OUTPUT = "ApiUrl"
 ALARM_TOPIC_OUTPUT = "AlarmTopicArn"
@@ -35,7 +37,10 @@ class ApiStack(cdk.Stack):
         ses_sender: str,
     ) -> None:
         super().__init__(
-            scope, construct_id, description=f"kotoba {stage}: functions, REST API, JWT keys, monitoring", tags=tags
+            scope,
+            construct_id,
+            description=f"kotoba {stage}: functions, REST API, JWT keys, stream consumers, monitoring",
+            tags=tags,
         )
         media_bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", media_bucket_name)
         self.shared_layer = SharedDependencyLayer(self, "SharedLayer")
@@ -59,7 +64,19 @@ class ApiStack(cdk.Stack):
             ScheduledJob(self, construct_name(entry.name), entry=entry, stage=stage, layer=layer, tables=tables)
             for entry in SCHEDULED_FUNCTIONS
         ]
-        self.functions: list[KotobaFunction] = [*self.handlers, *self.scheduled_jobs, self.jwt_keys.rotation]
+        # The stream ARNs come from the data stack (exports): each consumer reads its own table's stream only.
+        self.stream_consumers = [
+            StreamConsumerFunction(
+                self, construct_name(entry.name), entry=entry, stage=stage, layer=layer, tables=tables
+            )
+            for entry in STREAM_CONSUMERS
+        ]
+        self.functions: list[KotobaFunction] = [
+            *self.handlers,
+            *self.scheduled_jobs,
+            self.jwt_keys.rotation,
+            *self.stream_consumers,
+        ]
         self.api = KotobaRestApi(self, "Api", stage=stage, handlers=self.handlers)
         self.monitoring = Monitoring(
             self,
@@ -68,6 +85,7 @@ class ApiStack(cdk.Stack):
             functions=self.functions,
             rest_api=self.api.rest_api,
             queues=QUEUES,
+            stream_consumers=self.stream_consumers,
         )
         cdk.CfnOutput(self, API_URL_OUTPUT, value=self.api.rest_api.url)
         cdk.CfnOutput(self, ALARM_TOPIC_OUTPUT, value=self.monitoring.topic.topic_arn)

@@ -11,7 +11,7 @@ from infra.constructs.api_function import ApiHandler
 from infra.constructs.lambda_function import KotobaFunction
 from infra.stacks.api_stack import API_URL_OUTPUT
 from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
-from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, SCHEDULED_FUNCTIONS, ApiFunction
+from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ApiFunction
 from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
 
@@ -22,8 +22,16 @@ ALL_FUNCTION_NAMES = [
     *(entry.name for entry in API_FUNCTIONS),
     *(entry.name for entry in SCHEDULED_FUNCTIONS),
     JWT_KEY_ROTATION.name,
+    *(entry.name for entry in STREAM_CONSUMERS),
 ]
-TIMEOUTS = {"job_janitor": 60, JWT_KEY_ROTATION.name: 30}  # the API functions stop at 15 s
+IMAGE_FUNCTION_NAMES = [entry.name for entry in STREAM_CONSUMERS if entry.container]
+ZIP_FUNCTION_NAMES = [name for name in ALL_FUNCTION_NAMES if name not in IMAGE_FUNCTION_NAMES]
+# the API functions stop at 15 s
+TIMEOUTS = {
+    "job_janitor": 60,
+    JWT_KEY_ROTATION.name: 30,
+    **{entry.name: 60 for entry in STREAM_CONSUMERS},
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +86,12 @@ def test_one_function_per_catalog_entry(template: dict[str, Any], functions: dic
     assert sorted(deployed) == sorted(logical_id(function.function) for function in functions.values())
 
 
-@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
-def test_function_runtime_and_configuration(
+def test_the_readings_worker_is_the_one_image_function() -> None:
+    assert IMAGE_FUNCTION_NAMES == ["readings_worker"]
+
+
+@pytest.mark.parametrize("name", ZIP_FUNCTION_NAMES)
+def test_zip_function_runtime_and_configuration(
     synthesized: SynthesizedApp, template: dict[str, Any], functions: dict[str, KotobaFunction], name: str
 ) -> None:
     function = functions[name]
@@ -113,7 +125,10 @@ def test_api_function_environment(
     assert variables.get(Env.SES_SENDER) == (DEFAULT_SES_SENDER if entry.sends_email else None)
 
 
-@pytest.mark.parametrize("name", [entry.name for entry in SCHEDULED_FUNCTIONS] + [JWT_KEY_ROTATION.name])
+@pytest.mark.parametrize(
+    "name",
+    [entry.name for entry in (*SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS)] + [JWT_KEY_ROTATION.name],
+)
 def test_other_functions_get_no_bucket_or_sender(
     template: dict[str, Any], functions: dict[str, KotobaFunction], name: str
 ) -> None:

@@ -8,13 +8,16 @@ import pytest
 
 from infra.app import DEFAULT_SES_SENDER
 from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.stream_consumer import StreamConsumerFunction
 from shared.catalog import (
     API_FUNCTIONS,
     AUTHENTICATION_READS,
     JWT_KEY_ROTATION,
     SCHEDULED_FUNCTIONS,
+    STREAM_CONSUMERS,
     ApiFunction,
     ScheduledFunction,
+    StreamConsumer,
 )
 from shared.constants import physical_name
 from shared.dal.tables import table_definitions
@@ -32,18 +35,29 @@ WRITE_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 }
+STREAM_ACTIONS = {
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+}
 SES_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
+# Every function that reads or writes tables: their entries list them the same way.
+TABLE_ENTRIES = [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS]
+TableEntry = ApiFunction | ScheduledFunction | StreamConsumer
 
 
 @dataclass(frozen=True)
 class Grant:
-    """One (action, resource) pair of a role's policies, with DynamoDB resources named by table and index."""
+    """One (action, resource) pair of a role's policies, with DynamoDB resources named by table and index, or by
+    the table whose stream they are."""
 
     action: str
     resource: Any
     table: str | None = None
     index: str | None = None
     condition: str | None = None  # the statement's Condition, as JSON
+    stream_of: str | None = None
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -59,9 +73,8 @@ def template(synthesized: SynthesizedApp) -> dict[str, Any]:
     return synthesized.template(synthesized.api)
 
 
-@pytest.fixture(scope="module")
-def table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
-    """Export name of each table ARN in the data stack -> logical table name."""
+def _exports_of(synthesized: SynthesizedApp, attribute: str) -> dict[str, str]:
+    """Export name of each table attribute (`Arn`, `StreamArn`) exported by the data stack -> logical table name."""
     template = synthesized.template(synthesized.data)
     logical_by_id = {
         lid: table["Properties"]["TableName"].removeprefix(physical_name(STAGE, ""))
@@ -70,11 +83,26 @@ def table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
     return {
         output["Export"]["Name"]: logical_by_id[output["Value"]["Fn::GetAtt"][0]]
         for output in template["Outputs"].values()
-        if "Export" in output and output["Value"].get("Fn::GetAtt", [None, None])[1] == "Arn"
+        if "Export" in output and output["Value"].get("Fn::GetAtt", [None, None])[1] == attribute
     }
 
 
-def _grants(template: dict[str, Any], function: KotobaFunction, table_by_export: dict[str, str]) -> list[Grant]:
+@pytest.fixture(scope="module")
+def table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
+    return _exports_of(synthesized, "Arn")
+
+
+@pytest.fixture(scope="module")
+def stream_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
+    return _exports_of(synthesized, "StreamArn")
+
+
+def _grants(
+    template: dict[str, Any],
+    function: KotobaFunction,
+    table_by_export: dict[str, str],
+    stream_by_export: dict[str, str],
+) -> list[Grant]:
     role_ref = {"Ref": logical_id(function.role)}
     grants: list[Grant] = []
     for policy in resources_of_type(template, "AWS::IAM::Policy").values():
@@ -85,14 +113,23 @@ def _grants(template: dict[str, Any], function: KotobaFunction, table_by_export:
             condition = json.dumps(statement["Condition"], sort_keys=True) if "Condition" in statement else None
             for action in as_list(statement["Action"]):
                 grants.extend(
-                    _grant(action, resource, table_by_export, condition) for resource in as_list(statement["Resource"])
+                    _grant(action, resource, table_by_export, stream_by_export, condition)
+                    for resource in as_list(statement["Resource"])
                 )
     return grants
 
 
-def _grant(action: str, resource: Any, table_by_export: dict[str, str], condition: str | None) -> Grant:
+def _grant(
+    action: str,
+    resource: Any,
+    table_by_export: dict[str, str],
+    stream_by_export: dict[str, str],
+    condition: str | None,
+) -> Grant:
     if not action.startswith("dynamodb:"):
         return Grant(action, resource, condition=condition)
+    if isinstance(resource, dict) and resource.get("Fn::ImportValue") in stream_by_export:
+        return Grant(action, resource, condition=condition, stream_of=stream_by_export[resource["Fn::ImportValue"]])
     if isinstance(resource, dict) and "Fn::ImportValue" in resource:
         return Grant(action, resource, table=table_by_export[resource["Fn::ImportValue"]], condition=condition)
     if isinstance(resource, dict) and "Fn::Join" in resource:
@@ -104,9 +141,20 @@ def _grant(action: str, resource: Any, table_by_export: dict[str, str], conditio
 
 @pytest.fixture(scope="module")
 def grants_by_function(
-    template: dict[str, Any], synthesized: SynthesizedApp, table_by_export: dict[str, str]
+    template: dict[str, Any],
+    synthesized: SynthesizedApp,
+    table_by_export: dict[str, str],
+    stream_by_export: dict[str, str],
 ) -> dict[str, list[Grant]]:
-    return {function.name: _grants(template, function, table_by_export) for function in synthesized.api.functions}
+    return {
+        function.name: _grants(template, function, table_by_export, stream_by_export)
+        for function in synthesized.api.functions
+    }
+
+
+def _table_grants(grants: list[Grant]) -> list[Grant]:
+    """DynamoDB grants on tables and indexes (not on streams)."""
+    return [g for g in grants if g.action.startswith("dynamodb:") and g.stream_of is None]
 
 
 @pytest.fixture(scope="module")
@@ -133,13 +181,17 @@ def test_every_table_arn_export_is_known(table_by_export: dict[str, str]) -> Non
     assert set(table_by_export.values()) == ALL_TABLES
 
 
+def test_stream_arns_are_exported_for_the_consumed_streams_only(stream_by_export: dict[str, str]) -> None:
+    assert sorted(stream_by_export.values()) == sorted(entry.table for entry in STREAM_CONSUMERS)
+
+
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
 def test_every_api_entry_covers_what_token_verification_reads(entry: ApiFunction) -> None:
     """Verifying an access token reads the user and the session: without both, every call would be refused."""
     assert set(AUTHENTICATION_READS) <= {*entry.reads, *entry.writes}
 
 
-@pytest.mark.parametrize("name", [*(e.name for e in API_FUNCTIONS), *(e.name for e in SCHEDULED_FUNCTIONS)])
+@pytest.mark.parametrize("name", [e.name for e in TABLE_ENTRIES])
 def test_no_scan_and_no_dynamodb_wildcards(grants_by_function: dict[str, list[Grant]], name: str) -> None:
     grants = grants_by_function[name]
 
@@ -147,11 +199,11 @@ def test_no_scan_and_no_dynamodb_wildcards(grants_by_function: dict[str, list[Gr
     assert not [g for g in grants if g.action.startswith("dynamodb:") and "*" in str(g.resource)]
 
 
-@pytest.mark.parametrize("entry", [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS], ids=lambda e: e.name)
+@pytest.mark.parametrize("entry", TABLE_ENTRIES, ids=lambda e: e.name)
 def test_dynamodb_actions_only_on_the_entry_tables(
-    grants_by_function: dict[str, list[Grant]], entry: ApiFunction | ScheduledFunction
+    grants_by_function: dict[str, list[Grant]], entry: TableEntry
 ) -> None:
-    dynamodb = [g for g in grants_by_function[entry.name] if g.action.startswith("dynamodb:")]
+    dynamodb = _table_grants(grants_by_function[entry.name])
     describes_all = isinstance(entry, ApiFunction) and entry.describes_all_tables
 
     written = {g.table for g in dynamodb if g.action in WRITE_ACTIONS}
@@ -163,9 +215,9 @@ def test_dynamodb_actions_only_on_the_entry_tables(
     assert described == (ALL_TABLES if describes_all else set(entry.reads) | set(entry.writes))
 
 
-@pytest.mark.parametrize("entry", [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS], ids=lambda e: e.name)
+@pytest.mark.parametrize("entry", TABLE_ENTRIES, ids=lambda e: e.name)
 def test_queries_reach_exactly_the_indexes_of_its_tables(
-    grants_by_function: dict[str, list[Grant]], entry: ApiFunction | ScheduledFunction
+    grants_by_function: dict[str, list[Grant]], entry: TableEntry
 ) -> None:
     queried = {(g.table, g.index) for g in grants_by_function[entry.name] if g.action == "dynamodb:Query"}
 
@@ -292,3 +344,58 @@ def test_scheduled_function_gets_its_tables_logs_and_xray_only(
 def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:
     for function in synthesized.api.functions:
         assert "ManagedPolicyArns" not in template["Resources"][logical_id(function.role)]["Properties"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        function_name
+        for function_name in (
+            *(e.name for e in API_FUNCTIONS),
+            *(e.name for e in SCHEDULED_FUNCTIONS),
+            JWT_KEY_ROTATION.name,
+            *(e.name for e in STREAM_CONSUMERS),
+        )
+    ],
+)
+def test_stream_reads_only_by_consumers_and_only_on_their_own_stream(
+    grants_by_function: dict[str, list[Grant]], name: str
+) -> None:
+    """Stream actions sit on the exact stream ARN of the consumer's table: no other stream, no `*`."""
+    consumer = {entry.name: entry for entry in STREAM_CONSUMERS}.get(name)
+    dynamodb = [g for g in grants_by_function[name] if g.action.startswith("dynamodb:")]
+
+    on_streams = {(g.action, g.stream_of) for g in dynamodb if g.stream_of is not None}
+    assert on_streams == ({(action, consumer.table) for action in STREAM_ACTIONS} if consumer else set())
+    assert not [g for g in dynamodb if g.action in STREAM_ACTIONS and g.stream_of is None]
+
+
+@pytest.mark.parametrize("entry", STREAM_CONSUMERS, ids=lambda e: e.name)
+def test_stream_consumer_gets_its_stream_tables_dead_letter_queue_logs_and_xray_only(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: StreamConsumer
+) -> None:
+    (consumer,) = [c for c in synthesized.api.stream_consumers if c.entry == entry]
+    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith("dynamodb:")}
+
+    assert others == _logs_and_xray(consumer) | _sends_to_its_dead_letter_queue(consumer)
+    assert all(g.condition is None for g in grants_by_function[entry.name])
+
+
+def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction) -> set[tuple[str, str]]:
+    queue_arn = {"Fn::GetAtt": [logical_id(consumer.dead_letter_queue), "Arn"]}
+    return {_pair(action, queue_arn) for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")}
+
+
+def test_the_review_aggregator_writes_only_the_counters_it_adds_to(grants_by_function: dict[str, list[Grant]]) -> None:
+    """Table-level: item writes on `sentences` and `vocabulary`, reads nowhere else (see DYNAMODB_WRITE_ACTIONS)."""
+    dynamodb = _table_grants(grants_by_function["review_aggregator"])
+
+    assert {g.table for g in dynamodb} == {"sentences", "vocabulary"}
+    assert "dynamodb:UpdateItem" in {g.action for g in dynamodb if g.table == "sentences" and g.index is None}
+    assert "dynamodb:UpdateItem" in {g.action for g in dynamodb if g.table == "vocabulary" and g.index is None}
+
+
+def test_study_api_writes_the_review_log_and_daily_stats(grants_by_function: dict[str, list[Grant]]) -> None:
+    written = {g.table for g in _table_grants(grants_by_function["study_api"]) if g.action == "dynamodb:PutItem"}
+
+    assert {"review_logs", "daily_stats"} <= written

@@ -52,6 +52,8 @@ EXPECTED = {
     "auth_sessions": (("session_id", None), {}),
     "action_tokens": (("token_hash", None), {}),
     "rate_limits": (("key", None), {}),
+    "review_logs": (("user_id", "review_id"), {"by_time": ("local", "user_id", "reviewed_at")}),
+    "daily_stats": (("user_id", "day"), {}),
 }
 
 
@@ -89,3 +91,8 @@ def test_create_table_request_declares_each_key_attribute_once() -> None:
     assert [i["IndexName"] for i in request["LocalSecondaryIndexes"]] == ["by_due", "by_mastery"]
     assert request["GlobalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert request["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_streams_feed_the_readings_worker_and_the_review_aggregator() -> None:
+    streams = {name: d.stream_view_type for name, d in DEFINITIONS.items() if d.stream_view_type}
+    assert streams == {"sentences": "NEW_AND_OLD_IMAGES", "review_logs": "NEW_IMAGE"}

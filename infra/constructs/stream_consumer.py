@@ -1,0 +1,142 @@
+"""Stream consumers: every entry of `shared.catalog.STREAM_CONSUMERS` becomes a `KotobaFunction` (a zip, or a
+container image where the entry says so) that an event source mapping feeds from its table's DynamoDB stream.
+
+Retries are bounded: a batch that still fails after `RETRY_ATTEMPTS` (split in halves on each error, so that one bad
+record does not hold back the rest) is described in the consumer's own dead-letter queue and skipped. What reaches
+that queue is the batch's shard and sequence numbers, not the records: they can be read back from the stream for
+24 hours only, which is why the queue's depth alarms on its first message (monitoring.py).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs import Construct
+
+from infra.constructs.lambda_function import MEMORY_SIZE_MB, KotobaFunction, image_package, zip_package
+from infra.constructs.tables import KotobaTables
+from infra.constructs.work_queues import DEAD_LETTER_RETENTION, tls_only_queue
+from infra.nag import acknowledge
+from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, StreamConsumer
+from shared.constants import dead_letter_queue_name
+
+# Lambda accepts up to 10,000 records per batch from a DynamoDB stream (and up to 6 MB of payload).
+MAX_STREAM_BATCH_SIZE: Final = 10_000
+RETRY_ATTEMPTS: Final = 3
+STARTING_POSITION: Final = lambda_.StartingPosition.TRIM_HORIZON  # nothing written before the mapping is lost
+# A batch is a few hundred UpdateItems at most (one per distinct item of the batch): seconds, not minutes. Sixty
+# seconds also leaves a cold start of the container image (a 1+ GB image, Open JTalk's dictionary loaded at import)
+# inside the first invocation, and bounds how long one failing batch holds its shard before the retry.
+STREAM_TIMEOUT: Final = cdk.Duration.seconds(60)
+# The image holds Open JTalk (pyopenjtalk-plus, ~400 MB installed) whose dictionary is loaded into memory, on top of
+# the API's dependencies. 1024 MB keeps that with room to spare (512 MB would be tight), and Lambda scales CPU with
+# memory, which the per-sentence analysis needs. Not measured here: the image cannot be built on this machine.
+IMAGE_MEMORY_SIZE_MB: Final = 1024
+# What an event source mapping reads a DynamoDB stream with, granted on the consumer's own stream ARN only.
+STREAM_READ_ACTIONS: Final = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+NEW_OR_CHANGED: Final = ("INSERT", "MODIFY")
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How Lambda feeds one consumer, beyond what the catalog says (table, batch size)."""
+
+    # Wait up to this long to fill a batch: fewer, larger batches for a consumer that aggregates per batch.
+    batching_window: cdk.Duration | None = None
+    # The handler returns Powertools partial batch responses: only the failed records are retried.
+    report_batch_item_failures: bool = False
+    # Event filter patterns, OR'ed: records that match none are dropped before any invocation (and cost nothing).
+    filters: tuple[Mapping[str, Any], ...] = ()
+
+
+def missing_string_attribute(attribute: str) -> dict[str, Any]:
+    """Filter pattern: an INSERT or MODIFY whose new image lacks the string `attribute` (absent, or NULL).
+
+    `exists` only applies to leaf nodes: DynamoDB images are typed, so the leaf is `<attribute>.S`."""
+    return {
+        "eventName": lambda_.FilterRule.or_(*NEW_OR_CHANGED),
+        "dynamodb": {"NewImage": {attribute: {"S": lambda_.FilterRule.not_exists()}}},
+    }
+
+
+STREAM_SETTINGS: Final[Mapping[str, StreamSettings]] = {
+    # It adds per-item counters once per batch: a 30 s window turns a busy minute into a couple of invocations.
+    REVIEW_AGGREGATOR.name: StreamSettings(batching_window=cdk.Duration.seconds(30)),
+    # Only sentences still missing a reading: its own UpdateItem (filling both) then matches neither filter,
+    # so the worker never re-invokes itself.
+    READINGS_WORKER.name: StreamSettings(
+        report_batch_item_failures=True,
+        filters=(missing_string_attribute("hiragana_reading"), missing_string_attribute("romaji_reading")),
+    ),
+}
+
+
+class StreamConsumerFunction(KotobaFunction):
+    """One stream consumer: its function, the table grants of its catalog entry, read access to its own stream,
+    the event source mapping and the dead-letter queue of the batches it gave up on."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        entry: StreamConsumer,
+        stage: str,
+        layer: lambda_.ILayerVersion,
+        tables: KotobaTables,
+        settings: Mapping[str, StreamSettings] = STREAM_SETTINGS,
+    ) -> None:
+        if entry.name not in settings:
+            raise KeyError(f"stream consumer {entry.name!r} has no StreamSettings in infra")
+        self.entry = entry
+        self.settings = settings[entry.name]
+        super().__init__(
+            scope,
+            construct_id,
+            name=entry.name,
+            description=f"kotoba {entry.name}: reads the {entry.table} table's stream",
+            role_description=f"{entry.name}: the {entry.table} stream and the tables listed in shared/catalog.py",
+            stage=stage,
+            package=image_package(entry.name) if entry.container else zip_package(entry.name, layer),
+            memory_size=IMAGE_MEMORY_SIZE_MB if entry.container else MEMORY_SIZE_MB,
+            timeout=STREAM_TIMEOUT,
+        )
+        self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
+        self.stream_arn = tables.stream_arn(entry.table)
+        self.allow(STREAM_READ_ACTIONS, [self.stream_arn])
+        self.dead_letter_queue_name = dead_letter_queue_name(stage, entry.name)
+        self.dead_letter_queue = tls_only_queue(
+            self, "DeadLetterQueue", name=self.dead_letter_queue_name, retention_period=DEAD_LETTER_RETENTION
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "SQS3",
+            f"This queue is a dead-letter queue: the on-failure destination of {entry.name}'s event source mapping. "
+            "cdk-nag only recognizes a dead-letter queue by another queue's redrive policy, which a stream has not.",
+        )
+        self.event_source_mapping = lambda_.EventSourceMapping(
+            self,
+            "StreamMapping",
+            target=self.function,
+            event_source_arn=self.stream_arn,
+            starting_position=STARTING_POSITION,
+            batch_size=min(entry.batch_size, MAX_STREAM_BATCH_SIZE),
+            max_batching_window=self.settings.batching_window,
+            bisect_batch_on_error=True,
+            retry_attempts=RETRY_ATTEMPTS,
+            report_batch_item_failures=self.settings.report_batch_item_failures or None,
+            filters=_filter_criteria(self.settings.filters),
+            on_failure=event_sources.SqsDlq(self.dead_letter_queue),  # grants this function's role SendMessage
+        )
+
+
+def _filter_criteria(patterns: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]] | None:
+    return [lambda_.FilterCriteria.filter(dict(pattern)) for pattern in patterns] or None
