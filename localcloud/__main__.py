@@ -4,6 +4,8 @@ import argparse
 import contextlib
 import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import uvicorn
@@ -11,6 +13,7 @@ import uvicorn
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
 from localcloud.pump import EventPump
+from shared.catalog import QUEUES
 from shared.api.app import create_app
 from shared.api.routers import admin, ai, auth, health, learning, progress, users
 from shared.runtime import configure
@@ -40,6 +43,7 @@ def main() -> None:
     emulator = start_emulator(args.emulator_port)
     point_environment_at(emulator.endpoint_url)
     pump: EventPump | None = None
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         settings = get_settings()
         provision.create_tables(settings)
@@ -65,6 +69,10 @@ def main() -> None:
 
         pump = EventPump(settings.stage, routes=[])
         pump.start()
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "localcloud.queue_worker", spec.worker, queue.url])
+            for spec, queue in zip(QUEUES, queues, strict=True)
+        ]
 
         print(f"AWS emulator:  {emulator.endpoint_url}  (bucket {bucket})")
         print(f"API:           http://127.0.0.1:{args.port}/api/v1   docs: http://127.0.0.1:{args.port}/docs")
@@ -86,6 +94,10 @@ def main() -> None:
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
             server.run()
     finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
         if pump is not None:
             pump.stop()
         if args.data_dir is not None:

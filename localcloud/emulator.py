@@ -40,6 +40,7 @@ def point_environment_at(endpoint_url: str) -> None:
             "AWS_REGION": LOCAL_REGION,
             Env.STAGE: LOCAL_STAGE,
             Env.MEDIA_BUCKET: physical_name(LOCAL_STAGE, Buckets.MEDIA),
+            Env.TTS_ENGINE: "openjtalk",  # the emulator's Polly returns silence
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }

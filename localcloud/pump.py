@@ -99,9 +99,11 @@ class QueueRoute:
 
 
 class EventPump:
-    def __init__(self, stage: str, routes: list[QueueRoute]) -> None:
+    def __init__(self, stage: str, routes: list[QueueRoute], *, schedules: bool = True) -> None:
+        """`schedules=False` for a pump that only feeds queue workers (the model workers' own processes)."""
         self._stage = stage
         self._routes = routes
+        self._schedules_and_streams = schedules
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.delivered = 0
@@ -109,6 +111,8 @@ class EventPump:
     def start(self) -> None:
         for route in self._routes:
             self._spawn(f"queue:{route.function_name}", self._poll_queue, route)
+        if not self._schedules_and_streams:
+            return
         for scheduled in SCHEDULED_FUNCTIONS:
             self._spawn(f"schedule:{scheduled.name}", self._run_schedule, scheduled)
         for consumer in STREAM_CONSUMERS:

@@ -19,6 +19,7 @@ class ApiFunction:
     describes_all_tables: bool = False  # the health check describes every table and the bucket
     signs_tokens: bool = False  # reads the private JWT signing key (only the auth function mints tokens)
     sends_email: bool = False  # sends through SES from the configured sender
+    synthesizes_speech: bool = False  # calls Amazon Polly (text to speech)
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, added to `reads` below).
 
@@ -56,6 +57,7 @@ MEDIA_API = ApiFunction(
     reads=("sentences", *AUTHENTICATION_READS),
     writes=("audio_records", "ocr_records", "jobs"),
     media=("uploads/", "tts/"),
+    synthesizes_speech=True,
 )
 ADMIN_API = ApiFunction(
     name="admin_api",
@@ -70,17 +72,38 @@ API_FUNCTIONS: Final = (AUTH_API, STUDY_API, MEDIA_API, ADMIN_API)
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """An SQS work queue with its dead-letter queue; uploads under `upload_prefix` are announced on it."""
+    """An SQS work queue with its dead-letter queue; uploads under `upload_prefix` are announced on it and
+    consumed by `worker`, a container-image function (its models do not fit a zip)."""
 
     name: str  # logical name (constants.Queues)
     upload_prefix: str  # S3 ObjectCreated events under this key prefix of the media bucket feed the queue
-    visibility_timeout_seconds: int
+    visibility_timeout_seconds: int  # six times the worker's timeout, as AWS advises for SQS event sources
+    worker: str  # folder under functions/ and containers/
+    worker_timeout_seconds: int
+    worker_memory_mb: int
+    writes: tuple[str, ...]
     max_receive_count: int = 3  # deliveries before a message moves to the dead-letter queue
 
 
 QUEUES: Final = (
-    QueueSpec(Queues.OCR, upload_prefix=MediaPrefixes.OCR_UPLOADS, visibility_timeout_seconds=180),
-    QueueSpec(Queues.SPEECH, upload_prefix=MediaPrefixes.SPEECH_UPLOADS, visibility_timeout_seconds=360),
+    QueueSpec(
+        Queues.OCR,
+        upload_prefix=MediaPrefixes.OCR_UPLOADS,
+        visibility_timeout_seconds=360,
+        worker="ocr_worker",
+        worker_timeout_seconds=60,
+        worker_memory_mb=2048,  # PaddleOCR peaks near 850 MB; more memory also buys more vCPU
+        writes=("ocr_records", "jobs", "sentences"),
+    ),
+    QueueSpec(
+        Queues.SPEECH,
+        upload_prefix=MediaPrefixes.SPEECH_UPLOADS,
+        visibility_timeout_seconds=720,
+        worker="speech_worker",
+        worker_timeout_seconds=120,
+        worker_memory_mb=2048,  # Whisper base int8 needs about 450 MB; vCPU scales with memory
+        writes=("audio_records", "jobs"),
+    ),
 )
 
 

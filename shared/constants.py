@@ -20,6 +20,7 @@ class Env:
     OCR_QUEUE_URL: Final = "KOTOBA_OCR_QUEUE_URL"
     SPEECH_QUEUE_URL: Final = "KOTOBA_SPEECH_QUEUE_URL"
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
+    TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
 
 
 class Buckets:

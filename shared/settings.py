@@ -1,6 +1,7 @@
 """One settings object for every function, read from the environment once and validated at cold start."""
 
 from functools import cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     ses_sender: str = "no-reply@kotoba.local"
     app_link_base: str = Field(
         default="kotoba://", description="Start of the links in e-mails, opened by the mobile app."
+    )
+    tts_engine: Literal["polly", "openjtalk"] = Field(
+        default="polly", description="Amazon Polly in AWS; Open JTalk offline (the local cloud, tests)."
     )
     jwt_audience: str = "kotoba-app"
     access_token_minutes: int = Field(default=15, ge=1, le=60)

@@ -31,6 +31,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Te
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("KOTOBA_STAGE", "test")
     monkeypatch.setenv("KOTOBA_MEDIA_BUCKET", "kotoba-test-media")
+    monkeypatch.setenv("KOTOBA_TTS_ENGINE", "openjtalk")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "KotobaTest")
     get_settings.cache_clear()

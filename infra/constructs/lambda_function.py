@@ -42,11 +42,11 @@ DYNAMODB_READ_ACTIONS: Final = (
     "dynamodb:Query",
 )
 # Reads plus item writes (transactions are authorized per item with these); never Scan.
-# Granularity is the table, not the action a function happens to call: the catalog lists tables each function
-# reads or writes, and a writer gets every item write on its tables (e.g. the review aggregator could PutItem on
-# `sentences`, though it only calls UpdateItem). Deliberate: per-action lists per function would have to be kept
-# in step with the code by hand, while the table lists are checked against what the functions do by the tests and
-# the local cloud. What stays exact: which tables, which indexes (by name, no wildcard), and never Scan.
+# The trade-off, accepted: grants are per table, as the catalog lists them (`reads`, `writes`), not per action a
+# function happens to call. A writer gets every item write on its tables, so the review aggregator, which only
+# calls UpdateItem on `sentences` and `vocabulary`, may also Put and Delete items there, and a bug or a compromise
+# of it could. Exact per-action lists would be a second, hand-kept copy of each function's data access that the
+# catalog cannot check. What stays exact: which tables, which indexes (by name, no `index/*`), and never Scan.
 DYNAMODB_WRITE_ACTIONS: Final = (
     *DYNAMODB_READ_ACTIONS,
     "dynamodb:BatchWriteItem",

@@ -69,7 +69,11 @@ def missing_string_attribute(attribute: str) -> dict[str, Any]:
 
 STREAM_SETTINGS: Final[Mapping[str, StreamSettings]] = {
     # It adds per-item counters once per batch: a 30 s window turns a busy minute into a couple of invocations.
-    REVIEW_AGGREGATOR.name: StreamSettings(batching_window=cdk.Duration.seconds(30)),
+    # It counts new logs only: removals (an account's logs deleted in bulk) never invoke it.
+    REVIEW_AGGREGATOR.name: StreamSettings(
+        batching_window=cdk.Duration.seconds(30),
+        filters=({"eventName": lambda_.FilterRule.is_equal("INSERT")},),
+    ),
     # Only sentences still missing a reading: its own UpdateItem (filling both) then matches neither filter,
     # so the worker never re-invokes itself.
     READINGS_WORKER.name: StreamSettings(

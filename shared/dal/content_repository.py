@@ -4,9 +4,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from shared.dal.base import batch_save
 from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
 from shared.dal.pagination import collect_page, decode_cursor
-from shared.enums import JLPTLevel, ModerationStatus
+from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.content import SentencePublic, VocabularyWordPublic
@@ -178,3 +179,22 @@ def create_word(fields: dict[str, Any], examples: list[dict[str, str]], created_
     )
     item.save(condition=VocabularyWordItem.word_id.does_not_exist())
     return word_public(item)
+
+
+@tracer.capture_method
+def create_pending_sentences(texts: list[str], created_by: str, source: str) -> list[str]:
+    """Sentences found in a learner's photo: pending moderation, without translation (the learner may add one);
+    readings are filled by the readings worker. One batch write; returns the new ids in order."""
+    items = [
+        SentenceItem(
+            japanese_text=text,
+            english_translation="",
+            difficulty_level=Difficulty.MEDIUM,
+            status=ModerationStatus.PENDING,
+            created_by=created_by,
+            source=source,
+        )
+        for text in texts
+    ]
+    batch_save(SentenceItem, items)
+    return [str(item.sentence_id) for item in items]

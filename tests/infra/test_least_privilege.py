@@ -43,8 +43,9 @@ STREAM_ACTIONS = {
 }
 SES_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
 # Every function that reads or writes tables: their entries list them the same way.
-TABLE_ENTRIES = [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS]
 TableEntry = ApiFunction | ScheduledFunction | StreamConsumer
+TABLE_ENTRIES: list[TableEntry] = [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS]
+ALL_FUNCTION_NAMES = [*(e.name for e in TABLE_ENTRIES), JWT_KEY_ROTATION.name]
 
 
 @dataclass(frozen=True)
@@ -346,18 +347,7 @@ def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, te
         assert "ManagedPolicyArns" not in template["Resources"][logical_id(function.role)]["Properties"]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        function_name
-        for function_name in (
-            *(e.name for e in API_FUNCTIONS),
-            *(e.name for e in SCHEDULED_FUNCTIONS),
-            JWT_KEY_ROTATION.name,
-            *(e.name for e in STREAM_CONSUMERS),
-        )
-    ],
-)
+@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
 def test_stream_reads_only_by_consumers_and_only_on_their_own_stream(
     grants_by_function: dict[str, list[Grant]], name: str
 ) -> None:

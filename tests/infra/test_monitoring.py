@@ -1,5 +1,5 @@
-"""Monitoring: an encrypted, TLS-only alarm topic, alarms on every function, the API and the dead-letter queues,
-and the operations dashboard."""
+"""Monitoring: an encrypted, TLS-only alarm topic, alarms on every function, the API, the dead-letter queues and
+the stream consumers' iterator age, and the operations dashboard."""
 
 import json
 from typing import Any
@@ -9,14 +9,18 @@ import pytest
 from infra.constructs import monitoring
 from infra.constructs.monitoring import Monitoring
 from infra.stacks.api_stack import ALARM_TOPIC_OUTPUT
-from shared.catalog import QUEUES
-from shared.constants import physical_name
+from shared.catalog import QUEUES, STREAM_CONSUMERS
+from shared.constants import dead_letter_queue_name, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
 API_NAME = physical_name(STAGE, "api")
-DEAD_LETTER_QUEUES = [physical_name(STAGE, spec.name) + "-dlq" for spec in QUEUES]
+DEAD_LETTER_QUEUES = [
+    *(physical_name(STAGE, spec.name) + "-dlq" for spec in QUEUES),
+    *(physical_name(STAGE, consumer.name) + "-dlq" for consumer in STREAM_CONSUMERS),
+]
+FIVE_MINUTES_MS = 5 * 60 * 1000
 
 
 @pytest.fixture(scope="module")
@@ -85,26 +89,36 @@ def test_every_alarm_notifies_the_topic_and_ignores_missing_data(
     assert all(alarm["AlarmName"].startswith(physical_name(STAGE, "")) for alarm in alarms)
 
 
-def test_alarms_watch_exactly_each_function_the_api_and_each_dead_letter_queue(
+def test_dead_letter_queue_names_are_the_shared_ones() -> None:
+    """The local cloud names its queues with the same function."""
+    assert [
+        *(dead_letter_queue_name(STAGE, spec.name) for spec in QUEUES),
+        *(dead_letter_queue_name(STAGE, consumer.name) for consumer in STREAM_CONSUMERS),
+    ] == DEAD_LETTER_QUEUES
+
+
+def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_each_stream(
     alarms: list[dict[str, Any]], synthesized: SynthesizedApp
 ) -> None:
     functions = [logical_id(function.function) for function in synthesized.api.functions]
+    consumers = [logical_id(consumer.function) for consumer in synthesized.api.stream_consumers]
 
     watched = sorted(_watched(alarm) for alarm in alarms)
 
-    assert len(alarms) == 2 * len(functions) + 2 + len(QUEUES) == 16
+    assert len(alarms) == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) == 24
     assert watched == sorted(
         [
             *(("AWS/Lambda", metric, function) for function in functions for metric in ("Errors", "Throttles")),
             ("AWS/ApiGateway", "5XXError", API_NAME),
             ("AWS/ApiGateway", "Latency", API_NAME),
             *(("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) for queue in DEAD_LETTER_QUEUES),
+            *(("AWS/Lambda", "IteratorAge", consumer) for consumer in consumers),
         ]
     )
 
 
 def test_function_alarms_fire_on_one_error_or_throttle_in_five_minutes(alarms: list[dict[str, Any]]) -> None:
-    lambda_alarms = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/Lambda"]
+    lambda_alarms = [alarm for alarm in alarms if alarm["MetricName"] in {"Errors", "Throttles"}]
 
     assert {
         (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
@@ -123,10 +137,26 @@ def test_api_alarms(alarms: list[dict[str, Any]]) -> None:
     assert (latency["DatapointsToAlarm"], latency["EvaluationPeriods"]) == (2, 3)
 
 
+def test_iterator_age_alarms_fire_when_a_stream_consumer_is_five_minutes_behind(
+    alarms: list[dict[str, Any]],
+) -> None:
+    iterator_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "IteratorAge"]
+
+    assert len(iterator_alarms) == len(STREAM_CONSUMERS)
+    assert {
+        (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
+        for a in iterator_alarms
+    } == {("Maximum", 300, 1, FIVE_MINUTES_MS, "GreaterThanThreshold")}
+    assert sorted(a["AlarmName"] for a in iterator_alarms) == sorted(
+        physical_name(STAGE, f"{consumer.name}-iterator-age") for consumer in STREAM_CONSUMERS
+    )
+
+
 def test_dead_letter_alarms_fire_on_the_first_message(alarms: list[dict[str, Any]]) -> None:
     dead_letter_alarms = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/SQS"]
 
-    assert len(dead_letter_alarms) == len(QUEUES)
+    assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS)
+    assert sorted(a["AlarmName"] for a in dead_letter_alarms) == sorted(f"{q}-messages" for q in DEAD_LETTER_QUEUES)
     assert {
         (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
         for a in dead_letter_alarms
@@ -152,6 +182,7 @@ def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
 ) -> None:
     widgets = {widget["properties"]["title"]: widget["properties"] for widget in _dashboard_widgets(template)}
     functions = {logical_id(function.function) for function in synthesized.api.functions}
+    consumers = {logical_id(consumer.function) for consumer in synthesized.api.stream_consumers}
 
     def drawn(title: str) -> set[tuple[str, str]]:
         return {(line[1], line[3]) for line in widgets[title]["metrics"]}
@@ -164,5 +195,6 @@ def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
     assert drawn("Function errors") == {("Errors", f) for f in functions}
     assert drawn("Function duration p95 (ms)") == {("Duration", f) for f in functions}
     assert drawn("Dead-letter queue depth") == {("ApproximateNumberOfMessagesVisible", q) for q in DEAD_LETTER_QUEUES}
-    assert len(widgets["Alarms"]["alarms"]) == 16
+    assert drawn("Stream iterator age max (ms)") == {("IteratorAge", c) for c in consumers}
+    assert len(widgets["Alarms"]["alarms"]) == 24
     assert monitoring.API_LATENCY_P95_MS == 1000

@@ -101,3 +101,27 @@ def test_an_acknowledged_finding_does_not_fail_synth() -> None:
     add_aws_solutions_checks(app)
 
     assert app.synth().get_stack_by_name("Throwaway").template["Resources"]
+
+
+def test_sqs3_is_acknowledged_only_on_the_stream_dead_letter_queues(synthesized: SynthesizedApp) -> None:
+    """They are the mappings' on-failure destinations: dead-letter queues that no redrive policy points at."""
+    acknowledged = _acknowledged(synthesized, synthesized.api)
+    stack = synthesized.api.stack_name
+
+    assert acknowledged["SQS3"] == {
+        f"/{stack}/{consumer.node.id}/DeadLetterQueue" for consumer in synthesized.api.stream_consumers
+    }
+    assert "SQS3" not in _acknowledged(synthesized, synthesized.storage)
+
+
+def test_l1_is_acknowledged_on_each_zip_function_and_not_on_the_image_function(synthesized: SynthesizedApp) -> None:
+    """An image function declares no runtime, so the pinned-runtime acknowledgement would not be true there."""
+    acknowledged = _acknowledged(synthesized, synthesized.api)
+    stack = synthesized.api.stack_name
+
+    assert acknowledged["L1"] == {
+        f"/{stack}/{function.node.path.split('/', 1)[1]}/Function"
+        for function in synthesized.api.functions
+        if not function.package.is_image
+    }
+    assert any(function.package.is_image for function in synthesized.api.functions)

@@ -1,0 +1,172 @@
+"""Photo and recording records with their background jobs; every state change is a conditional write."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from shared.dal.clients import transaction_connection
+from shared.dal.jobs import BackgroundJobItem
+from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
+from shared.dal.pagination import collect_page, decode_cursor
+from shared.enums import JobStatus, JobType, ProcessingStatus
+from shared.observability import tracer
+from shared.schemas.common import Page
+from shared.schemas.media import AudioRecordPublic, OcrRecordPublic
+
+OCR = "ocr"
+SPEECH = "speech"
+_MODELS: dict[str, type[MediaRecordItem]] = {OCR: OCRRecordItem, SPEECH: AudioRecordItem}
+_JOB_TYPES = {OCR: JobType.OCR_PROCESSING, SPEECH: JobType.STT_PROCESSING}
+# A worker that has held a record this long died (Lambda's limit is 15 minutes): another may take it over.
+STALE_PROCESSING = timedelta(minutes=15)
+
+
+def ocr_public(item: OCRRecordItem) -> OcrRecordPublic:
+    fields = dict(item.attribute_values)
+    fields["japanese_sentences"] = [s.attribute_values for s in item.japanese_sentences]
+    return OcrRecordPublic.model_validate(fields)
+
+
+def audio_public(item: AudioRecordItem) -> AudioRecordPublic:
+    return AudioRecordPublic.model_validate(item.attribute_values)
+
+
+def _public(item: MediaRecordItem) -> OcrRecordPublic | AudioRecordPublic:
+    return ocr_public(item) if isinstance(item, OCRRecordItem) else audio_public(item)  # type: ignore[arg-type]
+
+
+@tracer.capture_method
+def create_record(kind: str, user_id: str, record_id: str, fields: dict[str, Any], upload_key: str) -> str:
+    """The PENDING record and its PENDING job, together or not at all. Returns the job id."""
+    job = BackgroundJobItem(
+        user_id=user_id, job_type=_JOB_TYPES[kind], input_data={"key": upload_key, "record_id": record_id}
+    )
+    record = _MODELS[kind](user_id=user_id, record_id=record_id, job_id=job.id, **fields)
+    record.derive_keys()
+    job.derive_keys()
+    record.updated_at = job.updated_at
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        transaction.save(record, condition=_MODELS[kind].record_id.does_not_exist())
+        transaction.save(job, condition=BackgroundJobItem.id.does_not_exist())
+    return str(job.id)
+
+
+@tracer.capture_method
+def get_record(kind: str, user_id: str, record_id: str) -> OcrRecordPublic | AudioRecordPublic | None:
+    try:
+        return _public(_MODELS[kind].get(user_id, record_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+@tracer.capture_method
+def list_records(kind: str, user_id: str, limit: int, cursor: str | None) -> Page[Any]:
+    model = _MODELS[kind]
+    results = model.by_created.query(  # type: ignore[attr-defined]
+        user_id, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+    )
+    page = collect_page(results, limit)
+    return Page[Any](items=[_public(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+@tracer.capture_method
+def start_processing(kind: str, user_id: str, record_id: str, now: datetime) -> dict[str, Any] | None:
+    """Take the record: PENDING → PROCESSING (or a stale PROCESSING taken over), the job RUNNING with one more
+    try counted, in one transaction. None when another worker has it or it is finished (a duplicate event).
+    Returns what the worker needs: the record's fields and its job's retry count."""
+    model = _MODELS[kind]
+    try:
+        record = model.get(user_id, record_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    free = model.processing_status == ProcessingStatus.PENDING
+    stale = (model.processing_status == ProcessingStatus.PROCESSING) & (model.updated_at < now - STALE_PROCESSING)
+    job = BackgroundJobItem(id=record.job_id)
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(
+                record,
+                actions=[model.processing_status.set(ProcessingStatus.PROCESSING), model.updated_at.set(now)],
+                condition=free | stale,
+            )
+            transaction.update(
+                job,
+                actions=[
+                    BackgroundJobItem.status.set(JobStatus.RUNNING),
+                    BackgroundJobItem.started_at.set(now),
+                    BackgroundJobItem.retry_count.add(1),
+                    BackgroundJobItem.updated_at.set(now),
+                ],
+                condition=BackgroundJobItem.id.exists(),
+            )
+    except TransactWriteError as error:
+        reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+        if "ConditionalCheckFailed" in reasons:
+            return None
+        raise
+    attempt = BackgroundJobItem.get(record.job_id, consistent_read=True)
+    return {**record.attribute_values, "attempt": int(attempt.retry_count), "max_retries": int(attempt.max_retries)}
+
+
+@tracer.capture_method
+def finish(
+    kind: str,
+    user_id: str,
+    record_id: str,
+    job_id: str,
+    now: datetime,
+    started: datetime,
+    outcome: ProcessingStatus,
+    fields: dict[str, Any],
+    result: dict[str, Any] | None,
+) -> None:
+    """Write the outcome on the record and mirror it on the job, together; only a PROCESSING record moves."""
+    model = _MODELS[kind]
+    record = model(user_id=user_id, record_id=record_id)
+    actions = [
+        model.processing_status.set(outcome),
+        model.processed_at.set(now),
+        model.updated_at.set(now),
+        *[getattr(model, name).set(_stored(kind, name, value)) for name, value in fields.items() if value is not None],
+    ]
+    job_status = JobStatus.COMPLETED if outcome == ProcessingStatus.COMPLETED else JobStatus.FAILED
+    elapsed_ms = int((now - started).total_seconds() * 1000)
+    job_actions: list[Action] = [
+        BackgroundJobItem.status.set(job_status),
+        BackgroundJobItem.completed_at.set(now),
+        BackgroundJobItem.processing_time_ms.set(elapsed_ms),
+        BackgroundJobItem.updated_at.set(now),
+    ]
+    if result is not None:
+        job_actions.append(BackgroundJobItem.result_data.set(result))
+    if fields.get("error_message"):
+        job_actions.append(BackgroundJobItem.error_message.set(fields["error_message"]))
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        transaction.update(record, actions=actions, condition=model.processing_status == ProcessingStatus.PROCESSING)
+        transaction.update(BackgroundJobItem(id=job_id), actions=job_actions, condition=BackgroundJobItem.id.exists())
+
+
+def _stored(kind: str, name: str, value: Any) -> Any:
+    if kind == OCR and name == "japanese_sentences":
+        return [ExtractedSentence(**sentence) for sentence in value]
+    return value
+
+
+@tracer.capture_method
+def release(kind: str, user_id: str, record_id: str, job_id: str, now: datetime) -> None:
+    """Give a record back after a transient failure, so the retried message can take it again."""
+    model = _MODELS[kind]
+    with TransactWrite(connection=transaction_connection()) as transaction:
+        transaction.update(
+            model(user_id=user_id, record_id=record_id),
+            actions=[model.processing_status.set(ProcessingStatus.PENDING), model.updated_at.set(now)],
+            condition=model.processing_status == ProcessingStatus.PROCESSING,
+        )
+        transaction.update(
+            BackgroundJobItem(id=job_id),
+            actions=[BackgroundJobItem.status.set(JobStatus.PENDING), BackgroundJobItem.updated_at.set(now)],
+            condition=BackgroundJobItem.id.exists(),
+        )

@@ -1,0 +1,75 @@
+"""The media bucket: presigned uploads whose policy S3 enforces, bounded reads, the TTS cache."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from botocore.exceptions import ClientError
+
+from shared.dal.clients import aws_client
+from shared.observability import tracer
+from shared.settings import get_settings
+
+UPLOAD_LIFETIME = timedelta(minutes=15)
+DOWNLOAD_LIFETIME = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_at: datetime
+
+
+@tracer.capture_method
+def presigned_upload(key: str, content_type: str, max_bytes: int, now: datetime) -> UploadPolicy:
+    """A POST policy that lets exactly this key, this content type and at most `max_bytes` in, for 15 minutes."""
+    post = aws_client("s3").generate_presigned_post(
+        Bucket=get_settings().media_bucket_name(),
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=int(UPLOAD_LIFETIME.total_seconds()),
+    )
+    return UploadPolicy(
+        url=post["url"], fields=dict(post["fields"]), key=key, max_bytes=max_bytes, expires_at=now + UPLOAD_LIFETIME
+    )
+
+
+class ObjectTooLarge(Exception):
+    pass
+
+
+@tracer.capture_method
+def read_object(bucket: str, key: str, max_bytes: int) -> bytes:
+    """The object's bytes, never more than `max_bytes` + 1 read: a lying size cannot make us read gigabytes."""
+    body = aws_client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"].read()
+    if len(body) > max_bytes:
+        raise ObjectTooLarge(key)
+    return bytes(body)
+
+
+def object_exists(key: str) -> bool:
+    try:
+        aws_client("s3").head_object(Bucket=get_settings().media_bucket_name(), Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return False
+        raise
+    return True
+
+
+@tracer.capture_method
+def put_object(key: str, body: bytes, content_type: str) -> None:
+    aws_client("s3").put_object(Bucket=get_settings().media_bucket_name(), Key=key, Body=body, ContentType=content_type)
+
+
+def presigned_download(key: str) -> str:
+    return str(
+        aws_client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": get_settings().media_bucket_name(), "Key": key},
+            ExpiresIn=int(DOWNLOAD_LIFETIME.total_seconds()),
+        )
+    )

@@ -1,0 +1,120 @@
+"""Photos, recordings and speech synthesis: what the AI endpoints read and return."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from shared.enums import ProcessingStatus
+from shared.schemas.common import ApiModel, PublicModel
+
+ImageType = Literal["image/jpeg", "image/png", "image/webp"]
+AudioType = Literal[
+    "audio/wav", "audio/x-wav", "audio/mpeg", "audio/mp4", "audio/x-m4a", "audio/aac", "audio/ogg", "audio/webm"
+]
+IMAGE_EXTENSIONS: dict[str, str] = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+AUDIO_EXTENSIONS: dict[str, str] = {
+    "audio/wav": "wav", "audio/x-wav": "wav", "audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/x-m4a": "m4a",
+    "audio/aac": "aac", "audio/ogg": "ogg", "audio/webm": "webm",
+}  # fmt: skip
+
+
+class OcrUploadRequest(ApiModel):
+    content_type: ImageType
+    source_description: str | None = Field(default=None, max_length=300)
+    learning_purpose: str | None = Field(default=None, max_length=300)
+
+
+class SpeechUploadRequest(ApiModel):
+    content_type: AudioType
+    sentence_id: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-fA-F-]+$")
+    target_text: str | None = Field(default=None, min_length=1, max_length=300, description="What the learner says.")
+    exercise_type: Literal["shadowing", "pronunciation", "conversation"] | None = None
+
+
+class PresignedUpload(PublicModel):
+    """POST the file to `url` as multipart form data: every field below, then the file as `file`. S3 itself
+    refuses another content type, a larger file, another key, or a post after `expires_at`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_at: datetime
+
+
+class ExtractedSentencePublic(PublicModel):
+    text: str
+    confidence: float
+    bbox: list[int]
+
+
+class OcrRecordPublic(PublicModel):
+    id: str = Field(validation_alias="record_id")
+    processing_status: ProcessingStatus
+    error_message: str | None = None
+    image_format: str
+    image_size_bytes: int
+    image_width: int | None = None
+    image_height: int | None = None
+    extracted_text: str | None = None
+    confidence_score: float | None = None
+    language_detected: str | None = None
+    japanese_sentences: list[ExtractedSentencePublic] = Field(default_factory=list)
+    processed_sentences: list[str] = Field(default_factory=list, description="Ids of the sentences created.")
+    ocr_engine_used: str | None = None
+    processing_time_ms: int | None = None
+    source_description: str | None = None
+    learning_purpose: str | None = None
+    job_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime | None = None
+
+
+class AudioRecordPublic(PublicModel):
+    id: str = Field(validation_alias="record_id")
+    processing_status: ProcessingStatus
+    error_message: str | None = None
+    sentence_id: str | None = None
+    target_text: str | None = None
+    exercise_type: str | None = None
+    audio_format: str
+    file_size_bytes: int
+    duration_seconds: float
+    sample_rate: int | None = None
+    transcribed_text: str | None = None
+    confidence_score: float | None = None
+    language_detected: str | None = None
+    pronunciation_score: float | None = None
+    pronunciation_feedback: dict[str, Any] | None = None
+    phoneme_accuracy: list[dict[str, Any]] = Field(default_factory=list)
+    job_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime | None = None
+
+
+class OcrUploadTicket(PublicModel):
+    record: OcrRecordPublic
+    upload: PresignedUpload
+
+
+class SpeechUploadTicket(PublicModel):
+    record: AudioRecordPublic
+    upload: PresignedUpload
+
+
+class TtsRequest(ApiModel):
+    text: str = Field(min_length=1, max_length=500)
+    voice: Literal["Takumi", "Kazuha", "Tomoko", "Mizuki"] = "Kazuha"
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+
+
+class TtsAudio(PublicModel):
+    url: str = Field(description="A short-lived link to the audio.")
+    expires_at: datetime
+    content_type: str
+    engine: str
+    cached: bool
+    key: str

@@ -1,0 +1,81 @@
+"""What the OCR and speech workers share: take the record, read the upload, analyse, store the outcome.
+
+States: PENDING → PROCESSING → COMPLETED or FAILED, mirrored on the BackgroundJob. Every move is a conditional
+write, so a duplicated S3 event finds the record taken or finished and does nothing. A file that is not what
+it claims, too large, or otherwise unusable ends FAILED at once with a message for the learner (no retry
+storm); an unexpected error gives the record back and lets SQS retry, until the job's retries are spent.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.dal import media_repository, media_storage
+from shared.enums import ProcessingStatus
+from shared.observability import logger, metrics
+from shared.services.media import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, parse_upload_key
+
+Analysis = tuple[dict[str, Any], dict[str, Any]]  # (fields for the record, a summary for the job)
+Analyser = Callable[[bytes, dict[str, Any]], Analysis]
+GIVE_UP_MESSAGE = "We could not process this file. Please try again later."
+MAX_BYTES = {media_repository.OCR: MAX_IMAGE_BYTES, media_repository.SPEECH: MAX_AUDIO_BYTES}
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"  # another delivery of the same upload already has it
+    IGNORED = "ignored"  # not an upload of this worker's kind
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def process_upload(
+    kind: str, bucket: str, key: str, analyse: Analyser, rejections: tuple[type[Exception], ...]
+) -> Outcome:
+    upload = parse_upload_key(key)
+    if upload is None or upload.kind != kind:
+        logger.warning("not an upload of this worker", extra={"key": key})
+        return Outcome.IGNORED
+    started = _now()
+    record = media_repository.start_processing(kind, upload.user_id, upload.record_id, started)
+    if record is None:
+        return Outcome.DUPLICATE
+    job_id = str(record["job_id"])
+
+    def finish(outcome: ProcessingStatus, fields: dict[str, Any], result: dict[str, Any] | None) -> None:
+        media_repository.finish(
+            kind, upload.user_id, upload.record_id, job_id, _now(), started, outcome, fields, result
+        )
+
+    try:
+        data = media_storage.read_object(bucket, key, MAX_BYTES[kind])
+        fields, result = analyse(data, record)
+    except media_storage.ObjectTooLarge:
+        finish(ProcessingStatus.FAILED, {"error_message": "The file is larger than allowed."}, None)
+        return _counted(Outcome.FAILED, kind)
+    except rejections as rejected:
+        finish(ProcessingStatus.FAILED, {"error_message": _sentence(str(rejected))}, None)
+        return _counted(Outcome.FAILED, kind)
+    except Exception:
+        logger.exception("processing failed", extra={"key": key, "attempt": record["attempt"]})
+        if record["attempt"] >= record["max_retries"]:
+            finish(ProcessingStatus.FAILED, {"error_message": GIVE_UP_MESSAGE}, None)
+            return _counted(Outcome.FAILED, kind)
+        media_repository.release(kind, upload.user_id, upload.record_id, job_id, _now())
+        raise
+    finish(ProcessingStatus.COMPLETED, fields, result)
+    return _counted(Outcome.COMPLETED, kind)
+
+
+def _sentence(message: str) -> str:
+    text = message.strip() or "The file could not be used"
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _counted(outcome: Outcome, kind: str) -> Outcome:
+    metrics.add_metric(name=f"{kind.capitalize()}{outcome.value.capitalize()}", unit="Count", value=1)
+    return outcome

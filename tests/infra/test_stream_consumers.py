@@ -1,0 +1,353 @@
+"""Stream consumers: event source mappings on their own table's stream, bounded retries into an encrypted,
+TLS-only dead-letter queue, the readings worker's filters and container image, and what its image build stages."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import assertions
+from aws_cdk import aws_lambda as lambda_
+
+from infra.constructs import stream_consumer
+from infra.constructs.lambda_function import image_context_excludes
+from infra.constructs.shared_layer import shared_package_files
+from infra.constructs.stream_consumer import STREAM_SETTINGS, StreamConsumerFunction, StreamSettings
+from infra.constructs.tables import KotobaTables
+from infra.layout import REPO_ROOT, SHARED_PACKAGE_DIR
+from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, STREAM_CONSUMERS, StreamConsumer
+from shared.constants import dead_letter_queue_name, physical_name
+from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
+
+pytestmark = pytest.mark.slow
+
+FOURTEEN_DAYS = 14 * 24 * 3600
+# What must never reach the image's build context (the repository root), at any depth.
+NEVER_STAGED = {".venv", "node_modules", "cdk.out", "tests", ".git", "__pycache__", ".cache", ".tools"}
+MAX_STAGED_BYTES = 5 * 1024 * 1024  # sources only: a few hundred KB today
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: SynthesizedApp) -> dict[str, Any]:
+    return synthesized.template(synthesized.api)
+
+
+@pytest.fixture(scope="module")
+def consumers(synthesized: SynthesizedApp) -> dict[str, StreamConsumerFunction]:
+    return {consumer.name: consumer for consumer in synthesized.api.stream_consumers}
+
+
+@pytest.fixture(scope="module")
+def stream_table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
+    """Export name of each stream ARN in the data stack -> logical name of the table whose stream it is."""
+    data = synthesized.template(synthesized.data)
+    table_by_id = {
+        lid: table["Properties"]["TableName"].removeprefix(physical_name(STAGE, ""))
+        for lid, table in resources_of_type(data, "AWS::DynamoDB::Table").items()
+    }
+    return {
+        output["Export"]["Name"]: table_by_id[output["Value"]["Fn::GetAtt"][0]]
+        for output in data["Outputs"].values()
+        if "Export" in output and output["Value"].get("Fn::GetAtt", [None, None])[1] == "StreamArn"
+    }
+
+
+def _mapping(template: dict[str, Any], consumer: StreamConsumerFunction) -> dict[str, Any]:
+    return dict(template["Resources"][logical_id(consumer.event_source_mapping)]["Properties"])
+
+
+def _function(template: dict[str, Any], consumer: StreamConsumerFunction) -> dict[str, Any]:
+    return dict(template["Resources"][logical_id(consumer.function)])
+
+
+def _image_asset(synthesized: SynthesizedApp) -> tuple[str, dict[str, Any]]:
+    """(asset hash, source) of the stack's only container image asset."""
+    manifest = json.loads((synthesized.directory / f"{synthesized.api.stack_name}.assets.json").read_text())
+    ((asset_hash, asset),) = manifest["dockerImages"].items()
+    return asset_hash, asset["source"]
+
+
+def test_one_consumer_per_catalog_entry_each_with_settings(consumers: dict[str, StreamConsumerFunction]) -> None:
+    assert sorted(consumers) == sorted(entry.name for entry in STREAM_CONSUMERS)
+    assert STREAM_SETTINGS.keys() == consumers.keys()
+
+
+def test_one_mapping_per_consumer_and_nothing_else(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    assert sorted(resources_of_type(template, "AWS::Lambda::EventSourceMapping")) == sorted(
+        logical_id(consumer.event_source_mapping) for consumer in consumers.values()
+    )
+
+
+@pytest.mark.parametrize("entry", STREAM_CONSUMERS, ids=lambda e: e.name)
+def test_mapping_reads_its_own_table_stream_from_the_start_with_bounded_retries(
+    template: dict[str, Any],
+    consumers: dict[str, StreamConsumerFunction],
+    stream_table_by_export: dict[str, str],
+    entry: StreamConsumer,
+) -> None:
+    consumer = consumers[entry.name]
+    mapping = _mapping(template, consumer)
+
+    assert stream_table_by_export[mapping["EventSourceArn"]["Fn::ImportValue"]] == entry.table
+    assert mapping["FunctionName"] == {"Ref": logical_id(consumer.function)}
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BatchSize"] == min(entry.batch_size, 10_000)
+    assert mapping["MaximumRetryAttempts"] == stream_consumer.RETRY_ATTEMPTS == 3
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": [logical_id(consumer.dead_letter_queue), "Arn"]}}
+    }
+    assert "Enabled" not in mapping or mapping["Enabled"] is True
+
+
+def test_catalog_batch_sizes(template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]) -> None:
+    assert _mapping(template, consumers[REVIEW_AGGREGATOR.name])["BatchSize"] == 500
+    assert _mapping(template, consumers[READINGS_WORKER.name])["BatchSize"] == READINGS_WORKER.batch_size
+
+
+def test_review_aggregator_waits_30_seconds_for_a_batch_of_new_logs_and_handles_it_whole(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    mapping = _mapping(template, consumers[REVIEW_AGGREGATOR.name])
+
+    assert mapping["MaximumBatchingWindowInSeconds"] == 30
+    assert "FunctionResponseTypes" not in mapping
+    assert [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]] == [{"eventName": ["INSERT"]}]
+
+
+def test_readings_worker_reports_item_failures_and_is_invoked_at_once(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    mapping = _mapping(template, consumers[READINGS_WORKER.name])
+
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "MaximumBatchingWindowInSeconds" not in mapping
+
+
+def _readings_filters(template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]) -> list[dict[str, Any]]:
+    filters = _mapping(template, consumers[READINGS_WORKER.name])["FilterCriteria"]["Filters"]
+    return [json.loads(f["Pattern"]) for f in filters]
+
+
+def test_readings_worker_filters_are_exactly_the_two_missing_readings(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    """Two patterns, OR'ed by Lambda; `exists` on the typed leaf (`.S`), which is the only place it works."""
+    assert _readings_filters(template, consumers) == [
+        {
+            "eventName": ["INSERT", "MODIFY"],
+            "dynamodb": {"NewImage": {attribute: {"S": [{"exists": False}]}}},
+        }
+        for attribute in ("hiragana_reading", "romaji_reading")
+    ]
+
+
+def _matches(pattern: dict[str, Any], event: Any) -> bool:
+    """EventBridge pattern matching (the syntax Lambda filters use), for the operators used here: literal
+    alternatives and `exists` on leaves. A field missing from the event fails a literal and matches exists=false."""
+    for key, rule in pattern.items():
+        present = isinstance(event, dict) and key in event
+        value = event[key] if present else None
+        if isinstance(rule, dict):
+            if not _matches(rule, value if isinstance(value, dict) else {}):
+                return False
+        elif not any(
+            alternative["exists"] == present if isinstance(alternative, dict) else present and value == alternative
+            for alternative in rule
+        ):
+            return False
+    return True
+
+
+def _record(event_name: str, **attributes: dict[str, Any]) -> dict[str, Any]:
+    image = {"sentence_id": {"S": "s1"}, "japanese_text": {"S": "私は学生です。"}, **attributes}
+    return {"eventName": event_name, "dynamodb": {"Keys": {"sentence_id": {"S": "s1"}}, "NewImage": image}}
+
+
+HIRAGANA = {"S": "わたしはがくせいです。"}
+ROMAJI = {"S": "watashi wa gakusei desu."}
+
+
+@pytest.mark.parametrize(
+    ("record", "invoked"),
+    [
+        (_record("INSERT"), True),
+        (_record("INSERT", hiragana_reading=HIRAGANA), True),
+        (_record("MODIFY", romaji_reading=ROMAJI), True),
+        (_record("MODIFY", hiragana_reading={"NULL": True}, romaji_reading=ROMAJI), True),
+        # its own UpdateItem, which fills both readings: never a loop
+        (_record("MODIFY", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI), False),
+        (_record("INSERT", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI), False),
+        ({"eventName": "REMOVE", "dynamodb": {"Keys": {"sentence_id": {"S": "s1"}}}}, False),
+    ],
+    ids=["insert-bare", "insert-no-romaji", "modify-no-hiragana", "modify-null-hiragana", "own-update", "complete",
+         "remove"],
+)  # fmt: skip
+def test_readings_worker_is_invoked_only_for_sentences_missing_a_reading(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], record: dict[str, Any], invoked: bool
+) -> None:
+    assert any(_matches(pattern, record) for pattern in _readings_filters(template, consumers)) is invoked
+
+
+@pytest.mark.parametrize(("event_name", "invoked"), [("INSERT", True), ("MODIFY", False), ("REMOVE", False)])
+def test_review_aggregator_is_invoked_for_new_logs_only(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], event_name: str, invoked: bool
+) -> None:
+    filters = _mapping(template, consumers[REVIEW_AGGREGATOR.name])["FilterCriteria"]["Filters"]
+    record = {"eventName": event_name, "dynamodb": {"Keys": {"user_id": {"S": "u1"}, "review_id": {"S": "r1"}}}}
+
+    assert any(_matches(json.loads(f["Pattern"]), record) for f in filters) is invoked
+
+
+@pytest.mark.parametrize("entry", STREAM_CONSUMERS, ids=lambda e: e.name)
+def test_dead_letter_queue_is_named_encrypted_retained_and_tls_only(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], entry: StreamConsumer
+) -> None:
+    consumer = consumers[entry.name]
+    queue_id = logical_id(consumer.dead_letter_queue)
+    queue = template["Resources"][queue_id]["Properties"]
+    (policy,) = [
+        p
+        for p in resources_of_type(template, "AWS::SQS::QueuePolicy").values()
+        if p["Properties"]["Queues"] == [{"Ref": queue_id}]
+    ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+
+    assert queue["QueueName"] == dead_letter_queue_name(STAGE, entry.name) == consumer.dead_letter_queue_name
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == FOURTEEN_DAYS
+    assert "RedrivePolicy" not in queue
+    assert [(s["Effect"], s["Action"], s["Principal"], s["Condition"]) for s in statements] == [
+        ("Deny", "sqs:*", {"AWS": "*"}, {"Bool": {"aws:SecureTransport": "false"}})
+    ]
+
+
+def test_review_aggregator_is_a_zip_on_the_shared_layer(
+    synthesized: SynthesizedApp, template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    properties = _function(template, consumers[REVIEW_AGGREGATOR.name])["Properties"]
+
+    assert "PackageType" not in properties  # Zip
+    assert properties["Runtime"] == "python3.12"
+    assert properties["Handler"] == "handler.handler"
+    assert properties["Layers"] == [{"Ref": logical_id(synthesized.api.shared_layer.layer)}]
+    assert (properties["MemorySize"], properties["Timeout"]) == (512, 60)
+
+
+def test_readings_worker_is_an_x86_64_image_with_a_gigabyte_and_a_minute(
+    synthesized: SynthesizedApp, template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    consumer = consumers[READINGS_WORKER.name]
+    properties = _function(template, consumer)["Properties"]
+    asset_hash, _ = _image_asset(synthesized)
+
+    assert properties["PackageType"] == "Image"
+    assert properties["Architectures"] == ["x86_64"]
+    assert {"Runtime", "Handler", "Layers"}.isdisjoint(properties)  # the image's CMD names the handler
+    assert properties["Code"]["ImageUri"]["Fn::Sub"].endswith(f":{asset_hash}")
+    assert (
+        (properties["MemorySize"], properties["Timeout"])
+        == (stream_consumer.IMAGE_MEMORY_SIZE_MB, 60)
+        == (
+            1024,
+            60,
+        )
+    )
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert properties["LoggingConfig"] == {"LogGroup": {"Ref": logical_id(consumer.log_group)}}
+    assert properties["Role"] == {"Fn::GetAtt": [logical_id(consumer.role), "Arn"]}
+    assert properties["Environment"]["Variables"]["KOTOBA_STAGE"] == STAGE
+
+
+@pytest.mark.parametrize("entry", STREAM_CONSUMERS, ids=lambda e: e.name)
+def test_function_waits_for_its_policy_so_the_mapping_finds_its_stream_grants(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], entry: StreamConsumer
+) -> None:
+    """Lambda checks the role's stream permissions when the mapping is created: the mapping refers to the function,
+    and the function depends on the role's policy."""
+    consumer = consumers[entry.name]
+    policy_id = logical_id(consumer.role.node.find_child("DefaultPolicy"))
+
+    assert _mapping(template, consumer)["FunctionName"] == {"Ref": logical_id(consumer.function)}
+    assert policy_id in _function(template, consumer)["DependsOn"]
+
+
+def test_image_is_built_for_amd64_from_the_repository_root_with_its_dockerfile(synthesized: SynthesizedApp) -> None:
+    _, source = _image_asset(synthesized)
+
+    assert source["dockerFile"] == "containers/readings_worker/Dockerfile"
+    assert source["platform"] == "linux/amd64"
+
+
+def test_staged_image_context_holds_only_what_the_dockerfile_copies(synthesized: SynthesizedApp) -> None:
+    _, source = _image_asset(synthesized)
+    staged = synthesized.directory / source["directory"]
+    files = {path.relative_to(staged).as_posix() for path in staged.rglob("*") if path.is_file()}
+    parts = {part for name in files for part in Path(name).parts}
+
+    assert {Path(name).parts[0] for name in files} == {"shared", "functions", "containers"}
+    assert not parts & NEVER_STAGED
+    assert not [name for name in files if name.endswith(".pyc")]
+    assert {name for name in files if not name.startswith("shared/")} == {
+        "containers/readings_worker/Dockerfile",
+        "containers/readings_worker/requirements.txt",
+        *(f"functions/readings_worker/{p.name}" for p in (REPO_ROOT / "functions/readings_worker").glob("*.py")),
+    }
+    # Every module and content file the handler may import or read; files created since the session's synth
+    # (others edit shared/ while this suite runs) cannot be in it yet.
+    synthesized_at = (synthesized.directory / "manifest.json").stat().st_mtime
+    shared = {
+        f"shared/{p.relative_to(SHARED_PACKAGE_DIR).as_posix()}"
+        for p in shared_package_files()
+        if p.stat().st_mtime < synthesized_at
+    }
+    assert "shared/services/sentence_readings.py" in shared
+    assert shared <= files
+    assert sum((staged / name).stat().st_size for name in files) < MAX_STAGED_BYTES
+
+
+def test_image_context_excludes_everything_but_three_folders() -> None:
+    assert image_context_excludes("readings_worker") == [
+        "*",
+        "!shared",
+        "!functions/readings_worker",
+        "!containers/readings_worker",
+        "**/__pycache__",
+        "**/*.pyc",
+    ]
+
+
+def test_batch_size_is_capped_at_lambdas_stream_limit_and_a_consumer_needs_settings() -> None:
+    """On a throwaway stack: the catalog may ask for more than Lambda takes from a DynamoDB stream (10,000)."""
+    stack = cdk.Stack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "Throwaway")
+    tables = KotobaTables(stack, "Tables", stage=STAGE)
+    layer = lambda_.LayerVersion.from_layer_version_arn(
+        stack, "Layer", "arn:aws:lambda:eu-west-1:123456789012:layer:shared:1"
+    )
+    huge = StreamConsumer(name=REVIEW_AGGREGATOR.name, table="review_logs", batch_size=20_000)
+
+    StreamConsumerFunction(stack, "Huge", entry=huge, stage=STAGE, layer=layer, tables=tables)
+    with pytest.raises(KeyError, match="no StreamSettings"):
+        StreamConsumerFunction(
+            stack,
+            "Unknown",
+            entry=StreamConsumer(name="unknown", table="review_logs", batch_size=1),
+            stage=STAGE,
+            layer=layer,
+            tables=tables,
+            settings={REVIEW_AGGREGATOR.name: StreamSettings()},
+        )
+
+    assertions.Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::EventSourceMapping", {"BatchSize": 10_000}
+    )
+
+
+def test_a_table_without_a_stream_cannot_be_consumed() -> None:
+    tables = KotobaTables(cdk.Stack(cdk.App(), "Throwaway"), "Tables", stage=STAGE)
+
+    with pytest.raises(ValueError, match="no stream"):
+        tables.stream_arn("users")
