@@ -42,6 +42,9 @@ bench: install
 	$(BIN)/python bench/study_requests.py
 	$(BIN)/python bench/readings_accuracy.py
 	$(BIN)/python bench/srs_quality.py
+	$(BIN)/python bench/ocr_speed.py
+	$(BIN)/python bench/speech_speed.py
+	$(BIN)/python bench/upload_latency.py
 
 # Pins exported from uv.lock for what CDK builds: the shared layer and each container image
 # (boto3 and its dependencies come with the Lambda runtime and its base images).

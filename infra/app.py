@@ -63,7 +63,7 @@ def add_stacks(app: cdk.App, stage: str) -> None:
         media_bucket_name=storage.media_bucket_name_import,
         ses_sender=ses_sender,
     )
-    api.add_stack_dependency(storage, "imports the media bucket's name by export")
+    api.add_stack_dependency(storage, "imports the media bucket's name; its upload workers read the work queues")
     add_aws_solutions_checks(app)
 
 

@@ -13,9 +13,9 @@ import uvicorn
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
 from localcloud.pump import EventPump
-from shared.catalog import QUEUES
 from shared.api.app import create_app
 from shared.api.routers import admin, ai, auth, health, learning, progress, users
+from shared.catalog import QUEUES
 from shared.runtime import configure
 from shared.services.accounts import ensure_admin
 from shared.services.sample_content import load_sample_content

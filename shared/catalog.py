@@ -82,7 +82,9 @@ class QueueSpec:
     worker_timeout_seconds: int
     worker_memory_mb: int
     writes: tuple[str, ...]
-    max_receive_count: int = 3  # deliveries before a message moves to the dead-letter queue
+    # Deliveries before a message moves to the dead-letter queue: AWS advises 5 or more for a Lambda-consumed
+    # queue, so that throttled receives do not dead-letter it; the job gives up after its own 3 tries first.
+    max_receive_count: int = 5
 
 
 QUEUES: Final = (

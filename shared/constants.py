@@ -21,6 +21,7 @@ class Env:
     SPEECH_QUEUE_URL: Final = "KOTOBA_SPEECH_QUEUE_URL"
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
+    WHISPER_MODEL_DIR: Final = "KOTOBA_WHISPER_MODEL_DIR"  # a prepared model directory (the speech image sets it)
 
 
 class Buckets:

@@ -1,9 +1,10 @@
 """API functions: every entry of `shared.catalog.API_FUNCTIONS` becomes an `ApiHandler`, a `KotobaFunction`
-whose role grants exactly what its entry lists (tables, media prefixes, token keys, e-mail)."""
+whose role grants exactly what its entry lists (tables, media prefixes, token keys, e-mail, speech synthesis)."""
 
 from typing import Final
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -18,6 +19,9 @@ from shared.constants import Env
 MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
 # SES v1 SendEmail (shared/dal/mailer.py) and its raw variant; both are authorized by ses:FromAddress.
 SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
+# shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
+POLLY_ACTIONS: Final = ("polly:SynthesizeSpeech",)
+TTS_ENGINE: Final = "polly"  # shared.settings.Settings.tts_engine: Polly in AWS, Open JTalk offline
 
 
 class ApiHandler(KotobaFunction):
@@ -39,6 +43,8 @@ class ApiHandler(KotobaFunction):
         environment = {Env.MEDIA_BUCKET: media_bucket.bucket_name}
         if entry.sends_email:
             environment[Env.SES_SENDER] = ses_sender
+        if entry.synthesizes_speech:
+            environment[Env.TTS_ENGINE] = TTS_ENGINE
         super().__init__(
             scope,
             construct_id,
@@ -59,6 +65,7 @@ class ApiHandler(KotobaFunction):
             jwt_keys.grant_sign(self)
         if entry.sends_email:
             self._grant_email(ses_sender)
+        self.speech_synthesis_policy = self._grant_speech_synthesis() if entry.synthesizes_speech else None
 
     def _grant_media(self, bucket: s3.IBucket) -> None:
         for prefix in self.entry.media:
@@ -84,3 +91,28 @@ class ApiHandler(KotobaFunction):
             "whole domain, whichever was verified) and, in the SES sandbox, against each recipient's identity "
             "too, so no single identity ARN can be named; the ses:FromAddress condition pins the sender.",
         )
+
+    def _grant_speech_synthesis(self) -> iam.Policy:
+        """SynthesizeSpeech in this stack's region, in a policy of its own so that its acknowledgement covers it alone
+        (the role's `*` acknowledgement is about X-Ray)."""
+        policy = iam.Policy(
+            self,
+            "SpeechSynthesisPolicy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=list(POLLY_ACTIONS),
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:RequestedRegion": cdk.Aws.REGION}},
+                )
+            ],
+        )
+        self.function.node.add_dependency(policy)  # no cold start without it, even during the first deploy
+        acknowledge(
+            policy,
+            "IAM5[Resource::*]",
+            "Amazon Polly's only resource type is a pronunciation lexicon, and this function uses none: voices "
+            "have no ARN, and AWS documents SynthesizeSpeech with Resource '*'. The only action is "
+            "polly:SynthesizeSpeech, limited to this stack's region by aws:RequestedRegion.",
+        )
+        return policy

@@ -1,6 +1,6 @@
-"""What operations watch in CloudWatch: alarms on every function, the REST API, the dead-letter queues and how
-far behind the stream consumers are, all sent to one KMS-encrypted SNS topic, and one dashboard that draws the
-same metrics."""
+"""What operations watch in CloudWatch: alarms on every function, the REST API, the dead-letter queues, how far
+behind the stream consumers are and how long uploads wait in the work queues, all sent to one KMS-encrypted SNS
+topic, and one dashboard that draws the same metrics."""
 
 from collections.abc import Sequence
 from typing import Final
@@ -17,6 +17,7 @@ from constructs import Construct
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import construct_name
+from infra.constructs.work_queues import queue_name as work_queue_name
 from shared.catalog import QueueSpec
 from shared.constants import dead_letter_queue_name, physical_name
 
@@ -35,8 +36,22 @@ DEAD_LETTER_THRESHOLD: Final = 1  # any message that exhausted its retries
 # Age of the newest record a stream consumer was handed: beyond 5 minutes it is falling behind its table (or stuck
 # retrying a batch), and records expire from a DynamoDB stream after 24 hours.
 ITERATOR_AGE_THRESHOLD: Final = cdk.Duration.minutes(5)
+# Age of the oldest upload still waiting in a work queue: a worker handles one in seconds to a minute or two, so ten
+# minutes means the workers are failing (each failure waits out the visibility timeout), throttled, or stopped.
+QUEUE_AGE_THRESHOLD: Final = cdk.Duration.minutes(10)
 CLOUDWATCH: Final = "cloudwatch.amazonaws.com"
 WIDGET_WIDTH: Final = 8  # three widgets per dashboard row of 24
+
+
+def oldest_message_age(queue_name: str) -> cloudwatch.Metric:
+    """Seconds the oldest message of a queue named in the storage stack has waited (by name, like the depth)."""
+    return cloudwatch.Metric(
+        namespace="AWS/SQS",
+        metric_name="ApproximateAgeOfOldestMessage",
+        dimensions_map={"QueueName": queue_name},
+        statistic=cloudwatch.Stats.MAXIMUM,
+        period=PERIOD,
+    )
 
 
 def dead_letter_depth(queue_name: str) -> cloudwatch.Metric:
@@ -89,7 +104,17 @@ class Monitoring(Construct):
                 dead_letter_depth(queue_name),
                 DEAD_LETTER_THRESHOLD,
             )
-        self.dashboard = self._dashboard(functions, rest_api, list(dead_letters), stream_consumers)
+        work_queues = [work_queue_name(stage, spec) for spec in queues]
+        for spec, queue_name in zip(queues, work_queues, strict=True):
+            self._alarm(
+                f"{spec.name}-oldest-message",
+                f"{queue_name}: an upload waits more than {QUEUE_AGE_THRESHOLD.to_minutes()} minutes for "
+                f"{spec.worker} (failing, throttled or stopped)",
+                oldest_message_age(queue_name),
+                QUEUE_AGE_THRESHOLD.to_seconds(),
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            )
+        self.dashboard = self._dashboard(functions, rest_api, list(dead_letters), stream_consumers, work_queues)
 
     def _alarm_topic(self) -> sns.Topic:
         """SNS topic encrypted with its own key: CloudWatch can only publish to an encrypted topic when the key
@@ -208,6 +233,7 @@ class Monitoring(Construct):
         rest_api: apigw.RestApi,
         dead_letter_queue_names: Sequence[str],
         stream_consumers: Sequence[StreamConsumerFunction],
+        work_queue_names: Sequence[str],
     ) -> cloudwatch.Dashboard:
         total, p50, p95 = cloudwatch.Stats.SUM, cloudwatch.Stats.percentile(50), cloudwatch.Stats.percentile(95)
         lambdas = [(function.name, function.function) for function in functions]
@@ -254,7 +280,14 @@ class Monitoring(Construct):
                 [iterator_age(consumer).with_(label=consumer.name) for consumer in stream_consumers],
                 alarm_line=ITERATOR_AGE_THRESHOLD.to_milliseconds(),
             ),
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=WIDGET_WIDTH),
+            _graph(
+                "Work queue oldest message age (s)",
+                [oldest_message_age(name).with_(label=name) for name in work_queue_names],
+                alarm_line=QUEUE_AGE_THRESHOLD.to_seconds(),
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=3 * WIDGET_WIDTH),
         )
         return dashboard
 

@@ -1,5 +1,5 @@
-"""Every function (API, scheduled, key rotation, stream consumers) with the layer they share, the REST API, and
-their monitoring.
+"""Every function (API, scheduled, key rotation, stream consumers, upload workers) with the layer the zip functions
+share, the REST API, and their monitoring.
 
 The functions stay in one stack with the layer: a layer version referenced from another stack would be an
 export whose value changes with every layer build, which CloudFormation refuses to update while imported.
@@ -18,6 +18,7 @@ from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import KotobaTables, construct_name
+from infra.constructs.upload_worker import UploadWorkerFunction
 from shared.catalog import API_FUNCTIONS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
 
 API_URL_OUTPUT = "ApiUrl"
@@ -39,7 +40,7 @@ class ApiStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            description=f"kotoba {stage}: functions, REST API, JWT keys, stream consumers, monitoring",
+            description=f"kotoba {stage}: functions, REST API, JWT keys, stream consumers, upload workers, monitoring",
             tags=tags,
         )
         media_bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", media_bucket_name)
@@ -71,11 +72,19 @@ class ApiStack(cdk.Stack):
             )
             for entry in STREAM_CONSUMERS
         ]
+        # Fed by the storage stack's work queues, named by ARN (this stack is deployed after that one).
+        self.upload_workers = [
+            UploadWorkerFunction(
+                self, construct_name(spec.worker), spec=spec, stage=stage, tables=tables, media_bucket=media_bucket
+            )
+            for spec in QUEUES
+        ]
         self.functions: list[KotobaFunction] = [
             *self.handlers,
             *self.scheduled_jobs,
             self.jwt_keys.rotation,
             *self.stream_consumers,
+            *self.upload_workers,
         ]
         self.api = KotobaRestApi(self, "Api", stage=stage, handlers=self.handlers)
         self.monitoring = Monitoring(

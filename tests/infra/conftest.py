@@ -71,6 +71,15 @@ def logical_id(construct: IConstruct) -> str:
     return cdk.Stack.of(construct).get_logical_id(resource)
 
 
+def image_assets(synthesized: SynthesizedApp) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Dockerfile (relative to the repository root) -> (asset hash, source) of each container image of the API stack."""
+    manifest = json.loads((synthesized.directory / f"{synthesized.api.stack_name}.assets.json").read_text())
+    return {
+        asset["source"]["dockerFile"]: (asset_hash, asset["source"])
+        for asset_hash, asset in manifest["dockerImages"].items()
+    }
+
+
 def resources_of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
     return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
 

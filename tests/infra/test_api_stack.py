@@ -11,7 +11,7 @@ from infra.constructs.api_function import ApiHandler
 from infra.constructs.lambda_function import KotobaFunction
 from infra.stacks.api_stack import API_URL_OUTPUT
 from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
-from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ApiFunction
+from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ApiFunction
 from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
 
@@ -23,8 +23,12 @@ ALL_FUNCTION_NAMES = [
     *(entry.name for entry in SCHEDULED_FUNCTIONS),
     JWT_KEY_ROTATION.name,
     *(entry.name for entry in STREAM_CONSUMERS),
+    *(spec.worker for spec in QUEUES),
 ]
-IMAGE_FUNCTION_NAMES = [entry.name for entry in STREAM_CONSUMERS if entry.container]
+IMAGE_FUNCTION_NAMES = [
+    *(entry.name for entry in STREAM_CONSUMERS if entry.container),
+    *(spec.worker for spec in QUEUES),
+]
 ZIP_FUNCTION_NAMES = [name for name in ALL_FUNCTION_NAMES if name not in IMAGE_FUNCTION_NAMES]
 # the API functions stop at 15 s
 TIMEOUTS = {
@@ -86,8 +90,8 @@ def test_one_function_per_catalog_entry(template: dict[str, Any], functions: dic
     assert sorted(deployed) == sorted(logical_id(function.function) for function in functions.values())
 
 
-def test_the_readings_worker_is_the_one_image_function() -> None:
-    assert IMAGE_FUNCTION_NAMES == ["readings_worker"]
+def test_the_readings_worker_and_the_upload_workers_are_the_image_functions() -> None:
+    assert IMAGE_FUNCTION_NAMES == ["readings_worker", "ocr_worker", "speech_worker"]
 
 
 @pytest.mark.parametrize("name", ZIP_FUNCTION_NAMES)
@@ -123,19 +127,30 @@ def test_api_function_environment(
 
     assert variables[Env.MEDIA_BUCKET] == {"Fn::ImportValue": physical_name(STAGE, MEDIA_BUCKET_EXPORT)}
     assert variables.get(Env.SES_SENDER) == (DEFAULT_SES_SENDER if entry.sends_email else None)
+    assert variables.get(Env.TTS_ENGINE) == ("polly" if entry.synthesizes_speech else None)
+
+
+def test_only_the_media_api_speaks() -> None:
+    assert [entry.name for entry in API_FUNCTIONS if entry.synthesizes_speech] == ["media_api"]
 
 
 @pytest.mark.parametrize(
     "name",
-    [entry.name for entry in (*SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS)] + [JWT_KEY_ROTATION.name],
+    [
+        *(entry.name for entry in (*SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS)),
+        JWT_KEY_ROTATION.name,
+        *(spec.worker for spec in QUEUES),
+    ],
 )
-def test_other_functions_get_no_bucket_or_sender(
+def test_other_functions_get_no_bucket_sender_or_speech_engine(
     template: dict[str, Any], functions: dict[str, KotobaFunction], name: str
 ) -> None:
+    """The upload workers read the bucket named in each S3 event."""
     variables = template["Resources"][logical_id(functions[name].function)]["Properties"]["Environment"]["Variables"]
 
     assert Env.MEDIA_BUCKET not in variables
     assert Env.SES_SENDER not in variables
+    assert Env.TTS_ENGINE not in variables
 
 
 @pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)

@@ -9,13 +9,16 @@ import pytest
 from infra.app import DEFAULT_SES_SENDER
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.stream_consumer import StreamConsumerFunction
+from infra.constructs.upload_worker import UploadWorkerFunction
 from shared.catalog import (
     API_FUNCTIONS,
     AUTHENTICATION_READS,
     JWT_KEY_ROTATION,
+    QUEUES,
     SCHEDULED_FUNCTIONS,
     STREAM_CONSUMERS,
     ApiFunction,
+    QueueSpec,
     ScheduledFunction,
     StreamConsumer,
 )
@@ -42,9 +45,23 @@ STREAM_ACTIONS = {
     "dynamodb:ListStreams",
 }
 SES_ACTIONS = {"ses:SendEmail", "ses:SendRawEmail"}
+QUEUE_CONSUME_ACTIONS = {"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
+RECEIVE_AND_DELETE = {"sqs:DeleteMessage", "sqs:ReceiveMessage"}
+
+
+@dataclass(frozen=True)
+class WorkerEntry:
+    """An upload worker's tables, listed on its queue's catalog entry, in the shape of the other entries."""
+
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+
+
+WORKER_ENTRIES = [WorkerEntry(name=spec.worker, reads=(), writes=spec.writes) for spec in QUEUES]
 # Every function that reads or writes tables: their entries list them the same way.
-TableEntry = ApiFunction | ScheduledFunction | StreamConsumer
-TABLE_ENTRIES: list[TableEntry] = [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS]
+TableEntry = ApiFunction | ScheduledFunction | StreamConsumer | WorkerEntry
+TABLE_ENTRIES: list[TableEntry] = [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS, *WORKER_ENTRIES]
 ALL_FUNCTION_NAMES = [*(e.name for e in TABLE_ENTRIES), JWT_KEY_ROTATION.name]
 
 
@@ -261,7 +278,11 @@ def test_api_function_gets_logs_xray_token_keys_and_mail_and_nothing_else(
     entry: ApiFunction,
 ) -> None:
     (handler,) = [h for h in synthesized.api.handlers if h.entry == entry]
-    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith(("dynamodb:", "s3:", "ses:"))}
+    others = {
+        g.pair
+        for g in grants_by_function[entry.name]
+        if not g.action.startswith(("dynamodb:", "s3:", "ses:", "polly:"))
+    }
 
     expected = _logs_and_xray(handler) | {_pair("ssm:GetParameter", parameter_arn)}
     if entry.signs_tokens:
@@ -389,3 +410,84 @@ def test_study_api_writes_the_review_log_and_daily_stats(grants_by_function: dic
     written = {g.table for g in _table_grants(grants_by_function["study_api"]) if g.action == "dynamodb:PutItem"}
 
     assert {"review_logs", "daily_stats"} <= written
+
+
+@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
+def test_polly_only_for_the_function_that_speaks_and_only_synthesize_speech_in_this_region(
+    grants_by_function: dict[str, list[Grant]], name: str
+) -> None:
+    """Resource '*' (Polly's voices have no ARN), pinned to the stack's region."""
+    speaks = {entry.name for entry in API_FUNCTIONS if entry.synthesizes_speech}
+    polly = [g for g in grants_by_function[name] if g.action.startswith("polly:")]
+
+    assert speaks == {"media_api"}
+    assert [(g.action, g.resource, g.condition) for g in polly] == (
+        [
+            (
+                "polly:SynthesizeSpeech",
+                "*",
+                json.dumps({"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}}, sort_keys=True),
+            )
+        ]
+        if name in speaks
+        else []
+    )
+
+
+def test_speech_synthesis_is_a_policy_of_its_own_that_the_function_waits_for(
+    synthesized: SynthesizedApp, template: dict[str, Any]
+) -> None:
+    (handler,) = [h for h in synthesized.api.handlers if h.entry.synthesizes_speech]
+    assert handler.speech_synthesis_policy is not None
+    policy_id = logical_id(handler.speech_synthesis_policy)
+
+    assert template["Resources"][policy_id]["Properties"]["Roles"] == [{"Ref": logical_id(handler.role)}]
+    assert policy_id in template["Resources"][logical_id(handler.function)]["DependsOn"]
+    assert all(h.speech_synthesis_policy is None for h in synthesized.api.handlers if h is not handler)
+
+
+@pytest.fixture(scope="module")
+def media_bucket_import(synthesized: SynthesizedApp) -> Any:
+    return synthesized.api.resolve(synthesized.storage.media_bucket_name_import)
+
+
+@pytest.mark.parametrize("spec", QUEUES, ids=lambda s: s.worker)
+def test_upload_worker_gets_its_uploads_queue_tables_logs_and_xray_only(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], media_bucket_import: Any, spec: QueueSpec
+) -> None:
+    (worker,) = [w for w in synthesized.api.upload_workers if w.spec == spec]
+    grants = grants_by_function[spec.worker]
+    others = {g.pair for g in grants if not g.action.startswith("dynamodb:")}
+    uploads = {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", media_bucket_import, f"/{spec.upload_prefix}*"]]
+    }
+
+    assert others == _logs_and_xray(worker) | {_pair("s3:GetObject", uploads)} | {
+        _pair(action, synthesized.api.resolve(worker.queue_arn)) for action in QUEUE_CONSUME_ACTIONS
+    }
+    assert all(g.condition is None for g in grants)
+
+
+def test_upload_prefixes_are_the_ones_the_bucket_announces_and_do_not_overlap() -> None:
+    """Each worker reads only its own uploads: neither prefix is inside the other."""
+    ocr, speech = (spec.upload_prefix for spec in QUEUES)
+
+    assert (ocr, speech) == ("uploads/ocr/", "uploads/speech/")
+    assert not ocr.startswith(speech) and not speech.startswith(ocr)
+
+
+@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
+def test_queue_consumption_only_by_the_workers_and_only_on_their_own_queue(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], name: str
+) -> None:
+    """Receiving and deleting, that is; the stream consumers read their dead-letter queue's attributes to send."""
+    workers: dict[str, UploadWorkerFunction] = {w.name: w for w in synthesized.api.upload_workers}
+    consumed = {g.pair for g in grants_by_function[name] if g.action in RECEIVE_AND_DELETE}
+
+    expected = (
+        {_pair(action, synthesized.api.resolve(workers[name].queue_arn)) for action in RECEIVE_AND_DELETE}
+        if name in workers
+        else set()
+    )
+    assert consumed == expected
+    assert not [g for g in grants_by_function[name] if g.action.startswith("sqs:") and "*" in json.dumps(g.resource)]

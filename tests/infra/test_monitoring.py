@@ -1,5 +1,5 @@
-"""Monitoring: an encrypted, TLS-only alarm topic, alarms on every function, the API, the dead-letter queues and
-the stream consumers' iterator age, and the operations dashboard."""
+"""Monitoring: an encrypted, TLS-only alarm topic, alarms on every function, the API, the dead-letter queues, the
+stream consumers' iterator age and the work queues' oldest message, and the operations dashboard."""
 
 import json
 from typing import Any
@@ -20,7 +20,10 @@ DEAD_LETTER_QUEUES = [
     *(physical_name(STAGE, spec.name) + "-dlq" for spec in QUEUES),
     *(physical_name(STAGE, consumer.name) + "-dlq" for consumer in STREAM_CONSUMERS),
 ]
+WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
+TEN_MINUTES_S = 10 * 60
+ALARM_COUNT = 30  # 10 functions x 2, the API x 2, 4 dead-letter queues, 2 streams, 2 work queues
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +108,12 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
 
     watched = sorted(_watched(alarm) for alarm in alarms)
 
-    assert len(alarms) == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) == 24
+    assert len(functions) == 10
+    assert (
+        len(alarms)
+        == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES)
+        == ALARM_COUNT
+    )
     assert watched == sorted(
         [
             *(("AWS/Lambda", metric, function) for function in functions for metric in ("Errors", "Throttles")),
@@ -113,8 +121,33 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
             ("AWS/ApiGateway", "Latency", API_NAME),
             *(("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) for queue in DEAD_LETTER_QUEUES),
             *(("AWS/Lambda", "IteratorAge", consumer) for consumer in consumers),
+            *(("AWS/SQS", "ApproximateAgeOfOldestMessage", queue) for queue in WORK_QUEUES),
         ]
     )
+
+
+def test_upload_workers_have_error_and_throttle_alarms(
+    alarms: list[dict[str, Any]], synthesized: SynthesizedApp
+) -> None:
+    names = {alarm["AlarmName"] for alarm in alarms}
+
+    assert [worker.name for worker in synthesized.api.upload_workers] == ["ocr_worker", "speech_worker"]
+    assert {
+        physical_name(STAGE, f"{worker.name}-{what}")
+        for worker in synthesized.api.upload_workers
+        for what in ("errors", "throttles")
+    } <= names
+
+
+def test_work_queue_alarms_fire_when_an_upload_waits_ten_minutes(alarms: list[dict[str, Any]]) -> None:
+    age_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "ApproximateAgeOfOldestMessage"]
+
+    assert sorted(_watched(a)[2] for a in age_alarms) == sorted(WORK_QUEUES)
+    assert sorted(a["AlarmName"] for a in age_alarms) == sorted(f"{q}-oldest-message" for q in WORK_QUEUES)
+    assert {
+        (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
+        for a in age_alarms
+    } == {("Maximum", 300, 1, TEN_MINUTES_S, "GreaterThanThreshold")}
 
 
 def test_function_alarms_fire_on_one_error_or_throttle_in_five_minutes(alarms: list[dict[str, Any]]) -> None:
@@ -153,7 +186,7 @@ def test_iterator_age_alarms_fire_when_a_stream_consumer_is_five_minutes_behind(
 
 
 def test_dead_letter_alarms_fire_on_the_first_message(alarms: list[dict[str, Any]]) -> None:
-    dead_letter_alarms = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/SQS"]
+    dead_letter_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"]
 
     assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS)
     assert sorted(a["AlarmName"] for a in dead_letter_alarms) == sorted(f"{q}-messages" for q in DEAD_LETTER_QUEUES)
@@ -196,5 +229,10 @@ def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
     assert drawn("Function duration p95 (ms)") == {("Duration", f) for f in functions}
     assert drawn("Dead-letter queue depth") == {("ApproximateNumberOfMessagesVisible", q) for q in DEAD_LETTER_QUEUES}
     assert drawn("Stream iterator age max (ms)") == {("IteratorAge", c) for c in consumers}
-    assert len(widgets["Alarms"]["alarms"]) == 24
+    assert drawn("Work queue oldest message age (s)") == {("ApproximateAgeOfOldestMessage", q) for q in WORK_QUEUES}
+    assert widgets["Work queue oldest message age (s)"]["annotations"]["horizontal"][0]["value"] == TEN_MINUTES_S
+    assert {worker.function.node.path for worker in synthesized.api.upload_workers} <= {
+        function.function.node.path for function in synthesized.api.functions
+    }
+    assert len(widgets["Alarms"]["alarms"]) == ALARM_COUNT
     assert monitoring.API_LATENCY_P95_MS == 1000

@@ -125,3 +125,27 @@ def test_l1_is_acknowledged_on_each_zip_function_and_not_on_the_image_function(s
         if not function.package.is_image
     }
     assert any(function.package.is_image for function in synthesized.api.functions)
+
+
+def test_wildcard_resources_are_acknowledged_on_each_function_role_and_on_the_speech_policy_only(
+    synthesized: SynthesizedApp,
+) -> None:
+    """Resource '*' is X-Ray's on every function role; Polly's sits in a policy of its own, acknowledged there alone."""
+    acknowledged = _acknowledged(synthesized, synthesized.api)
+    stack = synthesized.api.stack_name
+    (speaker,) = [handler for handler in synthesized.api.handlers if handler.entry.synthesizes_speech]
+    assert speaker.speech_synthesis_policy is not None
+
+    assert acknowledged["IAM5[Resource::*]"] == {
+        *(f"/{stack}/{function.node.path.split('/', 1)[1]}/Role" for function in synthesized.api.functions),
+        f"/{speaker.speech_synthesis_policy.node.path}",
+    }
+
+
+def test_upload_prefixes_are_acknowledged_on_the_role_of_their_worker_only(synthesized: SynthesizedApp) -> None:
+    acknowledged = _acknowledged(synthesized, synthesized.api)
+    stack = synthesized.api.stack_name
+
+    for worker in synthesized.api.upload_workers:
+        rule = f"IAM5[Resource::arn:<AWS::Partition>:s3:::kotoba-dev-media-bucket-name/{worker.spec.upload_prefix}*]"
+        assert acknowledged[rule] == {f"/{stack}/{worker.node.id}/Role"}

@@ -1,8 +1,8 @@
 """Stream consumers: event source mappings on their own table's stream, bounded retries into an encrypted,
-TLS-only dead-letter queue, the readings worker's filters and container image, and what its image build stages."""
+TLS-only dead-letter queue, the readings worker's filters and its container image's size (test_container_images.py
+checks what every image stages)."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -11,21 +11,15 @@ from aws_cdk import assertions
 from aws_cdk import aws_lambda as lambda_
 
 from infra.constructs import stream_consumer
-from infra.constructs.lambda_function import image_context_excludes
-from infra.constructs.shared_layer import shared_package_files
 from infra.constructs.stream_consumer import STREAM_SETTINGS, StreamConsumerFunction, StreamSettings
 from infra.constructs.tables import KotobaTables
-from infra.layout import REPO_ROOT, SHARED_PACKAGE_DIR
 from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, STREAM_CONSUMERS, StreamConsumer
 from shared.constants import dead_letter_queue_name, physical_name
-from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
+from tests.infra.conftest import STAGE, SynthesizedApp, image_assets, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
 FOURTEEN_DAYS = 14 * 24 * 3600
-# What must never reach the image's build context (the repository root), at any depth.
-NEVER_STAGED = {".venv", "node_modules", "cdk.out", "tests", ".git", "__pycache__", ".cache", ".tools"}
-MAX_STAGED_BYTES = 5 * 1024 * 1024  # sources only: a few hundred KB today
 
 
 @pytest.fixture(scope="module")
@@ -61,23 +55,19 @@ def _function(template: dict[str, Any], consumer: StreamConsumerFunction) -> dic
     return dict(template["Resources"][logical_id(consumer.function)])
 
 
-def _image_asset(synthesized: SynthesizedApp) -> tuple[str, dict[str, Any]]:
-    """(asset hash, source) of the stack's only container image asset."""
-    manifest = json.loads((synthesized.directory / f"{synthesized.api.stack_name}.assets.json").read_text())
-    ((asset_hash, asset),) = manifest["dockerImages"].items()
-    return asset_hash, asset["source"]
-
-
 def test_one_consumer_per_catalog_entry_each_with_settings(consumers: dict[str, StreamConsumerFunction]) -> None:
     assert sorted(consumers) == sorted(entry.name for entry in STREAM_CONSUMERS)
     assert STREAM_SETTINGS.keys() == consumers.keys()
 
 
-def test_one_mapping_per_consumer_and_nothing_else(
-    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+def test_one_mapping_per_consumer_and_per_upload_worker_and_nothing_else(
+    synthesized: SynthesizedApp, template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
 ) -> None:
     assert sorted(resources_of_type(template, "AWS::Lambda::EventSourceMapping")) == sorted(
-        logical_id(consumer.event_source_mapping) for consumer in consumers.values()
+        [
+            *(logical_id(consumer.event_source_mapping) for consumer in consumers.values()),
+            *(logical_id(worker.event_source_mapping) for worker in synthesized.api.upload_workers),
+        ]
     )
 
 
@@ -242,7 +232,7 @@ def test_readings_worker_is_an_x86_64_image_with_a_gigabyte_and_a_minute(
 ) -> None:
     consumer = consumers[READINGS_WORKER.name]
     properties = _function(template, consumer)["Properties"]
-    asset_hash, _ = _image_asset(synthesized)
+    asset_hash, _ = image_assets(synthesized)["containers/readings_worker/Dockerfile"]
 
     assert properties["PackageType"] == "Image"
     assert properties["Architectures"] == ["x86_64"]
@@ -273,51 +263,6 @@ def test_function_waits_for_its_policy_so_the_mapping_finds_its_stream_grants(
 
     assert _mapping(template, consumer)["FunctionName"] == {"Ref": logical_id(consumer.function)}
     assert policy_id in _function(template, consumer)["DependsOn"]
-
-
-def test_image_is_built_for_amd64_from_the_repository_root_with_its_dockerfile(synthesized: SynthesizedApp) -> None:
-    _, source = _image_asset(synthesized)
-
-    assert source["dockerFile"] == "containers/readings_worker/Dockerfile"
-    assert source["platform"] == "linux/amd64"
-
-
-def test_staged_image_context_holds_only_what_the_dockerfile_copies(synthesized: SynthesizedApp) -> None:
-    _, source = _image_asset(synthesized)
-    staged = synthesized.directory / source["directory"]
-    files = {path.relative_to(staged).as_posix() for path in staged.rglob("*") if path.is_file()}
-    parts = {part for name in files for part in Path(name).parts}
-
-    assert {Path(name).parts[0] for name in files} == {"shared", "functions", "containers"}
-    assert not parts & NEVER_STAGED
-    assert not [name for name in files if name.endswith(".pyc")]
-    assert {name for name in files if not name.startswith("shared/")} == {
-        "containers/readings_worker/Dockerfile",
-        "containers/readings_worker/requirements.txt",
-        *(f"functions/readings_worker/{p.name}" for p in (REPO_ROOT / "functions/readings_worker").glob("*.py")),
-    }
-    # Every module and content file the handler may import or read; files created since the session's synth
-    # (others edit shared/ while this suite runs) cannot be in it yet.
-    synthesized_at = (synthesized.directory / "manifest.json").stat().st_mtime
-    shared = {
-        f"shared/{p.relative_to(SHARED_PACKAGE_DIR).as_posix()}"
-        for p in shared_package_files()
-        if p.stat().st_mtime < synthesized_at
-    }
-    assert "shared/services/sentence_readings.py" in shared
-    assert shared <= files
-    assert sum((staged / name).stat().st_size for name in files) < MAX_STAGED_BYTES
-
-
-def test_image_context_excludes_everything_but_three_folders() -> None:
-    assert image_context_excludes("readings_worker") == [
-        "*",
-        "!shared",
-        "!functions/readings_worker",
-        "!containers/readings_worker",
-        "**/__pycache__",
-        "**/*.pyc",
-    ]
 
 
 def test_batch_size_is_capped_at_lambdas_stream_limit_and_a_consumer_needs_settings() -> None:

@@ -167,7 +167,8 @@ class TestProcessing:
         messages = [json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}), json.dumps(s3_event)]
         event = {"Records": [
             {"messageId": f"m{n}", "receiptHandle": "r", "body": body, "attributes": {}, "messageAttributes": {},
-             "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q", "awsRegion": "us-east-1"}
+             "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
+             "awsRegion": "us-east-1"}
             for n, body in enumerate(messages)
         ]}  # fmt: skip
         handler = make_upload_worker("ocr", analysed, (Rejected,))

@@ -17,7 +17,6 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # pyopenjtalk-plus calls sudachipy's deprecated Dictionary.create() the first time it meets a kanji with several
 # readings: not ours to fix.
-pytestmark = pytest.mark.filterwarnings("ignore:Dictionary.create\\(\\) is deprecated:DeprecationWarning")
 
 
 @pytest.mark.parametrize(

