@@ -5,7 +5,6 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
 
 .PHONY: install local test lint typecheck unit synth bench layer-requirements
 

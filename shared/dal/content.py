@@ -87,6 +87,7 @@ class SentenceItem(TimestampedModel):
     reviewed_by = UnicodeAttribute(null=True)
 
     level_status = UnicodeAttribute()
+    search_text = UnicodeAttribute(null=True)  # case-folded Japanese, readings and translations, for `contains`
 
     by_status = SentencesByStatusIndex()
     by_level = SentencesByLevelIndex()
@@ -100,6 +101,9 @@ class SentenceItem(TimestampedModel):
     def derive_keys(self) -> None:
         self.is_active = self.status == ModerationStatus.ACTIVE
         self.level_status = self.level_status_key(self.jlpt_level, self.status)
+        texts: list[str | None] = [self.japanese_text, self.hiragana_reading, self.romaji_reading]
+        texts += [self.english_translation, *(str(t) for t in self.alternative_translations or [])]
+        self.search_text = " ".join(t for t in texts if t).casefold()
 
 
 class UsageExample(MapAttribute[str, str]):

@@ -3,14 +3,15 @@
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from shared.dal.base import batch_save
 from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
-from shared.dal.pagination import collect_page, decode_cursor
+from shared.dal.pagination import collect_page, decode_cursor, encode_cursor
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
-from shared.schemas.content import SentencePublic, VocabularyWordPublic
+from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWordPublic
 
 
 def sentence_public(item: SentenceItem) -> SentencePublic:
@@ -35,19 +36,61 @@ def get_sentence(sentence_id: str) -> SentencePublic | None:
         return None
 
 
+# A filtered list examines at most this many index entries per call (one Query), so its cost stays bounded
+# however selective the filter; the cursor continues where the window ended.
+FILTER_WINDOW = 200
+
+
 @tracer.capture_method
 def list_sentences(
-    status: ModerationStatus, jlpt_level: JLPTLevel | None, limit: int, cursor: str | None
+    status: ModerationStatus, filters: SentenceFilters, limit: int, cursor: str | None
 ) -> Page[SentencePublic]:
     """Sentences of one status (and level), oldest first: a stable order for cursor pagination."""
     start = decode_cursor(cursor)
-    if jlpt_level is None:
-        results = SentenceItem.by_status.query(status, limit=limit, last_evaluated_key=start)
+    if filters.jlpt_level is None:
+        index: Any = SentenceItem.by_status
+        hash_name, hash_value = "status", status.value
     else:
-        key = SentenceItem.level_status_key(jlpt_level, status)
-        results = SentenceItem.by_level.query(key, limit=limit, last_evaluated_key=start)
-    page = collect_page(results, limit)
-    return Page[SentencePublic](items=[sentence_public(i) for i in page.items], next_cursor=page.next_cursor)
+        index = SentenceItem.by_level
+        hash_name, hash_value = "level_status", SentenceItem.level_status_key(filters.jlpt_level, status)
+    condition = _filter_condition(filters)
+    if condition is None:
+        page = collect_page(index.query(hash_value, limit=limit, last_evaluated_key=start), limit)
+        return Page[SentencePublic](items=[sentence_public(i) for i in page.items], next_cursor=page.next_cursor)
+    raw = SentenceItem._get_connection().query(
+        hash_value, filter_condition=condition, index_name=index.Meta.index_name, limit=FILTER_WINDOW,
+        exclusive_start_key=start,
+    )  # fmt: skip
+    items = [SentenceItem.from_raw_data(data) for data in raw.get("Items", [])]
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_key: dict[str, Any] | None = {
+            "sentence_id": {"S": last.sentence_id},
+            hash_name: {"S": hash_value},
+            "created_at": {"S": SentenceItem.created_at.serialize(last.created_at)},
+        }
+    else:
+        next_key = raw.get("LastEvaluatedKey")
+    return Page[SentencePublic](items=[sentence_public(i) for i in items], next_cursor=encode_cursor(next_key))
+
+
+def _filter_condition(filters: SentenceFilters) -> Condition | None:
+    conditions: list[Condition] = []
+    if filters.difficulty is not None:
+        conditions.append(SentenceItem.difficulty_level == filters.difficulty)
+    if filters.grammar_point is not None:
+        conditions.append(SentenceItem.grammar_points.contains(filters.grammar_point))
+    if filters.vocabulary_tag is not None:
+        conditions.append(SentenceItem.vocabulary_tags.contains(filters.vocabulary_tag))
+    if filters.text is not None:
+        conditions.append(SentenceItem.search_text.contains(filters.text.casefold()))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined &= condition
+    return combined
 
 
 @tracer.capture_method

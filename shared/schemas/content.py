@@ -124,3 +124,19 @@ class VocabularyWordCreate(ApiModel):
         if not (self.kanji or self.hiragana or self.katakana):
             raise ValueError("a word needs a kanji, hiragana or katakana form")
         return self
+
+
+class SentenceFilters(ApiModel):
+    """Narrow a sentence list; every given filter must hold."""
+
+    jlpt_level: JLPTLevel | None = None
+    difficulty: Difficulty | None = None
+    grammar_point: str | None = Field(default=None, min_length=1, max_length=60)
+    vocabulary_tag: str | None = Field(default=None, min_length=1, max_length=60)
+    text: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Found in the Japanese, a reading or a translation."
+    )
+
+    @property
+    def beyond_level(self) -> bool:
+        return any(v is not None for v in (self.difficulty, self.grammar_point, self.vocabulary_tag, self.text))

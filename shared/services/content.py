@@ -4,12 +4,12 @@ from shared.dal import content_repository
 from shared.enums import JLPTLevel, ModerationStatus
 from shared.errors import NotAllowed, NotFound
 from shared.schemas.common import Page
-from shared.schemas.content import SentencePublic, VocabularyWordCreate, VocabularyWordPublic
+from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWordCreate, VocabularyWordPublic
 from shared.services.auth import Principal
 
 
-def list_sentences(jlpt_level: JLPTLevel | None, limit: int, cursor: str | None) -> Page[SentencePublic]:
-    return content_repository.list_sentences(ModerationStatus.ACTIVE, jlpt_level, limit, cursor)
+def list_sentences(filters: SentenceFilters, limit: int, cursor: str | None) -> Page[SentencePublic]:
+    return content_repository.list_sentences(ModerationStatus.ACTIVE, filters, limit, cursor)
 
 
 def get_sentence(sentence_id: str) -> SentencePublic:

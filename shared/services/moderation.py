@@ -9,7 +9,7 @@ from shared.dal import content_repository
 from shared.enums import ModerationStatus
 from shared.errors import Conflict, NotAllowed, NotFound
 from shared.schemas.common import Page
-from shared.schemas.content import ModerationDecision, SentenceCreate, SentencePublic, SentenceUpdate
+from shared.schemas.content import ModerationDecision, SentenceCreate, SentenceFilters, SentencePublic, SentenceUpdate
 from shared.services.auth import Principal
 
 
@@ -53,7 +53,7 @@ def delete_sentence(principal: Principal, sentence_id: str) -> None:
 
 
 def pending_sentences(limit: int, cursor: str | None) -> Page[SentencePublic]:
-    return content_repository.list_sentences(ModerationStatus.PENDING, None, limit, cursor)
+    return content_repository.list_sentences(ModerationStatus.PENDING, SentenceFilters(), limit, cursor)
 
 
 def decide(principal: Principal, sentence_id: str, decision: ModerationDecision) -> SentencePublic:

@@ -19,8 +19,9 @@ def test_docs_health_and_sample_content(local_cloud: LocalCloud) -> None:
     assert set(health["tables"]) == {d.logical_name for d in table_definitions()}
     assert health["buckets"] == {"media": "ok"}
 
-    n5 = get(local_cloud, "/api/v1/learning/sentences", jlpt_level="n5", limit="100").json()["items"]
-    n4 = get(local_cloud, "/api/v1/learning/sentences", jlpt_level="n4", limit="100").json()["items"]
+    pages = [get(local_cloud, "/api/v1/learning/sentences", jlpt_level=level, limit="100") for level in ("n5", "n4")]
+    assert [page.status_code for page in pages] == [200, 200], [page.text for page in pages]
+    n5, n4 = (page.json()["items"] for page in pages)
     assert len(n5) + len(n4) >= 50
     assert all(s["hiragana_reading"] and s["romaji_reading"] and s["english_translation"] for s in n5 + n4)
     assert get(local_cloud, "/api/v1/learning/vocabulary", jlpt_level="n5").json()["items"]

@@ -1,11 +1,14 @@
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from shared.api.deps import CurrentUser
 from shared.api.params import Cursor, ItemId, PageSize
-from shared.enums import JLPTLevel
+from shared.enums import Difficulty, JLPTLevel
 from shared.schemas.common import Page
 from shared.schemas.content import (
     SentenceCreate,
+    SentenceFilters,
     SentencePublic,
     SentenceUpdate,
     VocabularyWordCreate,
@@ -16,11 +19,28 @@ from shared.services import content, moderation
 router = APIRouter(prefix="/learning", tags=["learning"])
 
 
-@router.get("/sentences", summary="Approved sentences, oldest first")
+@router.get("/sentences", summary="Approved sentences, oldest first, filtered")
 def list_sentences(
-    jlpt_level: JLPTLevel | None = None, limit: PageSize = 20, cursor: Cursor = None
+    jlpt_level: JLPTLevel | None = None,
+    difficulty: Difficulty | None = None,
+    grammar_point: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+    vocabulary_tag: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
+    text: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Japanese, reading or English.")
+    ] = None,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
 ) -> Page[SentencePublic]:
-    return content.list_sentences(jlpt_level, limit, cursor)
+    """With filters beyond the level, a page may hold fewer than `limit` sentences while `next_cursor` is set:
+    each call examines a bounded window of the catalogue. Keep following `next_cursor` until it is null."""
+    filters = SentenceFilters(
+        jlpt_level=jlpt_level,
+        difficulty=difficulty,
+        grammar_point=grammar_point,
+        vocabulary_tag=vocabulary_tag,
+        text=text,
+    )
+    return content.list_sentences(filters, limit, cursor)
 
 
 @router.get("/sentences/{sentence_id}", summary="One approved sentence")

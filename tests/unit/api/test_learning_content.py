@@ -114,3 +114,39 @@ class TestVocabularyCreation:
             assert_error(
                 client.post("/api/v1/learning/vocabulary", headers=learner.headers, json=bad), 422, "validation_error"
             )
+
+
+@pytest.mark.usefixtures("catalogue")
+class TestSentenceFilters:
+    def walk(self, client: TestClient, **params: str) -> list[dict[str, object]]:
+        items: list[dict[str, object]] = []
+        cursor = None
+        for _ in range(50):
+            page = client.get(
+                "/api/v1/learning/sentences", params={**params, "limit": "5", **({"cursor": cursor} if cursor else {})}
+            ).json()
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+        raise AssertionError("pagination did not end")
+
+    def test_every_filter_narrows_and_pages_end(self, client: TestClient) -> None:
+        everything = self.walk(client)
+        cases = {
+            "difficulty": ("easy", lambda s: s["difficulty_level"] == "easy"),
+            "grammar_point": ("です", lambda s: "です" in s["grammar_points"]),
+            "vocabulary_tag": ("学校", lambda s: "学校" in s["vocabulary_tags"]),
+            "text": ("TOKYO", lambda s: "tokyo" in (s["english_translation"] + str(s["romaji_reading"])).lower()),
+        }
+        for name, (value, holds) in cases.items():
+            found = self.walk(client, **{name: value})
+            expected = [s["id"] for s in everything if holds(s)]
+            assert expected, name
+            assert [s["id"] for s in found] == expected, name
+
+    def test_japanese_text_search_and_combined_filters(self, client: TestClient) -> None:
+        found = self.walk(client, text="東京", jlpt_level="n5")
+        assert found
+        assert all("東京" in str(s["japanese_text"]) and s["jlpt_level"] == "n5" for s in found)
+        assert self.walk(client, text="no such sentence anywhere") == []
