@@ -8,16 +8,12 @@ from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactGet
 
 from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
-from shared.dal.base import utcnow
+from shared.dal.base import is_condition_failure, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.users import UserItem
 from shared.observability import tracer
 
 M = TypeVar("M", bound=Model)
-
-
-def _condition_failed(error: UpdateError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
 
 
 @tracer.capture_method
@@ -66,7 +62,7 @@ def rotate_session(session: AuthSessionItem, expected_generation: int, new_hash:
             condition=(AuthSessionItem.generation == expected_generation) & (AuthSessionItem.revoked == False),  # noqa: E712
         )
     except UpdateError as error:
-        if _condition_failed(error):
+        if is_condition_failure(error):
             return False
         raise
     return True
@@ -85,7 +81,7 @@ def revoke_session(session_id: str, reason: str) -> None:
             condition=AuthSessionItem.session_id.exists(),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not is_condition_failure(error):
             raise
 
 
@@ -109,7 +105,7 @@ def consume_action_token(token_hash: str, purpose: str, now: datetime) -> str | 
             ),
         )
     except UpdateError as error:
-        if _condition_failed(error):
+        if is_condition_failure(error):
             return None
         raise
     return item.user_id

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from pynamodb.attributes import Attribute, UTCDateTimeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
 E = TypeVar("E", bound=StrEnum)
@@ -83,3 +84,8 @@ def batch_save(model: type[TimestampedModel], items: Iterable[TimestampedModel])
             batch.save(item)
             count += 1
     return count
+
+
+def is_condition_failure(error: PynamoDBException) -> bool:
+    """A conditional write refused because its condition did not hold: an expected outcome, not an outage."""
+    return error.cause_response_code == "ConditionalCheckFailedException"

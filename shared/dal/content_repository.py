@@ -5,7 +5,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from shared.dal.base import batch_save
+from shared.dal.base import batch_save, is_condition_failure
 from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
 from shared.dal.pagination import collect_page, decode_cursor, encode_cursor
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
@@ -144,7 +144,7 @@ def add_sentence_attempts(sentence_id: str, attempts: int, correct: int, timed: 
             condition=SentenceItem.sentence_id.exists(),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not is_condition_failure(error):
             raise  # a deleted sentence simply stops counting
 
 
@@ -159,7 +159,7 @@ def add_word_encounters(word_id: str, attempts: int, correct: int) -> None:
             condition=VocabularyWordItem.word_id.exists(),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not is_condition_failure(error):
             raise
 
 
@@ -175,7 +175,7 @@ def fill_missing_readings(sentence_id: str, hiragana: str, romaji: str) -> None:
             condition=SentenceItem.sentence_id.exists(),
         )
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if not is_condition_failure(error):
             raise
 
 
@@ -209,7 +209,7 @@ def update_sentence(
     try:
         item.save(condition=SentenceItem.updated_at == seen)
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if is_condition_failure(error):
             return None
         raise
     return sentence_public(item)

@@ -6,14 +6,10 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
-from shared.dal.base import utcnow
+from shared.dal.base import is_condition_failure, utcnow
 from shared.dal.jobs import BackgroundJobItem
 from shared.enums import JobStatus
 from shared.observability import tracer
-
-
-def _is_condition_failure(error: UpdateError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
 
 
 def stale_jobs(status: JobStatus, created_before: datetime, limit: int) -> Iterator[BackgroundJobItem]:
@@ -37,7 +33,7 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
             condition=condition,
         )
     except UpdateError as error:
-        if _is_condition_failure(error):
+        if is_condition_failure(error):
             return False
         raise
     return True

@@ -12,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from shared.dal.base import is_condition_failure
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, decode_cursor
 from shared.dal.progress import (
@@ -343,7 +344,7 @@ def finish_session(user_id: str, session_id: str, summary: SessionSummary) -> Se
             condition=LearningSessionItem.session_id.exists() & LearningSessionItem.end_time.does_not_exist(),
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if is_condition_failure(error):
             return None
         raise
     return session_public(item)

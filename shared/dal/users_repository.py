@@ -5,7 +5,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import utcnow
+from shared.dal.base import is_condition_failure, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, decode_cursor
 from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
@@ -61,7 +61,7 @@ def update_user(user_id: str, changes: dict[str, object]) -> UserPublic:
     try:
         user.update(actions=actions, condition=UserItem.user_id.exists())
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if is_condition_failure(error):
             raise NotFound("user not found") from error
         raise
     return user_public(user)
@@ -114,7 +114,7 @@ def record_study_day(user_id: str, previous: datetime | None, studied_at: dateti
             condition=UserItem.user_id.exists() & seen,
         )
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if is_condition_failure(error):
             return False
         raise
     return True
