@@ -21,7 +21,7 @@ class ApiFunction:
     sends_email: bool = False  # sends through SES from the configured sender
     synthesizes_speech: bool = False  # calls Amazon Polly (text to speech)
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
-    # the caller's user and session records (`AUTHENTICATION_READS`, added to `reads` below).
+    # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
 
 # What verifying an access token reads: the user and the session, in one TransactGetItems.
@@ -54,8 +54,8 @@ STUDY_API = ApiFunction(
 MEDIA_API = ApiFunction(
     name="media_api",
     route_prefixes=("/ai",),
-    reads=("sentences", *AUTHENTICATION_READS),
-    writes=("audio_records", "ocr_records", "jobs"),
+    reads=AUTHENTICATION_READS,
+    writes=("audio_records", "ocr_records", "jobs", "sentences"),  # sentences: a sentence's audio_url
     media=("uploads/", "tts/"),
     synthesizes_speech=True,
 )

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.enums import ProcessingStatus
 from shared.schemas.common import ApiModel, PublicModel
@@ -106,9 +106,19 @@ class SpeechUploadTicket(PublicModel):
 
 
 class TtsRequest(ApiModel):
-    text: str = Field(min_length=1, max_length=500)
+    """Speak `text`, or a sentence's Japanese: with `sentence_id` its author or an admin also sets the
+    sentence's `audio_url` to the stored audio."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=500)
+    sentence_id: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-fA-F-]+$")
     voice: Literal["Takumi", "Kazuha", "Tomoko", "Mizuki"] = "Kazuha"
     speed: float = Field(default=1.0, ge=0.5, le=2.0)
+
+    @model_validator(mode="after")
+    def _something_to_say(self) -> "TtsRequest":
+        if self.text is None and self.sentence_id is None:
+            raise ValueError("give `text` or `sentence_id`")
+        return self
 
 
 class TtsAudio(PublicModel):
@@ -118,3 +128,4 @@ class TtsAudio(PublicModel):
     engine: str
     cached: bool
     key: str
+    audio_path: str = Field(description="A stable API path that redirects to a fresh link (sentences keep it).")

@@ -6,12 +6,17 @@ later one is a presigned link to the stored audio.
 
 import hashlib
 import io
+import re
 import wave
 from datetime import datetime
 
-from shared.constants import MediaPrefixes
-from shared.dal import media_storage, polly
+from shared.constants import API_PREFIX, MediaPrefixes
+from shared.dal import content_repository, media_storage, polly
+from shared.enums import ModerationStatus
+from shared.errors import NotAllowed, NotFound
+from shared.schemas.content import SentencePublic
 from shared.schemas.media import TtsAudio, TtsRequest
+from shared.services.auth import Principal
 from shared.settings import get_settings
 
 OPEN_JTALK = "openjtalk"
@@ -41,17 +46,34 @@ def open_jtalk_wav(text: str, speed: float) -> bytes:
     return buffer.getvalue()
 
 
-def synthesize(request: TtsRequest, now: datetime) -> TtsAudio:
+AUDIO_NAME = re.compile(r"^[0-9a-f]{64}\.(wav|mp3)$")
+
+
+def audio_path(key: str) -> str:
+    return f"{API_PREFIX}/ai/tts/audio/{key.removeprefix(MediaPrefixes.TTS_CACHE)}"
+
+
+def audio_link(name: str) -> str:
+    """A fresh presigned link to stored speech, for the stable path a sentence keeps as its `audio_url`."""
+    if not AUDIO_NAME.match(name) or not media_storage.object_exists(f"{MediaPrefixes.TTS_CACHE}{name}"):
+        raise NotFound("audio not found")
+    return media_storage.presigned_download(f"{MediaPrefixes.TTS_CACHE}{name}")
+
+
+def synthesize(principal: Principal, request: TtsRequest, now: datetime) -> TtsAudio:
+    sentence = _sentence_to_voice(principal, request.sentence_id) if request.sentence_id else None
+    text = request.text or (sentence.japanese_text if sentence else "")
+    spoken = request.model_copy(update={"text": text, "sentence_id": None})
     engine = get_settings().tts_engine
-    key = cache_key(engine, request)
+    key = cache_key(engine, spoken)
     cached = media_storage.object_exists(key)
     if not cached:
         if engine == OPEN_JTALK:
-            media_storage.put_object(key, open_jtalk_wav(request.text, request.speed), "audio/wav")
+            media_storage.put_object(key, open_jtalk_wav(text, request.speed), "audio/wav")
         else:
-            media_storage.put_object(
-                key, polly.synthesize_mp3(request.text, request.voice, request.speed), "audio/mpeg"
-            )
+            media_storage.put_object(key, polly.synthesize_mp3(text, request.voice, request.speed), "audio/mpeg")
+    if sentence is not None:
+        content_repository.update_sentence(sentence.id, {"audio_url": audio_path(key)})
     return TtsAudio(
         url=media_storage.presigned_download(key),
         expires_at=now + media_storage.DOWNLOAD_LIFETIME,
@@ -59,4 +81,14 @@ def synthesize(request: TtsRequest, now: datetime) -> TtsAudio:
         engine=OPEN_JTALK_ENGINE if engine == OPEN_JTALK else POLLY_ENGINE,
         cached=cached,
         key=key,
+        audio_path=audio_path(key),
     )
+
+
+def _sentence_to_voice(principal: Principal, sentence_id: str) -> SentencePublic:
+    sentence = content_repository.get_sentence(sentence_id)
+    if sentence is None or sentence.status == ModerationStatus.DELETED:
+        raise NotFound("sentence not found")
+    if not principal.is_admin and sentence.created_by != principal.user.id:
+        raise NotAllowed("only its author or an admin may set a sentence's audio")
+    return sentence

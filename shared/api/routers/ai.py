@@ -1,4 +1,7 @@
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+from fastapi.responses import RedirectResponse
 
 from shared.api.deps import CurrentUser, Now
 from shared.api.params import Cursor, ItemId, PageSize
@@ -51,6 +54,16 @@ def get_recording(principal: CurrentUser, record_id: ItemId) -> AudioRecordPubli
     return media.get_audio_record(principal, record_id)
 
 
-@router.post("/tts/generate", summary="Japanese speech for a text, as a short-lived link (cached)")
-def generate_speech(_: CurrentUser, body: TtsRequest, now: Now) -> TtsAudio:
-    return tts.synthesize(body, now)
+@router.post("/tts/generate", summary="Japanese speech for a text or a sentence, as a short-lived link (cached)")
+def generate_speech(principal: CurrentUser, body: TtsRequest, now: Now) -> TtsAudio:
+    return tts.synthesize(principal, body, now)
+
+
+@router.get(
+    "/tts/audio/{name}",
+    status_code=status.HTTP_307_TEMPORARY_REDIRECT,
+    response_class=RedirectResponse,
+    summary="Stored speech (a sentence's audio_url): redirects to a fresh short-lived link",
+)
+def get_speech(_: CurrentUser, name: Annotated[str, Path(max_length=80)]) -> RedirectResponse:
+    return RedirectResponse(tts.audio_link(name), status_code=status.HTTP_307_TEMPORARY_REDIRECT)

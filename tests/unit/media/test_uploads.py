@@ -197,3 +197,29 @@ def test_speech_synthesis_is_cached_and_playable(client: TestClient, learner: Se
     assert_error(
         client.post("/api/v1/ai/tts/generate", headers=learner.headers, json={"text": ""}), 422, "validation_error"
     )
+
+
+def test_a_sentence_can_point_its_audio_at_stored_speech(client: TestClient, learner: Session) -> None:
+    from shared.services.accounts import ensure_admin
+    from tests.auth_helpers import login
+
+    ensure_admin("root@example.com", "root", "an admin's long password")
+    admin = login(client, "root@example.com", "an admin's long password")
+    sentence = client.post(
+        "/api/v1/learning/sentences", headers=admin.headers,
+        json={"japanese_text": "おはようございます。", "english_translation": "Good morning."},
+    ).json()  # fmt: skip
+    denied = client.post("/api/v1/ai/tts/generate", headers=learner.headers, json={"sentence_id": sentence["id"]})
+    assert_error(denied, 403, "forbidden")
+
+    spoken = client.post("/api/v1/ai/tts/generate", headers=admin.headers, json={"sentence_id": sentence["id"]}).json()
+    stored = client.get(f"/api/v1/learning/sentences/{sentence['id']}").json()
+    assert stored["audio_url"] == spoken["audio_path"]
+    assert spoken["audio_path"].startswith("/api/v1/ai/tts/audio/")
+    redirect = client.get(stored["audio_url"], headers=learner.headers, follow_redirects=False)
+    assert redirect.status_code == 307
+    assert spoken["key"] in redirect.headers["location"]
+    assert_error(client.get(stored["audio_url"]), 401, "not_authenticated")
+    assert_error(client.get("/api/v1/ai/tts/audio/" + "0" * 64 + ".wav", headers=learner.headers), 404, "not_found")
+    assert_error(client.get("/api/v1/ai/tts/audio/..%2Fsecret.wav", headers=learner.headers), 404, "not_found")
+    assert_error(client.post("/api/v1/ai/tts/generate", headers=admin.headers, json={}), 422, "validation_error")
