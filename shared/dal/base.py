@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from pynamodb.attributes import Attribute, UTCDateTimeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 
 E = TypeVar("E", bound=StrEnum)
@@ -89,3 +89,10 @@ def batch_save(model: type[TimestampedModel], items: Iterable[TimestampedModel])
 def is_condition_failure(error: PynamoDBException) -> bool:
     """A conditional write refused because its condition did not hold: an expected outcome, not an outage."""
     return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def refused_conditions(error: TransactWriteError) -> set[int]:
+    """Positions (in DynamoDB's order: checks, deletes, puts, updates) of the transaction's writes whose
+    condition did not hold; empty when the transaction failed for another reason."""
+    reasons = error.cancellation_reasons or []
+    return {index for index, reason in enumerate(reasons) if reason and reason.code == "ConditionalCheckFailed"}

@@ -7,6 +7,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from shared.dal.base import refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
@@ -103,8 +104,7 @@ def start_processing(kind: str, user_id: str, record_id: str, now: datetime) -> 
                 condition=BackgroundJobItem.id.exists(),
             )
     except TransactWriteError as error:
-        reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-        if "ConditionalCheckFailed" in reasons:
+        if refused_conditions(error):
             return None
         raise
     attempt = BackgroundJobItem.get(record.job_id, consistent_read=True)

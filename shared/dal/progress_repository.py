@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import is_condition_failure
+from shared.dal.base import is_condition_failure, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, decode_cursor
 from shared.dal.progress import (
@@ -290,8 +290,7 @@ def record_review(card: ProgressItem, entry: ReviewEntry, totals: DayTotals) -> 
                     condition=LearningSessionItem.session_id.exists() & LearningSessionItem.end_time.does_not_exist(),
                 )
     except TransactWriteError as error:
-        reasons = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-        failed = [index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
+        failed = refused_conditions(error)
         if 0 in failed:
             return ReviewOutcome.ALREADY_RECORDED
         if 1 in failed:

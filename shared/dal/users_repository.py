@@ -5,7 +5,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import is_condition_failure, utcnow
+from shared.dal.base import is_condition_failure, refused_conditions, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, decode_cursor
 from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
@@ -28,8 +28,7 @@ def create_user(user: UserItem) -> UserItem:
                 claim = UniqueKeyItem(key=key, user_id=user.user_id)
                 transaction.save(claim, condition=UniqueKeyItem.key.does_not_exist())
     except TransactWriteError as error:
-        reasons = [reason.code for reason in (error.cancellation_reasons or []) if reason]
-        if "ConditionalCheckFailed" in reasons:
+        if refused_conditions(error):
             raise Conflict("that e-mail address or username is already registered") from error
         raise
     return user
