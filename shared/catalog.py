@@ -120,7 +120,13 @@ class ScheduledFunction:
     writes: tuple[str, ...] = ()
 
 
-JOB_JANITOR = ScheduledFunction(name="job_janitor", schedule="rate(10 minutes)", every_seconds=600, writes=("jobs",))
+# It fails the photo or recording record of a job it closes, in the same transaction.
+JOB_JANITOR = ScheduledFunction(
+    name="job_janitor",
+    schedule="rate(10 minutes)",
+    every_seconds=600,
+    writes=("jobs", "ocr_records", "audio_records"),
+)
 
 SCHEDULED_FUNCTIONS: Final = (JOB_JANITOR,)
 

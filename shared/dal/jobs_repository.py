@@ -3,10 +3,13 @@
 from collections.abc import Iterator
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.condition import Condition
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import is_condition_failure, utcnow
+from shared.dal import media_repository
+from shared.dal.base import refused_conditions, utcnow
+from shared.dal.clients import transaction_connection
 from shared.dal.jobs import BackgroundJobItem
 from shared.enums import JobStatus
 from shared.observability import tracer
@@ -19,21 +22,24 @@ def stale_jobs(status: JobStatus, created_before: datetime, limit: int) -> Itera
 
 @tracer.capture_method
 def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, message: str) -> bool:
-    """Move a job from `expected` to a final `outcome`; False when it had already moved on (no lost update)."""
+    """Move a job from `expected` to a final `outcome` and fail its photo or recording record with the same
+    message, together; False when either had already moved on (no lost update)."""
     now = utcnow()
-    condition: Condition = BackgroundJobItem.status == expected
+    actions: list[Action] = [
+        BackgroundJobItem.status.set(outcome),
+        BackgroundJobItem.error_message.set(message),
+        BackgroundJobItem.completed_at.set(now),
+        BackgroundJobItem.updated_at.set(now),
+    ]
+    record_failure = media_repository.stale_record_failure(job, message, now)
     try:
-        job.update(
-            actions=[
-                BackgroundJobItem.status.set(outcome),
-                BackgroundJobItem.error_message.set(message),
-                BackgroundJobItem.completed_at.set(now),
-                BackgroundJobItem.updated_at.set(now),
-            ],
-            condition=condition,
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(job, actions=actions, condition=BackgroundJobItem.status == expected)
+            if record_failure is not None:
+                record, record_actions, record_condition = record_failure
+                transaction.update(record, actions=record_actions, condition=record_condition)
+    except TransactWriteError as error:
+        if refused_conditions(error):
             return False
         raise
     return True

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -153,6 +154,28 @@ def _stored(kind: str, name: str, value: Any) -> Any:
     if kind == OCR and name == "japanese_sentences":
         return [ExtractedSentence(**sentence) for sentence in value]
     return value
+
+
+def stale_record_failure(
+    job: BackgroundJobItem, message: str, now: datetime
+) -> tuple[MediaRecordItem, list[Action], Condition] | None:
+    """The write that fails the photo or recording record of a job the janitor closes: (item, actions, condition)
+    for the janitor's transaction, None for a job without a record. Only a record still waiting for its upload, or
+    held by a worker that died (untouched for STALE_PROCESSING), moves: one a retried worker holds now is left."""
+    kind = next((kind for kind, job_type in _JOB_TYPES.items() if job_type == job.job_type), None)
+    record_id = (job.input_data or {}).get("record_id")
+    if kind is None or not record_id or not job.user_id:
+        return None
+    model = _MODELS[kind]
+    actions: list[Action] = [
+        model.processing_status.set(ProcessingStatus.FAILED),
+        model.error_message.set(message),
+        model.processed_at.set(now),
+        model.updated_at.set(now),
+    ]
+    waiting = model.processing_status == ProcessingStatus.PENDING
+    abandoned = (model.processing_status == ProcessingStatus.PROCESSING) & (model.updated_at < now - STALE_PROCESSING)
+    return model(user_id=job.user_id, record_id=str(record_id)), actions, waiting | abandoned
 
 
 @tracer.capture_method

@@ -245,13 +245,15 @@ def test_queries_reach_exactly_the_indexes_of_its_tables(
     assert queried == expected
 
 
-def test_job_janitor_touches_only_the_jobs_table(grants_by_function: dict[str, list[Grant]]) -> None:
-    """It Queries the by_status index and updates jobs: both granted, on the jobs table and nothing else."""
+def test_job_janitor_touches_only_jobs_and_their_media_records(grants_by_function: dict[str, list[Grant]]) -> None:
+    """It Queries the by_status index and updates jobs with the photo or recording record each belongs to:
+    granted on those three tables and nothing else."""
     dynamodb = [g for g in grants_by_function["job_janitor"] if g.action.startswith("dynamodb:")]
 
-    assert {g.table for g in dynamodb} == {"jobs"}
+    assert {g.table for g in dynamodb} == {"jobs", "ocr_records", "audio_records"}
     assert ("dynamodb:Query", "by_status") in {(g.action, g.index) for g in dynamodb}
-    assert {"dynamodb:GetItem", "dynamodb:UpdateItem"} <= {g.action for g in dynamodb if g.index is None}
+    for table in ("jobs", "ocr_records", "audio_records"):
+        assert "dynamodb:UpdateItem" in {g.action for g in dynamodb if g.table == table and g.index is None}
     assert "dynamodb:Scan" not in {g.action for g in dynamodb}
 
 

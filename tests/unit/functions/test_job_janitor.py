@@ -70,3 +70,70 @@ def test_a_second_run_changes_nothing() -> None:
     job(JobStatus.RUNNING, timedelta(hours=1))
     handler(scheduled_event(NOW), FakeLambdaContext())
     assert handler(scheduled_event(NOW), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
+
+
+def media_job(kind: str, job_status: JobStatus, job_age: timedelta, record_status: str, idle: timedelta) -> str:
+    """A photo or recording record with its job, as an upload makes them, aged: the job created `job_age` ago and the
+    record last touched `idle` ago. Returns the record id."""
+    from shared.dal import media_repository
+    from shared.dal.base import utcnow
+    from shared.dal.media import AudioRecordItem, OCRRecordItem
+
+    model = OCRRecordItem if kind == media_repository.OCR else AudioRecordItem
+    fields = (
+        {"image_path": "k", "image_format": "png"}
+        if kind == media_repository.OCR
+        else {"file_path": "k", "audio_format": "wav"}
+    )
+    media_repository.create_record(kind, "u1", f"r-{kind}-{record_status}", fields, "k")
+    record = model.get("u1", f"r-{kind}-{record_status}")
+    now = utcnow()
+    record.update(actions=[model.processing_status.set(record_status), model.updated_at.set(now - idle)])
+    BackgroundJobItem.get(record.job_id).update(
+        actions=[BackgroundJobItem.status.set(job_status), BackgroundJobItem.created_at.set(now - job_age)]
+    )
+    return record.record_id
+
+
+def test_a_photo_whose_worker_died_shows_failed_with_the_reason() -> None:
+    from shared.dal.base import utcnow
+    from shared.dal.media import OCRRecordItem
+
+    # Given a photo whose worker took it 30 minutes ago and was never heard of again
+    record_id = media_job("ocr", JobStatus.RUNNING, timedelta(minutes=45), "processing", timedelta(minutes=30))
+
+    # When the janitor runs
+    assert handler(scheduled_event(utcnow()), FakeLambdaContext()) == {"failed": 1, "cancelled": 0}
+
+    # Then the learner polling the photo sees it failed, with the reason, and the job says the same
+    record = OCRRecordItem.get("u1", record_id)
+    assert (record.processing_status, record.error_message) == ("failed", "processing took too long and was stopped")
+    assert record.processed_at is not None
+    assert BackgroundJobItem.get(record.job_id).status == JobStatus.FAILED
+
+
+def test_a_recording_that_never_arrived_shows_failed_and_its_job_cancelled() -> None:
+    from shared.dal.base import utcnow
+    from shared.dal.media import AudioRecordItem
+
+    record_id = media_job("speech", JobStatus.PENDING, timedelta(hours=2), "pending", timedelta(hours=2))
+
+    assert handler(scheduled_event(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 1}
+
+    record = AudioRecordItem.get("u1", record_id)
+    assert (record.processing_status, record.error_message) == ("failed", "the upload never arrived")
+    assert BackgroundJobItem.get(record.job_id).status == JobStatus.CANCELLED
+
+
+def test_a_record_a_retried_worker_holds_now_is_left_to_it() -> None:
+    from shared.dal.base import utcnow
+    from shared.dal.media import OCRRecordItem
+
+    # Given an old job whose record a retried worker took two minutes ago
+    record_id = media_job("ocr", JobStatus.RUNNING, timedelta(minutes=45), "processing", timedelta(minutes=2))
+
+    # When the janitor runs, Then neither the record nor the job is touched: the worker can still finish
+    assert handler(scheduled_event(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
+    record = OCRRecordItem.get("u1", record_id)
+    assert record.processing_status == "processing"
+    assert BackgroundJobItem.get(record.job_id).status == JobStatus.RUNNING
