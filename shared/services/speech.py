@@ -19,8 +19,9 @@ This is why it decodes with its own loop (the steps of `faster_whisper.decode_au
 rather than calling that function, which has no length cap, opens any format FFmpeg knows and lets FFmpeg's errors
 other than InvalidDataError through.
 
-Speed on 2 cores: Whisper encodes a 30 s window whatever the clip's length (~0.5-0.7 s here), then decodes about
-15 ms a token, so short clips have the worst real-time factor (bench/speech_speed.py).
+Speed on 2 cores: faster-whisper encodes a 30 s window whatever the clip's length (~0.7 s here), so the model runs
+with a window cut to the recording plus a few seconds (shared.services.short_window_whisper), and the time saved goes
+into beam search. A result that repeats itself (Whisper's compression-ratio test) is decoded again in the full window.
 
 faster-whisper (through ctranslate2) links its own oneDNN, which collides with PaddlePaddle's: the model refuses to
 load in a process that has imported paddle (OCR runs in its own worker and test processes).
@@ -60,9 +61,11 @@ MODEL_DIR_ENV: Final = Env.WHISPER_MODEL_DIR
 
 SAMPLE_RATE: Final = 16_000  # what Whisper listens at
 CPU_THREADS: Final = 2
-# Greedy decoding: over 12 Open JTalk sentences beam 5 made as many character errors as beam 1 (different ones) and
-# took 20-30% more CPU on the longer clips (tests/unit/speech/test_transcription.py, bench/speech_speed.py --beam).
-BEAM_SIZE: Final = 1
+# Beam 5 in the short window: over 178 Open JTalk recordings, CER 0.140 and a mean score of 96.0 for correct readings,
+# against 0.157 and 94.6 with greedy decoding (bench/speech_accuracy.py; beam 2 and 3 read about as well as 5).
+BEAM_SIZE: Final = 5
+# Whisper's own threshold for a repetitive decode: zlib compresses such text more than 2.4 times.
+REPETITIVE_COMPRESSION_RATIO: Final = 2.4
 
 # Demuxers FFmpeg may use on an upload (av_match_list: "mov" admits "mov,mp4,m4a,3gp,3g2,mj2", "matroska" admits
 # "matroska,webm").
@@ -296,6 +299,7 @@ class _Segment:
     text: str
     avg_logprob: float
     tokens: int
+    compression_ratio: float
 
 
 @dataclass(frozen=True)
@@ -306,12 +310,20 @@ class _Recognition:
 
 
 class _Whisper:
-    """A typed face on faster_whisper.WhisperModel (the package ships no type information)."""
+    """A typed face on ShortWindowWhisperModel (faster-whisper ships no type information)."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
 
     def recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
+        """Recognition in the short window; again in the full 30 s window when that result repeats itself."""
+        recognition = self._recognise(audio, language)
+        if any(segment.compression_ratio > REPETITIVE_COMPRESSION_RATIO for segment in recognition.segments):
+            with self._model.full_window():
+                recognition = self._recognise(audio, language)
+        return recognition
+
+    def _recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
         segments, info = self._model.transcribe(
             audio,
             language=language,
@@ -321,7 +333,12 @@ class _Whisper:
             condition_on_previous_text=False,
         )
         found = [
-            _Segment(text=str(segment.text), avg_logprob=float(segment.avg_logprob), tokens=len(segment.tokens))
+            _Segment(
+                text=str(segment.text),
+                avg_logprob=float(segment.avg_logprob),
+                tokens=len(segment.tokens),
+                compression_ratio=float(segment.compression_ratio),
+            )
             for segment in segments  # a generator: recognition happens here
         ]
         return _Recognition(
@@ -335,9 +352,9 @@ def _model() -> _Whisper:
         raise RuntimeError("paddle is loaded in this process: its oneDNN collides with faster-whisper's (segfault)")
     model_dir = _model_dir()
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime runs the VAD model
-    from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+    from shared.services.short_window_whisper import ShortWindowWhisperModel
 
-    return _Whisper(WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=CPU_THREADS))
+    return _Whisper(ShortWindowWhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=CPU_THREADS))
 
 
 def warm_up() -> None:

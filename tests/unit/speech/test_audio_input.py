@@ -137,7 +137,7 @@ class FakeWhisper:
     """Stands in for the model: the tests here are about what reaches it."""
 
     def recognise(self, audio, language):
-        return speech._Recognition([speech._Segment("テスト", -0.1, 3)], language or "ja", 1.0)
+        return speech._Recognition([speech._Segment("テスト", -0.1, 3, 1.0)], language or "ja", 1.0)
 
 
 @pytest.mark.parametrize("kind", ["wav", *ENCODINGS])
