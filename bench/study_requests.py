@@ -105,6 +105,7 @@ def measure(size: int) -> dict[str, Counter[str]]:
         call("GET /progress/sentences", "GET", "/api/v1/progress/sentences", params={"limit": 50})
         call("GET /progress/stats", "GET", "/api/v1/progress/stats")
         call("GET /progress/dashboard", "GET", "/api/v1/progress/dashboard")
+        call("GET /users/me/streaks", "GET", "/api/v1/users/me/streaks")
         call("POST /progress/sessions/{id}/finish", "POST", f"/api/v1/progress/sessions/{session['id']}/finish")
         return results
 

@@ -2,7 +2,6 @@
 
 from pynamodb.attributes import (
     BooleanAttribute,
-    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -16,7 +15,9 @@ CATALOG_PARTITION = "catalog"
 
 
 class StudyStreakItem(TimestampedModel):
-    """One streak of a user; a user's streaks sort by start date, so the newest is the current one."""
+    """One streak of a user; a user's streaks sort by start date, so the newest is the current one. Its last day
+    is start_date + streak_length_days - 1. What follows from its days (study minutes, days the goal was met,
+    milestones, whether it is the longest or still alive) is read back, not stored: shared/services/streaks.py."""
 
     class Meta(TableMeta):
         table_name = "study_streaks"
@@ -25,21 +26,10 @@ class StudyStreakItem(TimestampedModel):
     start_date = DateAttribute(range_key=True)
     streak_id = UnicodeAttribute(default_for_new=new_id)
 
-    end_date = DateAttribute(null=True)
+    end_date = DateAttribute(null=True)  # set when the next streak begins
     streak_length_days = NumberAttribute(default=1)
-    is_active = BooleanAttribute(default=True)
-
-    daily_goal_minutes = NumberAttribute()
-    total_study_minutes = NumberAttribute(default=0)
-    total_sessions = NumberAttribute(default=0)
-    average_daily_minutes = NumberAttribute(null=True)
-
-    perfect_days = NumberAttribute(default=0)
-    minimum_days = NumberAttribute(default=0)
-    missed_days = NumberAttribute(default=0)
-
-    longest_streak = BooleanAttribute(default=False)
-    milestones_reached = ListAttribute(of=NumberAttribute, default=list)
+    is_active = BooleanAttribute(default=True)  # False once closed; an open one is alive only until a day is missed
+    daily_goal_minutes = NumberAttribute()  # the learner's goal when the streak began
 
 
 class AchievementsInOrderIndex(GlobalSecondaryIndex["AchievementItem"]):

@@ -1,7 +1,5 @@
 """Users and their unique e-mail / username claims."""
 
-from datetime import datetime
-
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -94,26 +92,3 @@ def list_users(limit: int, cursor: str | None) -> Page[UserPublic]:
     )
     page = collect_page(results, limit)
     return Page[UserPublic](items=[user_public(u) for u in page.items], next_cursor=page.next_cursor)
-
-
-@tracer.capture_method
-def record_study_day(user_id: str, previous: datetime | None, studied_at: datetime, streak: int, longest: int) -> bool:
-    """Move the streak on, once per day: conditional on last_study_date being what the caller saw, so two
-    simultaneous first reviews of the day count one day. False when another request did it first."""
-    user = UserItem(user_id=user_id)
-    seen = UserItem.last_study_date.does_not_exist() if previous is None else UserItem.last_study_date == previous
-    try:
-        user.update(
-            actions=[
-                UserItem.last_study_date.set(studied_at),
-                UserItem.current_streak_days.set(streak),
-                UserItem.longest_streak_days.set(longest),
-                UserItem.updated_at.set(studied_at),
-            ],
-            condition=UserItem.user_id.exists() & seen,
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True

@@ -3,10 +3,9 @@
 "Today" is the learner's own calendar day, in the time zone of their profile.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from shared.dal import content_repository, progress_repository, users_repository
+from shared.dal import content_repository, progress_repository
 from shared.enums import MasteryLevel, ModerationStatus
 from shared.errors import Conflict, NotFound
 from shared.observability import metrics
@@ -27,22 +26,14 @@ from shared.schemas.progress import (
     StudyCard,
     StudyStats,
 )
-from shared.services import srs
+from shared.services import srs, streaks
 from shared.services.auth import Principal
+from shared.services.calendar import day_start, local_day
 
 ALL_SENTENCES = SentenceFilters()
 MAX_REVIEW_ATTEMPTS = 3  # re-read and retry when another review of the same card won the race
 NEW_ITEM_PAGES = 3  # pages of catalogue looked at for new items in one call (bounded work)
 RATINGS = {"again": srs.Rating.AGAIN, "hard": srs.Rating.HARD, "good": srs.Rating.GOOD, "easy": srs.Rating.EASY}
-
-
-def local_day(now: datetime, timezone: str) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
-def day_start(day: date, timezone: str) -> datetime:
-    """The UTC instant at which `day` begins in the learner's time zone."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def due(principal: Principal, now: datetime) -> DueReviews:
@@ -143,7 +134,7 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
         outcome = progress_repository.record_review(card, entry, totals)
         if outcome == progress_repository.ReviewOutcome.SAVED:
             metrics.add_metric(name="ReviewRecorded", unit="Count", value=1)
-            _record_study_day(principal, now)
+            streaks.record_study(principal.user, now)
             return _result(progress_repository.review_result(card, entry), request)
         if outcome == progress_repository.ReviewOutcome.SESSION_CLOSED:
             raise NotFound("that session does not exist or is already finished")
@@ -211,41 +202,13 @@ def finish_session(principal: Principal, session_id: str, now: datetime) -> Sess
             exp_gained=EXP_PER_CORRECT * correct
             + EXP_PER_ANSWER * total
             + EXP_PER_NEW_ITEM * session.new_sentences_learned,
-            streak_maintained=total > 0 or _studied_today(principal, now),
+            streak_maintained=total > 0
+            or streaks.studied_today(principal.user, local_day(now, principal.user.timezone)),
         ),
     )
     if finished is None:
         raise Conflict("this session is already finished")
     return finished
-
-
-def _studied_today(principal: Principal, now: datetime) -> bool:
-    last = principal.user.last_study_date
-    return last is not None and local_day(last, principal.user.timezone) == local_day(now, principal.user.timezone)
-
-
-def next_streak(current: int, last_study: datetime | None, today: date, timezone: str) -> int | None:
-    """The streak after studying today, or None when today was already counted.
-
-    Days are the learner's calendar days: studying on consecutive local days extends the streak, a gap of a
-    day or more starts a new one.
-    """
-    if last_study is None:
-        return 1
-    last_day = local_day(last_study, timezone)
-    if last_day == today:
-        return None
-    return current + 1 if last_day == today - timedelta(days=1) else 1
-
-
-def _record_study_day(principal: Principal, now: datetime) -> None:
-    user = principal.user
-    streak = next_streak(user.current_streak_days, user.last_study_date, local_day(now, user.timezone), user.timezone)
-    if streak is not None:
-        users_repository.record_study_day(
-            user.id, previous=user.last_study_date, studied_at=now, streak=streak,
-            longest=max(streak, user.longest_streak_days),
-        )  # fmt: skip
 
 
 FORECAST_DAYS = 7
@@ -279,7 +242,7 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
         new_items_today=todays.new_items if todays else 0,
         items_added_30_days=sum(d.new_items for d in days.values()),
         study_minutes_30_days=round(sum(d.study_minutes for d in days.values()), 1),
-        current_streak_days=user.current_streak_days,
+        current_streak_days=streaks.current_streak(user, today),
         longest_streak_days=user.longest_streak_days,
     )
 

@@ -40,6 +40,9 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     assert (before["current_streak_days"], after["current_streak_days"]) == (0, 1)
     assert after["retention_7_days"]["rate"] == 0.8
     assert sum(after["mastery"].values()) == 5
+    streaks = requests.get(f"{api}/users/me/streaks", headers=auth, timeout=10).json()
+    assert (streaks["current_streak_days"], streaks["studied_today"]) == (1, True)
+    assert [(s["streak_length_days"], s["total_reviews"], s["is_active"]) for s in streaks["items"]] == [(1, 5, True)]
 
 
 def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalCloud) -> None:

@@ -1,8 +1,10 @@
 from fastapi import APIRouter
 
-from shared.api.deps import CurrentUser
+from shared.api.deps import CurrentUser, Now
+from shared.api.params import Cursor, PageSize
 from shared.schemas.auth import PreferencesUpdate, UserPublic
-from shared.services import profile
+from shared.schemas.streaks import StreakHistory
+from shared.services import profile, streaks
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -10,3 +12,13 @@ router = APIRouter(prefix="/users", tags=["users"])
 @router.put("/me/preferences", summary="Update learning preferences (goals, reviews per day, time zone)")
 def update_preferences(principal: CurrentUser, body: PreferencesUpdate) -> UserPublic:
     return profile.update_preferences(principal, body)
+
+
+@router.get("/me/streaks", summary="The current study streak and past streaks, newest first")
+def study_streaks(
+    principal: CurrentUser,
+    current_time: Now,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+) -> StreakHistory:
+    return streaks.streak_history(principal, current_time, limit, cursor)

@@ -269,8 +269,7 @@ class TestGamification:
         latest = next(StudyStreakItem.query("u1", scan_index_forward=False, limit=1))
         assert latest.start_date == date(2026, 11, 20)
         assert (latest.is_active, latest.end_date, latest.streak_length_days) == (True, None, 1)
-        assert (latest.perfect_days, latest.minimum_days, latest.missed_days) == (0, 0, 0)
-        assert latest.milestones_reached == [] and latest.longest_streak is False
+        assert latest.daily_goal_minutes == 30 and latest.streak_id
 
     def test_a_datetime_is_not_a_streak_date(self) -> None:
         with pytest.raises(ValueError, match="expected a date"):

@@ -1,47 +1,17 @@
 """The daily study loop through the API: due cards, answers, sessions, dashboard, and their edge cases."""
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from shared.api.deps import now
 from shared.dal import progress_repository
 from shared.dal.progress import ProgressItem
 from shared.dal.reviews import ReviewLogItem
-from shared.services.sample_content import load_sample_content
 from tests.auth_helpers import Session, signed_up
 from tests.helpers import assert_error
-
-START = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = START
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Iterator[Clock]:
-    current = Clock()
-    app.dependency_overrides[now] = lambda: current.at
-    yield current
-    app.dependency_overrides.clear()
-
-
-@pytest.fixture
-def learner(client: TestClient, aws: None) -> Session:
-    load_sample_content()
-    return signed_up(client)
-
-
-def answer(client: TestClient, who: Session, item_id: str, rating: str = "good", **extra: Any) -> Any:
-    body = {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": item_id, "rating": rating, **extra}
-    return client.post("/api/v1/progress/review", headers=who.headers, json=body)
+from tests.unit.progress.conftest import START, Clock, answer
 
 
 def test_a_new_learner_gets_new_sentences_up_to_the_daily_limit(client: TestClient, learner: Session) -> None:
