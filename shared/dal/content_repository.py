@@ -1,5 +1,6 @@
 """Reads and writes of sentences and vocabulary words; maps stored items to the API's schemas."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -39,6 +40,7 @@ def get_sentence(sentence_id: str) -> SentencePublic | None:
 # A filtered list examines at most this many index entries per call (one Query), so its cost stays bounded
 # however selective the filter; the cursor continues where the window ended.
 FILTER_WINDOW = 200
+FILL_ATTEMPTS = 3  # reads of a sentence that others keep changing while the readings worker fills it
 
 
 @tracer.capture_method
@@ -165,18 +167,22 @@ def add_word_encounters(word_id: str, attempts: int, correct: int) -> None:
 
 @tracer.capture_method
 def fill_missing_readings(sentence_id: str, hiragana: str, romaji: str) -> None:
-    """Set the readings that are still missing; a reading a person wrote meanwhile is never overwritten."""
-    try:
-        SentenceItem(sentence_id=sentence_id).update(
-            actions=[
-                SentenceItem.hiragana_reading.set(SentenceItem.hiragana_reading | hiragana),
-                SentenceItem.romaji_reading.set(SentenceItem.romaji_reading | romaji),
-            ],
-            condition=SentenceItem.sentence_id.exists(),
-        )
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
+    """Set the readings that are still missing, and the search text with them, so that text search finds the
+    sentence by its readings. A reading a person wrote meanwhile is never overwritten: the write is conditional on
+    the sentence being as read, and a sentence changed in between is read again."""
+    for _ in range(FILL_ATTEMPTS):
+        try:
+            item = SentenceItem.get(sentence_id, consistent_read=True)
+        except DoesNotExist:
+            return
+        missing = {
+            name: value
+            for name, value in (("hiragana_reading", hiragana), ("romaji_reading", romaji))
+            if not getattr(item, name)
+        }
+        if not missing or _write_back(item, missing):
+            return
+    raise RuntimeError(f"sentence {sentence_id} kept changing while its readings were filled")  # the batch retries
 
 
 @tracer.capture_method
@@ -203,6 +209,12 @@ def update_sentence(
         return None
     if expected_status is not None and item.status != expected_status:
         return None
+    return sentence_public(item) if _write_back(item, changes) else None
+
+
+def _write_back(item: SentenceItem, changes: Mapping[str, object]) -> bool:
+    """Apply `changes` to `item` and save it whole (which derives its index keys and search text again), only if
+    nobody wrote it since it was read. False when somebody did."""
     seen = item.updated_at
     for name, value in changes.items():
         setattr(item, name, value)
@@ -210,9 +222,9 @@ def update_sentence(
         item.save(condition=SentenceItem.updated_at == seen)
     except PutError as error:
         if is_condition_failure(error):
-            return None
+            return False
         raise
-    return sentence_public(item)
+    return True
 
 
 @tracer.capture_method

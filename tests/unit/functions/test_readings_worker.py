@@ -65,3 +65,38 @@ def test_complete_and_deleted_sentences_are_left_alone() -> None:
     handler(stream_event(complete, deleted), FakeLambdaContext())
     assert SentenceItem.get(complete.sentence_id).romaji_reading == "hai (as written by a teacher)"
     assert SentenceItem.get(deleted.sentence_id).hiragana_reading is None
+
+
+def test_a_filled_sentence_is_found_by_its_readings() -> None:
+    from shared.dal.content_repository import list_sentences
+    from shared.schemas.content import SentenceFilters
+
+    # Given an active sentence that arrived without readings
+    bare = sentence("今日は一人で東京へ行きました。", status=ModerationStatus.ACTIVE)
+    assert list_sentences(ModerationStatus.ACTIVE, SentenceFilters(text="toukyou"), 20, None).items == []
+
+    # When the worker fills them, Then a search by its romaji or its kana finds it
+    handler(stream_event(bare), FakeLambdaContext())
+    for text in ("toukyou", "とうきょう"):
+        found = list_sentences(ModerationStatus.ACTIVE, SentenceFilters(text=text), 20, None).items
+        assert [s.id for s in found] == [bare.sentence_id]
+
+
+def test_a_sentence_that_keeps_changing_is_retried_by_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.dal import content_repository
+
+    # Given a sentence that somebody else writes every time the worker is about to (and a quiet one beside it)
+    busy, quiet = sentence("猫が好きです。"), sentence("犬も好きです。")
+    write_back = content_repository._write_back
+    monkeypatch.setattr(
+        content_repository,
+        "_write_back",
+        lambda item, changes: item.sentence_id != busy.sentence_id and write_back(item, changes),
+    )
+
+    # When the worker runs, Then the busy one goes back to the stream to be retried, unchanged, and the other is filled
+    result = handler(stream_event(busy, quiet), FakeLambdaContext())
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "100"}]}
+    assert SentenceItem.get(busy.sentence_id).hiragana_reading is None
+    assert SentenceItem.get(quiet.sentence_id).hiragana_reading == "いぬもすきです。"
