@@ -32,6 +32,7 @@ from moto import mock_aws  # noqa: E402
 from localcloud import provision  # noqa: E402
 from shared.api.app import create_app  # noqa: E402
 from shared.api.routers import auth, learning, progress, users  # noqa: E402
+from shared.dal import achievements_repository  # noqa: E402
 from shared.dal.base import batch_save  # noqa: E402
 from shared.dal.progress import ProgressItem, SentenceProgressItem  # noqa: E402
 from shared.dal.tables import bind_tables  # noqa: E402
@@ -79,6 +80,7 @@ def measure(size: int) -> dict[str, Counter[str]]:
         provision.create_tables(settings)
         provision.create_signing_key(settings)
         load_sample_content()
+        achievements_repository.catalog.cache_clear()  # each size is a fresh function: it reads the catalogue once
         ensure_admin("bench@example.com", "bench", PASSWORD)
         user = next(UserItem.scan())
         build_deck(user.user_id, size, datetime.now(UTC))
@@ -106,6 +108,8 @@ def measure(size: int) -> dict[str, Counter[str]]:
         call("GET /progress/stats", "GET", "/api/v1/progress/stats")
         call("GET /progress/dashboard", "GET", "/api/v1/progress/dashboard")
         call("GET /users/me/streaks", "GET", "/api/v1/users/me/streaks")
+        call("GET /users/me/achievements", "GET", "/api/v1/users/me/achievements")
+        call("GET /users/me/achievements (again)", "GET", "/api/v1/users/me/achievements")
         call("POST /progress/sessions/{id}/finish", "POST", f"/api/v1/progress/sessions/{session['id']}/finish")
         return results
 

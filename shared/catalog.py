@@ -155,7 +155,12 @@ class StreamConsumer:
 
 
 REVIEW_AGGREGATOR = StreamConsumer(
-    name="review_aggregator", table="review_logs", batch_size=500, writes=("sentences", "vocabulary")
+    name="review_aggregator",
+    table="review_logs",
+    batch_size=500,
+    # achievements: what each learner of the batch has done, counted in their own partitions
+    reads=("users", "achievements", "daily_stats", "progress", "learning_sessions", "ocr_records", "audio_records"),
+    writes=("sentences", "vocabulary", "user_achievements"),
 )
 READINGS_WORKER = StreamConsumer(
     name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)

@@ -70,6 +70,20 @@ class AchievementCategory(StrEnum):
     SPECIAL = "special"
 
 
+class RequirementType(StrEnum):
+    """What an achievement counts; shared/services/achievements.py says where each count comes from."""
+
+    REVIEWS_COMPLETED = "reviews_completed"
+    SESSIONS_COMPLETED = "sessions_completed"
+    SENTENCES_ADDED = "sentences_added"
+    SENTENCES_MASTERED = "sentences_mastered"
+    WORDS_MASTERED = "words_mastered"
+    STREAK_DAYS = "streak_days"
+    STUDY_MINUTES = "study_minutes"
+    OCR_UPLOADS = "ocr_uploads"
+    SPEECH_UPLOADS = "speech_uploads"
+
+
 class JobType(StrEnum):
     OCR_PROCESSING = "ocr_processing"
     STT_PROCESSING = "stt_processing"

@@ -11,7 +11,7 @@ from moto import mock_aws
 from localcloud import provision
 from shared.api.app import create_app
 from shared.api.routers import admin, ai, auth, health, learning, progress, users
-from shared.dal import key_store
+from shared.dal import achievements_repository, key_store
 from shared.dal.clients import reset_clients
 from shared.dal.tables import bind_tables
 from shared.runtime import configure
@@ -52,6 +52,7 @@ def aws() -> Iterator[None]:
         provision.create_signing_key(settings)
         provision.verify_email_sender(settings)
         key_store.clear_cache()
+        achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables
         yield
         reset_clients()
         key_store.clear_cache()

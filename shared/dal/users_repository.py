@@ -41,6 +41,15 @@ def get_user(user_id: str) -> UserItem | None:
 
 
 @tracer.capture_method
+def longest_streaks(user_ids: set[str]) -> dict[str, int]:
+    """Each existing user's longest streak: BatchGetItem, 100 keys a request."""
+    return {
+        str(user.user_id): int(user.longest_streak_days)
+        for user in UserItem.batch_get(user_ids, attributes_to_get=["user_id", "longest_streak_days"])
+    }
+
+
+@tracer.capture_method
 def get_user_by_email(email: str) -> UserItem | None:
     try:
         claim = UniqueKeyItem.get(UniqueKeyItem.email_key(email))

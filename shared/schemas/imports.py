@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.enums import AchievementCategory, Difficulty, JLPTLevel, PartOfSpeech
+from shared.enums import AchievementCategory, Difficulty, JLPTLevel, PartOfSpeech, RequirementType
 
 
 class _Import(BaseModel):
@@ -47,7 +47,7 @@ class AchievementImport(_Import):
     name: str
     description: str
     category: AchievementCategory
-    requirement_type: str
+    requirement_type: RequirementType
     requirement_value: int = Field(gt=0)
     requirement_description: str
     exp_reward: int = Field(default=0, ge=0)

@@ -399,13 +399,27 @@ def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction) -> set[tup
     return {_pair(action, queue_arn) for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")}
 
 
-def test_the_review_aggregator_writes_only_the_counters_it_adds_to(grants_by_function: dict[str, list[Grant]]) -> None:
-    """Table-level: item writes on `sentences` and `vocabulary`, reads nowhere else (see DYNAMODB_WRITE_ACTIONS)."""
+def test_review_aggregator_writes_only_counters_and_achievements(
+    grants_by_function: dict[str, list[Grant]],
+) -> None:
+    """Item writes on `sentences` and `vocabulary` (counters) and `user_achievements`; reads of what achievements
+    count; nothing on auth tables, media objects or the review log beyond its stream."""
     dynamodb = _table_grants(grants_by_function["review_aggregator"])
+    writes = {g.table for g in dynamodb if g.action == "dynamodb:UpdateItem" and g.index is None}
 
-    assert {g.table for g in dynamodb} == {"sentences", "vocabulary"}
-    assert "dynamodb:UpdateItem" in {g.action for g in dynamodb if g.table == "sentences" and g.index is None}
-    assert "dynamodb:UpdateItem" in {g.action for g in dynamodb if g.table == "vocabulary" and g.index is None}
+    assert writes == {"sentences", "vocabulary", "user_achievements"}
+    assert {g.table for g in dynamodb} == {
+        "sentences",
+        "vocabulary",
+        "user_achievements",
+        "users",
+        "achievements",
+        "daily_stats",
+        "progress",
+        "learning_sessions",
+        "ocr_records",
+        "audio_records",
+    }
 
 
 def test_study_api_writes_the_review_log_and_daily_stats(grants_by_function: dict[str, list[Grant]]) -> None:

@@ -2,9 +2,10 @@ from fastapi import APIRouter
 
 from shared.api.deps import CurrentUser, Now
 from shared.api.params import Cursor, PageSize
+from shared.schemas.achievements import AchievementList
 from shared.schemas.auth import PreferencesUpdate, UserPublic
 from shared.schemas.streaks import StreakHistory
-from shared.services import profile, streaks
+from shared.services import achievements, profile, streaks
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -22,3 +23,11 @@ def study_streaks(
     cursor: Cursor = None,
 ) -> StreakHistory:
     return streaks.streak_history(principal, current_time, limit, cursor)
+
+
+@router.get(
+    "/me/achievements",
+    summary="Achievements with the learner's progress; records any just completed (newly_completed marks them)",
+)
+def learner_achievements(principal: CurrentUser, current_time: Now) -> AchievementList:
+    return achievements.achievements_for(principal, current_time)

@@ -1,13 +1,16 @@
-"""Per-sentence and per-word counters, summed from the review log's stream, one write per item per batch."""
+"""Per-sentence and per-word counters, summed from the review log's stream, one write per item per batch, and the
+achievements of the batch's learners."""
 
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeSerializer
+from fastapi.testclient import TestClient
 
 from functions.review_aggregator.handler import handler
 from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.services.sample_content import load_sample_content
+from tests.auth_helpers import signed_up
 from tests.helpers import FakeLambdaContext
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -50,7 +53,7 @@ def test_answers_of_many_learners_add_up_per_item() -> None:
         stream_record("MODIFY", {"user_id": "u9", "review_id": "r9", "item_key": "sentence#x", "correct": True}),
     ]
     result = handler({"Records": records}, FakeLambdaContext())
-    assert result == {"answers": 5, "items": 2}
+    assert result == {"answers": 5, "items": 2, "achievements": 0}  # u1-u5 are no accounts
     stored = SentenceItem.get(sentence.sentence_id)
     assert (stored.total_attempts, stored.correct_attempts) == (3, 2)
     assert (stored.timed_attempts, stored.response_time_total_ms) == (2, 6000)
@@ -59,5 +62,31 @@ def test_answers_of_many_learners_add_up_per_item() -> None:
 
 def test_answers_about_deleted_content_are_dropped_quietly() -> None:
     result = handler({"Records": [review("sentence#gone", True, 100, 1)]}, FakeLambdaContext())
-    assert result == {"answers": 1, "items": 1}
+    assert result == {"answers": 1, "items": 1, "achievements": 0}
     assert SentenceItem.count() == 0  # no item was created by the counter update
+
+
+def test_a_learners_first_review_earns_an_achievement_off_the_request_path(client: TestClient) -> None:
+    from shared.dal.gamification import UserAchievementItem
+    from shared.dal.reviews import ReviewLogItem
+
+    # Given a learner whose first review the API has saved
+    load_sample_content()
+    learner = signed_up(client)
+    card = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    body = {"review_id": "first-review-1", "item_type": "sentence", "item_id": card, "rating": "good"}
+    assert client.post("/api/v1/progress/review", headers=learner.headers, json=body).status_code == 200
+    log = ReviewLogItem.get(learner.user_id, "first-review-1")
+
+    # When its stream record reaches the aggregator (twice: the stream delivers at least once)
+    image = {"user_id": learner.user_id, "review_id": log.review_id, "item_key": log.item_key, "correct": True}
+    first = handler({"Records": [stream_record("INSERT", image)]}, FakeLambdaContext())
+    again = handler({"Records": [stream_record("INSERT", image)]}, FakeLambdaContext())
+
+    # Then "first review" is recorded for the learner, once
+    assert (first["achievements"], again["achievements"]) == (1, 0)
+    (earned,) = list(UserAchievementItem.query(learner.user_id))
+    assert earned.is_completed and earned.completion_date is not None
+    listing = client.get("/api/v1/users/me/achievements", headers=learner.headers).json()
+    (shown,) = [item for item in listing["items"] if item["is_completed"]]
+    assert (shown["code"], shown["newly_completed"]) == ("first_review", False)

@@ -1,0 +1,150 @@
+"""The achievement catalogue, what each learner has earned, and the counts achievements are measured by."""
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared.dal.base import refused_conditions
+from shared.dal.clients import transaction_connection
+from shared.dal.content import SentenceItem
+from shared.dal.gamification import CATALOG_PARTITION, AchievementItem, UserAchievementItem
+from shared.dal.media import AudioRecordItem, OCRRecordItem
+from shared.dal.progress import SENTENCE_CARD, WORD_CARD, ProgressItem
+from shared.dal.reviews import DailyStatsItem
+from shared.dal.sessions import LearningSessionItem
+from shared.enums import AchievementCategory, MasteryLevel, ProcessingStatus, RequirementType
+from shared.observability import tracer
+
+MASTERED = (MasteryLevel.MATURE, MasteryLevel.BURNED)
+
+
+@dataclass(frozen=True)
+class Achievement:
+    achievement_id: str
+    code: str
+    name: str
+    description: str
+    icon_url: str | None
+    category: AchievementCategory
+    requirement_type: RequirementType
+    requirement_value: int
+    requirement_description: str
+    exp_reward: int
+    badge_color: str | None
+    is_hidden: bool
+
+
+@dataclass(frozen=True)
+class Earned:
+    achievement_id: str
+    completion_date: datetime
+
+
+@dataclass(frozen=True)
+class Award:
+    achievement_id: str
+    progress: int
+    required: int
+
+
+@functools.cache
+def catalog() -> tuple[Achievement, ...]:
+    """The active achievements in display order: one Query of a few dozen items, kept for the function's life
+    (a new achievement reaches a warm function when it is next started)."""
+    return tuple(
+        Achievement(
+            achievement_id=str(item.achievement_id),
+            code=str(item.code),
+            name=str(item.name),
+            description=str(item.description),
+            icon_url=item.icon_url,
+            category=AchievementCategory(item.category),
+            requirement_type=RequirementType(item.requirement_type),
+            requirement_value=int(item.requirement_value),
+            requirement_description=str(item.requirement_description),
+            exp_reward=int(item.exp_reward),
+            badge_color=item.badge_color,
+            is_hidden=bool(item.is_hidden),
+        )
+        for item in AchievementItem.in_order.query(CATALOG_PARTITION)
+        if item.is_active
+    )
+
+
+@tracer.capture_method
+def earned(user_id: str) -> dict[str, Earned]:
+    """The user's completed achievements by id: one Query."""
+    return {
+        str(item.achievement_id): Earned(achievement_id=str(item.achievement_id), completion_date=item.completion_date)
+        for item in UserAchievementItem.query(user_id)
+        if item.is_completed and item.completion_date is not None
+    }
+
+
+@tracer.capture_method
+def award(user_id: str, awards: Iterable[Award], now: datetime) -> list[str]:
+    """Record newly completed achievements in one transaction, each only if not already completed (a concurrent
+    check may have recorded it: then nothing is written here and the caller reads again). The ids awarded."""
+    awards = list(awards)
+    if not awards:
+        return []
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            for new in awards:
+                item = UserAchievementItem(
+                    user_id=user_id,
+                    achievement_id=new.achievement_id,
+                    current_progress=new.progress,
+                    required_progress=new.required,
+                    is_completed=True,
+                    completion_date=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                transaction.save(
+                    item,
+                    condition=UserAchievementItem.achievement_id.does_not_exist()
+                    | (UserAchievementItem.is_completed == False),  # noqa: E712 (a DynamoDB condition)
+                )
+    except TransactWriteError as error:
+        if refused_conditions(error):
+            return []
+        raise
+    return [new.achievement_id for new in awards]
+
+
+@tracer.capture_method
+def activity_counts(user_id: str, longest_streak_days: int) -> dict[RequirementType, int]:
+    """Everything achievements count, from the user's own partitions: 7 Queries whatever the history's size
+    (the daily totals hold one small item per study day; the others count on designed keys)."""
+    reviews = milliseconds = 0
+    for day in DailyStatsItem.query(user_id, attributes_to_get=["user_id", "day", "reviews", "response_time_ms"]):
+        reviews += int(day.reviews)
+        milliseconds += int(day.response_time_ms)
+    mastered = {SENTENCE_CARD: 0, WORD_CARD: 0}
+    for level in MASTERED:
+        for card in ProgressItem.by_mastery.query(
+            user_id, ProgressItem.mastery_due.startswith(f"{level.value}#"), attributes_to_get=["user_id", "item_key"]
+        ):
+            mastered[str(card.item_key).split("#", 1)[0]] += 1
+    processed = {
+        model: int(model.count(user_id, filter_condition=model.processing_status == ProcessingStatus.COMPLETED))
+        for model in (OCRRecordItem, AudioRecordItem)
+    }
+    return {
+        RequirementType.REVIEWS_COMPLETED: reviews,
+        RequirementType.STUDY_MINUTES: milliseconds // 60_000,
+        RequirementType.SENTENCES_MASTERED: mastered[SENTENCE_CARD],
+        RequirementType.WORDS_MASTERED: mastered[WORD_CARD],
+        RequirementType.STREAK_DAYS: longest_streak_days,
+        RequirementType.SESSIONS_COMPLETED: int(
+            LearningSessionItem.count(user_id, filter_condition=LearningSessionItem.end_time.exists())
+        ),
+        RequirementType.SENTENCES_ADDED: int(SentenceItem.by_author.count(user_id)),
+        RequirementType.OCR_UPLOADS: processed[OCRRecordItem],
+        RequirementType.SPEECH_UPLOADS: processed[AudioRecordItem],
+    }

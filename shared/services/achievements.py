@@ -1,0 +1,97 @@
+"""Achievements: the catalogue measured against the learner's own activity.
+
+A check counts what the catalogue's requirements need (shared.dal.achievements_repository.activity_counts: reviews,
+study minutes, mastered sentences and words, the longest streak, finished sessions, sentences added, photos and
+recordings processed) and records every achievement whose count has reached its requirement, with the time of
+the check. Checks run off the request path after each batch of reviews (the review aggregator), and when the
+learner opens the list, which therefore always agrees with what is stored. Recording is conditional, so two
+checks at once award an achievement once.
+"""
+
+from datetime import datetime
+
+from shared.dal import achievements_repository, users_repository
+from shared.dal.achievements_repository import Achievement, Award, Earned
+from shared.enums import RequirementType
+from shared.observability import logger, metrics
+from shared.schemas.achievements import AchievementList, AchievementPublic
+from shared.services.auth import Principal
+
+
+def achievements_for(principal: Principal, now: datetime) -> AchievementList:
+    user = principal.user
+    counts = achievements_repository.activity_counts(user.id, user.longest_streak_days)
+    earned, newly = _check(user.id, counts, now)
+    catalog = achievements_repository.catalog()
+    return AchievementList(
+        items=[
+            _public(achievement, counts, earned.get(achievement.achievement_id), newly)
+            for achievement in catalog
+            if not achievement.is_hidden or achievement.achievement_id in earned
+        ],
+        completed=sum(1 for achievement in catalog if achievement.achievement_id in earned),
+        hidden_remaining=sum(1 for a in catalog if a.is_hidden and a.achievement_id not in earned),
+        exp_earned=sum(a.exp_reward for a in catalog if a.achievement_id in earned),
+    )
+
+
+def check_after_reviews(user_ids: set[str], now: datetime) -> int:
+    """Check every learner of a batch of reviews (the review aggregator): one batch read of their streaks, then a
+    check each. The number of achievements awarded."""
+    return sum(
+        len(check_achievements(user_id, longest, now))
+        for user_id, longest in users_repository.longest_streaks(user_ids).items()
+    )
+
+
+def check_achievements(user_id: str, longest_streak_days: int, now: datetime) -> list[str]:
+    """Record what the learner has newly completed (the review aggregator calls it). The codes awarded."""
+    counts = achievements_repository.activity_counts(user_id, longest_streak_days)
+    _, newly = _check(user_id, counts, now)
+    by_id = {achievement.achievement_id: achievement.code for achievement in achievements_repository.catalog()}
+    return [by_id[achievement_id] for achievement_id in newly]
+
+
+def _check(user_id: str, counts: dict[RequirementType, int], now: datetime) -> tuple[dict[str, Earned], set[str]]:
+    """What the user has earned (after recording what is newly complete) and which of it is new."""
+    earned = achievements_repository.earned(user_id)
+    due = [
+        Award(
+            achievement_id=achievement.achievement_id,
+            progress=counts[achievement.requirement_type],
+            required=achievement.requirement_value,
+        )
+        for achievement in achievements_repository.catalog()
+        if achievement.achievement_id not in earned
+        and counts[achievement.requirement_type] >= achievement.requirement_value
+    ]
+    if not due:
+        return earned, set()
+    awarded = achievements_repository.award(user_id, due, now)
+    if awarded:
+        metrics.add_metric(name="AchievementsAwarded", unit="Count", value=len(awarded))
+        logger.info("achievements awarded", extra={"user_id": user_id, "achievements": awarded})
+    # A concurrent check that won the race recorded them with its own time: read them back
+    return achievements_repository.earned(user_id), set(awarded)
+
+
+def _public(
+    achievement: Achievement, counts: dict[RequirementType, int], earned: Earned | None, newly: set[str]
+) -> AchievementPublic:
+    return AchievementPublic(
+        id=achievement.achievement_id,
+        code=achievement.code,
+        name=achievement.name,
+        description=achievement.description,
+        icon_url=achievement.icon_url,
+        category=achievement.category,
+        requirement_type=achievement.requirement_type,
+        requirement_value=achievement.requirement_value,
+        requirement_description=achievement.requirement_description,
+        exp_reward=achievement.exp_reward,
+        badge_color=achievement.badge_color,
+        current_progress=min(counts[achievement.requirement_type], achievement.requirement_value),
+        is_completed=earned is not None,
+        completion_date=earned.completion_date if earned else None,
+        newly_completed=achievement.achievement_id in newly,
+    )

@@ -1,0 +1,118 @@
+"""Achievements through the API: progress against the catalogue, awards recorded once, hidden ones revealed."""
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from shared.dal import achievements_repository
+from shared.dal.base import batch_save
+from shared.dal.gamification import UserAchievementItem
+from shared.dal.sessions import LearningSessionItem
+from shared.enums import SessionType
+from shared.services.achievements import check_achievements
+from tests.auth_helpers import Session
+from tests.helpers import assert_error
+from tests.unit.progress.conftest import START, Clock, answer
+
+VISIBLE, HIDDEN = 16, 3  # in the sample catalogue (shared/content/achievements.json)
+
+
+def achievements(client: TestClient, who: Session) -> dict:  # type: ignore[type-arg]
+    response = client.get("/api/v1/users/me/achievements", headers=who.headers)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def by_code(listing: dict) -> dict:  # type: ignore[type-arg]
+    return {item["code"]: item for item in listing["items"]}
+
+
+def first_new_card(client: TestClient, who: Session) -> str:
+    return client.get("/api/v1/progress/due", headers=who.headers).json()["new"][0]["sentence"]["id"]  # type: ignore[no-any-return]
+
+
+def test_a_new_learner_sees_the_visible_catalogue_with_nothing_earned(client: TestClient, learner: Session) -> None:
+    listing = achievements(client, learner)
+
+    assert (len(listing["items"]), listing["hidden_remaining"]) == (VISIBLE, HIDDEN)
+    assert (listing["completed"], listing["exp_earned"]) == (0, 0)
+    assert not any(item["is_completed"] or item["current_progress"] for item in listing["items"])
+    assert [item["code"] for item in listing["items"][:2]] == ["first_session", "first_review"]
+
+
+def test_the_first_review_earns_first_review_once_with_its_time(
+    client: TestClient, learner: Session, clock: Clock
+) -> None:
+    answer(client, learner, first_new_card(client, learner))
+
+    clock.at = START + timedelta(minutes=5)
+    first_look = by_code(achievements(client, learner))
+    clock.at = START + timedelta(minutes=10)
+    second_look = achievements(client, learner)
+
+    earned = first_look["first_review"]
+    assert (earned["is_completed"], earned["newly_completed"], earned["current_progress"]) == (True, True, 1)
+    assert datetime.fromisoformat(earned["completion_date"]) == START + timedelta(minutes=5)
+    again = by_code(second_look)["first_review"]
+    assert (again["newly_completed"], again["completion_date"]) == (False, earned["completion_date"])
+    assert (second_look["completed"], second_look["exp_earned"]) == (1, 10)
+    assert by_code(second_look)["reviews_100"]["current_progress"] == 1
+    assert UserAchievementItem.count(learner.user_id) == 1
+
+
+def test_a_finished_session_and_a_three_day_streak_are_counted(
+    client: TestClient, learner: Session, clock: Clock
+) -> None:
+    session = client.post("/api/v1/progress/sessions", headers=learner.headers, json={}).json()
+    for day in range(3):
+        clock.at = START + timedelta(days=day)
+        answer(client, learner, first_new_card(client, learner), session_id=session["id"] if day == 0 else None)
+        if day == 0:
+            client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers)
+
+    earned = {code for code, item in by_code(achievements(client, learner)).items() if item["is_completed"]}
+
+    assert earned == {"first_session", "first_review", "streak_3"}
+
+
+def test_a_hidden_achievement_appears_once_earned(client: TestClient, learner: Session) -> None:
+    finished = [
+        LearningSessionItem(
+            user_id=learner.user_id,
+            session_type=SessionType.REVIEW,
+            start_time=START - timedelta(days=n),
+            end_time=START - timedelta(days=n) + timedelta(minutes=10),
+        )
+        for n in range(50)
+    ]
+    batch_save(LearningSessionItem, finished)
+
+    listing = achievements(client, learner)
+
+    assert by_code(listing)["sessions_50"]["is_completed"] is True
+    assert (len(listing["items"]), listing["hidden_remaining"]) == (VISIBLE + 1, HIDDEN - 1)
+
+
+def test_two_checks_at_once_award_once(client: TestClient, learner: Session) -> None:
+    answer(client, learner, first_new_card(client, learner))
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    # The aggregator's check and the learner's list race: the second finds it recorded and awards nothing
+    assert check_achievements(learner.user_id, 1, now) == ["first_review"]
+    assert check_achievements(learner.user_id, 1, now + timedelta(seconds=1)) == []
+    stored = UserAchievementItem.get(learner.user_id, by_code(achievements(client, learner))["first_review"]["id"])
+    assert stored.completion_date == now
+
+
+def test_a_refused_award_is_not_reported_as_new(learner: Session) -> None:
+    achievement = achievements_repository.catalog()[1]
+    award = achievements_repository.Award(achievement_id=achievement.achievement_id, progress=1, required=1)
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    assert achievements_repository.award(learner.user_id, [award], now) == [achievement.achievement_id]
+    assert achievements_repository.award(learner.user_id, [award], now + timedelta(hours=1)) == []
+    assert UserAchievementItem.get(learner.user_id, achievement.achievement_id).completion_date == now
+
+
+def test_achievements_need_a_signed_in_learner(client: TestClient) -> None:
+    assert_error(client.get("/api/v1/users/me/achievements"), 401, "not_authenticated")
