@@ -37,11 +37,18 @@ def achievements_for(principal: Principal, now: datetime) -> AchievementList:
 
 def check_after_reviews(user_ids: set[str], now: datetime) -> int:
     """Check every learner of a batch of reviews (the review aggregator): one batch read of their streaks, then a
-    check each. The number of achievements awarded."""
-    return sum(
-        len(check_achievements(user_id, longest, now))
-        for user_id, longest in users_repository.longest_streaks(user_ids).items()
-    )
+    check each. The number of achievements awarded.
+
+    A check that fails is logged and counted, not raised: the batch would be retried whole and its counters added
+    twice, while a missed award is recorded by the learner's next check anyway."""
+    awarded = 0
+    for user_id, longest in users_repository.longest_streaks(user_ids).items():
+        try:
+            awarded += len(check_achievements(user_id, longest, now))
+        except Exception:  # see the docstring: the next check heals a miss, and a raise would double-count
+            logger.exception("achievement check failed", extra={"user_id": user_id})
+            metrics.add_metric(name="AchievementCheckFailed", unit="Count", value=1)
+    return awarded
 
 
 def check_achievements(user_id: str, longest_streak_days: int, now: datetime) -> list[str]:

@@ -90,3 +90,28 @@ def test_a_learners_first_review_earns_an_achievement_off_the_request_path(clien
     listing = client.get("/api/v1/users/me/achievements", headers=learner.headers).json()
     (shown,) = [item for item in listing["items"] if item["is_completed"]]
     assert (shown["code"], shown["newly_completed"]) == ("first_review", False)
+
+
+def test_a_failed_achievement_check_does_not_fail_the_batch(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.dal import achievements_repository
+
+    # Given a learner's review, and achievement counting that fails (throttled, say)
+    load_sample_content()
+    learner = signed_up(client)
+    card = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    body = {"review_id": "review-1", "item_type": "sentence", "item_id": card, "rating": "good"}
+    client.post("/api/v1/progress/review", headers=learner.headers, json=body)
+
+    def throttled(*args: Any) -> Any:
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(achievements_repository, "activity_counts", throttled)
+
+    # When the batch is aggregated, Then the counters are added (once: the batch is not retried) and no award made
+    image = {"user_id": learner.user_id, "review_id": "review-1", "item_key": f"sentence#{card}", "correct": True}
+    result = handler({"Records": [stream_record("INSERT", image)]}, FakeLambdaContext())
+
+    assert result == {"answers": 1, "items": 1, "achievements": 0}
+    assert SentenceItem.get(card).total_attempts == 1
