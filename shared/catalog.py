@@ -37,7 +37,8 @@ AUTH_API = ApiFunction(
 STUDY_API = ApiFunction(
     name="study_api",
     route_prefixes=("/learning", "/progress", "/users"),
-    reads=("vocabulary", "achievements", "auth_sessions"),
+    # records and jobs: for the data export
+    reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
     writes=(
         "users",
         "sentences",

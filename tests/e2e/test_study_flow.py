@@ -43,6 +43,9 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     streaks = requests.get(f"{api}/users/me/streaks", headers=auth, timeout=10).json()
     assert (streaks["current_streak_days"], streaks["studied_today"]) == (1, True)
     assert [(s["streak_length_days"], s["total_reviews"], s["is_active"]) for s in streaks["items"]] == [(1, 5, True)]
+    export = requests.get(f"{api}/users/me/export", headers=auth, timeout=30).json()
+    document = requests.get(export["url"], timeout=30).json()  # the presigned link, served by the emulated S3
+    assert (len(document["review_logs"]), len(document["learning_sessions"])) == (5, 1)
 
 
 def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalCloud) -> None:

@@ -4,8 +4,9 @@ from shared.api.deps import CurrentUser, Now
 from shared.api.params import Cursor, PageSize
 from shared.schemas.achievements import AchievementList
 from shared.schemas.auth import PreferencesUpdate, UserPublic
+from shared.schemas.export import DataExport
 from shared.schemas.streaks import StreakHistory
-from shared.services import achievements, profile, streaks
+from shared.services import achievements, export, profile, streaks
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -31,3 +32,8 @@ def study_streaks(
 )
 def learner_achievements(principal: CurrentUser, current_time: Now) -> AchievementList:
     return achievements.achievements_for(principal, current_time)
+
+
+@router.get("/me/export", summary="Export all of the account's data: a short-lived link to one JSON document")
+def export_data(principal: CurrentUser, current_time: Now) -> DataExport:
+    return export.export_user_data(principal, current_time)
