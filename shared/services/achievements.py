@@ -8,6 +8,7 @@ learner opens the list, which therefore always agrees with what is stored. Recor
 checks at once award an achievement once.
 """
 
+from dataclasses import asdict
 from datetime import datetime
 
 from shared.dal import achievements_repository, users_repository
@@ -86,17 +87,8 @@ def _public(
     achievement: Achievement, counts: dict[RequirementType, int], earned: Earned | None, newly: set[str]
 ) -> AchievementPublic:
     return AchievementPublic(
+        **asdict(achievement),  # the catalogue's fields (achievement_id and is_hidden are not shown)
         id=achievement.achievement_id,
-        code=achievement.code,
-        name=achievement.name,
-        description=achievement.description,
-        icon_url=achievement.icon_url,
-        category=achievement.category,
-        requirement_type=achievement.requirement_type,
-        requirement_value=achievement.requirement_value,
-        requirement_description=achievement.requirement_description,
-        exp_reward=achievement.exp_reward,
-        badge_color=achievement.badge_color,
         current_progress=min(counts[achievement.requirement_type], achievement.requirement_value),
         is_completed=earned is not None,
         completion_date=earned.completion_date if earned else None,
