@@ -45,20 +45,18 @@ WIDGET_WIDTH: Final = 8  # three widgets per dashboard row of 24
 
 def oldest_message_age(queue_name: str) -> cloudwatch.Metric:
     """Seconds the oldest message of a queue named in the storage stack has waited (by name, like the depth)."""
-    return cloudwatch.Metric(
-        namespace="AWS/SQS",
-        metric_name="ApproximateAgeOfOldestMessage",
-        dimensions_map={"QueueName": queue_name},
-        statistic=cloudwatch.Stats.MAXIMUM,
-        period=PERIOD,
-    )
+    return _queue_maximum(queue_name, "ApproximateAgeOfOldestMessage")
 
 
 def dead_letter_depth(queue_name: str) -> cloudwatch.Metric:
     """Messages waiting in a queue named in the storage stack: by name, so this stack imports nothing from it."""
+    return _queue_maximum(queue_name, "ApproximateNumberOfMessagesVisible")
+
+
+def _queue_maximum(queue_name: str, metric_name: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
         namespace="AWS/SQS",
-        metric_name="ApproximateNumberOfMessagesVisible",
+        metric_name=metric_name,
         dimensions_map={"QueueName": queue_name},
         statistic=cloudwatch.Stats.MAXIMUM,
         period=PERIOD,

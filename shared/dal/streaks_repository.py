@@ -82,28 +82,26 @@ def _history_writes(day: StudyDay) -> list[tuple[date, list[Action]]]:
     """(start date, update actions) of the streak items today touches. Updates rather than puts, with
     if_not_exists for what a streak keeps from its first day, so that a streak begun before its history was
     kept gets an item when it next moves."""
-    start = day.today - timedelta(days=day.streak - 1)
-    ongoing: list[Action] = [
-        StudyStreakItem.streak_length_days.set(day.streak),
-        StudyStreakItem.is_active.set(True),
+    kept_from_first_day: list[Action] = [
         StudyStreakItem.streak_id.set(StudyStreakItem.streak_id | new_id()),
         StudyStreakItem.daily_goal_minutes.set(StudyStreakItem.daily_goal_minutes | day.daily_goal_minutes),
         StudyStreakItem.created_at.set(StudyStreakItem.created_at | day.studied_at),
         StudyStreakItem.updated_at.set(day.studied_at),
     ]
-    writes: list[tuple[date, list[Action]]] = [(start, ongoing)]
+    ongoing: list[Action] = [
+        StudyStreakItem.streak_length_days.set(day.streak),
+        StudyStreakItem.is_active.set(True),
+        *kept_from_first_day,
+    ]
+    writes = [(day.today - timedelta(days=day.streak - 1), ongoing)]
     if day.streak == 1 and day.previous_day is not None and day.previous_streak > 0:
-        previous_start = day.previous_day - timedelta(days=day.previous_streak - 1)
         closed: list[Action] = [
             StudyStreakItem.is_active.set(False),
             StudyStreakItem.end_date.set(day.previous_day),
             StudyStreakItem.streak_length_days.set(day.previous_streak),
-            StudyStreakItem.streak_id.set(StudyStreakItem.streak_id | new_id()),
-            StudyStreakItem.daily_goal_minutes.set(StudyStreakItem.daily_goal_minutes | day.daily_goal_minutes),
-            StudyStreakItem.created_at.set(StudyStreakItem.created_at | day.studied_at),
-            StudyStreakItem.updated_at.set(day.studied_at),
+            *kept_from_first_day,
         ]
-        writes.append((previous_start, closed))
+        writes.append((day.previous_day - timedelta(days=day.previous_streak - 1), closed))
     return writes
 
 

@@ -76,11 +76,12 @@ def _check(user_id: str, counts: dict[RequirementType, int], now: datetime) -> t
     if not due:
         return earned, set()
     awarded = achievements_repository.award(user_id, due, now)
-    if awarded:
-        metrics.add_metric(name="AchievementsAwarded", unit="Count", value=len(awarded))
-        logger.info("achievements awarded", extra={"user_id": user_id, "achievements": awarded})
-    # A concurrent check that won the race recorded them with its own time: read them back
-    return achievements_repository.earned(user_id), set(awarded)
+    if not awarded:
+        # A concurrent check won the race and recorded them with its own time: read them back
+        return achievements_repository.earned(user_id), set()
+    metrics.add_metric(name="AchievementsAwarded", unit="Count", value=len(awarded))
+    logger.info("achievements awarded", extra={"user_id": user_id, "achievements": awarded})
+    return {**earned, **{i: Earned(achievement_id=i, completion_date=now) for i in awarded}}, set(awarded)
 
 
 def _public(
