@@ -79,6 +79,7 @@ def measure(size: int) -> dict[str, Counter[str]]:
         bind_tables(settings)
         provision.create_tables(settings)
         provision.create_signing_key(settings)
+        provision.create_cursor_key(settings)
         load_sample_content()
         achievements_repository.catalog.cache_clear()  # each size is a fresh function: it reads the catalogue once
         ensure_admin("bench@example.com", "bench", PASSWORD)

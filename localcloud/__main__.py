@@ -54,6 +54,7 @@ def main() -> None:
         bucket = provision.create_media_bucket(settings, queues)
         provision.create_schedules(settings)
         provision.create_signing_key(settings)
+        provision.create_cursor_key(settings)
         provision.verify_email_sender(settings)
         configure()
 

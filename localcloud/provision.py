@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,15 +112,24 @@ def export_queue_urls(queues: list[ProvisionedQueue]) -> None:
 
 def create_signing_key(settings: Settings) -> None:
     """The JWT signing-key secret, rotated once by the same code as the rotation function in AWS."""
-    secrets = _client("secretsmanager")
+    client = _client("secretsmanager")
     name = settings.signing_key_secret
     try:
-        secrets.describe_secret(SecretId=name)
-    except secrets.exceptions.ResourceNotFoundException:
+        client.describe_secret(SecretId=name)
+    except client.exceptions.ResourceNotFoundException:
         # CDK creates the secret with a placeholder too; the first rotation puts a real key in it.
-        secrets.create_secret(Name=name, SecretString=json.dumps({"placeholder": True}))
+        client.create_secret(Name=name, SecretString=json.dumps({"placeholder": True}))
     if key_store.secret_version(name, key_store.CURRENT) is None:
         signing_keys.rotate_now(name)
+
+
+def create_cursor_key(settings: Settings) -> None:
+    """The list-cursor secret: a random string, as CDK generates it in AWS."""
+    client = _client("secretsmanager")
+    try:
+        client.describe_secret(SecretId=settings.cursor_key_secret)
+    except client.exceptions.ResourceNotFoundException:
+        client.create_secret(Name=settings.cursor_key_secret, SecretString=secrets.token_urlsafe(48))
 
 
 def verify_email_sender(settings: Settings) -> None:

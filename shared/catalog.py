@@ -20,6 +20,7 @@ class ApiFunction:
     signs_tokens: bool = False  # reads the private JWT signing key (only the auth function mints tokens)
     sends_email: bool = False  # sends through SES from the configured sender
     synthesizes_speech: bool = False  # calls Amazon Polly (text to speech)
+    pages_lists: bool = False  # seals and opens list cursors: reads the cursor-key secret
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
@@ -51,6 +52,7 @@ STUDY_API = ApiFunction(
         "idempotency",
     ),
     media=("exports/",),
+    pages_lists=True,
 )
 MEDIA_API = ApiFunction(
     name="media_api",
@@ -59,6 +61,7 @@ MEDIA_API = ApiFunction(
     writes=("audio_records", "ocr_records", "jobs", "sentences"),  # sentences: a sentence's audio_url
     media=("uploads/", "tts/"),
     synthesizes_speech=True,
+    pages_lists=True,
 )
 ADMIN_API = ApiFunction(
     name="admin_api",
@@ -66,6 +69,7 @@ ADMIN_API = ApiFunction(
     reads=(*AUTHENTICATION_READS, "jobs"),
     writes=("sentences",),
     describes_all_tables=True,
+    pages_lists=True,
 )
 
 API_FUNCTIONS: Final = (AUTH_API, STUDY_API, MEDIA_API, ADMIN_API)

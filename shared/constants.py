@@ -60,6 +60,11 @@ def signing_key_secret_name(stage: str) -> str:
     return physical_name(stage, "jwt-signing-key")
 
 
+def cursor_key_secret_name(stage: str) -> str:
+    """The Secrets Manager secret that list cursors are sealed with: read by the API functions that page lists."""
+    return physical_name(stage, "cursor-key")
+
+
 def verification_keys_parameter_name(stage: str) -> str:
     """The SSM parameter holding the public keys (by key id) that every function verifies tokens with."""
     return f"/{APP_NAME}/{stage}/jwt-verification-keys"

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.constants import (
     APP_NAME,
     Buckets,
+    cursor_key_secret_name,
     physical_name,
     signing_key_secret_name,
     verification_keys_parameter_name,
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     @property
     def signing_key_secret(self) -> str:
         return signing_key_secret_name(self.stage)
+
+    @property
+    def cursor_key_secret(self) -> str:
+        return cursor_key_secret_name(self.stage)
 
     @property
     def verification_keys_parameter(self) -> str:

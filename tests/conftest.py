@@ -50,6 +50,7 @@ def aws() -> Iterator[None]:
         provision.create_tables(settings)
         provision.create_media_bucket(settings, provision.create_queues(settings))
         provision.create_signing_key(settings)
+        provision.create_cursor_key(settings)
         provision.verify_email_sender(settings)
         key_store.clear_cache()
         achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables

@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.constructs.cursor_key import CursorKey
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
@@ -38,6 +39,7 @@ class ApiHandler(KotobaFunction):
         tables: KotobaTables,
         media_bucket: s3.IBucket,
         jwt_keys: JwtKeys,
+        cursor_key: CursorKey,
         ses_sender: str,
     ) -> None:
         environment = {Env.MEDIA_BUCKET: media_bucket.bucket_name}
@@ -63,6 +65,8 @@ class ApiHandler(KotobaFunction):
         jwt_keys.grant_verify(self)  # every API function verifies access tokens
         if entry.signs_tokens:
             jwt_keys.grant_sign(self)
+        if entry.pages_lists:
+            cursor_key.grant_read(self)
         if entry.sends_email:
             self._grant_email(ses_sender)
         self.speech_synthesis_policy = self._grant_speech_synthesis() if entry.synthesizes_speech else None

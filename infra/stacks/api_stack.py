@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.api_function import ApiHandler
+from infra.constructs.cursor_key import CursorKey
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.monitoring import Monitoring
@@ -40,13 +41,14 @@ class ApiStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            description=f"kotoba {stage}: functions, REST API, JWT keys, stream consumers, upload workers, monitoring",
+            description=f"kotoba {stage}: functions, REST API, JWT and cursor keys, upload workers, monitoring",
             tags=tags,
         )
         media_bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", media_bucket_name)
         self.shared_layer = SharedDependencyLayer(self, "SharedLayer")
         layer = self.shared_layer.layer
         self.jwt_keys = JwtKeys(self, "JwtKeys", stage=stage, layer=layer)
+        self.cursor_key = CursorKey(self, "CursorKey", stage=stage)
         self.handlers = [
             ApiHandler(
                 self,
@@ -57,6 +59,7 @@ class ApiStack(cdk.Stack):
                 tables=tables,
                 media_bucket=media_bucket,
                 jwt_keys=self.jwt_keys,
+                cursor_key=self.cursor_key,
                 ses_sender=ses_sender,
             )
             for entry in API_FUNCTIONS

@@ -8,7 +8,7 @@ from pynamodb.expressions.condition import Condition
 
 from shared.dal.base import batch_save, is_condition_failure
 from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
-from shared.dal.pagination import collect_page, decode_cursor, encode_cursor
+from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -45,10 +45,14 @@ FILL_ATTEMPTS = 3  # reads of a sentence that others keep changing while the rea
 
 @tracer.capture_method
 def list_sentences(
-    status: ModerationStatus, filters: SentenceFilters, limit: int, cursor: str | None
+    status: ModerationStatus, filters: SentenceFilters, limit: int, cursor: str | None, reader: str | None = None
 ) -> Page[SentencePublic]:
-    """Sentences of one status (and level), oldest first: a stable order for cursor pagination."""
-    start = decode_cursor(cursor)
+    """Sentences of one status (and level), oldest first: a stable order for cursor pagination.
+
+    The cursor holds for the same status and filters, and for the same `reader` where the list is one
+    person's (the moderation queue); the approved catalogue is public."""
+    scope = cursor_scope("learning.sentences", status.value, reader, filters.model_dump_json())
+    start = decode_cursor(cursor, scope)
     if filters.jlpt_level is None:
         index: Any = SentenceItem.by_status
         hash_name, hash_value = "status", status.value
@@ -57,7 +61,7 @@ def list_sentences(
         hash_name, hash_value = "level_status", SentenceItem.level_status_key(filters.jlpt_level, status)
     condition = _filter_condition(filters)
     if condition is None:
-        page = collect_page(index.query(hash_value, limit=limit, last_evaluated_key=start), limit)
+        page = collect_page(index.query(hash_value, limit=limit, last_evaluated_key=start), limit, scope)
         return Page[SentencePublic](items=[sentence_public(i) for i in page.items], next_cursor=page.next_cursor)
     raw = SentenceItem._get_connection().query(
         hash_value, filter_condition=condition, index_name=index.Meta.index_name, limit=FILTER_WINDOW,
@@ -74,7 +78,7 @@ def list_sentences(
         }
     else:
         next_key = raw.get("LastEvaluatedKey")
-    return Page[SentencePublic](items=[sentence_public(i) for i in items], next_cursor=encode_cursor(next_key))
+    return Page[SentencePublic](items=[sentence_public(i) for i in items], next_cursor=encode_cursor(next_key, scope))
 
 
 def _filter_condition(filters: SentenceFilters) -> Condition | None:
@@ -107,13 +111,14 @@ def get_word(word_id: str) -> VocabularyWordPublic | None:
 @tracer.capture_method
 def list_words(level: JLPTLevel, limit: int, cursor: str | None) -> Page[VocabularyWordPublic]:
     """Active words of one JLPT level, most frequent first."""
+    scope = cursor_scope("learning.vocabulary", level.value)
     results = VocabularyWordItem.by_level.query(
         level.value,
         filter_condition=VocabularyWordItem.is_active == True,  # noqa: E712 (a PynamoDB condition)
         limit=limit,
-        last_evaluated_key=decode_cursor(cursor),
+        last_evaluated_key=decode_cursor(cursor, scope),
     )
-    page = collect_page(results, limit)
+    page = collect_page(results, limit, scope)
     return Page[VocabularyWordPublic](items=[word_public(i) for i in page.items], next_cursor=page.next_cursor)
 
 

@@ -1,9 +1,11 @@
-"""The JWT keys: the private signing key in Secrets Manager, the public verification keys in SSM.
+"""The keys: the private JWT signing key and the list-cursor key in Secrets Manager, the public JWT
+verification keys in SSM.
 
 Reads go through Powertools Parameters, which caches them in the function for `max_age` seconds: one
 Secrets Manager or SSM call per cold start (and per cache period), not per request.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,12 @@ def verification_keys() -> dict[str, str]:
     name = get_settings().verification_keys_parameter
     value: Any = parameters.get_parameter(name, transform="json", max_age=KEY_CACHE_SECONDS)
     return dict(value["keys"])
+
+
+def cursor_key() -> bytes:
+    """The 256-bit AES key list cursors are sealed with, derived from the secret's random string."""
+    value: Any = parameters.get_secret(get_settings().cursor_key_secret, max_age=KEY_CACHE_SECONDS)
+    return hashlib.sha256(str(value).encode()).digest()
 
 
 # The rotation function's side: Secrets Manager's four-step rotation protocol on the signing-key secret.

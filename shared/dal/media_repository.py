@@ -12,7 +12,7 @@ from shared.dal.base import refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
-from shared.dal.pagination import collect_page, decode_cursor
+from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.enums import JobStatus, JobType, ProcessingStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -67,10 +67,11 @@ def get_record(kind: str, user_id: str, record_id: str) -> OcrRecordPublic | Aud
 @tracer.capture_method
 def list_records(kind: str, user_id: str, limit: int, cursor: str | None) -> Page[Any]:
     model = _MODELS[kind]
+    scope = cursor_scope(f"ai.{kind}", user_id)
     results = model.by_created.query(  # type: ignore[attr-defined]
-        user_id, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+        user_id, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
     )
-    page = collect_page(results, limit)
+    page = collect_page(results, limit, scope)
     return Page[Any](items=[_public(item) for item in page.items], next_cursor=page.next_cursor)
 
 

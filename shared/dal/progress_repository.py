@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.dal.base import is_condition_failure, refused_conditions
 from shared.dal.clients import transaction_connection
-from shared.dal.pagination import collect_page, decode_cursor
+from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
     SENTENCE_CARD,
     WORD_CARD,
@@ -146,10 +146,14 @@ def count_mastery(user_id: str, level: MasteryLevel) -> int:
 @tracer.capture_method
 def cards_page(user_id: str, item_type: ItemType, limit: int, cursor: str | None) -> Page[CardProgress]:
     prefix = f"{SENTENCE_CARD if item_type == 'sentence' else WORD_CARD}#"
+    scope = cursor_scope("progress.cards", user_id, item_type)
     results = ProgressItem.query(
-        user_id, ProgressItem.item_key.startswith(prefix), limit=limit, last_evaluated_key=decode_cursor(cursor)
+        user_id,
+        ProgressItem.item_key.startswith(prefix),
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, scope),
     )
-    page = collect_page(results, limit)
+    page = collect_page(results, limit, scope)
     return Page[CardProgress](items=[card_progress(c) for c in page.items], next_cursor=page.next_cursor)
 
 

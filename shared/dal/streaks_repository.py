@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 from shared.dal.base import new_id, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.gamification import StudyStreakItem
-from shared.dal.pagination import collect_page, decode_cursor
+from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import UserItem
 from shared.observability import tracer
 
@@ -108,10 +108,11 @@ def _history_writes(day: StudyDay) -> list[tuple[date, list[Action]]]:
 @tracer.capture_method
 def streaks(user_id: str, limit: int, cursor: str | None) -> StreakPage:
     """A user's streaks newest first: one Query."""
+    scope = cursor_scope("progress.streaks", user_id)
     results = StudyStreakItem.query(
-        user_id, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+        user_id, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
     )
-    page = collect_page(results, limit)
+    page = collect_page(results, limit, scope)
     return StreakPage(
         items=[
             StoredStreak(

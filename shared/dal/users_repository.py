@@ -5,7 +5,7 @@ from pynamodb.transactions import TransactWrite
 
 from shared.dal.base import is_condition_failure, refused_conditions, utcnow
 from shared.dal.clients import transaction_connection
-from shared.dal.pagination import collect_page, decode_cursor
+from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
 from shared.enums import UserRole
 from shared.errors import Conflict, NotFound
@@ -94,10 +94,11 @@ def user_public(user: UserItem) -> UserPublic:
 
 
 @tracer.capture_method
-def list_users(limit: int, cursor: str | None) -> Page[UserPublic]:
-    """Users newest first, from the sign-up index (admins only)."""
+def list_users(reader: str, limit: int, cursor: str | None) -> Page[UserPublic]:
+    """Users newest first, from the sign-up index (admins only); the cursor is the reading admin's."""
+    scope = cursor_scope("admin.users", reader)
     results = UserItem.by_signup.query(
-        USER_LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor)
+        USER_LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
     )
-    page = collect_page(results, limit)
+    page = collect_page(results, limit, scope)
     return Page[UserPublic](items=[user_public(u) for u in page.items], next_cursor=page.next_cursor)

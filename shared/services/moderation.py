@@ -52,8 +52,10 @@ def delete_sentence(principal: Principal, sentence_id: str) -> None:
         raise Conflict("the sentence changed meanwhile; try again")
 
 
-def pending_sentences(limit: int, cursor: str | None) -> Page[SentencePublic]:
-    return content_repository.list_sentences(ModerationStatus.PENDING, SentenceFilters(), limit, cursor)
+def pending_sentences(principal: Principal, limit: int, cursor: str | None) -> Page[SentencePublic]:
+    return content_repository.list_sentences(
+        ModerationStatus.PENDING, SentenceFilters(), limit, cursor, reader=principal.user.id
+    )
 
 
 def decide(principal: Principal, sentence_id: str, decision: ModerationDecision) -> SentencePublic:

@@ -185,6 +185,11 @@ def secret_arn(synthesized: SynthesizedApp) -> Any:
     return synthesized.api.resolve(synthesized.api.jwt_keys.signing_key.secret_arn)
 
 
+@pytest.fixture(scope="module")
+def cursor_secret_arn(synthesized: SynthesizedApp) -> Any:
+    return synthesized.api.resolve(synthesized.api.cursor_key.secret.secret_arn)
+
+
 def _logs_and_xray(function: KotobaFunction) -> set[tuple[str, str]]:
     log_group = {"Fn::GetAtt": [logical_id(function.log_group), "Arn"]}
     return {
@@ -272,11 +277,12 @@ def test_s3_access_only_under_its_media_prefixes(
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
-def test_api_function_gets_logs_xray_token_keys_and_mail_and_nothing_else(
+def test_api_function_gets_logs_xray_token_and_cursor_keys_and_mail_and_nothing_else(
     synthesized: SynthesizedApp,
     grants_by_function: dict[str, list[Grant]],
     parameter_arn: Any,
     secret_arn: Any,
+    cursor_secret_arn: Any,
     entry: ApiFunction,
 ) -> None:
     (handler,) = [h for h in synthesized.api.handlers if h.entry == entry]
@@ -289,6 +295,8 @@ def test_api_function_gets_logs_xray_token_keys_and_mail_and_nothing_else(
     expected = _logs_and_xray(handler) | {_pair("ssm:GetParameter", parameter_arn)}
     if entry.signs_tokens:
         expected.add(_pair("secretsmanager:GetSecretValue", secret_arn))
+    if entry.pages_lists:
+        expected.add(_pair("secretsmanager:GetSecretValue", cursor_secret_arn))
     assert others == expected
 
 
@@ -306,21 +314,35 @@ def test_every_api_function_reads_the_verification_keys_and_nothing_else_in_ssm(
     ]
 
 
-def test_only_the_auth_and_rotation_functions_can_read_the_signing_key(
-    template: dict[str, Any], synthesized: SynthesizedApp, secret_arn: Any
-) -> None:
-    """Across every IAM policy of the stack, not only the functions' own."""
+def _secret_readers(template: dict[str, Any], synthesized: SynthesizedApp, secret: Any) -> set[str]:
+    """Functions whose policies allow any Secrets Manager action on `secret`, across every IAM policy of the stack."""
     roles_by_id = {logical_id(function.role): function.name for function in synthesized.api.functions}
-    readers = {
+    return {
         roles_by_id.get(role["Ref"], role["Ref"])
         for policy in resources_of_type(template, "AWS::IAM::Policy").values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if any(action.startswith("secretsmanager:") for action in as_list(statement["Action"]))
+        and secret in as_list(statement["Resource"])
         for role in policy["Properties"]["Roles"]
     }
 
+
+def test_only_the_auth_and_rotation_functions_can_read_the_signing_key(
+    template: dict[str, Any], synthesized: SynthesizedApp, secret_arn: Any
+) -> None:
+    readers = _secret_readers(template, synthesized, secret_arn)
+
     assert readers == {"auth_api", JWT_KEY_ROTATION.name}
     assert {entry.name for entry in API_FUNCTIONS if entry.signs_tokens} == {"auth_api"}
+
+
+def test_only_the_functions_that_page_lists_can_read_the_cursor_key(
+    template: dict[str, Any], synthesized: SynthesizedApp, cursor_secret_arn: Any
+) -> None:
+    readers = _secret_readers(template, synthesized, cursor_secret_arn)
+
+    assert readers == {entry.name for entry in API_FUNCTIONS if entry.pages_lists}
+    assert readers == {"study_api", "media_api", "admin_api"}  # the auth function lists nothing
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)

@@ -11,13 +11,13 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 
 @router.get("/users", summary="Users, newest first")
-def list_users(_: AdminUser, limit: PageSize = 50, cursor: Cursor = None) -> Page[UserPublic]:
-    return admin.list_users(limit, cursor)
+def list_users(principal: AdminUser, limit: PageSize = 50, cursor: Cursor = None) -> Page[UserPublic]:
+    return admin.list_users(principal, limit, cursor)
 
 
 @router.get("/sentences/pending", summary="Sentences waiting for moderation, oldest first")
-def pending_sentences(_: AdminUser, limit: PageSize = 50, cursor: Cursor = None) -> Page[SentencePublic]:
-    return moderation.pending_sentences(limit, cursor)
+def pending_sentences(principal: AdminUser, limit: PageSize = 50, cursor: Cursor = None) -> Page[SentencePublic]:
+    return moderation.pending_sentences(principal, limit, cursor)
 
 
 @router.put("/sentences/{sentence_id}/approve", summary="Approve, or reject with a reason, a pending sentence")
