@@ -42,7 +42,7 @@ class Session:
 
 def register(client: TestClient, email: str, username: str, password: str = PASSWORD) -> dict[str, Any]:
     response = client.post("/api/v1/auth/register", json={"email": email, "username": username, "password": password})
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     return response.json()  # type: ignore[no-any-return]
 
 

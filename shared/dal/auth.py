@@ -3,7 +3,14 @@
 No token is stored in the clear: only SHA-256 digests of high-entropy random values.
 """
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
 from shared.dal.base import TableMeta, TimestampedModel
 
@@ -11,8 +18,8 @@ from shared.dal.base import TableMeta, TimestampedModel
 class AuthSessionItem(TimestampedModel):
     """One login on one device: a family of refresh tokens, each used once and replaced by the next.
 
-    `generation` counts rotations; presenting an older generation means a token was copied (stolen-token
-    detection), and the whole family is revoked.
+    `generation` counts rotations. `retired_hashes` keeps the digests of the last few generations: presenting
+    one of those again means a token was copied (stolen-token detection), and the whole family is revoked.
     """
 
     class Meta(TableMeta):
@@ -22,6 +29,7 @@ class AuthSessionItem(TimestampedModel):
     user_id = UnicodeAttribute()
     generation = NumberAttribute(default=0)
     token_hash = UnicodeAttribute()
+    retired_hashes = ListAttribute(of=UnicodeAttribute, default=list)
     token_version = NumberAttribute()  # the user's token_version at login: a password reset bumps it
     revoked = BooleanAttribute(default=False)
     revoked_reason = UnicodeAttribute(null=True)

@@ -49,13 +49,16 @@ def _loaded(future: _ModelFuture[M]) -> M | None:
 
 
 @tracer.capture_method
-def rotate_session(session: AuthSessionItem, expected_generation: int, new_hash: str, now: datetime) -> bool:
+def rotate_session(
+    session: AuthSessionItem, expected_generation: int, new_hash: str, retired_hashes: list[str], now: datetime
+) -> bool:
     """Advance the family one generation; False when another request rotated or revoked it first."""
     try:
         session.update(
             actions=[
                 AuthSessionItem.generation.set(expected_generation + 1),
                 AuthSessionItem.token_hash.set(new_hash),
+                AuthSessionItem.retired_hashes.set(retired_hashes),
                 AuthSessionItem.last_used_at.set(now),
                 AuthSessionItem.updated_at.set(now),
             ],

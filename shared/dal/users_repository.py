@@ -1,5 +1,7 @@
 """Users and their unique e-mail / username claims."""
 
+from enum import Enum
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -8,16 +10,24 @@ from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
 from shared.enums import UserRole
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound
 from shared.observability import tracer
 from shared.schemas.auth import UserPublic
 from shared.schemas.common import Page
 
+EMAIL_CLAIM, USERNAME_CLAIM = 1, 2  # positions of the claims in create_user's transaction (after the user)
+
+
+class NewUser(Enum):
+    CREATED = "created"
+    EMAIL_TAKEN = "e-mail address taken"
+    USERNAME_TAKEN = "username taken"
+
 
 @tracer.capture_method
-def create_user(user: UserItem) -> UserItem:
+def create_user(user: UserItem) -> NewUser:
     """Write the user and claim its e-mail and username in one transaction: of two simultaneous sign-ups
-    with one address, exactly one succeeds."""
+    with one address, exactly one succeeds. A taken address wins over a taken username."""
     user.derive_keys()
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -26,10 +36,13 @@ def create_user(user: UserItem) -> UserItem:
                 claim = UniqueKeyItem(key=key, user_id=user.user_id)
                 transaction.save(claim, condition=UniqueKeyItem.key.does_not_exist())
     except TransactWriteError as error:
-        if refused_conditions(error):
-            raise Conflict("that e-mail address or username is already registered") from error
+        refused = refused_conditions(error)
+        if EMAIL_CLAIM in refused:
+            return NewUser.EMAIL_TAKEN
+        if USERNAME_CLAIM in refused:
+            return NewUser.USERNAME_TAKEN
         raise
-    return user
+    return NewUser.CREATED
 
 
 @tracer.capture_method

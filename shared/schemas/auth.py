@@ -43,6 +43,18 @@ Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,30}$")]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(checked_timezone)]
 OneTimeToken = Annotated[str, Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]
 PreferredTime = Literal["morning", "afternoon", "evening", "night"]
+# Not a schema pattern: a refresh token of any other shape is refused like an unknown one (401 on refresh),
+# so that a client has one rule: a refused refresh token means logging in again.
+RefreshTokenValue = Annotated[
+    str,
+    Field(
+        min_length=10,
+        max_length=300,
+        description="The `refresh_token` of the last /auth/login or /auth/refresh answer, exactly as received: "
+        "`<session id>.<generation>.<secret>`.",
+        examples=["0b6f3c1e-4a5d-4c8e-9f3a-2d7b9e1c5a40.3.kX9v2QpL0sT7wYbN4mRfZcH1uJ6eA8dG5iO3nVxB2yQ"],
+    ),
+]
 
 
 def check_password_policy(password: str, *, email: str, username: str) -> None:
@@ -71,11 +83,13 @@ class LoginRequest(ApiModel):
 
 
 class RefreshRequest(ApiModel):
-    refresh_token: str = Field(min_length=10, max_length=300)
+    refresh_token: RefreshTokenValue
 
 
 class LogoutRequest(ApiModel):
-    refresh_token: str | None = Field(default=None, min_length=10, max_length=300)
+    refresh_token: RefreshTokenValue | None = Field(
+        default=None, description="Another of the caller's sessions to end as well (e.g. the one being replaced)."
+    )
 
 
 class EmailRequest(ApiModel):

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from shared.dal import users_repository
 from shared.dal.users import UserItem
-from shared.errors import Conflict
 from shared.services.passwords import hash_password
 
 
@@ -25,8 +24,5 @@ def ensure_admin(email: str, username: str, password: str) -> AdminAccount:
         is_superuser=True,
         is_verified=True,
     )
-    try:
-        users_repository.create_user(admin)
-    except Conflict:
-        return AdminAccount(email=email, created=False)
-    return AdminAccount(email=email, created=True)
+    created = users_repository.create_user(admin) is users_repository.NewUser.CREATED
+    return AdminAccount(email=email, created=created)

@@ -2,10 +2,12 @@
 
 Rules a security review asks for, kept here in one place:
 - passwords are Argon2id hashes; a login for an unknown e-mail costs the same hash as a wrong password;
-- refresh tokens rotate on every use; an older generation presented again revokes the whole session;
+- refresh tokens rotate on every use; an older generation presented again revokes the whole session, but only
+  when its secret is one we issued (its digest is kept): a token made up from a session id is just invalid;
 - an access token is accepted only while its session is live, its user active, and the user's
   token_version unchanged (a password reset ends every session at once);
-- forgot-password answers the same whether or not the address is registered;
+- registration and forgot-password answer the same whether or not the address is registered; what differs
+  goes by e-mail to the address's owner;
 - e-mail tokens are single use, stored as digests, and expire (reset: 30 minutes).
 """
 
@@ -18,6 +20,7 @@ from shared.dal import auth_repository, mailer, users_repository
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
 from shared.dal.base import new_id
 from shared.dal.users import UserItem
+from shared.dal.users_repository import NewUser
 from shared.enums import UserRole
 from shared.errors import EmailNotVerified, InvalidInput, NotAllowed, NotAuthenticated, ValidationFailed
 from shared.observability import logger, metrics
@@ -37,6 +40,7 @@ from shared.schemas.auth import (
 from shared.services import rate_limits
 from shared.services.passwords import hash_password, needs_rehash, verify_password
 from shared.services.tokens import (
+    INVALID_REFRESH_TOKEN,
     INVALID_TOKEN,
     RefreshToken,
     digest,
@@ -51,6 +55,8 @@ RESET_PASSWORD = "reset_password"
 VERIFY_TOKEN_LIFETIME = timedelta(hours=24)
 RESET_TOKEN_LIFETIME = timedelta(minutes=30)
 MAX_USER_AGENT = 200
+RETIRED_GENERATIONS_KEPT = 32  # digests of earlier refresh tokens kept for reuse detection (~2 KB per session)
+REGISTER_ANSWER = "Check your e-mail: we have sent the address a message to finish creating your account."
 FORGOT_PASSWORD_ANSWER = "If that address belongs to an account, we have sent it a link to reset the password."
 RESEND_ANSWER = "If that address belongs to an unverified account, we have sent it a new confirmation link."
 
@@ -88,8 +94,11 @@ def _policy(password: str, email: str, username: str) -> None:
         ) from error
 
 
-def register(request: RegisterRequest, client: Client, now: datetime) -> UserPublic:
+def register(request: RegisterRequest, client: Client, now: datetime) -> Message:
+    """Create the account and mail a confirmation link. A taken address or username gets the same answer:
+    the mailbox's owner learns what happened, anyone else learns nothing about which addresses have accounts."""
     rate_limits.hit(rate_limits.REGISTER_PER_IP, client.ip, now)
+    rate_limits.hit(rate_limits.REGISTER_PER_ACCOUNT, request.email, now)
     _policy(request.password, request.email, request.username)
     user = UserItem(
         email=request.email,
@@ -101,10 +110,26 @@ def register(request: RegisterRequest, client: Client, now: datetime) -> UserPub
         japanese_level=request.japanese_level,
         timezone=request.timezone,
     )
-    users_repository.create_user(user)
-    metrics.add_metric(name="UserRegistered", unit="Count", value=1)
-    _send_verification(user.user_id, user.email, now)
-    return users_repository.user_public(user)
+    match users_repository.create_user(user):
+        case NewUser.CREATED:
+            metrics.add_metric(name="UserRegistered", unit="Count", value=1)
+            _send_verification(user.user_id, user.email, now)
+        case NewUser.EMAIL_TAKEN:
+            mailer.send_email(
+                user.email,
+                "Someone tried to create a Kotoba account with your address",
+                "Someone (perhaps you) tried to create a Kotoba account with this e-mail address, which already "
+                "has one.\n\nIf it was you, log in, or reset your password from the app's login screen.\n"
+                "If it was not you, you can ignore this e-mail: your account has not changed.",
+            )
+        case NewUser.USERNAME_TAKEN:
+            mailer.send_email(
+                user.email,
+                "Choose another Kotoba username",
+                f"The username {user.username} is already taken, so no account was created.\n\n"
+                "Register again in the app with another username.",
+            )
+    return Message(message=REGISTER_ANSWER)
 
 
 def _new_action_token(purpose: str, user_id: str, lifetime: timedelta, now: datetime) -> str:
@@ -199,19 +224,25 @@ def refresh(request: RefreshRequest, now: datetime) -> TokenPair:
     presented = RefreshToken.parse(request.refresh_token)
     session = auth_repository.get_session(presented.session_id)
     if session is None or session.revoked or session.expires_at <= now:
-        raise NotAuthenticated("the refresh token is invalid or expired")
-    if presented.generation < session.generation:
+        raise NotAuthenticated(INVALID_REFRESH_TOKEN)
+    if presented.generation < session.generation and _issued(presented, session.retired_hashes):
         _revoke_stolen(session.session_id)
-    if presented.generation != session.generation or not hmac.compare_digest(presented.digest, session.token_hash):
-        raise NotAuthenticated("the refresh token is invalid or expired")
+    if presented.generation != session.generation or not _issued(presented, [session.token_hash]):
+        raise NotAuthenticated(INVALID_REFRESH_TOKEN)  # made up or too old to tell: changes nothing
     user = users_repository.get_user(session.user_id)
     if user is None or not user.is_active or user.token_version != session.token_version:
         auth_repository.revoke_session(session.session_id, "user no longer allowed")
         raise NotAuthenticated("the session has ended; log in again")
     successor = RefreshToken.new(session.session_id, presented.generation + 1)
-    if not auth_repository.rotate_session(session, presented.generation, successor.digest, now):
+    retired = [*session.retired_hashes, session.token_hash][-RETIRED_GENERATIONS_KEPT:]
+    if not auth_repository.rotate_session(session, presented.generation, successor.digest, retired, now):
         _revoke_stolen(session.session_id)  # the same token was used twice at once
     return _token_pair(user, successor, session.expires_at, now)
+
+
+def _issued(presented: RefreshToken, digests: list[str]) -> bool:
+    """Whether the presented token is one we issued: its digest is among these (compared in constant time)."""
+    return any(hmac.compare_digest(presented.digest, known) for known in digests)
 
 
 def _revoke_stolen(session_id: str) -> None:
@@ -222,12 +253,19 @@ def _revoke_stolen(session_id: str) -> None:
 
 
 def logout(principal: Principal, request: LogoutRequest) -> None:
-    """End the caller's session (its access and refresh tokens stop working at once)."""
-    auth_repository.revoke_session(principal.session_id, "logout")
+    """End the caller's session (its access and refresh tokens stop working at once), and the session of
+    `refresh_token` too when it is another of the caller's."""
+    other = None
     if request.refresh_token:
-        other = auth_repository.get_session(RefreshToken.parse(request.refresh_token).session_id)
-        if other is not None and other.user_id == principal.user.id:
-            auth_repository.revoke_session(other.session_id, "logout")
+        try:
+            other = RefreshToken.parse(request.refresh_token)
+        except NotAuthenticated as error:  # the caller is authenticated: it is the body that is wrong
+            raise InvalidInput("refresh_token is not a refresh token of this service") from error
+    auth_repository.revoke_session(principal.session_id, "logout")
+    if other is not None:
+        session = auth_repository.get_session(other.session_id)
+        if session is not None and session.user_id == principal.user.id:
+            auth_repository.revoke_session(session.session_id, "logout")
 
 
 def authenticate(access_token: str) -> Principal:

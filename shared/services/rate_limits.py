@@ -35,6 +35,7 @@ class RateLimit:
 LOGIN_PER_IP = RateLimit("login", "ip", limit=30, window_seconds=60)
 LOGIN_FAILURES_PER_ACCOUNT = RateLimit("login-failure", "account", limit=5, window_seconds=60)
 REGISTER_PER_IP = RateLimit("register", "ip", limit=10, window_seconds=3600)
+REGISTER_PER_ACCOUNT = RateLimit("register", "account", limit=3, window_seconds=3600)  # mails to one address
 FORGOT_PER_IP = RateLimit("forgot", "ip", limit=10, window_seconds=3600)
 FORGOT_PER_ACCOUNT = RateLimit("forgot", "account", limit=3, window_seconds=3600)
 RESET_PER_IP = RateLimit("reset", "ip", limit=10, window_seconds=900)

@@ -5,6 +5,7 @@ Every decode pins the algorithm, issuer and audience; a token whose `kid` is unk
 """
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from shared.services.signing_keys import SIGNING_ALGORITHM
 from shared.settings import get_settings
 
 REFRESH_SECRET_BYTES = 32
+# What login and refresh issue: `<session id (UUID)>.<generation>.<43 base64url characters>`. ASCII only:
+# "²" is a digit to str.isdigit, but not to int().
+REFRESH_TOKEN = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(0|[1-9][0-9]{0,8})\.[A-Za-z0-9_-]{43}", re.ASCII
+)
+INVALID_REFRESH_TOKEN = "the refresh token is invalid or expired"
 ACTION_TOKEN_BYTES = 32
 INVALID_TOKEN = "the access token is missing, invalid or expired"
 
@@ -98,10 +105,11 @@ class RefreshToken:
 
     @classmethod
     def parse(cls, value: str) -> "RefreshToken":
-        parts = value.split(".")
-        if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 9:
-            raise NotAuthenticated("the refresh token is invalid")
-        return cls(parts[0], int(parts[1]), parts[2])
+        """The token's three parts; anything not shaped as we issue them is refused before any read."""
+        if REFRESH_TOKEN.fullmatch(value) is None:
+            raise NotAuthenticated(INVALID_REFRESH_TOKEN)
+        session_id, generation, secret = value.split(".")
+        return cls(session_id, int(generation), secret)
 
 
 def new_action_token() -> str:

@@ -31,7 +31,7 @@ def test_register_verify_login_me_refresh_logout_reset(local_cloud: LocalCloud) 
     email = "hana@example.com"
     assert (
         post(local_cloud, "/auth/register", {"email": email, "username": "hana", "password": PASSWORD}).status_code
-        == 201
+        == 202
     )
     code = latest_code(local_cloud, email, "Confirm your Kotoba e-mail address")
     assert post(local_cloud, "/auth/verify-email", {"token": code}).status_code == 200

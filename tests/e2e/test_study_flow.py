@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     api = f"{local_cloud.api_url}/api/v1"
     account = {"email": "kenta@example.com", "username": "kenta", "password": "sakura-saku-2026"}
-    assert requests.post(f"{api}/auth/register", json=account, timeout=10).status_code == 201
+    assert requests.post(f"{api}/auth/register", json=account, timeout=10).status_code == 202
     code = sent_emails(local_cloud.emulator_url, account["email"])[-1].body.rsplit("enter this code: ", 1)[1].split()[0]
     assert requests.post(f"{api}/auth/verify-email", json={"token": code}, timeout=10).status_code == 200
     login = {"email": account["email"], "password": account["password"]}

@@ -20,9 +20,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post(
-    "/register", status_code=status.HTTP_201_CREATED, summary="Create an account (sends a confirmation e-mail)"
+    "/register", status_code=status.HTTP_202_ACCEPTED, summary="Create an account (sends a confirmation e-mail)"
 )
-def register(body: RegisterRequest, client: CallingClient, now: Now) -> UserPublic:
+def register(body: RegisterRequest, client: CallingClient, now: Now) -> Message:
     return auth.register(body, client, now)
 
 

@@ -5,16 +5,13 @@ from fastapi.testclient import TestClient
 
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
 from shared.dal.users import UserItem
+from shared.services.auth import REGISTER_ANSWER
 from tests.auth_helpers import PASSWORD, code_in, confirm, login, register, sent_emails, signed_up
 from tests.helpers import assert_error
 
 
 def test_register_confirm_login_me(client: TestClient) -> None:
-    user = register(client, "Aiko@Example.COM", "aiko")
-    assert (user["email"], user["username"], user["role"], user["is_verified"]) == (
-        "aiko@example.com", "aiko", "user", False,
-    )  # fmt: skip
-    assert "password_hash" not in user and "token_version" not in user
+    assert register(client, "Aiko@Example.COM", "aiko") == {"message": REGISTER_ANSWER}
     assert_error(
         client.post("/api/v1/auth/login", json={"email": "aiko@example.com", "password": PASSWORD}),
         403,
@@ -25,7 +22,10 @@ def test_register_confirm_login_me(client: TestClient) -> None:
     confirm(client, "aiko@example.com")
     session = login(client, "AIKO@example.com")
     me = client.get("/api/v1/auth/me", headers=session.headers).json()
-    assert (me["id"], me["is_verified"], me["timezone"]) == (user["id"], True, "UTC")
+    assert (me["email"], me["username"], me["role"], me["is_verified"], me["timezone"]) == (
+        "aiko@example.com", "aiko", "user", True, "UTC",
+    )  # fmt: skip
+    assert "password_hash" not in me and "token_version" not in me
 
 
 def test_a_confirmation_token_works_once(client: TestClient) -> None:
@@ -51,7 +51,35 @@ def test_resend_confirmation_answers_the_same_for_unknown_addresses(client: Test
 def test_email_and_username_are_unique_case_insensitively(client: TestClient, email: str, username: str) -> None:
     register(client, "aiko@example.com", "aiko")
     response = client.post("/api/v1/auth/register", json={"email": email, "username": username, "password": PASSWORD})
-    assert_error(response, 409, "conflict")
+    assert (response.status_code, response.json()) == (202, {"message": REGISTER_ANSWER})
+    assert UserItem.count() == 1
+
+
+def test_a_taken_address_answers_as_a_new_one_and_mails_its_owner(client: TestClient) -> None:
+    """Nobody can learn from the answer which addresses have accounts; the owner hears of the attempt."""
+    register(client, "aiko@example.com", "aiko")
+    taken = client.post(
+        "/api/v1/auth/register", json={"email": "aiko@example.com", "username": "mallory", "password": PASSWORD}
+    )
+    new = client.post(
+        "/api/v1/auth/register", json={"email": "hana@example.com", "username": "hana", "password": PASSWORD}
+    )
+    assert (taken.status_code, taken.json()) == (new.status_code, new.json())
+    assert [m["subject"] for m in sent_emails("aiko@example.com")] == [
+        "Confirm your Kotoba e-mail address",
+        "Someone tried to create a Kotoba account with your address",
+    ]
+    assert "enter this code" not in sent_emails("aiko@example.com")[-1]["body"]  # no way in for the other person
+
+
+def test_a_taken_username_is_told_to_the_address_not_to_the_caller(client: TestClient) -> None:
+    register(client, "aiko@example.com", "aiko")
+    response = client.post(
+        "/api/v1/auth/register", json={"email": "other@example.com", "username": "Aiko", "password": PASSWORD}
+    )
+    assert (response.status_code, response.json()) == (202, {"message": REGISTER_ANSWER})
+    [mail] = sent_emails("other@example.com")
+    assert mail["subject"] == "Choose another Kotoba username"
     assert UserItem.count() == 1
 
 

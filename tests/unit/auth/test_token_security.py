@@ -138,10 +138,64 @@ class TestSessions:
         )
         assert_error(me(client, rotated["access_token"]), 401, "not_authenticated")  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("token", ["nonsense-token", "aaaa.bbbb.cccc", "abc.999.secret", "x.0." + "y" * 43])
+    @pytest.mark.parametrize(
+        "token", ["nonsense-token", "aaaa.bbbb.cccc", "abc.999.secret", "x.0." + "y" * 43, "é" * 20, "a.b" * 50]
+    )
     def test_forged_refresh_tokens(self, client: TestClient, session: Session, token: str) -> None:
         assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": token}), 401, "not_authenticated")
         assert me(client, session.access_token).status_code == 200  # type: ignore[attr-defined]
+
+    @pytest.mark.parametrize("generation", ["0", "1"])
+    def test_a_token_made_up_from_the_session_id_ends_nothing(
+        self, client: TestClient, session: Session, generation: str
+    ) -> None:
+        """The session id is in every access token: knowing it must not let anyone log its owner out."""
+        rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": session.refresh_token}).json()
+        rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}).json()
+        session_id = claims_of(rotated["access_token"])["sid"]
+        made_up = f"{session_id}.{generation}.{'A' * 43}"  # an older generation, but never issued
+        assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": made_up}), 401, "not_authenticated")
+        assert me(client, rotated["access_token"]).status_code == 200  # type: ignore[attr-defined]
+        assert client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]}).status_code == 200
+
+    def test_a_really_issued_older_generation_still_ends_the_family(self, client: TestClient, session: Session) -> None:
+        issued = [session.refresh_token]
+        for _ in range(3):
+            issued.append(
+                client.post("/api/v1/auth/refresh", json={"refresh_token": issued[-1]}).json()["refresh_token"]
+            )
+        assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": issued[1]}), 401, "not_authenticated")
+        assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": issued[-1]}), 401, "not_authenticated")
+
+    @pytest.mark.parametrize(
+        "shape",
+        [
+            "{sid}.\u00b2.{secret}",  # a superscript two: a digit to str.isdigit, not to int()
+            "{sid}.\u0663.{secret}",  # an Arabic-Indic three
+            ".0.{secret}",  # no session id
+            "{sid}.0.",  # no secret
+            "{sid}.0.{secret}.extra",
+            "{sid}.00.{secret}",
+            "{sid}.9999999999.{secret}",
+            "{sid_upper}.0.{secret}",
+        ],
+    )
+    def test_malformed_refresh_tokens_are_401_on_refresh_and_400_on_logout(
+        self, client: TestClient, session: Session, shape: str
+    ) -> None:
+        sid = str(claims_of(session.access_token)["sid"])
+        token = shape.format(sid=sid, sid_upper=sid.upper(), secret="B" * 43).encode().decode("unicode_escape")
+        assert_error(client.post("/api/v1/auth/refresh", json={"refresh_token": token}), 401, "not_authenticated")
+        logout = client.post("/api/v1/auth/logout", headers=session.headers, json={"refresh_token": token})
+        assert_error(logout, 400, "invalid_input")
+        assert me(client, session.access_token).status_code == 200  # type: ignore[attr-defined]  # nothing ended
+
+    def test_logout_can_end_another_of_the_callers_sessions(self, client: TestClient, session: Session) -> None:
+        old_phone = login(client, session.email)
+        body = {"refresh_token": old_phone.refresh_token}
+        assert client.post("/api/v1/auth/logout", headers=session.headers, json=body).status_code == 204
+        assert_error(me(client, old_phone.access_token), 401, "not_authenticated")  # type: ignore[arg-type]
+        assert_error(me(client, session.access_token), 401, "not_authenticated")  # type: ignore[arg-type]
 
     def test_guessing_the_current_generation_does_not_revoke_or_rotate(
         self, client: TestClient, session: Session
@@ -206,7 +260,7 @@ class TestRateLimits:
             ).status_code
             for i in range(11)
         ]
-        assert codes == [201] * 10 + [429]
+        assert codes == [202] * 10 + [429]
 
 
 def test_keys_rotate_without_logging_anyone_out(client: TestClient, session: Session) -> None:

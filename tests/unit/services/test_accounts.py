@@ -4,7 +4,7 @@ import pytest
 
 from shared.dal import users_repository
 from shared.dal.users import UniqueKeyItem, UserItem
-from shared.errors import Conflict
+from shared.dal.users_repository import NewUser
 from shared.services.accounts import ensure_admin
 from shared.services.passwords import hash_password, verify_password
 
@@ -30,10 +30,14 @@ def test_stored_user_holds_no_plaintext_password() -> None:
 
 
 def test_an_email_or_username_cannot_be_registered_twice() -> None:
-    users_repository.create_user(UserItem(email="a@example.com", username="aiko", password_hash=hash_password("x")))
-    for email, username in (("a@example.com", "other"), ("b@example.com", "AIKO")):
-        with pytest.raises(Conflict):
-            users_repository.create_user(UserItem(email=email, username=username, password_hash="h"))
+    first = UserItem(email="a@example.com", username="aiko", password_hash=hash_password("x"))
+    assert users_repository.create_user(first) is NewUser.CREATED
+    for email, username, outcome in (
+        ("a@example.com", "other", NewUser.EMAIL_TAKEN),
+        ("b@example.com", "AIKO", NewUser.USERNAME_TAKEN),
+        ("a@example.com", "aiko", NewUser.EMAIL_TAKEN),
+    ):
+        assert users_repository.create_user(UserItem(email=email, username=username, password_hash="h")) is outcome
     assert UserItem.count() == 1
     assert UniqueKeyItem.count() == 2  # a refused sign-up leaves no half-written claim behind
 
