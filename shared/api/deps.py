@@ -21,6 +21,13 @@ def current_principal(
     return auth.authenticate(credentials.credentials)
 
 
+def optional_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller when a token is sent (a bad one is still a 401), None for an anonymous call."""
+    return None if credentials is None else current_principal(credentials)
+
+
 def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if not principal.is_admin:
         raise NotAllowed("this needs an administrator")
@@ -40,6 +47,7 @@ def now() -> datetime:
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+OptionalUser = Annotated[Principal | None, Depends(optional_principal)]
 AdminUser = Annotated[Principal, Depends(admin_principal)]
 CallingClient = Annotated[Client, Depends(client_of)]
 Now = Annotated[datetime, Depends(now)]

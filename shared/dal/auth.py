@@ -37,6 +37,10 @@ class AuthSessionItem(TimestampedModel):
     user_agent = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
+    @property
+    def retired_digests(self) -> list[str]:
+        return [str(value) for value in self.retired_hashes]
+
 
 class ActionTokenItem(TimestampedModel):
     """A single-use token sent by e-mail: verify an address or reset a password."""

@@ -1,7 +1,7 @@
 """Refresh-token families, single-use e-mail tokens and rate-limit counters."""
 
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from pynamodb.exceptions import DoesNotExist, TransactGetError, UpdateError
 from pynamodb.models import Model, _ModelFuture
@@ -58,7 +58,7 @@ def rotate_session(
             actions=[
                 AuthSessionItem.generation.set(expected_generation + 1),
                 AuthSessionItem.token_hash.set(new_hash),
-                AuthSessionItem.retired_hashes.set(retired_hashes),
+                AuthSessionItem.retired_hashes.set(cast(Any, retired_hashes)),  # PynamoDB types the list loosely
                 AuthSessionItem.last_used_at.set(now),
                 AuthSessionItem.updated_at.set(now),
             ],

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from shared.enums import JapaneseLevel, UserRole
 from shared.schemas.common import ApiModel, PublicModel
@@ -128,12 +128,12 @@ class ProfileUpdate(ApiModel):
 
 
 class PreferencesUpdate(ApiModel):
-    daily_goal_minutes: int | None = Field(default=None, ge=5, le=600)
+    daily_goal_minutes: StrictInt | None = Field(default=None, ge=5, le=600)
     preferred_learning_time: PreferredTime | None = None
     timezone: TimeZone | None = None
-    enable_spaced_repetition: bool | None = None
-    max_daily_reviews: int | None = Field(default=None, ge=1, le=1000)
-    max_daily_new_items: int | None = Field(default=None, ge=0, le=200)
+    enable_spaced_repetition: StrictBool | None = None
+    max_daily_reviews: StrictInt | None = Field(default=None, ge=1, le=1000)
+    max_daily_new_items: StrictInt | None = Field(default=None, ge=0, le=200)
     srs_algorithm: Literal["fsrs", "sm2"] | None = Field(default=None, description="FSRS (default) or SM-2.")
 
 

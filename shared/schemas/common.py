@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class ApiModel(BaseModel):
     """Base of every API schema: unknown fields in a request are refused, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # NaN and infinities parse from JSON in Python but fit no DynamoDB number: refused with the rest.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class PublicModel(BaseModel):

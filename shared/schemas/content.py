@@ -1,9 +1,10 @@
 """Sentences and vocabulary as the API shows them."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus, PartOfSpeech
 from shared.schemas.common import ApiModel, PublicModel
@@ -58,6 +59,18 @@ class VocabularyWordPublic(PublicModel):
 
 
 Tag = Annotated[str, Field(min_length=1, max_length=60)]
+MAX_FREQUENCY_RANK = 1_000_000  # JMdict-style ranks stay far below; DynamoDB numbers stop at 38 digits
+T = TypeVar("T")
+
+
+def _refuse_null(value: object) -> object:
+    if value is None:
+        raise ValueError("this field cannot be cleared: leave it out to keep it as it is")
+    return value
+
+
+# A field of an update that may be left out (kept as it is) but not set to null: it has no empty value.
+Omittable = Annotated[T | SkipJsonSchema[None], BeforeValidator(_refuse_null)]
 
 
 class SentenceCreate(ApiModel):
@@ -75,23 +88,26 @@ class SentenceCreate(ApiModel):
 
 
 class SentenceUpdate(ApiModel):
-    """Omitted fields stay as they are. A person's reading always wins over the automatic one."""
+    """Omitted fields stay as they are. Null clears a reading (it is read again automatically), the level, the
+    source or the context; the other fields cannot be null. A person's reading always wins over the automatic one."""
 
-    japanese_text: str | None = Field(default=None, min_length=1, max_length=500)
+    japanese_text: Omittable[str] = Field(default=None, min_length=1, max_length=500)
     hiragana_reading: str | None = Field(default=None, max_length=1000)
     romaji_reading: str | None = Field(default=None, max_length=2000)
-    english_translation: str | None = Field(default=None, min_length=1, max_length=1000)
-    alternative_translations: list[Annotated[str, Field(max_length=1000)]] | None = Field(default=None, max_length=5)
-    difficulty_level: Difficulty | None = None
+    english_translation: Omittable[str] = Field(default=None, min_length=1, max_length=1000)
+    alternative_translations: Omittable[list[Annotated[str, Field(max_length=1000)]]] = Field(
+        default=None, max_length=5
+    )
+    difficulty_level: Omittable[Difficulty] = None
     jlpt_level: JLPTLevel | None = None
-    grammar_points: list[Tag] | None = Field(default=None, max_length=20)
-    vocabulary_tags: list[Tag] | None = Field(default=None, max_length=30)
+    grammar_points: Omittable[list[Tag]] = Field(default=None, max_length=20)
+    vocabulary_tags: Omittable[list[Tag]] = Field(default=None, max_length=30)
     source: str | None = Field(default=None, max_length=200)
     context: str | None = Field(default=None, max_length=500)
 
 
 class ModerationDecision(ApiModel):
-    approve: bool
+    approve: StrictBool  # a phone's 0 or "no" is a mistake to refuse, not a rejection
     reason: str | None = Field(default=None, min_length=3, max_length=500, description="Required to reject.")
 
     @model_validator(mode="after")
@@ -115,7 +131,7 @@ class VocabularyWordCreate(ApiModel):
     part_of_speech: PartOfSpeech
     usage_examples: list[UsageExampleIn] = Field(default_factory=list, max_length=5)
     jlpt_level: JLPTLevel | None = None
-    frequency_rank: int | None = Field(default=None, ge=1)
+    frequency_rank: StrictInt | None = Field(default=None, ge=1, le=MAX_FREQUENCY_RANK)
     difficulty_level: Difficulty = Difficulty.MEDIUM
     source: str | None = Field(default=None, max_length=200)
 

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.enums import AchievementCategory, Difficulty, JLPTLevel, PartOfSpeech, RequirementType
+from shared.schemas.content import MAX_FREQUENCY_RANK
 
 
 class _Import(BaseModel):
@@ -37,7 +38,7 @@ class VocabularyWordImport(_Import):
     part_of_speech: PartOfSpeech
     usage_examples: list[UsageExampleImport] = Field(default_factory=list)
     jlpt_level: JLPTLevel | None = None
-    frequency_rank: int | None = Field(default=None, ge=1)
+    frequency_rank: int | None = Field(default=None, ge=1, le=MAX_FREQUENCY_RANK)
     difficulty_level: Difficulty
     source: str | None = None
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, StrictInt, model_validator
 
 from shared.enums import MasteryLevel, SessionType
 from shared.schemas.common import ApiModel, PublicModel
@@ -15,14 +15,25 @@ ClientId = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
 
 
 class ReviewRequest(ApiModel):
-    """One answer. `review_id` is made by the phone (a UUID): a retried request with it counts once."""
+    """One answer, graded with exactly one of `rating` or `quality` (a null one counts as not given).
+    `review_id` is made by the phone (a UUID): a retried request with it counts once."""
+
+    # The rule `_one_grade` checks, stated for clients: one grade present and not null, the other absent or null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["rating"], "properties": {"rating": {"type": "string"}, "quality": {"type": "null"}}},
+                {"required": ["quality"], "properties": {"quality": {"type": "integer"}, "rating": {"type": "null"}}},
+            ]
+        }
+    )
 
     review_id: str = ClientId
     item_type: ItemType
     item_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F-]+$")
     rating: RatingName | None = Field(default=None, description="FSRS-style grade.")
-    quality: int | None = Field(default=None, ge=0, le=5, description="SM-2 grade 0-5, instead of `rating`.")
-    response_time_ms: int | None = Field(default=None, ge=0, le=600_000)
+    quality: StrictInt | None = Field(default=None, ge=0, le=5, description="SM-2 grade 0-5, instead of `rating`.")
+    response_time_ms: StrictInt | None = Field(default=None, ge=0, le=600_000)
     session_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
 
     @model_validator(mode="after")

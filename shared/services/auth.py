@@ -225,7 +225,7 @@ def refresh(request: RefreshRequest, now: datetime) -> TokenPair:
     session = auth_repository.get_session(presented.session_id)
     if session is None or session.revoked or session.expires_at <= now:
         raise NotAuthenticated(INVALID_REFRESH_TOKEN)
-    if presented.generation < session.generation and _issued(presented, session.retired_hashes):
+    if presented.generation < session.generation and _issued(presented, session.retired_digests):
         _revoke_stolen(session.session_id)
     if presented.generation != session.generation or not _issued(presented, [session.token_hash]):
         raise NotAuthenticated(INVALID_REFRESH_TOKEN)  # made up or too old to tell: changes nothing
@@ -234,7 +234,7 @@ def refresh(request: RefreshRequest, now: datetime) -> TokenPair:
         auth_repository.revoke_session(session.session_id, "user no longer allowed")
         raise NotAuthenticated("the session has ended; log in again")
     successor = RefreshToken.new(session.session_id, presented.generation + 1)
-    retired = [*session.retired_hashes, session.token_hash][-RETIRED_GENERATIONS_KEPT:]
+    retired = [*session.retired_digests, session.token_hash][-RETIRED_GENERATIONS_KEPT:]
     if not auth_repository.rotate_session(session, presented.generation, successor.digest, retired, now):
         _revoke_stolen(session.session_id)  # the same token was used twice at once
     return _token_pair(user, successor, session.expires_at, now)

@@ -12,11 +12,20 @@ def list_sentences(filters: SentenceFilters, limit: int, cursor: str | None) -> 
     return content_repository.list_sentences(ModerationStatus.ACTIVE, filters, limit, cursor)
 
 
-def get_sentence(sentence_id: str) -> SentencePublic:
+def get_sentence(sentence_id: str, reader: Principal | None) -> SentencePublic:
+    """Approved sentences are public; one in moderation (pending, rejected) only to its author and admins."""
     sentence = content_repository.get_sentence(sentence_id)
-    if sentence is None or sentence.status != ModerationStatus.ACTIVE:
+    if sentence is None or not _readable(sentence, reader):
         raise NotFound("sentence not found")
     return sentence
+
+
+def _readable(sentence: SentencePublic, reader: Principal | None) -> bool:
+    if sentence.status == ModerationStatus.ACTIVE:
+        return True
+    if sentence.status == ModerationStatus.DELETED or reader is None:
+        return False
+    return reader.is_admin or sentence.created_by == reader.user.id
 
 
 def list_words(jlpt_level: JLPTLevel, limit: int, cursor: str | None) -> Page[VocabularyWordPublic]:

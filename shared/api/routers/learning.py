@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from shared.api.deps import CurrentUser
+from shared.api.deps import CurrentUser, OptionalUser
 from shared.api.params import Cursor, ItemId, PageSize
 from shared.enums import Difficulty, JLPTLevel
 from shared.schemas.common import Page
@@ -44,8 +44,9 @@ def list_sentences(
 
 
 @router.get("/sentences/{sentence_id}", summary="One approved sentence")
-def get_sentence(sentence_id: ItemId) -> SentencePublic:
-    return content.get_sentence(sentence_id)
+def get_sentence(sentence_id: ItemId, reader: OptionalUser) -> SentencePublic:
+    """Public for approved sentences; its author (and an admin) also reads a pending or rejected one."""
+    return content.get_sentence(sentence_id, reader)
 
 
 @router.get("/vocabulary", summary="Vocabulary words of a JLPT level, most frequent first")

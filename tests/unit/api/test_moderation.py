@@ -139,3 +139,75 @@ def test_bad_sentences_are_422(client: TestClient, learner: Session) -> None:
             client.post("/api/v1/learning/sentences", headers=learner.headers, json=body), 422, "validation_error"
         )
     assert_error(client.post("/api/v1/learning/sentences", json=SENTENCE), 401, "not_authenticated")
+
+
+def test_an_author_reads_their_sentence_while_it_waits(client: TestClient, learner: Session, admin: Session) -> None:
+    """Read your own write: the 201 is followed by a 200 for its author and admins, a 404 for anyone else."""
+    sentence = add(client, learner)
+    url = f"/api/v1/learning/sentences/{sentence['id']}"
+    mine = client.get(url, headers=learner.headers)
+    assert (mine.status_code, mine.json()["status"], mine.json()["id"]) == (200, "pending", sentence["id"])
+    assert client.get(url, headers=admin.headers).json()["status"] == "pending"
+    other = signed_up(client, "ren@example.com", "ren")
+    assert_error(client.get(url, headers=other.headers), 404, "not_found")
+    assert_error(client.get(url), 404, "not_found")
+    assert_error(client.get(url, headers={"Authorization": "Bearer not-a-token"}), 401, "not_authenticated")
+
+    client.put(f"/api/v1/admin/sentences/{sentence['id']}/approve", headers=admin.headers,
+               json={"approve": False, "reason": "not natural Japanese"})  # fmt: skip
+    rejected = client.get(url, headers=learner.headers).json()
+    assert (rejected["status"], rejected["rejection_reason"]) == ("rejected", "not natural Japanese")
+    assert client.delete(url, headers=learner.headers).status_code == 204
+    assert_error(client.get(url, headers=learner.headers), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["japanese_text", "english_translation", "alternative_translations", "difficulty_level", "grammar_points",
+     "vocabulary_tags"],
+)  # fmt: skip
+def test_a_field_without_an_empty_value_cannot_be_set_to_null(client: TestClient, admin: Session, field: str) -> None:
+    sentence = add(client, admin)
+    url = f"/api/v1/learning/sentences/{sentence['id']}"
+    error = assert_error(client.put(url, headers=admin.headers, json={field: None}), 422, "validation_error")
+    assert [d["field"] for d in error["details"]] == [f"body.{field}"]
+    assert client.get(url).json() == sentence  # nothing written
+
+
+def test_null_clears_what_can_be_empty(client: TestClient, admin: Session) -> None:
+    sentence = add(client, admin, source="textbook", context="at a cafe")
+    url = f"/api/v1/learning/sentences/{sentence['id']}"
+    cleared = client.put(url, headers=admin.headers, json={"source": None, "context": None, "jlpt_level": None})
+    assert cleared.status_code == 200, cleared.text
+    assert (cleared.json()["source"], cleared.json()["context"], cleared.json()["jlpt_level"]) == (None, None, None)
+
+
+@pytest.mark.parametrize("approve", [0, 1, "false", "yes", None])
+def test_a_decision_must_be_a_real_boolean(
+    client: TestClient, learner: Session, admin: Session, approve: object
+) -> None:
+    sentence = add(client, learner)
+    response = client.put(
+        f"/api/v1/admin/sentences/{sentence['id']}/approve", headers=admin.headers,
+        json={"approve": approve, "reason": "a reason to reject"},
+    )  # fmt: skip
+    assert_error(response, 422, "validation_error")
+    assert (
+        client.get(f"/api/v1/learning/sentences/{sentence['id']}", headers=admin.headers).json()["status"] == "pending"
+    )
+
+
+@pytest.mark.parametrize("rank", [10**130, 10**6 + 1, 0, 2.5, "7", True])
+def test_an_out_of_range_or_mistyped_frequency_rank_is_422(client: TestClient, admin: Session, rank: object) -> None:
+    word = {"kanji": "猫", "hiragana": "ねこ", "romaji": "neko", "english_meanings": ["cat"], "part_of_speech": "noun",
+            "frequency_rank": rank}  # fmt: skip
+    assert_error(client.post("/api/v1/learning/vocabulary", headers=admin.headers, json=word), 422, "validation_error")
+
+
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_numbers_no_table_can_store_are_422(client: TestClient, learner: Session, number: bytes) -> None:
+    body = b'{"text": "\xe3\x81\x82", "speed": ' + number + b"}"
+    response = client.post(
+        "/api/v1/ai/tts/generate", headers={**learner.headers, "content-type": "application/json"}, content=body
+    )
+    assert_error(response, 422, "validation_error")
