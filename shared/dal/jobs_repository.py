@@ -23,7 +23,8 @@ def stale_jobs(status: JobStatus, created_before: datetime, limit: int) -> Itera
 @tracer.capture_method
 def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, message: str) -> bool:
     """Move a job from `expected` to a final `outcome` and fail its photo or recording record with the same
-    message, together; False when either had already moved on (no lost update)."""
+    message, together; False when either had already moved on (no lost update): the job must still be in `expected`
+    with the tries it had when it was read (a worker that took it since counted one more)."""
     now = utcnow()
     actions: list[Action] = [
         BackgroundJobItem.status.set(outcome),
@@ -34,7 +35,11 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
     record_failure = media_repository.stale_record_failure(job, message, now)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(job, actions=actions, condition=BackgroundJobItem.status == expected)
+            transaction.update(
+                job,
+                actions=actions,
+                condition=(BackgroundJobItem.status == expected) & (BackgroundJobItem.retry_count == job.retry_count),
+            )
             if record_failure is not None:
                 record, record_actions, record_condition = record_failure
                 transaction.update(record, actions=record_actions, condition=record_condition)

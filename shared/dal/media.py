@@ -37,6 +37,7 @@ class MediaRecordItem(TimestampedModel):
     user_id = UnicodeAttribute(hash_key=True)
     record_id = UnicodeAttribute(range_key=True, default_for_new=new_id)
     processing_status = EnumAttribute(ProcessingStatus, default=ProcessingStatus.PENDING)
+    content_type = UnicodeAttribute(null=True)  # the ticket's: the worker refuses an upload stored as another
     error_message = UnicodeAttribute(null=True)
     processed_at = UTCDateTimeAttribute(null=True)
     job_id = UnicodeAttribute(null=True)

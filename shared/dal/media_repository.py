@@ -1,19 +1,22 @@
 """Photo and recording records with their background jobs; every state change is a conditional write."""
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import refused_conditions
+from shared.catalog import QUEUES, QueueSpec
+from shared.constants import MediaPrefixes
+from shared.dal.base import batch_save, refused_conditions
 from shared.dal.clients import transaction_connection
+from shared.dal.content import SentenceItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
-from shared.enums import JobStatus, JobType, ProcessingStatus
+from shared.enums import Difficulty, JobStatus, JobType, ModerationStatus, ProcessingStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.media import AudioRecordPublic, OcrRecordPublic
@@ -22,8 +25,29 @@ OCR = "ocr"
 SPEECH = "speech"
 _MODELS: dict[str, type[MediaRecordItem]] = {OCR: OCRRecordItem, SPEECH: AudioRecordItem}
 _JOB_TYPES = {OCR: JobType.OCR_PROCESSING, SPEECH: JobType.STT_PROCESSING}
-# A worker that has held a record this long died (Lambda's limit is 15 minutes): another may take it over.
-STALE_PROCESSING = timedelta(minutes=15)
+_PREFIXES = {OCR: MediaPrefixes.OCR_UPLOADS, SPEECH: MediaPrefixes.SPEECH_UPLOADS}
+# Clock skew between the machines that compare `updated_at` with their own clock, with room to spare.
+CLOCK_MARGIN: Final = timedelta(seconds=30)
+
+
+def _queue(kind: str) -> QueueSpec:
+    """The work queue, and so the worker, of a kind of upload (shared/catalog.py, which infra deploys)."""
+    return next(spec for spec in QUEUES if spec.upload_prefix == _PREFIXES[kind])
+
+
+# A record PROCESSING and untouched this long has no live worker: Lambda stops a worker at its timeout. The message of
+# a worker that timed out comes back after the queue's visibility timeout, which is longer (six times the timeout),
+# and takes the record over; a duplicated S3 event within the window finds the record held and does nothing.
+TAKEOVER_AFTER: Final = {
+    kind: timedelta(seconds=_queue(kind).worker_timeout_seconds) + CLOCK_MARGIN for kind in (OCR, SPEECH)
+}
+# A record untouched this long (PROCESSING, or given back PENDING after a transient error) has no live worker and no
+# redelivery on the way, which would have come within one visibility timeout and taken it: the janitor may fail it.
+ABANDONED_AFTER: Final = {
+    kind: timedelta(seconds=max(_queue(kind).worker_timeout_seconds, _queue(kind).visibility_timeout_seconds))
+    + CLOCK_MARGIN
+    for kind in (OCR, SPEECH)
+}
 
 
 def ocr_public(item: OCRRecordItem) -> OcrRecordPublic:
@@ -86,7 +110,7 @@ def start_processing(kind: str, user_id: str, record_id: str, now: datetime) -> 
     except DoesNotExist:
         return None
     free = model.processing_status == ProcessingStatus.PENDING
-    stale = (model.processing_status == ProcessingStatus.PROCESSING) & (model.updated_at < now - STALE_PROCESSING)
+    stale = (model.processing_status == ProcessingStatus.PROCESSING) & (model.updated_at < now - TAKEOVER_AFTER[kind])
     job = BackgroundJobItem(id=record.job_id)
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:
@@ -161,8 +185,9 @@ def stale_record_failure(
     job: BackgroundJobItem, message: str, now: datetime
 ) -> tuple[MediaRecordItem, list[Action], Condition] | None:
     """The write that fails the photo or recording record of a job the janitor closes: (item, actions, condition)
-    for the janitor's transaction, None for a job without a record. Only a record still waiting for its upload, or
-    held by a worker that died (untouched for STALE_PROCESSING), moves: one a retried worker holds now is left."""
+    for the janitor's transaction, None for a job without a record. Only a record nobody has touched for
+    ABANDONED_AFTER moves (waiting for an upload that never came, held by a worker that died, or given back for a
+    retry that never came): one a worker or a redelivered message holds now is left to it."""
     kind = next((kind for kind, job_type in _JOB_TYPES.items() if job_type == job.job_type), None)
     record_id = (job.input_data or {}).get("record_id")
     if kind is None or not record_id or not job.user_id:
@@ -174,9 +199,33 @@ def stale_record_failure(
         model.processed_at.set(now),
         model.updated_at.set(now),
     ]
-    waiting = model.processing_status == ProcessingStatus.PENDING
-    abandoned = (model.processing_status == ProcessingStatus.PROCESSING) & (model.updated_at < now - STALE_PROCESSING)
-    return model(user_id=job.user_id, record_id=str(record_id)), actions, waiting | abandoned
+    unfinished = model.processing_status.is_in(ProcessingStatus.PENDING, ProcessingStatus.PROCESSING)
+    return (
+        model(user_id=job.user_id, record_id=str(record_id)),
+        actions,
+        unfinished & (model.updated_at < now - ABANDONED_AFTER[kind]),
+    )
+
+
+def save_photo_sentences(sentences: list[tuple[str, str]], created_by: str, source: str) -> None:
+    """Sentences found in a learner's photo, as (sentence id, text): pending moderation, without translation (the
+    learner may add one); readings are filled by the readings worker. One batch write of puts, so a retry that
+    writes the same ids again replaces them instead of adding copies."""
+    batch_save(
+        SentenceItem,
+        (
+            SentenceItem(
+                sentence_id=sentence_id,
+                japanese_text=text,
+                english_translation="",
+                difficulty_level=Difficulty.MEDIUM,
+                status=ModerationStatus.PENDING,
+                created_by=created_by,
+                source=source,
+            )
+            for sentence_id, text in sentences
+        ),
+    )
 
 
 @tracer.capture_method

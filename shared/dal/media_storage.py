@@ -41,13 +41,26 @@ class ObjectTooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes
+    content_type: str | None  # as the upload set it (a POST's Content-Type field)
+
+
 @tracer.capture_method
-def read_object(bucket: str, key: str, max_bytes: int) -> bytes:
-    """The object's bytes, never more than `max_bytes` + 1 read: a lying size cannot make us read gigabytes."""
-    body = aws_client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"].read()
+def read_object(bucket: str, key: str, max_bytes: int) -> StoredObject:
+    """The object's bytes and Content-Type, never more than `max_bytes` + 1 bytes read: a lying size cannot make us
+    read gigabytes. An empty object has no byte 0, so S3 refuses the range (InvalidRange): that reads as empty."""
+    try:
+        response = aws_client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "InvalidRange":
+            return StoredObject(data=b"", content_type=None)
+        raise
+    body = response["Body"].read()
     if len(body) > max_bytes:
         raise ObjectTooLarge(key)
-    return bytes(body)
+    return StoredObject(data=bytes(body), content_type=response.get("ContentType"))
 
 
 def object_exists(key: str) -> bool:

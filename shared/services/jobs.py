@@ -4,14 +4,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.dal import jobs_repository
+from shared.dal.media_storage import UPLOAD_LIFETIME
 from shared.enums import JobStatus
 from shared.observability import logger, metrics
 
-# A Lambda runs at most 15 minutes, so a job RUNNING longer than that lost its worker.
+# A job RUNNING this long after it was created is looked at; its record is failed only when no worker has touched it
+# for media_repository.ABANDONED_AFTER (a worker, or the redelivery of one that timed out, may still hold it).
 RUNNING_TIMEOUT = timedelta(minutes=20)
-# Presigned uploads expire after 15 minutes; a job still PENDING well after that will never start.
-PENDING_TIMEOUT = timedelta(hours=1)
+# A ticket's presigned POST expires after UPLOAD_LIFETIME. S3 may still be taking in a post it accepted just before
+# (10 MB over a slow link), and its event still be on the way to the worker: past this grace the upload never came.
+UPLOAD_GRACE = timedelta(minutes=5)
+PENDING_TIMEOUT = UPLOAD_LIFETIME + UPLOAD_GRACE
 MAX_JOBS_PER_RUN = 500
+
+TOO_LONG = "processing took too long and was stopped"
+NEVER_ARRIVED = "the upload never arrived"
+NOT_RETRIED = "processing failed and was not retried"
 
 
 @dataclass(frozen=True)
@@ -22,18 +30,17 @@ class SweepResult:
 
 def sweep_stale_jobs(now: datetime) -> SweepResult:
     """Fail jobs whose worker died and cancel jobs whose upload never came, so nobody polls forever."""
-    failed = _finish_stale(
-        JobStatus.RUNNING, now - RUNNING_TIMEOUT, JobStatus.FAILED, "processing took too long and was stopped"
+    failed = sum(
+        jobs_repository.finish_job(job, JobStatus.RUNNING, JobStatus.FAILED, TOO_LONG)
+        for job in jobs_repository.stale_jobs(JobStatus.RUNNING, now - RUNNING_TIMEOUT, MAX_JOBS_PER_RUN)
     )
-    cancelled = _finish_stale(JobStatus.PENDING, now - PENDING_TIMEOUT, JobStatus.CANCELLED, "the upload never arrived")
+    cancelled = 0
+    for job in jobs_repository.stale_jobs(JobStatus.PENDING, now - PENDING_TIMEOUT, MAX_JOBS_PER_RUN):
+        if job.retry_count == 0:  # no worker ever took it: its ticket expired unused
+            cancelled += jobs_repository.finish_job(job, JobStatus.PENDING, JobStatus.CANCELLED, NEVER_ARRIVED)
+        else:  # given back after a transient error, for a retry that has not come (its record says since when)
+            failed += jobs_repository.finish_job(job, JobStatus.PENDING, JobStatus.FAILED, NOT_RETRIED)
     metrics.add_metric(name="StaleJobsFailed", unit="Count", value=failed)
     metrics.add_metric(name="StaleJobsCancelled", unit="Count", value=cancelled)
     logger.info("swept stale jobs", extra={"failed": failed, "cancelled": cancelled})
     return SweepResult(failed=failed, cancelled=cancelled)
-
-
-def _finish_stale(status: JobStatus, created_before: datetime, outcome: JobStatus, message: str) -> int:
-    return sum(
-        jobs_repository.finish_job(job, status, outcome, message)
-        for job in jobs_repository.stale_jobs(status, created_before, MAX_JOBS_PER_RUN)
-    )

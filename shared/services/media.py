@@ -31,7 +31,9 @@ from shared.services.auth import Principal
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # the OCR worker refuses more (shared/services/ocr.py)
 MAX_AUDIO_BYTES = 10 * 1024 * 1024  # the speech worker refuses more (shared/services/speech.py)
 PREFIXES = {media_repository.OCR: MediaPrefixes.OCR_UPLOADS, media_repository.SPEECH: MediaPrefixes.SPEECH_UPLOADS}
-_KEY = re.compile(r"^uploads/(?P<kind>ocr|speech)/(?P<user_id>[0-9a-f-]{36})/(?P<record_id>[0-9a-f-]{36})\.[a-z0-9]+$")
+_KEY = re.compile(
+    r"^uploads/(?P<kind>ocr|speech)/(?P<user_id>[0-9a-f-]{36})/(?P<record_id>[0-9a-f-]{36})\.(?P<extension>[a-z0-9]+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class UploadKey:
     kind: str
     user_id: str
     record_id: str
+    extension: str  # the ticket's format: the key was made from its content type
 
 
 def upload_key(kind: str, user_id: str, record_id: str, extension: str) -> str:
@@ -47,7 +50,7 @@ def upload_key(kind: str, user_id: str, record_id: str, extension: str) -> str:
 
 def parse_upload_key(key: str) -> UploadKey | None:
     match = _KEY.match(key)
-    return UploadKey(match["kind"], match["user_id"], match["record_id"]) if match else None
+    return UploadKey(match["kind"], match["user_id"], match["record_id"], match["extension"]) if match else None
 
 
 def _ticket_upload(policy: media_storage.UploadPolicy) -> PresignedUpload:
@@ -60,6 +63,7 @@ def start_ocr_upload(principal: Principal, request: OcrUploadRequest, now: datet
     record_id = new_id()
     key = upload_key(media_repository.OCR, principal.user.id, record_id, IMAGE_EXTENSIONS[request.content_type])
     fields = {
+        "content_type": request.content_type,
         "image_path": key,
         "image_format": IMAGE_EXTENSIONS[request.content_type],
         "source_description": request.source_description,
@@ -81,6 +85,7 @@ def start_speech_upload(principal: Principal, request: SpeechUploadRequest, now:
     record_id = new_id()
     key = upload_key(media_repository.SPEECH, principal.user.id, record_id, AUDIO_EXTENSIONS[request.content_type])
     fields = {
+        "content_type": request.content_type,
         "file_path": key,
         "audio_format": AUDIO_EXTENSIONS[request.content_type],
         "sentence_id": request.sentence_id,

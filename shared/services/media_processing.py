@@ -1,9 +1,10 @@
 """What the OCR and speech workers share: take the record, read the upload, analyse, store the outcome.
 
 States: PENDING → PROCESSING → COMPLETED or FAILED, mirrored on the BackgroundJob. Every move is a conditional
-write, so a duplicated S3 event finds the record taken or finished and does nothing. A file that is not what
-it claims, too large, or otherwise unusable ends FAILED at once with a message for the learner (no retry
-storm); an unexpected error gives the record back and lets SQS retry, until the job's retries are spent.
+write, so a duplicated S3 event finds the record taken or finished and does nothing, while the redelivery of a message
+whose worker timed out takes the record over (media_repository.TAKEOVER_AFTER). A file that is empty, not what its
+ticket declared (media_types), too large, or otherwise unusable ends FAILED at once with a message for the learner
+(no retry storm); an unexpected error gives the record back and lets SQS retry, until the job's retries are spent.
 """
 
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from shared.dal import media_repository, media_storage
 from shared.enums import ProcessingStatus
 from shared.observability import logger, metrics
 from shared.services.media import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, parse_upload_key
+from shared.services.media_types import UploadRefused, check_upload
 
 Analysis = tuple[dict[str, Any], dict[str, Any]]  # (fields for the record, a summary for the job)
 Analyser = Callable[[bytes, dict[str, Any]], Analysis]
@@ -40,6 +42,7 @@ def process_upload(
     if upload is None or upload.kind != kind:
         logger.warning("not an upload of this worker", extra={"key": key})
         return Outcome.IGNORED
+    refusals: tuple[type[Exception], ...] = (UploadRefused, *rejections)
     started = _now()
     record = media_repository.start_processing(kind, upload.user_id, upload.record_id, started)
     if record is None:
@@ -52,12 +55,13 @@ def process_upload(
         )
 
     try:
-        data = media_storage.read_object(bucket, key, MAX_BYTES[kind])
-        fields, result = analyse(data, record)
+        stored = media_storage.read_object(bucket, key, MAX_BYTES[kind])
+        check_upload(stored.data, stored.content_type, record.get("content_type"), upload.extension)
+        fields, result = analyse(stored.data, record)
     except media_storage.ObjectTooLarge:
         finish(ProcessingStatus.FAILED, {"error_message": "The file is larger than allowed."}, None)
         return _counted(Outcome.FAILED, kind)
-    except rejections as rejected:
+    except refusals as rejected:
         finish(ProcessingStatus.FAILED, {"error_message": _sentence(str(rejected))}, None)
         return _counted(Outcome.FAILED, kind)
     except Exception:

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from shared.services import media_types
+
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # decompression-bomb guard, checked from the header before decoding pixels
 ENGINE = "PaddleOCR 3.7.0 PP-OCRv5_mobile"
@@ -60,6 +62,7 @@ COLUMN_ASPECT = 1.5
 CPU_THREADS: int | None = None
 
 _FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}  # sniffed name -> Pillow's format name
+_SNIFFED = {"jpg": "jpeg", "png": "png", "webp": "webp"}  # upload extension (media_types) -> sniffed name
 
 
 class ImageRejected(ValueError):
@@ -89,13 +92,8 @@ class OcrResult:
 
 def sniff_image_format(data: bytes) -> str | None:
     """The format from the file's magic bytes alone: "jpeg", "png" or "webp"; None for anything else."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
+    extension = media_types.sniff(data, tuple(_SNIFFED))
+    return None if extension is None else _SNIFFED[extension]
 
 
 def read_image(data: bytes) -> OcrResult:

@@ -1,21 +1,29 @@
 """The OCR worker's analysis of one photo: text, sentences in reading order, new pending sentences."""
 
-from typing import Any
+from typing import Any, Final
+from uuid import UUID, uuid5
 
-from shared.dal import content_repository
+from shared.dal import media_repository
 from shared.services.media_processing import Analysis
 from shared.services.ocr import ENGINE, ImageRejected, read_image
 
 REJECTIONS: tuple[type[Exception], ...] = (ImageRejected,)
+# Sentence ids are uuid5(this, "<record id>/<index>"): the same for every try of one record, so a retry (the worker
+# timed out after writing them) writes the same sentences again instead of adding copies.
+PHOTO_SENTENCES: Final = UUID("4f2b5d0e-7c1a-5e8b-9d63-0a6f1c2e3b74")
+
+
+def sentence_id(record_id: str, index: int) -> str:
+    """The id of the `index`-th sentence (in reading order) read from a photo record."""
+    return str(uuid5(PHOTO_SENTENCES, f"{record_id}/{index}"))
 
 
 def analyse_photo(data: bytes, record: dict[str, Any]) -> Analysis:
     result = read_image(data)
-    sentence_ids = content_repository.create_pending_sentences(
-        [sentence.text for sentence in result.sentences],
-        created_by=str(record["user_id"]),
-        source=f"photo {record['record_id']}",
-    )
+    record_id = str(record["record_id"])
+    sentences = [(sentence_id(record_id, index), sentence.text) for index, sentence in enumerate(result.sentences)]
+    media_repository.save_photo_sentences(sentences, created_by=str(record["user_id"]), source=f"photo {record_id}")
+    sentence_ids = [identifier for identifier, _ in sentences]
     fields = {
         "image_size_bytes": len(data),
         "image_format": result.format,

@@ -14,6 +14,15 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 pytestmark = pytest.mark.usefixtures("aws")
 
 
+@pytest.fixture(autouse=True)
+def no_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The janitor finds its jobs by Query on the jobs' `by_status` index: a Scan of any table fails the test."""
+    from shared.dal.media import AudioRecordItem, OCRRecordItem
+
+    for model in (BackgroundJobItem, OCRRecordItem, AudioRecordItem):
+        monkeypatch.setattr(model, "scan", lambda *args, **kwargs: pytest.fail("the janitor scanned a table"))
+
+
 def scheduled_event(when: datetime) -> dict[str, object]:
     return {
         "version": "0",
@@ -72,9 +81,18 @@ def test_a_second_run_changes_nothing() -> None:
     assert handler(scheduled_event(NOW), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
 
 
-def media_job(kind: str, job_status: JobStatus, job_age: timedelta, record_status: str, idle: timedelta) -> str:
+def media_job(
+    kind: str,
+    job_status: JobStatus,
+    job_age: timedelta,
+    record_status: str,
+    idle: timedelta,
+    *,
+    tries: int = 0,
+    name: str = "",
+) -> str:
     """A photo or recording record with its job, as an upload makes them, aged: the job created `job_age` ago and the
-    record last touched `idle` ago. Returns the record id."""
+    record last touched `idle` ago, with `tries` counted on the job. Returns the record id."""
     from shared.dal import media_repository
     from shared.dal.base import utcnow
     from shared.dal.media import AudioRecordItem, OCRRecordItem
@@ -85,12 +103,17 @@ def media_job(kind: str, job_status: JobStatus, job_age: timedelta, record_statu
         if kind == media_repository.OCR
         else {"file_path": "k", "audio_format": "wav"}
     )
-    media_repository.create_record(kind, "u1", f"r-{kind}-{record_status}", fields, "k")
-    record = model.get("u1", f"r-{kind}-{record_status}")
+    record_id = f"r-{kind}-{record_status}{name}"
+    media_repository.create_record(kind, "u1", record_id, fields, "k")
+    record = model.get("u1", record_id)
     now = utcnow()
     record.update(actions=[model.processing_status.set(record_status), model.updated_at.set(now - idle)])
     BackgroundJobItem.get(record.job_id).update(
-        actions=[BackgroundJobItem.status.set(job_status), BackgroundJobItem.created_at.set(now - job_age)]
+        actions=[
+            BackgroundJobItem.status.set(job_status),
+            BackgroundJobItem.created_at.set(now - job_age),
+            BackgroundJobItem.retry_count.set(tries),
+        ]
     )
     return record.record_id
 
@@ -137,3 +160,59 @@ def test_a_record_a_retried_worker_holds_now_is_left_to_it() -> None:
     record = OCRRecordItem.get("u1", record_id)
     assert record.processing_status == "processing"
     assert BackgroundJobItem.get(record.job_id).status == JobStatus.RUNNING
+
+
+def test_an_upload_ticket_never_used_fails_once_its_lifetime_has_passed() -> None:
+    from shared.dal.base import utcnow
+    from shared.dal.media import OCRRecordItem
+    from shared.dal.media_storage import UPLOAD_LIFETIME
+
+    # Given a photo ticket whose 15 minutes (and the 5 minutes' grace for a post S3 accepted at the last moment) are
+    # over, and one still within its lifetime
+    old, young = UPLOAD_LIFETIME + timedelta(minutes=6), UPLOAD_LIFETIME - timedelta(minutes=1)
+    expired = media_job("ocr", JobStatus.PENDING, old, "pending", old)
+    valid = media_job("ocr", JobStatus.PENDING, young, "pending", young, name="-valid")
+
+    # When the janitor runs
+    assert handler(scheduled_event(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 1}
+
+    # Then the expired ticket's record shows failed with the reason, its job cancelled; the valid one waits on
+    record = OCRRecordItem.get("u1", expired)
+    assert (record.processing_status, record.error_message) == ("failed", "the upload never arrived")
+    assert BackgroundJobItem.get(record.job_id).status == JobStatus.CANCELLED
+    waiting = OCRRecordItem.get("u1", valid)
+    assert (waiting.processing_status, BackgroundJobItem.get(waiting.job_id).status) == ("pending", JobStatus.PENDING)
+
+
+def test_the_wait_for_an_upload_is_the_ticket_lifetime_and_a_grace() -> None:
+    from shared.dal.media_storage import UPLOAD_LIFETIME
+    from shared.services.jobs import PENDING_TIMEOUT, UPLOAD_GRACE
+
+    assert PENDING_TIMEOUT == UPLOAD_LIFETIME + UPLOAD_GRACE == timedelta(minutes=20)
+
+
+def test_a_job_given_back_for_its_retry_is_not_taken_for_an_upload_that_never_arrived() -> None:
+    from shared.dal.base import utcnow
+    from shared.dal.media import AudioRecordItem
+
+    # Given an old recording whose worker hit a transient error a minute ago and gave it back for SQS to retry
+    record_id = media_job("speech", JobStatus.PENDING, timedelta(hours=2), "pending", timedelta(minutes=1), tries=1)
+
+    # When the janitor runs, Then it leaves the record to the retry that is on its way
+    assert handler(scheduled_event(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
+    record = AudioRecordItem.get("u1", record_id)
+    assert (record.processing_status, BackgroundJobItem.get(record.job_id).status) == ("pending", JobStatus.PENDING)
+
+
+def test_a_record_given_back_for_a_retry_that_never_came_shows_failed() -> None:
+    from shared.dal.base import utcnow
+    from shared.dal.media import AudioRecordItem
+
+    # Given a recording given back for a retry an hour ago, longer than any redelivery takes (one visibility timeout)
+    record_id = media_job("speech", JobStatus.PENDING, timedelta(hours=2), "pending", timedelta(hours=1), tries=2)
+
+    # When the janitor runs, Then the record and its job show failed, with the reason
+    assert handler(scheduled_event(utcnow()), FakeLambdaContext()) == {"failed": 1, "cancelled": 0}
+    record = AudioRecordItem.get("u1", record_id)
+    assert (record.processing_status, record.error_message) == ("failed", "processing failed and was not retried")
+    assert BackgroundJobItem.get(record.job_id).status == JobStatus.FAILED

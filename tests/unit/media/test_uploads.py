@@ -35,9 +35,13 @@ def policy_of(upload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(base64.b64decode(upload["fields"]["policy"]))  # type: ignore[no-any-return]
 
 
-def put_upload(key: str, body: bytes) -> None:
+PNG = b"\x89PNG\r\n\x1a\n"  # the signature a file under an image/png ticket must start with
+
+
+def put_upload(key: str, body: bytes, content_type: str = "image/png") -> None:
+    """What a POST under the ticket stores: a PNG (its signature, then `body`) with the ticket's Content-Type."""
     boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket=get_settings().media_bucket_name(), Key=key, Body=body
+        Bucket=get_settings().media_bucket_name(), Key=key, Body=PNG + body, ContentType=content_type
     )
 
 
@@ -95,6 +99,7 @@ class Rejected(ValueError):
 
 
 def analysed(data: bytes, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    data = data.removeprefix(PNG)
     if data.startswith(b"NOT"):
         raise Rejected("not an image")
     if data.startswith(b"FLAKY"):
