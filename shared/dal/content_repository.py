@@ -242,19 +242,22 @@ def create_word(fields: dict[str, Any], examples: list[dict[str, str]], created_
 
 
 @tracer.capture_method
-def create_pending_sentences(texts: list[str], created_by: str, source: str) -> list[str]:
-    """Sentences found in a learner's photo: pending moderation, without translation (the learner may add one);
-    readings are filled by the readings worker. One batch write; returns the new ids in order."""
-    items = [
-        SentenceItem(
-            japanese_text=text,
-            english_translation="",
-            difficulty_level=Difficulty.MEDIUM,
-            status=ModerationStatus.PENDING,
-            created_by=created_by,
-            source=source,
-        )
-        for text in texts
-    ]
-    batch_save(SentenceItem, items)
-    return [str(item.sentence_id) for item in items]
+def save_photo_sentences(sentences: list[tuple[str, str]], created_by: str, source: str) -> None:
+    """Sentences found in a learner's photo, as (sentence id, text): pending moderation, without translation (the
+    learner may add one); readings are filled by the readings worker. One batch write of puts, so a retry that
+    writes the same ids again replaces them instead of adding copies."""
+    batch_save(
+        SentenceItem,
+        (
+            SentenceItem(
+                sentence_id=sentence_id,
+                japanese_text=text,
+                english_translation="",
+                difficulty_level=Difficulty.MEDIUM,
+                status=ModerationStatus.PENDING,
+                created_by=created_by,
+                source=source,
+            )
+            for sentence_id, text in sentences
+        ),
+    )

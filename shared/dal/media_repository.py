@@ -10,13 +10,12 @@ from pynamodb.transactions import TransactWrite
 
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import MediaPrefixes
-from shared.dal.base import batch_save, refused_conditions
+from shared.dal.base import refused_conditions
 from shared.dal.clients import transaction_connection
-from shared.dal.content import SentenceItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
-from shared.enums import Difficulty, JobStatus, JobType, ModerationStatus, ProcessingStatus
+from shared.enums import JobStatus, JobType, ProcessingStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.media import AudioRecordPublic, OcrRecordPublic
@@ -204,27 +203,6 @@ def stale_record_failure(
         model(user_id=job.user_id, record_id=str(record_id)),
         actions,
         unfinished & (model.updated_at < now - ABANDONED_AFTER[kind]),
-    )
-
-
-def save_photo_sentences(sentences: list[tuple[str, str]], created_by: str, source: str) -> None:
-    """Sentences found in a learner's photo, as (sentence id, text): pending moderation, without translation (the
-    learner may add one); readings are filled by the readings worker. One batch write of puts, so a retry that
-    writes the same ids again replaces them instead of adding copies."""
-    batch_save(
-        SentenceItem,
-        (
-            SentenceItem(
-                sentence_id=sentence_id,
-                japanese_text=text,
-                english_translation="",
-                difficulty_level=Difficulty.MEDIUM,
-                status=ModerationStatus.PENDING,
-                created_by=created_by,
-                source=source,
-            )
-            for sentence_id, text in sentences
-        ),
     )
 
 

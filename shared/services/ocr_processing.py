@@ -3,7 +3,7 @@
 from typing import Any, Final
 from uuid import UUID, uuid5
 
-from shared.dal import media_repository
+from shared.dal import content_repository
 from shared.services.media_processing import Analysis
 from shared.services.ocr import ENGINE, ImageRejected, read_image
 
@@ -22,7 +22,7 @@ def analyse_photo(data: bytes, record: dict[str, Any]) -> Analysis:
     result = read_image(data)
     record_id = str(record["record_id"])
     sentences = [(sentence_id(record_id, index), sentence.text) for index, sentence in enumerate(result.sentences)]
-    media_repository.save_photo_sentences(sentences, created_by=str(record["user_id"]), source=f"photo {record_id}")
+    content_repository.save_photo_sentences(sentences, created_by=str(record["user_id"]), source=f"photo {record_id}")
     sentence_ids = [identifier for identifier, _ in sentences]
     fields = {
         "image_size_bytes": len(data),
