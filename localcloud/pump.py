@@ -174,20 +174,22 @@ class EventPump:
         ]
         streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
         shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-        iterators = [
-            streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            for shard in shards
-        ]
+        # A fresh iterator after the last record delivered, on every poll, rather than following
+        # NextShardIterator: moto rolls a cancelled transaction back by restoring a copy of the table, and an
+        # iterator taken before that keeps reading the discarded copy's shard, which never grows again.
+        delivered_up_to: dict[str, str | None] = {shard["ShardId"]: None for shard in shards}
         while not self._stop.is_set():
-            next_iterators = []
-            for iterator in iterators:
-                response = streams.get_records(ShardIterator=iterator, Limit=consumer.batch_size)
+            for shard_id, sequence_number in delivered_up_to.items():
+                position = (
+                    {"ShardIteratorType": "TRIM_HORIZON"}
+                    if sequence_number is None
+                    else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": sequence_number}
+                )
+                iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)
+                response = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=consumer.batch_size)
                 if response["Records"]:
                     self._deliver_stream_batch(consumer, stream_arn, response["Records"])
-                next_iterators.append(response.get("NextShardIterator") or iterator)
-            iterators = next_iterators
+                    delivered_up_to[shard_id] = response["Records"][-1]["dynamodb"]["SequenceNumber"]
             self._stop.wait(STREAM_POLL_SECONDS)
 
     def _deliver_stream_batch(self, consumer: StreamConsumer, stream_arn: str, records: list[dict[str, Any]]) -> None:

@@ -144,3 +144,37 @@ def test_schedules_run_their_function(provisioned: list[provision.ProvisionedQue
         wait_for(lambda: BackgroundJobItem.get(stale.id).status == JobStatus.FAILED)
     finally:
         pump.stop()
+
+
+def test_a_stream_keeps_flowing_after_a_cancelled_transaction(
+    provisioned: list[provision.ProvisionedQueue], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every review that loses a race cancels a transaction on review_logs; the aggregator must still see the
+    reviews written after it (moto restores a copy of the table on cancel, with a new stream shard)."""
+    delivered: list[str] = []
+
+    def consumer(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        if function_name == "review_aggregator":
+            delivered.extend(r["dynamodb"]["Keys"]["review_id"]["S"] for r in event["Records"])
+        return {"batchItemFailures": []}
+
+    monkeypatch.setattr("localcloud.pump.invoke", consumer)
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    table = get_settings().table_name("review_logs")
+
+    def log(review_id: str) -> dict[str, Any]:
+        return {"TableName": table, "Item": {"user_id": {"S": "u1"}, "review_id": {"S": review_id}}}
+
+    pump = EventPump(get_settings().stage, [])
+    pump.start()
+    try:
+        dynamodb.put_item(**log("first"))
+        wait_for(lambda: delivered == ["first"])
+        with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+            dynamodb.transact_write_items(
+                TransactItems=[{"Put": {**log("first"), "ConditionExpression": "attribute_not_exists(review_id)"}}]
+            )
+        dynamodb.put_item(**log("second"))
+        wait_for(lambda: delivered == ["first", "second"])
+    finally:
+        pump.stop()
