@@ -96,3 +96,9 @@ def refused_conditions(error: TransactWriteError) -> set[int]:
     condition did not hold; empty when the transaction failed for another reason."""
     reasons = error.cancellation_reasons or []
     return {index for index, reason in enumerate(reasons) if reason and reason.code == "ConditionalCheckFailed"}
+
+
+def collided(error: TransactWriteError) -> bool:
+    """The transaction met another one writing the same item at that moment (DynamoDB's TransactionConflict):
+    nothing was written, and trying again after reading again is the answer. The emulator never says this."""
+    return any(reason and reason.code == "TransactionConflict" for reason in error.cancellation_reasons or [])

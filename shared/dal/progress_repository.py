@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import is_condition_failure, refused_conditions
+from shared.dal.base import collided, is_condition_failure, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
@@ -301,6 +301,8 @@ def record_review(card: ProgressItem, entry: ReviewEntry, totals: DayTotals) -> 
             return ReviewOutcome.CARD_CHANGED
         if 3 in failed:
             return ReviewOutcome.SESSION_CLOSED
+        if collided(error):
+            return ReviewOutcome.CARD_CHANGED  # another review of this card (or session, or day) at that moment
         raise
     return ReviewOutcome.SAVED
 

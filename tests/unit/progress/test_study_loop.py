@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+from pynamodb.transactions import TransactWrite
 
 from shared.dal import progress_repository
 from shared.dal.progress import ProgressItem
@@ -84,6 +86,33 @@ def test_two_racing_reviews_of_one_card_are_both_kept(
     card = ProgressItem.get(learner.user_id, f"sentence#{sentence}")
     assert card.total_attempts == 3
     assert ReviewLogItem.count(learner.user_id) == 3
+
+
+def test_a_transaction_conflict_in_dynamodb_is_retried_not_a_500(
+    client: TestClient, learner: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DynamoDB cancels a transaction that meets another on the same item with TransactionConflict (the
+    emulator never does): the review reads again and is stored once."""
+    sentence = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
+    real_commit = TransactWrite._commit
+    conflicts = {"left": 1}
+
+    def commit_after_a_collision(self: TransactWrite) -> Any:
+        if conflicts["left"]:
+            conflicts["left"] -= 1
+            cause = VerboseClientError(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}},
+                "TransactWriteItems",
+                cancellation_reasons=[None, CancellationReason(code="TransactionConflict"), None, None],
+            )
+            raise TransactWriteError("Failed to commit transaction", cause=cause)
+        return real_commit(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", commit_after_a_collision)
+    assert answer(client, learner, sentence, "good").status_code == 200
+    assert conflicts["left"] == 0
+    assert ProgressItem.get(learner.user_id, f"sentence#{sentence}").total_attempts == 1
+    assert ReviewLogItem.count(learner.user_id) == 1
 
 
 def test_grades_are_validated(client: TestClient, learner: Session) -> None:
