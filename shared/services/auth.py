@@ -115,15 +115,9 @@ def register(request: RegisterRequest, client: Client, now: datetime) -> Message
             metrics.add_metric(name="UserRegistered", unit="Count", value=1)
             _send_verification(user.user_id, user.email, now)
         case NewUser.EMAIL_TAKEN:
-            mailer.send_email(
-                user.email,
-                "Someone tried to create a Kotoba account with your address",
-                "Someone (perhaps you) tried to create a Kotoba account with this e-mail address, which already "
-                "has one.\n\nIf it was you, log in, or reset your password from the app's login screen.\n"
-                "If it was not you, you can ignore this e-mail: your account has not changed.",
-            )
+            _tell_owner_of_sign_up(request.email, now)
         case NewUser.USERNAME_TAKEN:
-            mailer.send_email(
+            _mail(
                 user.email,
                 "Choose another Kotoba username",
                 f"The username {user.username} is already taken, so no account was created.\n\n"
@@ -140,10 +134,35 @@ def _new_action_token(purpose: str, user_id: str, lifetime: timedelta, now: date
     return token
 
 
+def _tell_owner_of_sign_up(email: str, now: datetime) -> None:
+    owner = users_repository.get_user_by_email(email)
+    if owner is not None and owner.is_active and not owner.is_verified:
+        _send_verification(owner.user_id, owner.email, now)  # signing up again is how many ask for the link again
+        return
+    _mail(
+        email,
+        "Someone tried to create a Kotoba account with your address",
+        "Someone (perhaps you) tried to create a Kotoba account with this e-mail address, which already "
+        "has one.\n\nIf it was you, log in, or reset your password from the app's login screen.\n"
+        "If it was not you, you can ignore this e-mail: your account has not changed.",
+    )
+
+
+def _mail(to: str, subject: str, body: str) -> None:
+    """Send, or log and count the failure: an account is written before its mail, and the answers of these
+    endpoints must not depend on whether a mail went out (that would say which addresses have accounts).
+    The learner asks again (resend, forgot) and the MailNotSent alarm tells ops."""
+    try:
+        mailer.send_email(to, subject, body)
+    except mailer.MailNotSent as error:
+        metrics.add_metric(name="MailNotSent", unit="Count", value=1)
+        logger.warning("e-mail not sent", extra={"subject": subject, "reason": str(error)})
+
+
 def _send_verification(user_id: str, email: str, now: datetime) -> None:
     token = _new_action_token(VERIFY_EMAIL, user_id, VERIFY_TOKEN_LIFETIME, now)
     link = f"{get_settings().app_link_base}verify-email?token={token}"
-    mailer.send_email(
+    _mail(
         email,
         "Confirm your Kotoba e-mail address",
         f"Welcome to Kotoba!\n\nOpen this link in the app to confirm your address:\n{link}\n\n"
@@ -290,7 +309,7 @@ def forgot_password(request: EmailRequest, client: Client, now: datetime) -> Mes
     if user is not None and user.is_active:
         token = _new_action_token(RESET_PASSWORD, user.user_id, RESET_TOKEN_LIFETIME, now)
         link = f"{get_settings().app_link_base}reset-password?token={token}"
-        mailer.send_email(
+        _mail(
             user.email,
             "Reset your Kotoba password",
             f"Someone asked to reset the password of your Kotoba account.\n\nOpen this link in the app:\n{link}\n\n"

@@ -1,6 +1,7 @@
 """Registration, confirmation, login, profile: the paths a learner takes."""
 
 import pytest
+from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
 
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
@@ -58,6 +59,7 @@ def test_email_and_username_are_unique_case_insensitively(client: TestClient, em
 def test_a_taken_address_answers_as_a_new_one_and_mails_its_owner(client: TestClient) -> None:
     """Nobody can learn from the answer which addresses have accounts; the owner hears of the attempt."""
     register(client, "aiko@example.com", "aiko")
+    confirm(client, "aiko@example.com")
     taken = client.post(
         "/api/v1/auth/register", json={"email": "aiko@example.com", "username": "mallory", "password": PASSWORD}
     )
@@ -70,6 +72,37 @@ def test_a_taken_address_answers_as_a_new_one_and_mails_its_owner(client: TestCl
         "Someone tried to create a Kotoba account with your address",
     ]
     assert "enter this code" not in sent_emails("aiko@example.com")[-1]["body"]  # no way in for the other person
+
+
+def test_signing_up_again_before_confirming_sends_a_new_link(client: TestClient) -> None:
+    register(client, "aiko@example.com", "aiko")
+    register(client, "aiko@example.com", "aiko")
+    assert [m["subject"] for m in sent_emails("aiko@example.com")] == ["Confirm your Kotoba e-mail address"] * 2
+    confirm(client, "aiko@example.com")  # the newer link works
+    assert login(client, "aiko@example.com").user_id
+
+
+class RefusingSes:
+    """SES in a fresh account's sandbox: mail to an unverified recipient is refused."""
+
+    def send_email(self, **_: object) -> None:
+        error = {"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}}
+        raise ClientError(error, "SendEmail")  # type: ignore[arg-type]
+
+
+def test_a_refused_mail_does_not_fail_or_give_away_the_sign_up(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patched:
+        patched.setattr("shared.dal.mailer.aws_client", lambda service: RefusingSes())
+        assert register(client, "aiko@example.com", "aiko") == {"message": REGISTER_ANSWER}
+        forgot = client.post("/api/v1/auth/forgot-password", json={"email": "aiko@example.com"})
+        assert forgot.status_code == 202
+    assert sent_emails("aiko@example.com") == []
+    resent = client.post("/api/v1/auth/resend-verification", json={"email": "aiko@example.com"})
+    assert resent.status_code == 202
+    confirm(client, "aiko@example.com")  # once SES takes mail, the resent link finishes the sign-up
+    assert login(client, "aiko@example.com").user_id
 
 
 def test_a_taken_username_is_told_to_the_address_not_to_the_caller(client: TestClient) -> None:
