@@ -2,14 +2,10 @@
 
 from fastapi import APIRouter, FastAPI
 
-from shared.api.errors import ERROR_RESPONSES, install_error_handlers
+from shared.api.errors import install_error_handlers
 from shared.api.middleware import install_middleware
+from shared.api.openapi import API_DESCRIPTION, install_openapi, operation_id
 from shared.constants import API_PREFIX
-
-API_DESCRIPTION = """
-Backend of the Kotoba Japanese-learning app. Every error has the body
-`{"error": {"code", "message", "details", "request_id"}}`.
-"""
 
 
 def create_app(*routers: APIRouter) -> FastAPI:
@@ -20,9 +16,11 @@ def create_app(*routers: APIRouter) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     install_middleware(app)
     install_error_handlers(app)
+    install_openapi(app)
     for router in routers:
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+        app.include_router(router, prefix=API_PREFIX)
     return app

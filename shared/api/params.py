@@ -3,7 +3,33 @@
 from typing import Annotated
 
 from fastapi import Path, Query
+from starlette.convertors import Convertor, register_url_convertor
+
+ID_PATTERN = r"^[0-9a-fA-F-]+$"
+MAX_ID_LENGTH = 64
+
+
+class IdConvertor(Convertor[str]):
+    """`{name:id}` in a route path: the segment matches only if it could be one of our ids (hex and dashes).
+
+    So a literal segment such as `upload` in `/ai/ocr/upload` never falls to `/ai/ocr/{record_id:id}`: a GET
+    there is a 405 of the upload route, and an id that cannot exist is a 404. Length is left to validation.
+    """
+
+    regex = "[0-9a-fA-F-]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("id", IdConvertor())
 
 PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page.")]
-ItemId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-fA-F-]+$")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2048, description="`next_cursor` of the previous page; anything else is a 400."),
+]
+ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]

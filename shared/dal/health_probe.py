@@ -1,4 +1,4 @@
-"""Reachability of every table and bucket, for the health endpoint."""
+"""Reachability of every table and bucket, for the admins' health check (`GET /admin/health`)."""
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from shared.enums import ProcessingStatus
 from shared.schemas.common import ApiModel, PublicModel
@@ -107,7 +107,17 @@ class SpeechUploadTicket(PublicModel):
 
 class TtsRequest(ApiModel):
     """Speak `text`, or a sentence's Japanese: with `sentence_id` its author or an admin also sets the
-    sentence's `audio_url` to the stored audio."""
+    sentence's `audio_url` to the stored audio. At least one of `text` and `sentence_id` is required."""
+
+    # The rule `_something_to_say` checks, stated for clients.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}}},
+                {"required": ["sentence_id"], "properties": {"sentence_id": {"type": "string"}}},
+            ]
+        }
+    )
 
     text: str | None = Field(default=None, min_length=1, max_length=500)
     sentence_id: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-fA-F-]+$")

@@ -1,9 +1,10 @@
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Body, status
 
 from shared.api.deps import CurrentUser, Now
-from shared.api.params import Cursor, PageSize
+from shared.api.errors import errors
+from shared.api.params import Cursor, ItemId, PageSize
 from shared.schemas.common import Page
 from shared.schemas.progress import (
     CardProgress,
@@ -18,49 +19,98 @@ from shared.schemas.progress import (
 from shared.services import progress
 
 router = APIRouter(prefix="/progress", tags=["progress"])
-SessionId = str
+
+REVIEW_EXAMPLES = {
+    "rating": {
+        "summary": "An FSRS-style grade",
+        "value": {
+            "review_id": "5b0f3c1e-2d4a-4e8b-9c7d-1a2b3c4d5e6f",
+            "item_type": "sentence",
+            "item_id": "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70",
+            "rating": "good",
+            "response_time_ms": 3200,
+        },
+    },
+    "quality": {
+        "summary": "An SM-2 grade, within a session",
+        "value": {
+            "review_id": "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+            "item_type": "word",
+            "item_id": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+            "quality": 4,
+            "session_id": "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+        },
+    },
+}
+SESSION_EXAMPLES = {
+    "review": {"summary": "A review session on a phone", "value": {"session_type": "review", "device_type": "ios"}},
+    "quiz": {"summary": "A quiz", "value": {"session_type": "quiz", "study_mode": "listening"}},
+}
 
 
 @router.get("/due", summary="Cards due now (oldest first) and today's new items")
 def get_due(principal: CurrentUser, now: Now) -> DueReviews:
+    """Both lists are capped by what is left of the learner's daily limits (`max_daily_reviews`,
+    `max_daily_new_items`), counted in the learner's time zone."""
     return progress.due(principal, now)
 
 
-@router.post("/review", summary="Answer one card; retried with the same review_id it counts once")
-def post_review(principal: CurrentUser, body: ReviewRequest, now: Now) -> ReviewResult:
+@router.post(
+    "/review",
+    summary="Answer one card; retried with the same review_id it counts once",
+    responses=errors(404, 409),
+)
+def review_card(
+    principal: CurrentUser, body: Annotated[ReviewRequest, Body(openapi_examples=REVIEW_EXAMPLES)], now: Now
+) -> ReviewResult:
+    """Give exactly one of `rating` or `quality`. A retry with the same `review_id` returns the first answer's
+    result; the same `review_id` for another card is a 409, as is a card answered elsewhere at the same moment.
+    An item that is not an approved sentence or a word, or a `session_id` that is unknown or finished, is a 404."""
     return progress.review(principal, body, now)
 
 
 @router.get("/sentences", summary="The learner's progress per sentence (or per word with item_type=word)")
-def list_progress(
+def list_cards(
     principal: CurrentUser,
     item_type: Literal["sentence", "word"] = "sentence",
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[CardProgress]:
+    """Every card the learner has answered at least once, with its schedule and counts."""
     return progress.card_progress_page(principal, item_type, limit, cursor)
 
 
 @router.get("/stats", summary="Daily totals of the last 30 days")
 def get_stats(principal: CurrentUser, now: Now) -> StudyStats:
+    """Days of the learner's calendar, oldest first, days without study included."""
     return progress.stats(principal, now)
 
 
 @router.get("/dashboard", summary="Due counts, 7-day forecast, mastery, retention, streak")
 def get_dashboard(principal: CurrentUser, now: Now) -> Dashboard:
+    """The same amount of work whatever the size of the deck."""
     return progress.dashboard(principal, now)
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, summary="Start a study session")
-def start_session(principal: CurrentUser, body: SessionStart, now: Now) -> SessionPublic:
+def start_session(
+    principal: CurrentUser, body: Annotated[SessionStart, Body(openapi_examples=SESSION_EXAMPLES)], now: Now
+) -> SessionPublic:
+    """Pass the session's `id` as `session_id` with each review to count the answers in it."""
     return progress.start_session(principal, body, now)
 
 
-@router.get("/sessions/{session_id}", summary="One of the learner's sessions")
-def get_session(principal: CurrentUser, session_id: SessionId) -> SessionPublic:
+@router.get("/sessions/{session_id:id}", summary="One of the learner's sessions")
+def get_session(principal: CurrentUser, session_id: ItemId) -> SessionPublic:
+    """Only the caller's own sessions; any other id is a 404."""
     return progress.get_session(principal, session_id)
 
 
-@router.post("/sessions/{session_id}/finish", summary="Finish a session: its accuracy, times and exp")
-def finish_session(principal: CurrentUser, session_id: SessionId, now: Now) -> SessionPublic:
+@router.post(
+    "/sessions/{session_id:id}/finish",
+    summary="Finish a session: its accuracy, times and exp",
+    responses=errors(409),
+)
+def finish_session(principal: CurrentUser, session_id: ItemId, now: Now) -> SessionPublic:
+    """Closes the session once and computes its figures; finishing it again is a 409."""
     return progress.finish_session(principal, session_id, now)

@@ -49,8 +49,12 @@ def test_invalid_query_is_a_422_naming_the_field(client: TestClient) -> None:
 
 
 def test_invalid_path_parameter_is_a_422(client: TestClient) -> None:
-    error = assert_error(client.get("/api/v1/learning/sentences/not-a-hex-id!"), 422, "validation_error")
+    error = assert_error(client.get(f"/api/v1/learning/sentences/{'a' * 65}"), 422, "validation_error")
     assert error["details"][0]["field"] == "path.sentence_id"
+
+
+def test_a_path_segment_that_cannot_be_an_id_is_a_404(client: TestClient) -> None:
+    assert_error(client.get("/api/v1/learning/sentences/not-a-hex-id!"), 404, "not_found")
 
 
 def test_domain_errors_keep_their_status_and_code(failing_client: TestClient) -> None:
@@ -76,6 +80,14 @@ def test_malformed_json_is_a_422_not_a_500(failing_client: TestClient) -> None:
         "/api/v1/boom/echo", content=b'{"a": 1', headers={"content-type": "application/json"}
     )
     assert_error(response, 422, "validation_error")
+
+
+def test_a_body_that_is_not_utf8_is_a_422_like_malformed_json(failing_client: TestClient) -> None:
+    response = failing_client.post(
+        "/api/v1/boom/echo", content=b"\xff\xfe{", headers={"content-type": "application/json"}
+    )
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"][0]["field"] == "body"
 
 
 def test_oversized_body_is_refused_before_parsing(failing_client: TestClient) -> None:

@@ -1,0 +1,201 @@
+"""The OpenAPI document as a client generator reads it.
+
+FastAPI writes the paths and schemas; this module adds what it cannot know: the statuses that follow from an
+operation's shape (each route names only those it raises itself, with `shared.api.errors.errors`), the headers
+every response carries, bearer authentication as the default with public operations marked `security: []`,
+the servers, and rules the server enforces in code that the request schemas do not state.
+
+`python -m shared.api.openapi [PATH]` writes the document of the whole API (every router) to `docs/openapi.json`;
+a test fails when the served document differs from that file.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic.json_schema import models_json_schema
+
+from shared.api.errors import ERROR_DESCRIPTIONS
+from shared.schemas.common import ErrorResponse
+
+DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+REGENERATE = "python -m shared.api.openapi"
+SCHEMA_REF = "#/components/schemas/"
+BEARER = "HTTPBearer"
+
+SERVERS: list[dict[str, Any]] = [
+    {"url": "http://127.0.0.1:8000", "description": "The local cloud (`make local`)."},
+    {
+        "url": "https://{api_id}.execute-api.{region}.amazonaws.com/{stage}",
+        "description": "A deployed stage: the `ApiUrl` output of its API stack.",
+        "variables": {
+            "api_id": {"default": "abcdef1234", "description": "The REST API's id."},
+            "region": {"default": "us-east-1"},
+            "stage": {"default": "dev", "description": "The stage the stack was deployed as (`-c stage=…`)."},
+        },
+    },
+]
+
+# Every response of every operation carries these (shared.api.middleware stamps them).
+COMMON_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-Id": {
+        "description": "This request's id, also in every log line of it and in an error's `request_id`.",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`no-store`: responses carry tokens and learners' data. Only the TTS audio redirect may be "
+        "cached, privately and for 5 minutes.",
+        "required": True,
+        "schema": {"type": "string", "examples": ["no-store"]},
+    },
+    "X-Content-Type-Options": {"required": True, "schema": {"type": "string", "enum": ["nosniff"]}},
+}
+
+EMAIL_RULE = {"format": "email", "description": "An e-mail address; addresses are compared lower-cased."}
+TIME_ZONE_RULE = {
+    "description": "An IANA time zone name (the tz database, e.g. `Asia/Tokyo`), or `UTC`; anything else is a 422. "
+    "The learner's day, streak and daily limits begin at its midnight.",
+    "examples": ["Asia/Tokyo"],
+}
+# Checked in code (shared.schemas.auth), stated here: (schema, property) -> keywords added to the property.
+PROPERTY_RULES: dict[tuple[str, str], dict[str, Any]] = {
+    ("RegisterRequest", "email"): EMAIL_RULE,
+    ("LoginRequest", "email"): EMAIL_RULE,
+    ("EmailRequest", "email"): EMAIL_RULE,
+    ("RegisterRequest", "timezone"): TIME_ZONE_RULE,
+    ("PreferencesUpdate", "timezone"): TIME_ZONE_RULE,
+}
+
+API_DESCRIPTION = """
+Backend of the Kotoba Japanese-learning app.
+
+**Authentication.** Operations need `Authorization: Bearer <access token>` (from `/auth/login` or
+`/auth/refresh`) unless they are marked public (`security: []`).
+
+**Errors.** Every 4xx and 5xx has the body `{"error": {"code", "message", "details", "request_id"}}`; each
+operation lists the statuses it can return. A 422 lists at most 20 problems. Any request whose body is over
+64 KiB is refused with a 413. A method a path does not have is a 405 whose `Allow` lists those it has;
+`OPTIONS` on any path is a 204 with that `Allow`. In AWS, API Gateway may also answer a 429 of its own
+(`{"message": "Too Many Requests"}`) when the stage's throttle is reached.
+
+**Headers.** Every response carries `X-Request-Id`, `Cache-Control: no-store` (except the TTS audio redirect)
+and `X-Content-Type-Options: nosniff`.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    """`<area>_<route function>`, e.g. `progress_finish_session`: short, unique, stable while the names are."""
+    return f"{route.tags[0]}_{route.name}" if route.tags else route.name
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": f"{SCHEMA_REF}ErrorResponse"}}},
+    }
+
+
+def _implied_statuses(operation: dict[str, Any]) -> set[int]:
+    """What an operation can answer because of its shape, whatever its route does."""
+    parameters = operation.get("parameters", [])
+    statuses = {500}
+    if operation.get("security"):
+        statuses.add(401)  # no, a bad or an expired token
+    if any(parameter["in"] == "path" for parameter in parameters):
+        statuses.add(404)  # an id that does not exist, or cannot (it is not routed)
+    if any(parameter["in"] == "query" and parameter["name"] == "cursor" for parameter in parameters):
+        statuses.add(400)  # a cursor that is not one of ours
+    if parameters or "requestBody" in operation:
+        statuses.add(422)
+    if "requestBody" in operation:
+        statuses.add(413)
+    return statuses
+
+
+def _complete_operation(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation["responses"]
+    for status in _implied_statuses(operation):
+        responses.setdefault(str(status), _error(status))
+    if "422" in responses:  # FastAPI's own 422 names a body this API never sends
+        responses["422"] = _error(422)
+    for response in responses.values():
+        headers = response.setdefault("headers", {})
+        headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in COMMON_HEADERS})
+    operation["responses"] = dict(sorted(responses.items()))
+    security = operation.get("security")
+    if security == [{BEARER: []}]:
+        del operation["security"]  # the document's default
+    elif not security:
+        operation["security"] = []  # public
+    # otherwise as the route states it, e.g. an optional token: [{}, {"HTTPBearer": []}]
+
+
+def _state_rules(schemas: dict[str, Any]) -> None:
+    for (schema, prop), rule in PROPERTY_RULES.items():
+        schemas[schema]["properties"][prop].update(rule)
+
+
+def build_document(app: FastAPI) -> dict[str, Any]:
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        servers=SERVERS,
+    )
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    _, error_schemas = models_json_schema([(ErrorResponse, "serialization")], ref_template=f"{SCHEMA_REF}{{model}}")
+    for name, schema in error_schemas.get("$defs", {}).items():
+        schemas.setdefault(name, schema)
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    _state_rules(schemas)
+    components["headers"] = COMMON_HEADERS
+    components["schemas"] = dict(sorted(schemas.items()))
+    bearer = components.setdefault("securitySchemes", {}).get(BEARER)
+    if bearer is not None:
+        bearer["bearerFormat"] = "JWT"
+        document["security"] = [{BEARER: []}]
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            _complete_operation(operation)
+    return document
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_document(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def whole_api() -> FastAPI:
+    """The app with every router, as the local cloud serves it (each function serves only some of them)."""
+    from shared.api.app import create_app
+    from shared.api.routers import admin, ai, auth, health, learning, progress, users
+
+    return create_app(
+        auth.router, users.router, learning.router, progress.router, ai.router, admin.router, health.router
+    )
+
+
+def main(argv: list[str]) -> None:
+    target = Path(argv[0]) if argv else DOCUMENT_PATH
+    target.write_text(render(whole_api().openapi()), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,157 @@
+"""The OpenAPI document as a client generator reads it: ids, descriptions, examples, security, statuses and
+headers, the rules the server checks in code; and the committed copy in docs/ is the one served."""
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.api.openapi import COMMON_HEADERS, DOCUMENT_PATH, REGENERATE, render, whole_api
+
+METHODS = {"get", "put", "post", "delete", "patch"}
+PUBLIC = {
+    "auth_register",
+    "auth_verify_email",
+    "auth_resend_verification",
+    "auth_login",
+    "auth_refresh",
+    "auth_forgot_password",
+    "auth_reset_password",
+    "learning_list_sentences",
+    "learning_list_vocabulary",
+    "learning_get_vocabulary_word",
+    "health_check_liveness",
+}
+# Where the services raise a 409 (grep for Conflict in shared/services): nowhere else may it be documented.
+CONFLICTS = {
+    "learning_update_sentence",
+    "learning_delete_sentence",
+    "progress_review_card",
+    "progress_finish_session",
+    "admin_decide_sentence",
+}
+
+# Where the services raise a 403 beyond the admin dependency, a 400 beyond a cursor, a 429 (rate_limits.hit).
+FORBIDDEN = {
+    "auth_login",
+    "learning_update_sentence",
+    "learning_delete_sentence",
+    "learning_create_vocabulary_word",
+    "ai_generate_speech",
+    "health_check_dependencies",
+}
+BAD_INPUT = {"auth_verify_email", "auth_reset_password", "auth_logout"}
+RATE_LIMITED = {
+    "auth_register",
+    "auth_verify_email",
+    "auth_resend_verification",
+    "auth_login",
+    "auth_forgot_password",
+    "auth_reset_password",
+}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return whole_api().openapi()
+
+
+def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        operation["operationId"]: operation
+        for item in document["paths"].values()
+        for method, operation in item.items()
+        if method in METHODS
+    }
+
+
+def test_the_committed_document_is_the_served_one(client: TestClient) -> None:
+    served = client.get("/api/v1/openapi.json").json()
+    committed = DOCUMENT_PATH.read_text(encoding="utf-8")
+    assert render(served) == committed, (
+        f"docs/openapi.json differs from the document the API serves; regenerate it with `{REGENERATE}` and commit it"
+    )
+
+
+def test_operation_ids_are_short_unique_and_name_their_area(document: dict[str, Any]) -> None:
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    for operation in operations(document).values():
+        assert re.fullmatch(r"[a-z]+_[a-z_]+", operation["operationId"])
+        assert operation["operationId"].startswith(f"{operation['tags'][0]}_")
+    assert "progress_finish_session" in ids
+
+
+def test_every_operation_has_a_summary_and_a_description(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        assert operation.get("summary"), name
+        assert len(operation.get("description", "")) > 20, name
+
+
+def test_every_request_body_has_examples(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        if "requestBody" in operation:
+            assert operation["requestBody"]["content"]["application/json"]["examples"], name
+
+
+def test_bearer_is_the_default_and_public_operations_say_so(document: dict[str, Any]) -> None:
+    assert document["security"] == [{"HTTPBearer": []}]
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["bearerFormat"] == "JWT"
+    public = {name for name, op in operations(document).items() if op.get("security") == []}
+    assert public == PUBLIC
+    assert operations(document)["learning_get_sentence"]["security"] == [{"HTTPBearer": []}, {}]
+
+
+def test_servers_are_the_local_cloud_and_a_deployed_stage(document: dict[str, Any]) -> None:
+    assert [server["url"] for server in document["servers"]] == [
+        "http://127.0.0.1:8000",
+        "https://{api_id}.execute-api.{region}.amazonaws.com/{stage}",
+    ]
+
+
+def test_statuses_follow_what_each_operation_can_do(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        statuses = set(operation["responses"])
+        secured = operation.get("security") != []
+        has_cursor = any(parameter["name"] == "cursor" for parameter in operation.get("parameters", []))
+        assert ("400" in statuses) == (has_cursor or name in BAD_INPUT), name
+        assert ("401" in statuses) == (secured or name in {"auth_login", "auth_refresh"}), name
+        assert ("403" in statuses) == (name in FORBIDDEN or name.startswith("admin_")), name
+        assert ("409" in statuses) == (name in CONFLICTS), name
+        assert ("413" in statuses) == ("requestBody" in operation), name
+        assert ("429" in statuses) == (name in RATE_LIMITED), name
+        assert "500" in statuses, name
+        if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
+            assert "404" in statuses, name
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_error_has_the_common_shape(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (name, status)
+
+
+def test_response_headers_are_documented(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            assert set(COMMON_HEADERS) <= set(response["headers"]), (name, status)
+            if status == "429":
+                assert response["headers"]["Retry-After"]["required"] is True
+    redirect = operations(document)["ai_get_speech_audio"]["responses"]["307"]
+    assert redirect["headers"]["Location"]["required"] is True
+    assert document["components"]["headers"]["X-Request-Id"]["required"] is True
+
+
+def test_rules_checked_in_code_are_stated(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for model in ("RegisterRequest", "LoginRequest", "EmailRequest"):
+        assert schemas[model]["properties"]["email"]["format"] == "email", model
+    for model in ("RegisterRequest", "PreferencesUpdate"):
+        timezone = schemas[model]["properties"]["timezone"]
+        assert "IANA" in timezone["description"] and timezone["examples"] == ["Asia/Tokyo"], model
+    assert [branch["required"] for branch in schemas["ReviewRequest"]["oneOf"]] == [["rating"], ["quality"]]
+    assert [branch["required"] for branch in schemas["TtsRequest"]["anyOf"]] == [["text"], ["sentence_id"]]
