@@ -16,6 +16,10 @@ class ApiFunction:
     reads: tuple[str, ...] = ()  # logical table names it only reads
     writes: tuple[str, ...] = ()  # logical table names it reads and writes
     media: tuple[str, ...] = ()  # key prefixes of the media bucket it may use
+    # Prefixes (within `media`) under which it asks whether an object exists (HeadObject, media_storage.object_exists).
+    # S3 answers a missing key with 404 only to a caller allowed s3:ListBucket, and with 403 to anyone else, so these
+    # get ListBucket, limited to them by an s3:prefix condition.
+    checks_objects_under: tuple[str, ...] = ()
     describes_all_tables: bool = False  # the health check describes every table and the bucket
     signs_tokens: bool = False  # reads the private JWT signing key (only the auth function mints tokens)
     sends_email: bool = False  # sends through SES from the configured sender
@@ -59,7 +63,8 @@ MEDIA_API = ApiFunction(
     route_prefixes=("/ai",),
     reads=AUTHENTICATION_READS,
     writes=("audio_records", "ocr_records", "jobs", "sentences"),  # sentences: a sentence's audio_url
-    media=("uploads/", "tts/"),
+    media=("uploads/", MediaPrefixes.TTS_CACHE),
+    checks_objects_under=(MediaPrefixes.TTS_CACHE,),  # the TTS cache: synthesize once, then link to what is stored
     synthesizes_speech=True,
     pages_lists=True,
 )

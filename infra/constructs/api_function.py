@@ -18,6 +18,8 @@ from shared.catalog import ApiFunction
 from shared.constants import Env
 
 MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+# HeadBucket (the health check) and, for a missing key, the 404 of HeadObject are both authorized by ListBucket.
+LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
 # SES v1 SendEmail (shared/dal/mailer.py) and its raw variant; both are authorized by ses:FromAddress.
 SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
 # shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
@@ -81,9 +83,19 @@ class ApiHandler(KotobaFunction):
                 f"Object actions under one key prefix ({prefix}) of the media bucket: keys are per user and "
                 "per upload, so they can only be named by prefix.",
             )
+        if self.entry.checks_objects_under:
+            # Without ListBucket, S3 answers HeadObject on a missing key with 403, not 404. The s3:prefix condition
+            # keeps listing to the prefixes whose keys the function asks about.
+            if not set(self.entry.checks_objects_under) <= set(self.entry.media):
+                raise ValueError(f"{self.entry.name}: checks_objects_under must be within its media prefixes")
+            self.allow(
+                LIST_BUCKET_ACTIONS,
+                [bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in self.entry.checks_objects_under]}},
+            )
         if self.entry.describes_all_tables:
-            # HeadBucket, which the health check calls, is authorized by s3:ListBucket.
-            self.allow(("s3:ListBucket",), [bucket.bucket_arn])
+            # HeadBucket, which the health check calls, carries no prefix: an unconditioned ListBucket on the bucket.
+            self.allow(LIST_BUCKET_ACTIONS, [bucket.bucket_arn])
 
     def _grant_email(self, sender: str) -> None:
         identities = cdk.Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")

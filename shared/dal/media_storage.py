@@ -63,12 +63,31 @@ def read_object(bucket: str, key: str, max_bytes: int) -> StoredObject:
     return StoredObject(data=bytes(body), content_type=response.get("ContentType"))
 
 
+class ObjectExistenceUnknown(RuntimeError):
+    """S3 refused to say whether a key exists (403): it answers a missing key with 404 only to a caller allowed
+    s3:ListBucket on the bucket, so a 403 is a missing grant (ListBucket on the key's prefix, or GetObject), never
+    an answer."""
+
+
+MISSING_OBJECT_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+REFUSED_CODES = frozenset({"403", "AccessDenied", "Forbidden"})
+
+
+@tracer.capture_method
 def object_exists(key: str) -> bool:
+    """True when the key exists, False on 404. Needs s3:GetObject on the key and s3:ListBucket on its prefix."""
+    bucket = get_settings().media_bucket_name()
     try:
-        aws_client("s3").head_object(Bucket=get_settings().media_bucket_name(), Key=key)
+        aws_client("s3").head_object(Bucket=bucket, Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+        code = error.response.get("Error", {}).get("Code")
+        if code in MISSING_OBJECT_CODES:
             return False
+        if code in REFUSED_CODES:
+            raise ObjectExistenceUnknown(
+                f"S3 refused HeadObject on s3://{bucket}/{key} (403): the role needs s3:GetObject on the key and "
+                "s3:ListBucket on its prefix (shared/catalog.py: checks_objects_under) for a missing key to read as 404"
+            ) from error
         raise
     return True
 

@@ -22,8 +22,9 @@ from shared.catalog import (
     ScheduledFunction,
     StreamConsumer,
 )
-from shared.constants import physical_name
+from shared.constants import MediaPrefixes, physical_name
 from shared.dal.tables import table_definitions
+from tests.infra import code_scan
 from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
@@ -273,7 +274,75 @@ def test_s3_access_only_under_its_media_prefixes(
         {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} if entry.media else set()
     )
     assert object_prefixes == {f"/{prefix}*" for prefix in entry.media}
-    assert any(g.action == "s3:ListBucket" for g in s3) == entry.describes_all_tables
+    listings = [g for g in s3 if g.action == "s3:ListBucket"]
+    # Unconditioned for the health check's HeadBucket only; otherwise limited to the prefixes it checks for objects.
+    assert len([g for g in listings if g.condition is None]) == (1 if entry.describes_all_tables else 0)
+    assert _listed_prefixes(listings) == {f"{prefix}*" for prefix in entry.checks_objects_under}
+    assert set(entry.checks_objects_under) <= set(entry.media)
+
+
+def _listed_prefixes(grants: list[Grant]) -> set[str]:
+    """The s3:prefix values that the conditioned s3:ListBucket grants allow (StringLike, and no other condition)."""
+    prefixes: set[str] = set()
+    for grant in grants:
+        if grant.action != "s3:ListBucket" or grant.condition is None:
+            continue
+        condition = json.loads(grant.condition)
+        assert list(condition) == ["StringLike"] and list(condition["StringLike"]) == ["s3:prefix"], condition
+        prefixes |= set(as_list(condition["StringLike"]["s3:prefix"]))
+    return prefixes
+
+
+HEAD_OBJECT_MODULE = "shared.dal.media_storage"
+HEAD_OBJECT_CALLERS = code_scan.functions_calling(HEAD_OBJECT_MODULE, "head_object")
+
+
+def test_head_object_is_called_in_media_storage_only() -> None:
+    """The scan below follows calls of media_storage's HeadObject wrappers: no other module may call HeadObject."""
+    calling = {m for m in code_scan.project_modules() if code_scan.functions_calling(m, "head_object")}
+
+    assert calling == {HEAD_OBJECT_MODULE}
+    assert code_scan.functions_calling(HEAD_OBJECT_MODULE, "head_object") == {"object_exists"}
+
+
+def test_the_only_lazy_imports_are_the_known_ones() -> None:
+    """The scan follows the imports a module runs when it is imported, not those inside functions: these two are
+    the local cloud's whole app (never built by a function) and the speech model's loader (no S3 in it)."""
+    lazy = {m: code_scan.lazy_imports(m) for m in code_scan.project_modules() if code_scan.lazy_imports(m)}
+
+    assert set(lazy) == {"shared.api.openapi", "shared.services.speech"}
+    assert lazy["shared.services.speech"] == {"shared.services.short_window_whisper"}
+    assert not code_scan.functions_calling("shared.services.short_window_whisper", "head_object")
+
+
+@pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
+def test_every_function_whose_code_asks_whether_an_object_exists_may_list_those_prefixes_and_no_other(
+    grants_by_function: dict[str, list[Grant]], media_bucket_import: Any, name: str
+) -> None:
+    """HeadObject on a missing key is a 404 only for a caller allowed s3:ListBucket (otherwise 403, and the TTS
+    cache would fail on every miss): read from the code which functions call it and under which MediaPrefixes."""
+    sites = code_scan.call_sites(name, HEAD_OBJECT_MODULE, HEAD_OBJECT_CALLERS)
+    prefixes_in_code = {getattr(MediaPrefixes, attribute) for site in sites for attribute in site.media_prefixes}
+    entry = {e.name: e for e in API_FUNCTIONS}.get(name)
+    declared = set(entry.checks_objects_under) if entry else set()
+    listings = [g for g in grants_by_function[name] if g.action == "s3:ListBucket"]
+
+    if sites:
+        assert prefixes_in_code, f"{name}: {sites} build keys from no MediaPrefixes constant"
+        assert prefixes_in_code <= declared, f"{name} checks objects under {prefixes_in_code}; catalog: {declared}"
+    else:
+        assert declared == set(), f"{name} never calls HeadObject but its entry lists {declared}"
+    assert _listed_prefixes(listings) == {f"{prefix}*" for prefix in declared}
+    bucket_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", media_bucket_import]]}
+    assert all(g.resource == bucket_arn for g in listings)
+
+
+def test_the_media_function_checks_the_tts_cache() -> None:
+    """Guards the scan above against passing vacuously: TTS asks whether its cached audio exists."""
+    sites = code_scan.call_sites("media_api", HEAD_OBJECT_MODULE, HEAD_OBJECT_CALLERS)
+
+    assert {site.module for site in sites} == {"shared.services.tts"}
+    assert {entry.name for entry in API_FUNCTIONS if entry.checks_objects_under} == {"media_api"}
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
