@@ -28,7 +28,13 @@ HANDLER: Final = "handler.handler"
 MEMORY_SIZE_MB: Final = 512
 # Every function runs on x86_64: the layer holds x86_64 wheels, and the images are built for that platform.
 ARCHITECTURE: Final = LAYER_ARCHITECTURE
-IMAGE_PLATFORM: Final = ecr_assets.Platform.LINUX_AMD64  # built for x86_64 even on an arm64 laptop
+# Images are built for the functions' architecture (x86_64: linux/amd64), even on an arm64 laptop: derived, not
+# repeated, so that the two cannot disagree. The Dockerfiles name the multi-arch base tag and leave the choice to this.
+IMAGE_PLATFORM: Final = ecr_assets.Platform.custom(ARCHITECTURE.docker_platform)
+# Lambda rejects an image whose manifest is an index with provenance attestations, which Docker's BuildKit adds by
+# default. CDK's image assets (aws-cdk-lib 2.275) have no setting for them (`outputs` is `--output`, `build_args` are
+# `--build-arg`), so whoever runs `cdk deploy` exports this variable (README, deploy section); buildx reads it.
+NO_ATTESTATIONS_ENV: Final = "BUILDX_NO_DEFAULT_ATTESTATIONS"
 # API Gateway gives up on an integration after 29 s; a function that stops at 15 s answers well before.
 DEFAULT_TIMEOUT: Final = cdk.Duration.seconds(15)
 LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
@@ -94,7 +100,8 @@ def zip_package(name: str, layer: lambda_.ILayerVersion) -> FunctionPackage:
 def image_package(name: str) -> FunctionPackage:
     """The image `containers/<name>/Dockerfile` builds from the repository root (its CMD names the handler).
 
-    Synth only stages the context (see `image_context_excludes`); the image is built by `cdk deploy`, with Docker.
+    Synth only stages the context (see `image_context_excludes`); the image is built by `cdk deploy`, with Docker,
+    for `IMAGE_PLATFORM`, and must be built with `NO_ATTESTATIONS_ENV=1` in the environment.
     """
     return FunctionPackage(
         code=lambda_.Code.from_asset_image(

@@ -1,0 +1,56 @@
+"""How the container images are built, beyond what they contain: for the functions' architecture, from a multi-arch
+base that leaves the platform to CDK, and with nothing in the asset that would change the manifest Lambda pulls.
+
+Lambda rejects an image manifest list carrying provenance attestations (BuildKit's default). aws-cdk-lib 2.275's image
+assets cannot turn them off, so the deployer exports `BUILDX_NO_DEFAULT_ATTESTATIONS=1` (README, deploy section); what
+the construct can pin, the platform, is pinned and checked here.
+"""
+
+import re
+from typing import Any
+
+import pytest
+from aws_cdk import aws_lambda as lambda_
+
+from infra.constructs.lambda_function import ARCHITECTURE, IMAGE_PLATFORM, NO_ATTESTATIONS_ENV, KotobaFunction
+from infra.layout import CONTAINERS_DIR
+from shared.constants import LAMBDA_PYTHON_VERSION
+from tests.infra.conftest import SynthesizedApp, image_assets, logical_id
+
+IMAGES = sorted(path.parent.name for path in CONTAINERS_DIR.glob("*/Dockerfile"))
+BASE_IMAGE = f"public.ecr.aws/lambda/python:{LAMBDA_PYTHON_VERSION}"
+# What the asset manifest's source may say: no `dockerOutputs` (an `--output` other than the local image store), no
+# cache exports, no build secrets or SSH. `dockerBuildArgs` are allowed: they do not change the manifest's form.
+ALLOWED_SOURCE_KEYS = {"directory", "dockerFile", "platform", "dockerBuildArgs"}
+
+
+def test_the_image_platform_is_the_functions_architecture() -> None:
+    assert ARCHITECTURE.name == lambda_.Architecture.X86_64.name  # jsii objects compare by identity
+    assert IMAGE_PLATFORM.platform == ARCHITECTURE.docker_platform == "linux/amd64"
+    assert NO_ATTESTATIONS_ENV == "BUILDX_NO_DEFAULT_ATTESTATIONS"
+
+
+@pytest.mark.parametrize("name", IMAGES)
+def test_dockerfile_builds_one_stage_from_the_multi_arch_lambda_python_base(name: str) -> None:
+    """`--platform` (from CDK) picks the architecture of the base: a FROM with its own --platform or an arch-suffixed
+    tag (`3.12-x86_64`, `3.12-arm64`) would silently disagree with the function if the architecture changed."""
+    lines = (CONTAINERS_DIR / name / "Dockerfile").read_text().splitlines()
+    froms = [line.split()[1:] for line in lines if re.match(r"FROM\s", line, re.IGNORECASE)]
+
+    assert froms == [[BASE_IMAGE]]
+
+
+@pytest.mark.slow
+def test_every_image_asset_is_built_for_the_architecture_its_function_runs_on(synthesized: SynthesizedApp) -> None:
+    template = synthesized.template(synthesized.api)
+    assets: dict[str, tuple[str, dict[str, Any]]] = image_assets(synthesized)
+    functions: list[KotobaFunction] = [f for f in synthesized.api.functions if f.package.is_image]
+
+    assert sorted(assets) == [f"containers/{name}/Dockerfile" for name in IMAGES]
+    assert sorted(f.name for f in functions) == IMAGES
+    for function in functions:
+        properties = template["Resources"][logical_id(function.function)]["Properties"]
+        _, source = assets[f"containers/{function.name}/Dockerfile"]
+        assert properties["Architectures"] == [ARCHITECTURE.name]
+        assert source["platform"] == ARCHITECTURE.docker_platform
+        assert set(source) <= ALLOWED_SOURCE_KEYS, source
