@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install local test lint typecheck unit synth bench layer-requirements
+.PHONY: install local test lint typecheck unit synth deploy bench layer-requirements
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,11 @@ test: lint typecheck
 
 synth: install
 	$(BIN)/python -m infra.app
+
+# Needs AWS credentials, a bootstrapped account and Docker. Lambda refuses image manifests that carry
+# BuildKit's default provenance attestations, and the CDK has no option for it: hence the variable.
+deploy: install
+	BUILDX_NO_DEFAULT_ATTESTATIONS=1 npx --yes aws-cdk@2 deploy --all $(ARGS)
 
 # Figures quoted in the README; each script prints its own table.
 bench: install
