@@ -1,8 +1,12 @@
 """The JWT keys: the private signing key in Secrets Manager, rotated by the jwt_key_rotation function, which
 publishes the public keys in an SSM parameter that every API function verifies tokens with.
 
-Neither value is in the template: the secret starts as a generated placeholder and the parameter as an empty
-key set; the first rotation, which Secrets Manager runs as soon as the schedule is created, makes the real key.
+Neither value is in the template. The secret starts as a generated placeholder; the parameter is not a resource
+of any stack at all: the rotation function is its one owner, creating it on the first rotation (PutParameter with
+Overwrite) and rewriting it on every later one. Were CloudFormation to own it too, any change to its resource would
+put back the template's value and drop the published keys, refusing every token until the next rotation. Secrets
+Manager runs the first rotation as soon as the schedule is created; until it has published, the parameter does not
+exist and the API functions verify no token (401, shared/dal/key_store.py).
 """
 
 import json
@@ -12,7 +16,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
@@ -29,12 +32,12 @@ ROTATION_SECRET_ACTIONS: Final = (
     "secretsmanager:PutSecretValue",
     "secretsmanager:UpdateSecretVersionStage",
 )
-PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter")  # setSecret writes, testSecret reads back
+# setSecret creates or overwrites the parameter (PutParameter, Overwrite), testSecret reads it back.
+PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter")
 VERIFY_ACTIONS: Final = ("ssm:GetParameter",)
 SIGN_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 # No "kid": shared/dal/key_store.py treats a version without one as "no key yet".
 PLACEHOLDER_TEMPLATE: Final = json.dumps({"placeholder": "replaced by the first rotation"})
-EMPTY_KEY_SET: Final = json.dumps({"keys": {}})
 ROTATION_TIMEOUT: Final = cdk.Duration.seconds(30)
 SECRETS_MANAGER: Final = "secretsmanager.amazonaws.com"
 
@@ -61,13 +64,12 @@ class JwtKeys(Construct):
                 secret_string_template=PLACEHOLDER_TEMPLATE, generate_string_key="nonce", exclude_punctuation=True
             ),
         )
-        self.verification_keys = ssm.StringParameter(
-            self,
-            "VerificationKeys",
-            parameter_name=verification_keys_parameter_name(stage),
-            description="kotoba JWT public keys by key id, overwritten by every rotation of the signing key",
-            string_value=EMPTY_KEY_SET,
-            tier=ssm.ParameterTier.STANDARD,
+        # Named, not created: the rotation function creates and rewrites it (see the module's docstring).
+        self.verification_keys_parameter_name = verification_keys_parameter_name(stage)
+        self.verification_keys_arn = cdk.Stack.of(self).format_arn(
+            service="ssm",
+            resource="parameter",
+            resource_name=self.verification_keys_parameter_name.removeprefix("/"),
         )
         self.rotation = KotobaFunction(
             self,
@@ -80,7 +82,7 @@ class JwtKeys(Construct):
             timeout=ROTATION_TIMEOUT,
         )
         self.rotation.allow(ROTATION_SECRET_ACTIONS, [self.signing_key.secret_arn])
-        self.rotation.allow(PUBLISH_ACTIONS, [self.verification_keys.parameter_arn])
+        self.rotation.allow(PUBLISH_ACTIONS, [self.verification_keys_arn])
         self.rotation.function.add_permission(
             "InvokedBySecretsManager",
             principal=iam.ServicePrincipal(SECRETS_MANAGER),
@@ -99,12 +101,12 @@ class JwtKeys(Construct):
             rotate_immediately_on_update=True,  # the first rotation, at deploy, creates the real key
         )
         # That first rotation runs as soon as the schedule exists: the function's role, policy and invoke
-        # permission must be in place by then, and the parameter must exist before setSecret overwrites it.
-        self.rotation_schedule.node.add_dependency(self.rotation, self.verification_keys)
+        # permission must be in place by then. Its setSecret step creates the parameter.
+        self.rotation_schedule.node.add_dependency(self.rotation)
 
     def grant_verify(self, function: KotobaFunction) -> None:
         """Read the public verification keys: GetParameter on this one parameter."""
-        function.allow(VERIFY_ACTIONS, [self.verification_keys.parameter_arn])
+        function.allow(VERIFY_ACTIONS, [self.verification_keys_arn])
 
     def grant_sign(self, function: KotobaFunction) -> None:
         """Read the private signing key: GetSecretValue on this one secret."""

@@ -7,17 +7,22 @@ Secrets Manager or SSM call per cold start (and per cache period), not per reque
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import ClientError
 
 from shared.dal.clients import aws_client
 from shared.settings import get_settings
 
 KEY_CACHE_SECONDS = 300  # a rotated key reaches warm functions within five minutes
+MISSING_KEYS_RETRY_SECONDS = 10  # before the first rotation, look again this often (not on every request)
 CURRENT = "AWSCURRENT"
 PENDING = "AWSPENDING"
+_missing_until = 0.0  # monotonic time until which a missing verification-keys parameter is not looked up again
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,28 @@ def signing_key() -> SigningKey:
 
 
 def verification_keys() -> dict[str, str]:
-    """Public keys by key id: the current key and the one before it, so tokens outlive a rotation."""
+    """Public keys by key id: the current key and the one before it, so tokens outlive a rotation.
+
+    No parameter yet (the first rotation, which creates it, has not run) means no keys: every token is refused
+    as unknown (401), not an error (500). The miss is remembered for `MISSING_KEYS_RETRY_SECONDS`."""
+    global _missing_until
+    if time.monotonic() < _missing_until:
+        return {}
     name = get_settings().verification_keys_parameter
-    value: Any = parameters.get_parameter(name, transform="json", max_age=KEY_CACHE_SECONDS)
+    try:
+        value: Any = parameters.get_parameter(name, transform="json", max_age=KEY_CACHE_SECONDS)
+    except GetParameterError as error:
+        if not _parameter_not_found(error):
+            raise
+        _missing_until = time.monotonic() + MISSING_KEYS_RETRY_SECONDS
+        return {}
     return dict(value["keys"])
+
+
+def _parameter_not_found(error: GetParameterError) -> bool:
+    """Powertools wraps every failure in GetParameterError; the SSM error it wraps is the exception's context."""
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
 
 
 def cursor_key() -> bytes:
@@ -80,6 +103,7 @@ def put_pending(secret_id: str, token: str, key: SigningKey) -> None:
 
 
 def publish_verification_keys(public_keys: dict[str, str]) -> None:
+    """Create or overwrite the parameter: the rotation function is its only writer (no stack owns it)."""
     aws_client("ssm").put_parameter(
         Name=get_settings().verification_keys_parameter,
         Value=json.dumps({"keys": public_keys}),
@@ -104,4 +128,6 @@ def make_current(secret_id: str, token: str) -> None:
 
 
 def clear_cache() -> None:
+    global _missing_until
+    _missing_until = 0.0
     parameters.clear_caches()

@@ -1,13 +1,17 @@
-"""The JWT keys: a secret with no key material in the template, the public-key parameter, and their rotation."""
+"""The JWT keys: a secret with no key material in the template, a public-key parameter that no stack owns, and
+their rotation."""
 
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from infra.constructs.jwt_keys import JwtKeys
 from shared.catalog import JWT_KEY_ROTATION
 from shared.constants import Env, signing_key_secret_name, verification_keys_parameter_name
+from shared.dal import key_store
+from shared.settings import get_settings
 from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
@@ -36,12 +40,52 @@ def test_signing_key_secret_is_named_for_the_stage_and_holds_only_a_generated_pl
     assert "kid" not in json.loads(generated["SecretStringTemplate"])  # the functions treat it as "no key yet"
 
 
-def test_verification_keys_parameter_starts_empty(template: dict[str, Any], keys: JwtKeys) -> None:
-    parameter = template["Resources"][logical_id(keys.verification_keys)]["Properties"]
+def test_no_stack_owns_the_verification_keys_parameter(synthesized: SynthesizedApp) -> None:
+    """The rotation function is its one writer: no SSM parameter (or anything else but IAM policies granting access
+    to it) in any template names it, so no deploy can put an empty key set back."""
+    name = verification_keys_parameter_name(STAGE)
+    for stack in (synthesized.data, synthesized.storage, synthesized.api):
+        template = synthesized.template(stack)
+        assert resources_of_type(template, "AWS::SSM::Parameter") == {}
+        naming = [
+            lid
+            for lid, resource in template["Resources"].items()
+            if name.removeprefix("/") in json.dumps(resource) and resource["Type"] != "AWS::IAM::Policy"
+        ]
+        assert naming == [], f"{stack.stack_name}: {naming} name {name}"
 
-    assert parameter["Name"] == verification_keys_parameter_name(STAGE)
-    assert parameter["Type"] == "String"
-    assert json.loads(parameter["Value"]) == {"keys": {}}
+
+@pytest.fixture
+def deployed_stage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The synthesized app's stage, so that moto holds the names the templates use."""
+    monkeypatch.setenv(Env.STAGE, STAGE)
+    get_settings.cache_clear()
+
+
+def _apply_ssm_parameters(template: dict[str, Any]) -> None:
+    """What CloudFormation does with an AWS::SSM::Parameter on a create or an update that changes it."""
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    for resource in resources_of_type(template, "AWS::SSM::Parameter").values():
+        properties = resource["Properties"]
+        ssm.put_parameter(Name=properties["Name"], Value=properties["Value"], Type=properties["Type"], Overwrite=True)
+
+
+@pytest.mark.usefixtures("deployed_stage", "aws")
+def test_a_redeploy_keeps_the_published_keys(synthesized: SynthesizedApp) -> None:
+    """moto, provisioned as the local cloud does, has a rotated key; deploying the templates again (each stack's
+    SSM parameters written as CloudFormation writes them) must leave the published keys as they were."""
+    settings = get_settings()
+    assert settings.stage == STAGE
+    current = key_store.secret_version(settings.signing_key_secret, key_store.CURRENT)
+    assert current is not None
+    before = key_store.verification_keys()
+
+    for stack in (synthesized.data, synthesized.storage, synthesized.api):
+        _apply_ssm_parameters(synthesized.template(stack))
+    key_store.clear_cache()
+
+    assert key_store.verification_keys() == before
+    assert current[1]["kid"] in before
 
 
 def test_rotation_every_90_days_by_the_rotation_function_starting_at_deploy(
@@ -57,7 +101,7 @@ def test_rotation_every_90_days_by_the_rotation_function_starting_at_deploy(
     assert properties["RotateImmediatelyOnUpdate"] is True
 
 
-def test_first_rotation_waits_for_the_role_permission_and_parameter(template: dict[str, Any], keys: JwtKeys) -> None:
+def test_first_rotation_waits_for_the_role_policy_and_permission(template: dict[str, Any], keys: JwtKeys) -> None:
     (schedule,) = resources_of_type(template, "AWS::SecretsManager::RotationSchedule").values()
     (role_policy,) = [
         lid
@@ -70,7 +114,7 @@ def test_first_rotation_waits_for_the_role_permission_and_parameter(template: di
         if p["Properties"]["Principal"] == "secretsmanager.amazonaws.com"
     ]
 
-    assert {role_policy, permission, logical_id(keys.verification_keys)} <= set(schedule["DependsOn"])
+    assert {role_policy, permission} <= set(schedule["DependsOn"])
 
 
 def test_only_secrets_manager_for_this_secret_may_invoke_the_rotation_function(

@@ -22,7 +22,7 @@ from shared.catalog import (
     ScheduledFunction,
     StreamConsumer,
 )
-from shared.constants import MediaPrefixes, physical_name
+from shared.constants import MediaPrefixes, physical_name, verification_keys_parameter_name
 from shared.dal.tables import table_definitions
 from tests.infra import code_scan
 from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
@@ -178,7 +178,7 @@ def _table_grants(grants: list[Grant]) -> list[Grant]:
 
 @pytest.fixture(scope="module")
 def parameter_arn(synthesized: SynthesizedApp) -> Any:
-    return synthesized.api.resolve(synthesized.api.jwt_keys.verification_keys.parameter_arn)
+    return synthesized.api.resolve(synthesized.api.jwt_keys.verification_keys_arn)
 
 
 @pytest.fixture(scope="module")
@@ -376,11 +376,21 @@ def test_every_api_function_reads_the_verification_keys_and_nothing_else_in_ssm(
     ssm = [g for g in grants_by_function[entry.name] if g.action.startswith("ssm:")]
 
     assert [g.pair for g in ssm] == [_pair("ssm:GetParameter", parameter_arn)]
-    # ...:parameter + the parameter's name (a Ref to it): exactly that one parameter, no wildcard
-    assert parameter_arn["Fn::Join"][1][-2:] == [
-        ":parameter",
-        {"Ref": logical_id(synthesized.api.jwt_keys.verification_keys)},
-    ]
+    # the ARN of the one parameter named in shared/constants.py (no stack creates it), no wildcard
+    assert parameter_arn == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":ssm:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":parameter{verification_keys_parameter_name(STAGE)}",
+            ],
+        ]
+    }
 
 
 def _secret_readers(template: dict[str, Any], synthesized: SynthesizedApp, secret: Any) -> set[str]:
