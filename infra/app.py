@@ -1,4 +1,5 @@
-"""Entry point of the CDK app: `cdk synth -c stage=prod`, or `python -m infra.app` (stage dev, outdir cdk.out).
+"""Entry point of the CDK app: `cdk synth -c stage=prod -c ses_domain=mail.example.org`, or `python -m infra.app`
+(stage dev, outdir cdk.out; the SES values then come from $CDK_CONTEXT_JSON, as the CLI passes them).
 
 Feature flags live in cdk.json only; the app reads them from there too, so a plain `python -m infra.app`
 and the tests synthesize exactly what the CDK CLI does.
@@ -12,6 +13,7 @@ from typing import Any, Final
 
 import aws_cdk as cdk
 
+from infra.constructs.email_identity import EmailSettings
 from infra.layout import CDK_JSON, DEFAULT_OUTDIR
 from infra.nag import add_aws_solutions_checks
 from infra.stacks.api_stack import ApiStack
@@ -22,9 +24,16 @@ from shared.settings import LOCAL_STAGE, Settings
 
 STAGE_CONTEXT_KEY: Final = "stage"
 DEFAULT_STAGE: Final = "dev"
+# The SES identity (infra/constructs/email_identity.py): `-c ses_domain=mail.example.org` (sender
+# no-reply@ that domain unless `-c ses_sender=...` says otherwise) or `-c ses_sender=someone@example.org` alone.
+# There is no default: an address of a domain nobody here owns would never verify, and no e-mail would ever leave.
 SES_SENDER_CONTEXT_KEY: Final = "ses_sender"
-DEFAULT_SES_SENDER: Final = "no-reply@kotoba.app"  # must be verified in SES (address or domain) before deploy
-_EMAIL_ADDRESS: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+SES_DOMAIN_CONTEXT_KEY: Final = "ses_domain"
+SES_SANDBOX_RECIPIENTS_CONTEXT_KEY: Final = "ses_sandbox_recipients"  # comma-separated, while in the SES sandbox
+SES_IDENTITY_EXISTS_CONTEXT_KEY: Final = "ses_identity_exists"  # "true": verified outside this app already
+DEFAULT_LOCAL_PART: Final = "no-reply"
+_EMAIL_ADDRESS: Final = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
+_DOMAIN: Final = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -47,10 +56,65 @@ def validate_ses_sender(sender: str) -> str:
     return sender
 
 
+def validate_ses_domain(domain: str) -> str:
+    if not _DOMAIN.fullmatch(domain):
+        raise ValueError(f"context {SES_DOMAIN_CONTEXT_KEY!r} must be a lower-case domain name, not {domain!r}")
+    return domain
+
+
+def email_settings(context: Mapping[str, Any]) -> EmailSettings:
+    """The SES identity and sender from the context values (see the constants above)."""
+    domain = context.get(SES_DOMAIN_CONTEXT_KEY) or None
+    sender = context.get(SES_SENDER_CONTEXT_KEY) or (f"{DEFAULT_LOCAL_PART}@{domain}" if domain else None)
+    if sender is None:
+        raise ValueError(
+            f"set -c {SES_DOMAIN_CONTEXT_KEY}=<a domain whose DNS you control> (Easy DKIM) or "
+            f"-c {SES_SENDER_CONTEXT_KEY}=<an address you can read mail at>: the app's e-mail is sent from it"
+        )
+    if domain is not None:
+        validate_ses_domain(domain)
+    validate_ses_sender(sender)
+    if domain is not None:
+        sender_domain = sender.rsplit("@", 1)[1].lower()
+        if sender_domain != domain and not sender_domain.endswith(f".{domain}"):
+            raise ValueError(f"context {SES_SENDER_CONTEXT_KEY!r} {sender!r} is not an address of {domain!r}")
+    recipients = context.get(SES_SANDBOX_RECIPIENTS_CONTEXT_KEY) or ()
+    if isinstance(recipients, str):
+        recipients = [part.strip() for part in recipients.split(",") if part.strip()]
+    for recipient in recipients:
+        if not _EMAIL_ADDRESS.fullmatch(recipient):
+            raise ValueError(f"context {SES_SANDBOX_RECIPIENTS_CONTEXT_KEY!r}: {recipient!r} is not one address")
+    return EmailSettings(
+        sender=sender,
+        domain=domain,
+        sandbox_recipients=tuple(dict.fromkeys(recipients)),
+        identity_exists=_flag(context.get(SES_IDENTITY_EXISTS_CONTEXT_KEY)),
+    )
+
+
+def _flag(value: Any) -> bool:
+    """A boolean context value: `-c key=true` arrives as the string "true"."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if str(value).lower() in {"true", "false"}:
+        return str(value).lower() == "true"
+    raise ValueError(f"context {SES_IDENTITY_EXISTS_CONTEXT_KEY!r} must be true or false, not {value!r}")
+
+
 def add_stacks(app: cdk.App, stage: str) -> None:
     """The three stacks of one stage, checked by cdk-nag's AwsSolutions pack at synth."""
     validate_stage(stage)
-    ses_sender = validate_ses_sender(app.node.try_get_context(SES_SENDER_CONTEXT_KEY) or DEFAULT_SES_SENDER)
+    email = email_settings(
+        {
+            key: app.node.try_get_context(key)
+            for key in (
+                SES_SENDER_CONTEXT_KEY,
+                SES_DOMAIN_CONTEXT_KEY,
+                SES_SANDBOX_RECIPIENTS_CONTEXT_KEY,
+                SES_IDENTITY_EXISTS_CONTEXT_KEY,
+            )
+        }
+    )
     tags = {"app": APP_NAME, "stage": stage}
     data = DataStack(app, physical_name(stage, "data"), stage=stage, tags=tags)
     storage = StorageStack(app, physical_name(stage, "storage"), stage=stage, tags=tags)
@@ -61,7 +125,7 @@ def add_stacks(app: cdk.App, stage: str) -> None:
         tags=tags,
         tables=data.tables,
         media_bucket_name=storage.media_bucket_name_import,
-        ses_sender=ses_sender,
+        email=email,
     )
     api.add_stack_dependency(storage, "imports the media bucket's name; its upload workers read the work queues")
     add_aws_solutions_checks(app)

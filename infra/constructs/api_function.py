@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.cursor_key import CursorKey
+from infra.constructs.email_identity import EmailIdentities
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
@@ -20,8 +21,6 @@ from shared.constants import Env
 MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
 # HeadBucket (the health check) and, for a missing key, the 404 of HeadObject are both authorized by ListBucket.
 LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
-# SES v1 SendEmail (shared/dal/mailer.py) and its raw variant; both are authorized by ses:FromAddress.
-SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
 # shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
 POLLY_ACTIONS: Final = ("polly:SynthesizeSpeech",)
 TTS_ENGINE: Final = "polly"  # shared.settings.Settings.tts_engine: Polly in AWS, Open JTalk offline
@@ -42,11 +41,11 @@ class ApiHandler(KotobaFunction):
         media_bucket: s3.IBucket,
         jwt_keys: JwtKeys,
         cursor_key: CursorKey,
-        ses_sender: str,
+        email: EmailIdentities,
     ) -> None:
         environment = {Env.MEDIA_BUCKET: media_bucket.bucket_name}
         if entry.sends_email:
-            environment[Env.SES_SENDER] = ses_sender
+            environment[Env.SES_SENDER] = email.settings.sender
         if entry.synthesizes_speech:
             environment[Env.TTS_ENGINE] = TTS_ENGINE
         super().__init__(
@@ -70,7 +69,7 @@ class ApiHandler(KotobaFunction):
         if entry.pages_lists:
             cursor_key.grant_read(self)
         if entry.sends_email:
-            self._grant_email(ses_sender)
+            email.grant_send(self)
         self.speech_synthesis_policy = self._grant_speech_synthesis() if entry.synthesizes_speech else None
 
     def _grant_media(self, bucket: s3.IBucket) -> None:
@@ -96,17 +95,6 @@ class ApiHandler(KotobaFunction):
         if self.entry.describes_all_tables:
             # HeadBucket, which the health check calls, carries no prefix: an unconditioned ListBucket on the bucket.
             self.allow(LIST_BUCKET_ACTIONS, [bucket.bucket_arn])
-
-    def _grant_email(self, sender: str) -> None:
-        identities = cdk.Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")
-        self.allow(SES_SEND_ACTIONS, [identities], conditions={"StringEquals": {"ses:FromAddress": sender}})
-        acknowledge(
-            self.role,
-            f"IAM5[Resource::{finding_resource(self, identities)}]",
-            "SES authorizes a send against the verified identity that covers the sender (the address or its "
-            "whole domain, whichever was verified) and, in the SES sandbox, against each recipient's identity "
-            "too, so no single identity ARN can be named; the ses:FromAddress condition pins the sender.",
-        )
 
     def _grant_speech_synthesis(self) -> iam.Policy:
         """SynthesizeSpeech in this stack's region, in a policy of its own so that its acknowledgement covers it alone

@@ -39,6 +39,11 @@ ITERATOR_AGE_THRESHOLD: Final = cdk.Duration.minutes(5)
 # Age of the oldest upload still waiting in a work queue: a worker handles one in seconds to a minute or two, so ten
 # minutes means the workers are failing (each failure waits out the visibility timeout), throttled, or stopped.
 QUEUE_AGE_THRESHOLD: Final = cdk.Duration.minutes(10)
+# SES reviews an account whose bounce rate reaches 5 % or complaint rate 0.1 %, and may pause its sending at 10 % and
+# 0.5 %: alarm at the review levels, while there is time to act. Account-wide metrics (one account, one reputation).
+SES_BOUNCE_RATE_THRESHOLD: Final = 0.05
+SES_COMPLAINT_RATE_THRESHOLD: Final = 0.001
+SES_REPUTATION_PERIOD: Final = cdk.Duration.hours(1)
 CLOUDWATCH: Final = "cloudwatch.amazonaws.com"
 WIDGET_WIDTH: Final = 8  # three widgets per dashboard row of 24
 
@@ -76,6 +81,7 @@ class Monitoring(Construct):
         rest_api: apigw.RestApi,
         queues: Sequence[QueueSpec],
         stream_consumers: Sequence[StreamConsumerFunction] = (),
+        sends_email: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -112,6 +118,8 @@ class Monitoring(Construct):
                 QUEUE_AGE_THRESHOLD.to_seconds(),
                 comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             )
+        if sends_email:
+            self._email_reputation_alarms()
         self.dashboard = self._dashboard(functions, rest_api, list(dead_letters), stream_consumers, work_queues)
 
     def _alarm_topic(self) -> sns.Topic:
@@ -206,6 +214,24 @@ class Monitoring(Construct):
             ITERATOR_AGE_THRESHOLD.to_milliseconds(),
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )
+
+    def _email_reputation_alarms(self) -> None:
+        for name, metric_name, threshold, what in (
+            ("ses-bounce-rate", "Reputation.BounceRate", SES_BOUNCE_RATE_THRESHOLD, "bounce"),
+            ("ses-complaint-rate", "Reputation.ComplaintRate", SES_COMPLAINT_RATE_THRESHOLD, "complaint"),
+        ):
+            self._alarm(
+                name,
+                f"SES: the account's {what} rate reached {threshold:.1%}, where SES reviews the account (and may "
+                "pause its sending further on)",
+                cloudwatch.Metric(
+                    namespace="AWS/SES",
+                    metric_name=metric_name,
+                    statistic=cloudwatch.Stats.MAXIMUM,
+                    period=SES_REPUTATION_PERIOD,
+                ),
+                threshold,
+            )
 
     def _api_alarms(self, rest_api: apigw.RestApi) -> None:
         self._alarm(

@@ -1,5 +1,5 @@
 """Every function (API, scheduled, key rotation, stream consumers, upload workers) with the layer the zip functions
-share, the REST API, and their monitoring.
+share, the REST API, the SES identity the e-mail is sent from, and their monitoring.
 
 The functions stay in one stack with the layer: a layer version referenced from another stack would be an
 export whose value changes with every layer build, which CloudFormation refuses to update while imported.
@@ -11,6 +11,7 @@ from constructs import Construct
 
 from infra.constructs.api_function import ApiHandler
 from infra.constructs.cursor_key import CursorKey
+from infra.constructs.email_identity import EmailIdentities, EmailSettings
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.monitoring import Monitoring
@@ -36,7 +37,7 @@ class ApiStack(cdk.Stack):
         tags: dict[str, str],
         tables: KotobaTables,
         media_bucket_name: str,
-        ses_sender: str,
+        email: EmailSettings,
     ) -> None:
         super().__init__(
             scope,
@@ -49,6 +50,7 @@ class ApiStack(cdk.Stack):
         layer = self.shared_layer.layer
         self.jwt_keys = JwtKeys(self, "JwtKeys", stage=stage, layer=layer)
         self.cursor_key = CursorKey(self, "CursorKey", stage=stage)
+        self.email = EmailIdentities(self, "Email", settings=email)
         self.handlers = [
             ApiHandler(
                 self,
@@ -60,7 +62,7 @@ class ApiStack(cdk.Stack):
                 media_bucket=media_bucket,
                 jwt_keys=self.jwt_keys,
                 cursor_key=self.cursor_key,
-                ses_sender=ses_sender,
+                email=self.email,
             )
             for entry in API_FUNCTIONS
         ]
@@ -98,6 +100,7 @@ class ApiStack(cdk.Stack):
             rest_api=self.api.rest_api,
             queues=QUEUES,
             stream_consumers=self.stream_consumers,
+            sends_email=any(entry.sends_email for entry in API_FUNCTIONS),
         )
         cdk.CfnOutput(self, API_URL_OUTPUT, value=self.api.rest_api.url)
         cdk.CfnOutput(self, ALARM_TOPIC_OUTPUT, value=self.monitoring.topic.topic_arn)

@@ -1,7 +1,8 @@
 """One synthesized app for the whole infra suite: jsii start-up and a synth cost seconds, so build it once.
 
 Bundling is skipped (`aws:cdk:bundling-stacks: []`): the layer is not pip-installed, everything else is real,
-including the cdk-nag AwsSolutions checks, which make the synth itself fail on any unacknowledged finding.
+including the cdk-nag AwsSolutions checks, which make the synth itself fail on any unacknowledged finding. The SES
+identity is a domain (`APP_CONTEXT`); tests of the other forms build apps of their own.
 """
 
 import os
@@ -26,6 +27,10 @@ from shared.constants import physical_name
 
 STAGE = "dev"
 SKIP_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
+# The SES identity of the suite's app: a domain (Easy DKIM), the sender its default no-reply@ address.
+SES_DOMAIN = "mail.example.org"
+SES_SENDER = f"no-reply@{SES_DOMAIN}"
+APP_CONTEXT: dict[str, Any] = {**SKIP_BUNDLING, "ses_domain": SES_DOMAIN}
 
 Template = dict[str, Any]
 
@@ -50,7 +55,7 @@ class SynthesizedApp:
 
 
 def build_stacks(stage: str = STAGE) -> tuple[cdk.App, DataStack, StorageStack, ApiStack]:
-    app = build_app(stage, SKIP_BUNDLING)
+    app = build_app(stage, APP_CONTEXT)
     return (
         app,
         cast(DataStack, app.node.find_child(physical_name(stage, "data"))),

@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 
-from infra.app import DEFAULT_SES_SENDER
 from infra.constructs import lambda_function, rest_api
 from infra.constructs.api_function import ApiHandler
 from infra.constructs.lambda_function import KotobaFunction
@@ -13,7 +12,7 @@ from infra.stacks.api_stack import API_URL_OUTPUT
 from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
 from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ApiFunction
 from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
-from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
+from tests.infra.conftest import SES_SENDER, STAGE, SynthesizedApp, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +125,7 @@ def test_api_function_environment(
     ]
 
     assert variables[Env.MEDIA_BUCKET] == {"Fn::ImportValue": physical_name(STAGE, MEDIA_BUCKET_EXPORT)}
-    assert variables.get(Env.SES_SENDER) == (DEFAULT_SES_SENDER if entry.sends_email else None)
+    assert variables.get(Env.SES_SENDER) == (SES_SENDER if entry.sends_email else None)
     assert variables.get(Env.TTS_ENGINE) == ("polly" if entry.synthesizes_speech else None)
 
 

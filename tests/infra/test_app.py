@@ -1,4 +1,4 @@
-"""The app's entry points: stage and sender validation, and the feature flags read from cdk.json."""
+"""The app's entry points: stage and SES context validation, and the feature flags read from cdk.json."""
 
 import json
 from typing import cast
@@ -7,14 +7,18 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from infra.app import (
-    DEFAULT_SES_SENDER,
     DEFAULT_STAGE,
+    SES_DOMAIN_CONTEXT_KEY,
+    SES_IDENTITY_EXISTS_CONTEXT_KEY,
+    SES_SANDBOX_RECIPIENTS_CONTEXT_KEY,
     SES_SENDER_CONTEXT_KEY,
     build_app,
     cdk_json_context,
+    email_settings,
     validate_ses_sender,
     validate_stage,
 )
+from infra.constructs.email_identity import EmailSettings
 from infra.layout import CDK_JSON
 from infra.stacks.api_stack import ApiStack
 from shared.constants import Env, physical_name
@@ -58,8 +62,67 @@ def test_anything_but_one_plain_address_is_refused_as_ses_sender(sender: str) ->
         validate_ses_sender(sender)
 
 
-def test_default_ses_sender() -> None:
-    assert DEFAULT_SES_SENDER == "no-reply@kotoba.app"
+def test_there_is_no_default_sender() -> None:
+    """A default address of a domain nobody deploying owns would never verify: the app refuses to guess."""
+    with pytest.raises(ValueError, match=f"{SES_DOMAIN_CONTEXT_KEY}=.*{SES_SENDER_CONTEXT_KEY}="):
+        email_settings({})
+    with pytest.raises(ValueError, match=SES_DOMAIN_CONTEXT_KEY):
+        build_app(STAGE, SKIP_BUNDLING)
+
+
+def test_a_domain_alone_sends_from_its_no_reply_address() -> None:
+    settings = email_settings({SES_DOMAIN_CONTEXT_KEY: "mail.example.org"})
+
+    assert settings == EmailSettings(sender="no-reply@mail.example.org", domain="mail.example.org")
+    assert settings.identity == "mail.example.org"
+
+
+def test_an_address_alone_is_its_own_identity() -> None:
+    settings = email_settings({SES_SENDER_CONTEXT_KEY: "someone@example.org"})
+
+    assert settings == EmailSettings(sender="someone@example.org")
+    assert settings.identity == "someone@example.org"
+
+
+@pytest.mark.parametrize("sender", ["no-reply@mail.example.org", "alerts@eu.mail.example.org"])
+def test_a_sender_of_the_domain_or_a_subdomain_is_accepted(sender: str) -> None:
+    settings = email_settings({SES_DOMAIN_CONTEXT_KEY: "mail.example.org", SES_SENDER_CONTEXT_KEY: sender})
+
+    assert (settings.sender, settings.identity) == (sender, "mail.example.org")
+
+
+@pytest.mark.parametrize("sender", ["no-reply@example.org", "no-reply@evilmail.example.org"])
+def test_a_sender_outside_the_domain_is_refused(sender: str) -> None:
+    with pytest.raises(ValueError, match="is not an address of"):
+        email_settings({SES_DOMAIN_CONTEXT_KEY: "mail.example.org", SES_SENDER_CONTEXT_KEY: sender})
+
+
+@pytest.mark.parametrize("domain", ["Mail.Example.org", "example", "-x.example.org", "mail.example.org."])
+def test_malformed_domains_are_refused(domain: str) -> None:
+    with pytest.raises(ValueError, match=SES_DOMAIN_CONTEXT_KEY):
+        email_settings({SES_DOMAIN_CONTEXT_KEY: domain})
+
+
+def test_sandbox_recipients_are_a_comma_separated_list_of_addresses() -> None:
+    settings = email_settings(
+        {SES_SENDER_CONTEXT_KEY: "a@example.org", SES_SANDBOX_RECIPIENTS_CONTEXT_KEY: " me@example.org,qa@example.org,"}
+    )
+
+    assert settings.sandbox_recipients == ("me@example.org", "qa@example.org")
+    with pytest.raises(ValueError, match=SES_SANDBOX_RECIPIENTS_CONTEXT_KEY):
+        email_settings({SES_SENDER_CONTEXT_KEY: "a@example.org", SES_SANDBOX_RECIPIENTS_CONTEXT_KEY: "me, qa"})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("False", False), (True, True), (None, False)])
+def test_identity_exists_is_a_boolean_flag(value: object, expected: bool) -> None:
+    context = {SES_SENDER_CONTEXT_KEY: "a@example.org", SES_IDENTITY_EXISTS_CONTEXT_KEY: value}
+
+    assert email_settings(context).identity_exists is expected
+
+
+def test_identity_exists_must_be_true_or_false() -> None:
+    with pytest.raises(ValueError, match=SES_IDENTITY_EXISTS_CONTEXT_KEY):
+        email_settings({SES_SENDER_CONTEXT_KEY: "a@example.org", SES_IDENTITY_EXISTS_CONTEXT_KEY: "yes"})
 
 
 def test_ses_sender_from_context_reaches_the_environment_and_the_condition() -> None:

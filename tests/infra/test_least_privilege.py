@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from infra.app import DEFAULT_SES_SENDER
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.upload_worker import UploadWorkerFunction
@@ -25,7 +24,7 @@ from shared.catalog import (
 from shared.constants import MediaPrefixes, physical_name, verification_keys_parameter_name
 from shared.dal.tables import table_definitions
 from tests.infra import code_scan
-from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
+from tests.infra.conftest import SES_SENDER, STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
@@ -425,18 +424,40 @@ def test_only_the_functions_that_page_lists_can_read_the_cursor_key(
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
-def test_ses_only_for_senders_and_only_from_the_sender(
-    grants_by_function: dict[str, list[Grant]], entry: ApiFunction
+def test_ses_only_for_senders_only_on_the_sender_identity_and_only_from_the_sender(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ApiFunction
 ) -> None:
+    """No `identity/*`: the domain identity the stack creates (a Ref to it) and the sender address's own ARN."""
     ses = [g for g in grants_by_function[entry.name] if g.action.startswith("ses:")]
 
     if not entry.sends_email:
         assert ses == []
         return
+    domain_arn = synthesized.api.resolve(synthesized.api.email.identity_arns[0])
     assert {g.action for g in ses} == SES_ACTIONS
-    assert {json.dumps(g.resource["Fn::Join"][1][-1]) for g in ses} == {json.dumps(":identity/*")}
-    assert {g.condition for g in ses} == {
-        json.dumps({"StringEquals": {"ses:FromAddress": DEFAULT_SES_SENDER}}, sort_keys=True)
+    assert {json.dumps(g.resource, sort_keys=True) for g in ses} == {
+        json.dumps(domain_arn, sort_keys=True),
+        json.dumps(_ses_identity_arn(SES_SENDER), sort_keys=True),
+    }
+    assert {"Ref": logical_id(synthesized.api.email.sender_identity)} in domain_arn["Fn::Join"][1]
+    assert not [g for g in ses if "*" in json.dumps(g.resource)]
+    assert {g.condition for g in ses} == {json.dumps({"StringEquals": {"ses:FromAddress": SES_SENDER}}, sort_keys=True)}
+
+
+def _ses_identity_arn(identity: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":ses:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":identity/{identity}",
+            ],
+        ]
     }
 
 

@@ -23,7 +23,7 @@ DEAD_LETTER_QUEUES = [
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-ALARM_COUNT = 30  # 10 functions x 2, the API x 2, 4 dead-letter queues, 2 streams, 2 work queues
+ALARM_COUNT = 32  # 10 functions x 2, the API x 2, 4 dead-letter queues, 2 streams, 2 work queues, SES x 2
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,9 @@ def alarms(template: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _watched(alarm: dict[str, Any]) -> tuple[str, str, str]:
-    """(namespace, metric, the one dimension's value, or the logical id it refers to)."""
+    """(namespace, metric, the one dimension's value, or the logical id it refers to; "" for an account metric)."""
+    if "Dimensions" not in alarm:
+        return alarm["Namespace"], alarm["MetricName"], ""
     (dimension,) = alarm["Dimensions"]
     value = dimension["Value"]
     return alarm["Namespace"], alarm["MetricName"], value["Ref"] if isinstance(value, dict) else value
@@ -111,7 +113,7 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
     assert len(functions) == 10
     assert (
         len(alarms)
-        == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES)
+        == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2
         == ALARM_COUNT
     )
     assert watched == sorted(
@@ -122,8 +124,25 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
             *(("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue) for queue in DEAD_LETTER_QUEUES),
             *(("AWS/Lambda", "IteratorAge", consumer) for consumer in consumers),
             *(("AWS/SQS", "ApproximateAgeOfOldestMessage", queue) for queue in WORK_QUEUES),
+            ("AWS/SES", "Reputation.BounceRate", ""),
+            ("AWS/SES", "Reputation.ComplaintRate", ""),
         ]
     )
+
+
+def test_ses_reputation_alarms_fire_where_ses_starts_reviewing_the_account(alarms: list[dict[str, Any]]) -> None:
+    """5 % bounces and 0.1 % complaints: SES's review levels, below those at which it may pause sending."""
+    ses = {a["MetricName"]: a for a in alarms if a["Namespace"] == "AWS/SES"}
+
+    assert {name: (a["Threshold"], a["Statistic"], a["Period"]) for name, a in ses.items()} == {
+        "Reputation.BounceRate": (0.05, "Maximum", 3600),
+        "Reputation.ComplaintRate": (0.001, "Maximum", 3600),
+    }
+    assert {a["ComparisonOperator"] for a in ses.values()} == {"GreaterThanOrEqualToThreshold"}
+    assert {a["AlarmName"] for a in ses.values()} == {
+        physical_name(STAGE, "ses-bounce-rate"),
+        physical_name(STAGE, "ses-complaint-rate"),
+    }
 
 
 def test_upload_workers_have_error_and_throttle_alarms(
