@@ -12,6 +12,11 @@ from shared.constants import physical_name
 from shared.dal.tables import IndexDefinition, KeyAttribute, TableDefinition, table_definitions
 
 PRODUCTION_STAGE: Final = "prod"
+# Tables keep their fixed, stage-derived names (the functions derive them from KOTOBA_STAGE, shared/settings.py) and
+# are retained when their stack is deleted or a table would be replaced, but not when the stack operation that
+# created them rolls back: CloudFormation's RetainExceptOnCreate deletes those (new, empty) tables, so a deploy run
+# again after a rollback does not find its names taken. See docs/data-model.md, "Table names".
+TABLE_REMOVAL_POLICY: Final = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
 
 _ATTRIBUTE_TYPES: Final = {
     "S": dynamodb.AttributeType.STRING,
@@ -26,7 +31,8 @@ def construct_name(logical_name: str) -> str:
 
 
 class KotobaTables(Construct):
-    """The app's tables: on demand, PITR, AWS-managed encryption, retained on stack deletion."""
+    """The app's tables: on demand, PITR, AWS-managed encryption, retained on stack deletion (not on a rollback of
+    their creation)."""
 
     def __init__(
         self,
@@ -87,7 +93,7 @@ class KotobaTables(Construct):
             time_to_live_attribute=definition.ttl_attribute,
             stream=dynamodb.StreamViewType(definition.stream_view_type) if definition.stream_view_type else None,
             deletion_protection=stage == PRODUCTION_STAGE,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=TABLE_REMOVAL_POLICY,
         )
         for index in definition.indexes:
             _add_index(table, definition, index)

@@ -1,4 +1,4 @@
-"""Tables only: retained, and deployed before anything that reads them."""
+"""Tables only: retained (except when their creation rolls back), and deployed before anything that reads them."""
 
 import aws_cdk as cdk
 from constructs import Construct

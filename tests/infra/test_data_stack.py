@@ -51,7 +51,7 @@ def test_keys_and_indexes_match_the_create_table_request(
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.logical_name)
-def test_table_is_on_demand_recoverable_encrypted_and_retained(
+def test_table_is_on_demand_recoverable_encrypted_and_retained_unless_its_creation_rolls_back(
     synthesized: SynthesizedApp, definition: TableDefinition
 ) -> None:
     table = _table(synthesized, definition)
@@ -60,7 +60,8 @@ def test_table_is_on_demand_recoverable_encrypted_and_retained(
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["SSESpecification"] == {"SSEEnabled": True}
-    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert table["DeletionPolicy"] == "RetainExceptOnCreate"  # a rolled-back creation leaves no named table behind
+    assert table["UpdateReplacePolicy"] == "Retain"
     assert properties["DeletionProtectionEnabled"] is False  # dev; prod is checked below
 
 
