@@ -1,6 +1,6 @@
 """Base model and attribute types shared by every table."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -10,6 +10,9 @@ from pynamodb.attributes import Attribute, UTCDateTimeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from shared.dal.clients import transaction_connection
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -96,6 +99,23 @@ def refused_conditions(error: TransactWriteError) -> set[int]:
     condition did not hold; empty when the transaction failed for another reason."""
     reasons = error.cancellation_reasons or []
     return {index for index, reason in enumerate(reasons) if reason and reason.code == "ConditionalCheckFailed"}
+
+
+COLLISION_ATTEMPTS = 3
+
+
+def write_transaction(add_writes: Callable[[TransactWrite], None]) -> None:
+    """One TransactWriteItems of the writes `add_writes` adds, sent again when DynamoDB cancels it only for
+    colliding with another transaction on one of its items (nothing was written then). A refused condition,
+    or a third collision, raises TransactWriteError for the caller to read."""
+    for attempt in range(1, COLLISION_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                add_writes(transaction)
+            return
+        except TransactWriteError as error:
+            if attempt == COLLISION_ATTEMPTS or refused_conditions(error) or not collided(error):
+                raise
 
 
 def collided(error: TransactWriteError) -> bool:

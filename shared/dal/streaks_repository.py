@@ -7,8 +7,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import new_id, refused_conditions
-from shared.dal.clients import transaction_connection
+from shared.dal.base import new_id, refused_conditions, write_transaction
 from shared.dal.gamification import StudyStreakItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import UserItem
@@ -57,20 +56,23 @@ def record_study_day(day: StudyDay) -> bool:
         else UserItem.last_study_date == day.previous_study
     )
     with_history = _history_writes(day)
+
+    def writes(transaction: TransactWrite) -> None:
+        transaction.update(
+            UserItem(user_id=day.user_id),
+            actions=[
+                UserItem.last_study_date.set(day.studied_at),
+                UserItem.current_streak_days.set(day.streak),
+                UserItem.longest_streak_days.set(day.longest),
+                UserItem.updated_at.set(day.studied_at),
+            ],
+            condition=UserItem.user_id.exists() & seen,
+        )
+        for start, actions in with_history:
+            transaction.update(StudyStreakItem(user_id=day.user_id, start_date=start), actions=actions)
+
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.update(
-                UserItem(user_id=day.user_id),
-                actions=[
-                    UserItem.last_study_date.set(day.studied_at),
-                    UserItem.current_streak_days.set(day.streak),
-                    UserItem.longest_streak_days.set(day.longest),
-                    UserItem.updated_at.set(day.studied_at),
-                ],
-                condition=UserItem.user_id.exists() & seen,
-            )
-            for start, actions in with_history:
-                transaction.update(StudyStreakItem(user_id=day.user_id, start_date=start), actions=actions)
+        write_transaction(writes)
     except TransactWriteError as error:
         if refused_conditions(error):
             return False

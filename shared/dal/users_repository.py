@@ -5,8 +5,7 @@ from enum import Enum
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import is_condition_failure, refused_conditions, utcnow
-from shared.dal.clients import transaction_connection
+from shared.dal.base import is_condition_failure, refused_conditions, utcnow, write_transaction
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
 from shared.enums import UserRole
@@ -29,12 +28,14 @@ def create_user(user: UserItem) -> NewUser:
     """Write the user and claim its e-mail and username in one transaction: of two simultaneous sign-ups
     with one address, exactly one succeeds. A taken address wins over a taken username."""
     user.derive_keys()
+
+    def writes(transaction: TransactWrite) -> None:
+        transaction.save(user, condition=UserItem.user_id.does_not_exist())
+        for key in (UniqueKeyItem.email_key(user.email), UniqueKeyItem.username_key(user.username)):
+            transaction.save(UniqueKeyItem(key=key, user_id=user.user_id), condition=UniqueKeyItem.key.does_not_exist())
+
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
-            transaction.save(user, condition=UserItem.user_id.does_not_exist())
-            for key in (UniqueKeyItem.email_key(user.email), UniqueKeyItem.username_key(user.username)):
-                claim = UniqueKeyItem(key=key, user_id=user.user_id)
-                transaction.save(claim, condition=UniqueKeyItem.key.does_not_exist())
+        write_transaction(writes)
     except TransactWriteError as error:
         refused = refused_conditions(error)
         if EMAIL_CLAIM in refused:
