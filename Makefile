@@ -32,8 +32,11 @@ unit: install
 test: lint typecheck
 	$(BIN)/pytest -n 2
 
+# Offline synth of the dev stage; the sender is example.com's unless SYNTH_CONTEXT names yours (the SES
+# identity has no default: a deploy must say which domain or address sends the app's mail).
+SYNTH_CONTEXT ?= {"ses_sender": "no-reply@example.com"}
 synth: install
-	$(BIN)/python -m infra.app
+	CDK_CONTEXT_JSON='$(SYNTH_CONTEXT)' $(BIN)/python -m infra.app
 
 # Needs AWS credentials, a bootstrapped account and Docker. Lambda refuses image manifests that carry
 # BuildKit's default provenance attestations, and the CDK has no option for it: hence the variable.
