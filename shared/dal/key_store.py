@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from botocore.exceptions import ClientError
 
 from shared.dal.clients import aws_client
+from shared.errors import DependencyUnavailable
 from shared.settings import get_settings
 
 KEY_CACHE_SECONDS = 300  # a rotated key reaches warm functions within five minutes
@@ -35,6 +36,8 @@ def signing_key() -> SigningKey:
     value: Any = parameters.get_secret(
         get_settings().signing_key_secret, transform="json", max_age=KEY_CACHE_SECONDS, VersionStage=CURRENT
     )
+    if "kid" not in value:  # the placeholder CDK creates, until the first rotation puts a key in it
+        raise DependencyUnavailable("signing in is not available yet; try again in a few minutes")
     return SigningKey(kid=value["kid"], private_key_pem=value["private_key_pem"])
 
 

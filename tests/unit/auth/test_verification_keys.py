@@ -114,3 +114,14 @@ def test_provisioning_again_keeps_the_published_keys(client: TestClient, session
     assert _published() == before
     assert _kid(session.access_token) in before
     assert client.get(ME, headers=session.headers).status_code == 200
+
+
+def test_logging_in_before_the_first_rotation_is_a_503_not_a_500(client: TestClient, session: Session) -> None:
+    """CDK creates the signing-key secret with a placeholder; the first rotation puts the key in it."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    name = get_settings().signing_key_secret
+    secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    secrets.create_secret(Name=name, SecretString='{"placeholder": "replaced by the first rotation"}')
+    key_store.clear_cache()
+    response = client.post("/api/v1/auth/login", json={"email": session.email, "password": "kumo-to-ame-42"})
+    assert_error(response, 503, "dependency_unavailable")
