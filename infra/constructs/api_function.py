@@ -15,6 +15,7 @@ from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
 from infra.nag import acknowledge, finding_resource
+from infra.stage_config import stage_config
 from shared.catalog import ApiFunction
 from shared.constants import Env
 
@@ -55,6 +56,7 @@ class ApiHandler(KotobaFunction):
             description=f"kotoba {entry.name}: {', '.join(entry.route_prefixes)}",
             role_description=f"{entry.name}: the tables, media prefixes and keys listed in shared/catalog.py",
             stage=stage,
+            size=stage_config(stage).api_function,
             package=zip_package(entry.name, layer),
             environment=environment,
         )

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import construct_name
+from infra.stage_config import stage_config
 from shared.catalog import JWT_KEY_ROTATION, RotationFunction
 from shared.constants import signing_key_secret_name, verification_keys_parameter_name
 
@@ -38,7 +39,6 @@ VERIFY_ACTIONS: Final = ("ssm:GetParameter",)
 SIGN_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 # No "kid": shared/dal/key_store.py treats a version without one as "no key yet".
 PLACEHOLDER_TEMPLATE: Final = json.dumps({"placeholder": "replaced by the first rotation"})
-ROTATION_TIMEOUT: Final = cdk.Duration.seconds(30)
 SECRETS_MANAGER: Final = "secretsmanager.amazonaws.com"
 
 
@@ -79,7 +79,7 @@ class JwtKeys(Construct):
             role_description=f"{rotation.name}: the signing-key secret and the verification-keys parameter only",
             stage=stage,
             package=zip_package(rotation.name, layer),
-            timeout=ROTATION_TIMEOUT,
+            size=stage_config(stage).rotation_function,
         )
         self.rotation.allow(ROTATION_SECRET_ACTIONS, [self.signing_key.secret_arn])
         self.rotation.allow(PUBLISH_ACTIONS, [self.verification_keys_arn])

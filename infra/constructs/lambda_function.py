@@ -22,10 +22,10 @@ from infra.constructs.shared_layer import LAYER_ARCHITECTURE, PYTHON_RUNTIME
 from infra.constructs.tables import KotobaTables
 from infra.layout import CONTAINERS_DIR, FUNCTIONS_DIR, REPO_ROOT, SHARED_PACKAGE_DIR
 from infra.nag import acknowledge
+from infra.stage_config import FunctionSize, stage_config
 from shared.constants import LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env
 
 HANDLER: Final = "handler.handler"
-MEMORY_SIZE_MB: Final = 512
 # Every function runs on x86_64: the layer holds x86_64 wheels, and the images are built for that platform.
 ARCHITECTURE: Final = LAYER_ARCHITECTURE
 # Images are built for the functions' architecture (x86_64: linux/amd64), even on an arm64 laptop: derived, not
@@ -35,9 +35,6 @@ IMAGE_PLATFORM: Final = ecr_assets.Platform.custom(ARCHITECTURE.docker_platform)
 # default. CDK's image assets (aws-cdk-lib 2.275) have no setting for them (`outputs` is `--output`, `build_args` are
 # `--build-arg`), so whoever runs `cdk deploy` exports this variable (README, deploy section); buildx reads it.
 NO_ATTESTATIONS_ENV: Final = "BUILDX_NO_DEFAULT_ATTESTATIONS"
-# API Gateway gives up on an integration after 29 s; a function that stops at 15 s answers well before.
-DEFAULT_TIMEOUT: Final = cdk.Duration.seconds(15)
-LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
 POWERTOOLS_LOG_LEVEL: Final = "INFO"
 CODE_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
 
@@ -139,15 +136,19 @@ class KotobaFunction(Construct):
         description: str,
         role_description: str,
         stage: str,
+        size: FunctionSize,
         package: FunctionPackage,
         environment: Mapping[str, str] | None = None,
-        memory_size: int = MEMORY_SIZE_MB,
-        timeout: cdk.Duration = DEFAULT_TIMEOUT,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name
         self.environment: Mapping[str, str] = {**base_environment(stage), **(environment or {})}
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
+        self.size = size
+        config = stage_config(stage)
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=config.log_retention, removal_policy=config.log_removal_policy
+        )
         self.role = iam.Role(
             self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=role_description
         )
@@ -161,8 +162,9 @@ class KotobaFunction(Construct):
             handler=package.handler,
             code=package.code,
             layers=list(package.layers) or None,
-            memory_size=memory_size,
-            timeout=timeout,
+            memory_size=size.memory_mb,
+            timeout=size.timeout,
+            reserved_concurrent_executions=reserved_concurrency,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             role=self.role,

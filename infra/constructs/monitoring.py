@@ -18,17 +18,14 @@ from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import construct_name
 from infra.constructs.work_queues import queue_name as work_queue_name
+from infra.stage_config import stage_config
 from shared.catalog import QueueSpec
 from shared.constants import dead_letter_queue_name, physical_name
 
 PERIOD: Final = cdk.Duration.minutes(5)
-FUNCTION_ERRORS_THRESHOLD: Final = 1  # any unhandled error or timeout in 5 minutes
-FUNCTION_THROTTLES_THRESHOLD: Final = 1
-# A count, not a rate: at this app's traffic one failed request in a quiet 5 minutes is already "100 %", while
-# five in 5 minutes is a pattern. Single function errors already alarm above; this catches what API Gateway
-# adds (integration timeouts, throttled or failed invocations).
-API_5XX_THRESHOLD: Final = 5
-API_LATENCY_P95_MS: Final = 1000
+# The thresholds of the function, API, table, mail and concurrency alarms are the stage's: infra/stage_config.py
+# (AlarmThresholds). The API's 5XX alarm catches what API Gateway adds to the function errors (integration timeouts,
+# throttled or failed invocations).
 # p95 of a quiet period can be one cold start: alarm when 2 of the last 3 periods are slow, not on one.
 API_LATENCY_PERIODS: Final = 3
 API_LATENCY_DATAPOINTS: Final = 2
@@ -85,6 +82,7 @@ class Monitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._stage = stage
+        self._thresholds = stage_config(stage).alarms
         self.topic = self._alarm_topic()
         self._action = cloudwatch_actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -196,13 +194,13 @@ class Monitoring(Construct):
             f"{function.name}-errors",
             f"{function.name}: invocations that failed (exception or timeout)",
             function.function.metric_errors(period=PERIOD, statistic=cloudwatch.Stats.SUM),
-            FUNCTION_ERRORS_THRESHOLD,
+            self._thresholds.function_errors,
         )
         self._alarm(
             f"{function.name}-throttles",
             f"{function.name}: invocations refused for lack of concurrency",
             function.function.metric_throttles(period=PERIOD, statistic=cloudwatch.Stats.SUM),
-            FUNCTION_THROTTLES_THRESHOLD,
+            self._thresholds.function_throttles,
         )
 
     def _stream_alarms(self, consumer: StreamConsumerFunction) -> None:
@@ -236,16 +234,16 @@ class Monitoring(Construct):
     def _api_alarms(self, rest_api: apigw.RestApi) -> None:
         self._alarm(
             "api-5xx",
-            f"REST API: {API_5XX_THRESHOLD} or more 5XX responses in {PERIOD.to_minutes()} minutes",
+            f"REST API: {self._thresholds.api_5xx} or more 5XX responses in {PERIOD.to_minutes()} minutes",
             rest_api.metric_server_error(period=PERIOD, statistic=cloudwatch.Stats.SUM),
-            API_5XX_THRESHOLD,
+            self._thresholds.api_5xx,
         )
         self._alarm(
             "api-latency-p95",
-            f"REST API: p95 latency over {API_LATENCY_P95_MS} ms in {API_LATENCY_DATAPOINTS} of "
+            f"REST API: p95 latency over {self._thresholds.api_latency_p95_ms} ms in {API_LATENCY_DATAPOINTS} of "
             f"{API_LATENCY_PERIODS} periods of {PERIOD.to_minutes()} minutes",
             rest_api.metric_latency(period=PERIOD, statistic=cloudwatch.Stats.percentile(95)),
-            API_LATENCY_P95_MS,
+            self._thresholds.api_latency_p95_ms,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=API_LATENCY_PERIODS,
             datapoints_to_alarm=API_LATENCY_DATAPOINTS,
@@ -270,7 +268,7 @@ class Monitoring(Construct):
                     rest_api.metric_latency(period=PERIOD, statistic=p50, label="p50"),
                     rest_api.metric_latency(period=PERIOD, statistic=p95, label="p95"),
                 ],
-                alarm_line=API_LATENCY_P95_MS,
+                alarm_line=self._thresholds.api_latency_p95_ms,
             ),
             _graph(
                 "API errors",

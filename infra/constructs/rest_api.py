@@ -11,11 +11,9 @@ from constructs import Construct
 
 from infra.constructs.api_function import ApiHandler
 from infra.nag import acknowledge, finding_resource
+from infra.stage_config import stage_config
 from shared.constants import API_PREFIX, physical_name
 
-STAGE_THROTTLE_RATE_RPS: Final = 50
-STAGE_THROTTLE_BURST: Final = 100
-ACCESS_LOG_RETENTION: Final = logs.RetentionDays.ONE_MONTH
 PROXY_PATH_PART: Final = "{proxy+}"
 # What API Gateway's account-level role needs to write execution and access logs (the actions of the
 # AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, kept inline and limited to this account's logs).
@@ -80,7 +78,10 @@ class KotobaRestApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, handlers: Sequence[ApiHandler]) -> None:
         super().__init__(scope, construct_id)
         logging_role = ApiGatewayLoggingRole(self, "LoggingRole")
-        self.access_log_group = logs.LogGroup(self, "AccessLogs", retention=ACCESS_LOG_RETENTION)
+        config = stage_config(stage)
+        self.access_log_group = logs.LogGroup(
+            self, "AccessLogs", retention=config.log_retention, removal_policy=config.log_removal_policy
+        )
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -89,8 +90,8 @@ class KotobaRestApi(Construct):
             cloud_watch_role=False,  # the account's logging role is `ApiGatewayLoggingRole`, inline policy only
             deploy_options=apigw.StageOptions(
                 stage_name=stage,
-                throttling_rate_limit=STAGE_THROTTLE_RATE_RPS,
-                throttling_burst_limit=STAGE_THROTTLE_BURST,
+                throttling_rate_limit=config.api_throttle_rate_rps,
+                throttling_burst_limit=config.api_throttle_burst,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
                     caller=True,

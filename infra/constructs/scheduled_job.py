@@ -1,9 +1,6 @@
 """Scheduled functions: every entry of `shared.catalog.SCHEDULED_FUNCTIONS` becomes a `KotobaFunction` that an
 EventBridge rule, named as the local cloud names it, invokes on the entry's schedule."""
 
-from typing import Final
-
-import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
@@ -11,12 +8,9 @@ from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
+from infra.stage_config import stage_config
 from shared.catalog import ScheduledFunction
 from shared.constants import physical_name
-
-# A sweep may update a few hundred items (shared/services/jobs.py: MAX_JOBS_PER_RUN per status); no API
-# Gateway limit applies here, and a minute is still far below the shortest schedule.
-SCHEDULED_TIMEOUT: Final = cdk.Duration.seconds(60)
 
 
 class ScheduledJob(KotobaFunction):
@@ -40,7 +34,7 @@ class ScheduledJob(KotobaFunction):
             role_description=f"{entry.name}: the tables listed in shared/catalog.py",
             stage=stage,
             package=zip_package(entry.name, layer),
-            timeout=SCHEDULED_TIMEOUT,
+            size=stage_config(stage).scheduled_function,
         )
         self.entry = entry
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)

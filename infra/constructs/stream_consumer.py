@@ -16,10 +16,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
-from infra.constructs.lambda_function import MEMORY_SIZE_MB, KotobaFunction, image_package, zip_package
+from infra.constructs.lambda_function import KotobaFunction, image_package, zip_package
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import DEAD_LETTER_RETENTION, tls_only_queue
 from infra.nag import acknowledge
+from infra.stage_config import stage_config
 from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, StreamConsumer
 from shared.constants import dead_letter_queue_name
 
@@ -27,14 +28,8 @@ from shared.constants import dead_letter_queue_name
 MAX_STREAM_BATCH_SIZE: Final = 10_000
 RETRY_ATTEMPTS: Final = 3
 STARTING_POSITION: Final = lambda_.StartingPosition.TRIM_HORIZON  # nothing written before the mapping is lost
-# A batch is a few hundred UpdateItems at most (one per distinct item of the batch): seconds, not minutes. Sixty
-# seconds also leaves a cold start of the container image (a 1+ GB image, Open JTalk's dictionary loaded at import)
-# inside the first invocation, and bounds how long one failing batch holds its shard before the retry.
-STREAM_TIMEOUT: Final = cdk.Duration.seconds(60)
-# The image holds Open JTalk (pyopenjtalk-plus, ~400 MB installed) whose dictionary is loaded into memory, on top of
-# the API's dependencies. 1024 MB keeps that with room to spare (512 MB would be tight), and Lambda scales CPU with
-# memory, which the per-sentence analysis needs. Not measured here: the image cannot be built on this machine.
-IMAGE_MEMORY_SIZE_MB: Final = 1024
+# Memory and timeout: infra/stage_config.py (stream_function, stream_image_function). The timeout also bounds how long
+# one failing batch holds its shard before the retry.
 # What an event source mapping reads a DynamoDB stream with, granted on the consumer's own stream ARN only.
 STREAM_READ_ACTIONS: Final = (
     "dynamodb:DescribeStream",
@@ -110,8 +105,7 @@ class StreamConsumerFunction(KotobaFunction):
             role_description=f"{entry.name}: the {entry.table} stream and the tables listed in shared/catalog.py",
             stage=stage,
             package=image_package(entry.name) if entry.container else zip_package(entry.name, layer),
-            memory_size=IMAGE_MEMORY_SIZE_MB if entry.container else MEMORY_SIZE_MB,
-            timeout=STREAM_TIMEOUT,
+            size=stage_config(stage).stream_image_function if entry.container else stage_config(stage).stream_function,
         )
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
         self.stream_arn = tables.stream_arn(entry.table)

@@ -8,10 +8,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from infra.stage_config import stage_config
 from shared.constants import physical_name
 from shared.dal.tables import IndexDefinition, KeyAttribute, TableDefinition, table_definitions
 
-PRODUCTION_STAGE: Final = "prod"
 # Tables keep their fixed, stage-derived names (the functions derive them from KOTOBA_STAGE, shared/settings.py) and
 # are retained when their stack is deleted or a table would be replaced, but not when the stack operation that
 # created them rolls back: CloudFormation's RetainExceptOnCreate deletes those (new, empty) tables, so a deploy run
@@ -92,7 +92,7 @@ class KotobaTables(Construct):
             ),
             time_to_live_attribute=definition.ttl_attribute,
             stream=dynamodb.StreamViewType(definition.stream_view_type) if definition.stream_view_type else None,
-            deletion_protection=stage == PRODUCTION_STAGE,
+            deletion_protection=stage_config(stage).table_deletion_protection,
             removal_policy=TABLE_REMOVAL_POLICY,
         )
         for index in definition.indexes:

@@ -20,6 +20,7 @@ from infra.constructs.lambda_function import KotobaFunction, image_package
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import queue_name
 from infra.nag import acknowledge, finding_resource
+from infra.stage_config import FunctionSize, stage_config
 from shared.catalog import QueueSpec
 
 # One upload per invocation: the function's timeout then bounds the work on one file, and a failure retries that
@@ -37,10 +38,9 @@ PADDLEX_CACHE_HOME: Final = "/tmp/paddlex"  # noqa: S108 - /tmp is Lambda's only
 class WorkerSettings:
     """How Lambda runs one worker, beyond what the catalog says (queue, memory, timeout, tables)."""
 
-    # The most instances the queue's event source mapping runs at once (SQS allows 2 to 1,000): a burst of uploads
-    # waits in the queue instead of taking the account's concurrency from the API. No reserved concurrency: that
-    # would carve the same amount out of the account's pool for good, busy or idle.
-    max_concurrency: int = 5
+    # How many instances run at once is the stage's (infra/stage_config.py: worker_max_concurrency for the queue's
+    # event source mapping, which SQS allows from 2 to 1,000, and worker_reserved_concurrency): a burst of uploads
+    # waits in the queue instead of taking the account's concurrency from the API.
     environment: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -85,8 +85,8 @@ class UploadWorkerFunction(KotobaFunction):
             stage=stage,
             package=image_package(spec.worker),
             environment=self.settings.environment,
-            memory_size=spec.worker_memory_mb,
-            timeout=cdk.Duration.seconds(spec.worker_timeout_seconds),
+            size=FunctionSize(memory_mb=spec.worker_memory_mb, timeout_seconds=spec.worker_timeout_seconds),
+            reserved_concurrency=stage_config(stage).worker_reserved_concurrency,
         )
         self.grant_tables(tables, writes=spec.writes)
         self.uploads_arn = media_bucket.arn_for_objects(f"{spec.upload_prefix}*")
@@ -107,5 +107,5 @@ class UploadWorkerFunction(KotobaFunction):
             event_source_arn=self.queue_arn,
             batch_size=BATCH_SIZE,
             report_batch_item_failures=True,
-            max_concurrency=self.settings.max_concurrency,
+            max_concurrency=stage_config(stage).worker_max_concurrency,
         )

@@ -26,6 +26,7 @@ from infra.stacks.storage_stack import StorageStack
 from shared.constants import physical_name
 
 STAGE = "dev"
+PROD_STAGE = "prod"  # the suite's one other synth (`synthesized_prod`): what differs per stage (infra/stage_config.py)
 SKIP_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
 # The SES identity of the suite's app: a domain (Easy DKIM), the sender its default no-reply@ address.
 SES_DOMAIN = "mail.example.org"
@@ -67,6 +68,12 @@ def build_stacks(stage: str = STAGE) -> tuple[cdk.App, DataStack, StorageStack, 
 @pytest.fixture(scope="session")
 def synthesized() -> SynthesizedApp:
     app, data, storage, api = build_stacks()
+    return SynthesizedApp(app=app, assembly=app.synth(), data=data, storage=storage, api=api)
+
+
+@pytest.fixture(scope="session")
+def synthesized_prod() -> SynthesizedApp:
+    app, data, storage, api = build_stacks(PROD_STAGE)
     return SynthesizedApp(app=app, assembly=app.synth(), data=data, storage=storage, api=api)
 
 

@@ -5,18 +5,18 @@ from typing import Any
 
 import pytest
 
-from infra.constructs import lambda_function, rest_api
 from infra.constructs.api_function import ApiHandler
 from infra.constructs.lambda_function import KotobaFunction
 from infra.stacks.api_stack import API_URL_OUTPUT
 from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
+from infra.stage_config import DEV
 from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ApiFunction
 from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
 from tests.infra.conftest import SES_SENDER, STAGE, SynthesizedApp, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
-LOG_RETENTION_DAYS = 30
+LOG_RETENTION_DAYS = 14  # dev: two weeks
 ALL_FUNCTION_NAMES = [
     *(entry.name for entry in API_FUNCTIONS),
     *(entry.name for entry in SCHEDULED_FUNCTIONS),
@@ -104,7 +104,7 @@ def test_zip_function_runtime_and_configuration(
     assert properties["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
     assert properties["Architectures"] == ["x86_64"]
     assert properties["Handler"] == "handler.handler"
-    assert properties["MemorySize"] == lambda_function.MEMORY_SIZE_MB == 512
+    assert properties["MemorySize"] == DEV.api_function.memory_mb == 512
     assert properties["Timeout"] == TIMEOUTS.get(name, 15)
     assert properties["TracingConfig"] == {"Mode": "Active"}
     assert properties["Role"] == {"Fn::GetAtt": [logical_id(function.role), "Arn"]}
@@ -205,14 +205,14 @@ def test_stage_throttling_logging_tracing_and_metrics(template: dict[str, Any]) 
         {
             "HttpMethod": "*",
             "ResourcePath": "/*",
-            "ThrottlingRateLimit": rest_api.STAGE_THROTTLE_RATE_RPS,
-            "ThrottlingBurstLimit": rest_api.STAGE_THROTTLE_BURST,
+            "ThrottlingRateLimit": DEV.api_throttle_rate_rps,
+            "ThrottlingBurstLimit": DEV.api_throttle_burst,
             "LoggingLevel": "ERROR",
             "DataTraceEnabled": False,
             "MetricsEnabled": True,
         }
     ]
-    assert (rest_api.STAGE_THROTTLE_RATE_RPS, rest_api.STAGE_THROTTLE_BURST) == (50, 100)
+    assert (DEV.api_throttle_rate_rps, DEV.api_throttle_burst) == (50, 100)
 
 
 def test_access_logs_are_json_in_their_own_log_group(template: dict[str, Any], synthesized: SynthesizedApp) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from infra.constructs import monitoring
 from infra.constructs.monitoring import Monitoring
 from infra.stacks.api_stack import ALARM_TOPIC_OUTPUT
+from infra.stage_config import DEV
 from shared.catalog import QUEUES, STREAM_CONSUMERS
 from shared.constants import dead_letter_queue_name, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
@@ -254,4 +254,4 @@ def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
         function.function.node.path for function in synthesized.api.functions
     }
     assert len(widgets["Alarms"]["alarms"]) == ALARM_COUNT
-    assert monitoring.API_LATENCY_P95_MS == 1000
+    assert DEV.alarms.api_latency_p95_ms == 1000

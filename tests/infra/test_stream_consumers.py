@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from infra.constructs import stream_consumer
 from infra.constructs.stream_consumer import STREAM_SETTINGS, StreamConsumerFunction, StreamSettings
 from infra.constructs.tables import KotobaTables
+from infra.stage_config import DEV
 from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, STREAM_CONSUMERS, StreamConsumer
 from shared.constants import dead_letter_queue_name, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, image_assets, logical_id, resources_of_type
@@ -240,7 +241,7 @@ def test_readings_worker_is_an_x86_64_image_with_a_gigabyte_and_a_minute(
     assert properties["Code"]["ImageUri"]["Fn::Sub"].endswith(f":{asset_hash}")
     assert (
         (properties["MemorySize"], properties["Timeout"])
-        == (stream_consumer.IMAGE_MEMORY_SIZE_MB, 60)
+        == (DEV.stream_image_function.memory_mb, DEV.stream_image_function.timeout_seconds)
         == (
             1024,
             60,

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from infra.constructs import upload_worker
 from infra.constructs.tables import KotobaTables
 from infra.constructs.upload_worker import WORKER_SETTINGS, UploadWorkerFunction, WorkerSettings
+from infra.stage_config import DEV, PROD
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import Env, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, logical_id
@@ -139,8 +140,8 @@ def test_the_app_deploys_the_storage_stack_first(synthesized: SynthesizedApp) ->
 
 
 def test_max_concurrency_is_within_what_sqs_mappings_accept() -> None:
-    assert {settings.max_concurrency for settings in WORKER_SETTINGS.values()} == {5}
-    assert all(2 <= settings.max_concurrency <= 1000 for settings in WORKER_SETTINGS.values())
+    assert (DEV.worker_max_concurrency, PROD.worker_max_concurrency) == (5, 50)
+    assert all(2 <= config.worker_max_concurrency <= 1000 for config in (DEV, PROD))
     assert upload_worker.BATCH_SIZE == 1
 
 
