@@ -10,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs.api_function import ApiHandler
+from infra.constructs.web_acl import ApiWebAcl
 from infra.nag import acknowledge, finding_resource
 from infra.stage_config import stage_config
 from shared.constants import API_PREFIX, physical_name
@@ -73,7 +74,8 @@ class ApiGatewayLoggingRole(Construct):
 
 
 class KotobaRestApi(Construct):
-    """REST API (v1) for the stage, throttled, logged, traced, routing each catalog prefix to its function."""
+    """REST API (v1) for the stage, throttled, logged, traced, behind WAF where configured, routing each catalog
+    prefix to its function."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, handlers: Sequence[ApiHandler]) -> None:
         super().__init__(scope, construct_id)
@@ -111,12 +113,19 @@ class KotobaRestApi(Construct):
             ),
         )
         self.rest_api.deployment_stage.node.add_dependency(logging_role)
-        acknowledge(
-            self.rest_api.deployment_stage,
-            "APIG3",
-            "No WAF web ACL yet: the API serves one mobile app and is throttled per stage; choosing and paying "
-            "for WAF rules (rate-based, bot control) is a separate decision, not part of this stack.",
+        # A web ACL where the stage's configuration asks for one (prod); elsewhere the stage's throttling only.
+        self.web_acl = (
+            ApiWebAcl(self, "WebAcl", stage=stage, settings=config.waf, api_stage=self.rest_api.deployment_stage)
+            if config.waf
+            else None
         )
+        if self.web_acl is None:
+            acknowledge(
+                self.rest_api.deployment_stage,
+                "APIG3",
+                f"Stage {stage} has no WAF web ACL by its configuration (infra/stage_config.py): a development stage, "
+                "throttled per stage; prod's stage has one (infra/constructs/web_acl.py).",
+            )
         # The proxy methods declare no models or required parameters, so today this validator checks nothing
         # (FastAPI validates every request); it is attached so that any model or required parameter later
         # declared on a method is enforced before the function is invoked.

@@ -12,7 +12,10 @@ pytestmark = pytest.mark.slow
 IGNORED_CHECKS = ["W3005"]
 
 
-def test_templates_pass_cfn_lint(synthesized: SynthesizedApp) -> None:
+@pytest.mark.parametrize("which", ["dev", "prod"])
+def test_templates_pass_cfn_lint(synthesized: SynthesizedApp, synthesized_prod: SynthesizedApp, which: str) -> None:
+    """Dev's templates and prod's (which add the web ACL, reserved concurrency and other figures of their own)."""
+    synthesized = synthesized if which == "dev" else synthesized_prod
     templates = sorted(synthesized.directory.glob("*.template.json"))
     assert [t.name for t in templates] == sorted(f"{s.stack_name}.template.json" for s in synthesized.assembly.stacks)
 
