@@ -80,8 +80,9 @@ Backend of the Kotoba Japanese-learning app.
 **Errors.** Every 4xx and 5xx has the body `{"error": {"code", "message", "details", "request_id"}}`; each
 operation lists the statuses it can return. A 422 lists at most 20 problems. Any request whose body is over
 64 KiB is refused with a 413. A method a path does not have is a 405 whose `Allow` lists those it has;
-`OPTIONS` on any path is a 204 with that `Allow`. In AWS, API Gateway may also answer a 429 of its own
-(`{"message": "Too Many Requests"}`) when the stage's throttle is reached.
+`OPTIONS` on any path is a 204 with that `Allow`. In AWS, two answers come from in front of the API, not in
+this shape: API Gateway's 429 (`{"message": "Too Many Requests"}`) when the stage's throttle is reached, and,
+on stages with a web ACL, AWS WAF's 403 for a request it blocks.
 
 **Headers.** Every response carries `X-Request-Id`, `Cache-Control: no-store` (except the TTS audio redirect)
 and `X-Content-Type-Options: nosniff`.
