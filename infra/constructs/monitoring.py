@@ -1,6 +1,7 @@
 """What operations watch in CloudWatch: alarms on every function, the REST API, the dead-letter queues, how far
-behind the stream consumers are and how long uploads wait in the work queues, all sent to one KMS-encrypted SNS
-topic, and one dashboard that draws the same metrics."""
+behind the stream consumers are, how long uploads wait in the work queues, every table's throttled requests, the
+account's Lambda concurrency and the mail the app failed to send, all sent to one KMS-encrypted SNS topic, and one
+dashboard that draws the same metrics."""
 
 from collections.abc import Sequence
 from typing import Final
@@ -20,7 +21,8 @@ from infra.constructs.tables import construct_name
 from infra.constructs.work_queues import queue_name as work_queue_name
 from infra.stage_config import stage_config
 from shared.catalog import QueueSpec
-from shared.constants import dead_letter_queue_name, physical_name
+from shared.constants import METRICS_NAMESPACE, SERVICE_NAME, dead_letter_queue_name, physical_name
+from shared.dal.tables import TableDefinition, table_definitions
 
 PERIOD: Final = cdk.Duration.minutes(5)
 # The thresholds of the function, API, table, mail and concurrency alarms are the stage's: infra/stage_config.py
@@ -41,6 +43,10 @@ QUEUE_AGE_THRESHOLD: Final = cdk.Duration.minutes(10)
 SES_BOUNCE_RATE_THRESHOLD: Final = 0.05
 SES_COMPLAINT_RATE_THRESHOLD: Final = 0.001
 SES_REPUTATION_PERIOD: Final = cdk.Duration.hours(1)
+# What shared/services/auth.py emits (Powertools metrics: METRICS_NAMESPACE, one `service` dimension) when SES refuses
+# a sign-up or reset e-mail: the learner only sees that the mail did not come.
+MAIL_NOT_SENT_METRIC: Final = "MailNotSent"
+POWERTOOLS_SERVICE_DIMENSION: Final = "service"
 CLOUDWATCH: Final = "cloudwatch.amazonaws.com"
 WIDGET_WIDTH: Final = 8  # three widgets per dashboard row of 24
 
@@ -79,6 +85,7 @@ class Monitoring(Construct):
         queues: Sequence[QueueSpec],
         stream_consumers: Sequence[StreamConsumerFunction] = (),
         sends_email: bool = False,
+        tables: Sequence[TableDefinition] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -116,8 +123,12 @@ class Monitoring(Construct):
                 QUEUE_AGE_THRESHOLD.to_seconds(),
                 comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             )
+        for table in table_definitions() if tables is None else tables:
+            self._table_throttle_alarm(table)
+        self._account_concurrency_alarm()
         if sends_email:
             self._email_reputation_alarms()
+            self._mail_not_sent_alarm()
         self.dashboard = self._dashboard(functions, rest_api, list(dead_letters), stream_consumers, work_queues)
 
     def _alarm_topic(self) -> sns.Topic:
@@ -211,6 +222,69 @@ class Monitoring(Construct):
             iterator_age(consumer),
             ITERATOR_AGE_THRESHOLD.to_milliseconds(),
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
+
+    def _table_throttle_alarm(self, table: TableDefinition) -> None:
+        """Read and write throttle events of a table and of each of its global indexes, whose throttles CloudWatch
+        counts apart (an index that cannot keep up throttles the table's writes). By table name, as the tables are
+        named in the data stack, so this stack imports nothing more from it."""
+        name = physical_name(self._stage, table.logical_name)
+        dimensions = [{"TableName": name}] + [
+            {"TableName": name, "GlobalSecondaryIndexName": index.name}
+            for index in table.indexes
+            if index.kind == "global"
+        ]
+        using = {
+            f"{kind[0].lower()}{number}": cloudwatch.Metric(
+                namespace="AWS/DynamoDB",
+                metric_name=f"{kind}ThrottleEvents",
+                dimensions_map=dimensions_map,
+                statistic=cloudwatch.Stats.SUM,
+                period=PERIOD,
+            )
+            for number, dimensions_map in enumerate(dimensions)
+            for kind in ("Read", "Write")
+        }
+        self._alarm(
+            f"{table.logical_name.replace('_', '-')}-throttles",
+            f"{name}: {self._thresholds.table_throttles} or more throttled reads or writes (table and its global "
+            f"indexes) in {PERIOD.to_minutes()} minutes",
+            cloudwatch.MathExpression(
+                expression=" + ".join(f"FILL({key}, 0)" for key in using),
+                using_metrics=using,
+                label=f"{name} throttle events",
+                period=PERIOD,
+            ),
+            self._thresholds.table_throttles,
+        )
+
+    def _account_concurrency_alarm(self) -> None:
+        self._alarm(
+            "account-concurrency",
+            f"Lambda: the account's claimed concurrency reached {self._thresholds.account_concurrency}, near its "
+            "quota; past the quota every function of the account (the API's too) is throttled",
+            cloudwatch.Metric(
+                namespace="AWS/Lambda",
+                metric_name="ClaimedAccountConcurrency",
+                statistic=cloudwatch.Stats.MAXIMUM,
+                period=PERIOD,
+            ),
+            self._thresholds.account_concurrency,
+        )
+
+    def _mail_not_sent_alarm(self) -> None:
+        self._alarm(
+            "mail-not-sent",
+            f"SES refused {self._thresholds.mail_not_sent} or more of the app's e-mails (sign-up, reset) in "
+            f"{PERIOD.to_minutes()} minutes: learners wait for mail that will not come",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=MAIL_NOT_SENT_METRIC,
+                dimensions_map={POWERTOOLS_SERVICE_DIMENSION: SERVICE_NAME},
+                statistic=cloudwatch.Stats.SUM,
+                period=PERIOD,
+            ),
+            self._thresholds.mail_not_sent,
         )
 
     def _email_reputation_alarms(self) -> None:

@@ -8,9 +8,10 @@ import pytest
 
 from infra.constructs.monitoring import Monitoring
 from infra.stacks.api_stack import ALARM_TOPIC_OUTPUT
-from infra.stage_config import DEV
+from infra.stage_config import DEV, PROD
 from shared.catalog import QUEUES, STREAM_CONSUMERS
-from shared.constants import dead_letter_queue_name, physical_name
+from shared.constants import METRICS_NAMESPACE, SERVICE_NAME, dead_letter_queue_name, physical_name
+from shared.dal.tables import table_definitions
 from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
@@ -23,7 +24,10 @@ DEAD_LETTER_QUEUES = [
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-ALARM_COUNT = 32  # 10 functions x 2, the API x 2, 4 dead-letter queues, 2 streams, 2 work queues, SES x 2
+# One metric each: 10 functions x 2, the API x 2, 4 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
+# account's concurrency, MailNotSent.
+ALARM_COUNT = 34
+TABLES = [definition.logical_name for definition in table_definitions()]  # one throttle alarm each, a math expression
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,15 @@ def watch(synthesized: SynthesizedApp) -> Monitoring:
 
 @pytest.fixture(scope="module")
 def alarms(template: dict[str, Any]) -> list[dict[str, Any]]:
-    return [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
+    """The alarms on one metric (the table throttle alarms add several up: `expression_alarms`)."""
+    every = [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
+    return [alarm for alarm in every if "Metrics" not in alarm]
+
+
+@pytest.fixture(scope="module")
+def expression_alarms(template: dict[str, Any]) -> list[dict[str, Any]]:
+    every = [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
+    return [alarm for alarm in every if "Metrics" in alarm]
 
 
 def _watched(alarm: dict[str, Any]) -> tuple[str, str, str]:
@@ -113,7 +125,7 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
     assert len(functions) == 10
     assert (
         len(alarms)
-        == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2
+        == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2 + 2
         == ALARM_COUNT
     )
     assert watched == sorted(
@@ -126,6 +138,8 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
             *(("AWS/SQS", "ApproximateAgeOfOldestMessage", queue) for queue in WORK_QUEUES),
             ("AWS/SES", "Reputation.BounceRate", ""),
             ("AWS/SES", "Reputation.ComplaintRate", ""),
+            ("AWS/Lambda", "ClaimedAccountConcurrency", ""),
+            (METRICS_NAMESPACE, "MailNotSent", SERVICE_NAME),
         ]
     )
 
@@ -253,5 +267,87 @@ def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
     assert {worker.function.node.path for worker in synthesized.api.upload_workers} <= {
         function.function.node.path for function in synthesized.api.functions
     }
-    assert len(widgets["Alarms"]["alarms"]) == ALARM_COUNT
+    assert len(widgets["Alarms"]["alarms"]) == ALARM_COUNT + len(TABLES)
     assert DEV.alarms.api_latency_p95_ms == 1000
+
+
+def _throttle_alarms(alarms: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Table name -> its throttle alarm."""
+    by_table = {}
+    for alarm in alarms:
+        metrics = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
+        (table,) = {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "TableName"}
+        by_table[table] = alarm
+    return by_table
+
+
+def test_every_table_alarms_on_read_and_write_throttles_of_itself_and_its_global_indexes(
+    expression_alarms: list[dict[str, Any]],
+) -> None:
+    by_table = _throttle_alarms(expression_alarms)
+
+    assert sorted(by_table) == sorted(physical_name(STAGE, name) for name in TABLES)
+    for definition in table_definitions():
+        alarm = by_table[physical_name(STAGE, definition.logical_name)]
+        metrics = [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+        watched = {
+            (
+                stat["Metric"]["MetricName"],
+                next((d["Value"] for d in stat["Metric"]["Dimensions"] if d["Name"] == "GlobalSecondaryIndexName"), ""),
+            )
+            for stat in metrics
+        }
+        indexes = ["", *(index.name for index in definition.indexes if index.kind == "global")]
+        assert watched == {(f"{kind}ThrottleEvents", index) for kind in ("Read", "Write") for index in indexes}
+        assert {(stat["Metric"]["Namespace"], stat["Stat"], stat["Period"]) for stat in metrics} == {
+            ("AWS/DynamoDB", "Sum", 300)
+        }
+        (expression,) = [m for m in alarm["Metrics"] if "Expression" in m]
+        assert expression["ReturnData"] is True
+        assert expression["Expression"].count("FILL(") == len(metrics) <= 10  # metric math takes 10 metrics at most
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (
+            DEV.alarms.table_throttles,
+            "GreaterThanOrEqualToThreshold",
+        )
+        assert alarm["AlarmName"] == physical_name(STAGE, f"{definition.logical_name.replace('_', '-')}-throttles")
+
+
+def test_prod_table_throttle_alarms_use_prods_threshold(synthesized_prod: SynthesizedApp) -> None:
+    template = synthesized_prod.template(synthesized_prod.api)
+    every = [a["Properties"] for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
+    by_table = _throttle_alarms([a for a in every if "Metrics" in a])
+
+    assert sorted(by_table) == sorted(physical_name("prod", name) for name in TABLES)
+    assert {a["Threshold"] for a in by_table.values()} == {PROD.alarms.table_throttles}
+
+
+def test_account_concurrency_and_mail_not_sent_alarms(alarms: list[dict[str, Any]]) -> None:
+    (concurrency,) = [a for a in alarms if a["MetricName"] == "ClaimedAccountConcurrency"]
+    (mail,) = [a for a in alarms if a["MetricName"] == "MailNotSent"]
+
+    assert (concurrency["Namespace"], concurrency["Statistic"], concurrency["Threshold"]) == (
+        "AWS/Lambda",
+        "Maximum",
+        DEV.alarms.account_concurrency,
+    )
+    assert "Dimensions" not in concurrency  # the account's, not one function's
+    # As Powertools emits it (shared/observability.py): the app's namespace and its one `service` dimension.
+    assert (mail["Namespace"], mail["Dimensions"], mail["Statistic"], mail["Threshold"]) == (
+        METRICS_NAMESPACE,
+        [{"Name": "service", "Value": SERVICE_NAME}],
+        "Sum",
+        DEV.alarms.mail_not_sent,
+    )
+
+
+def test_prod_alarm_thresholds_come_from_its_config(synthesized_prod: SynthesizedApp) -> None:
+    template = synthesized_prod.template(synthesized_prod.api)
+    by_name = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    }
+
+    assert by_name["kotoba-prod-api-5xx"]["Threshold"] == PROD.alarms.api_5xx == 200
+    assert by_name["kotoba-prod-account-concurrency"]["Threshold"] == PROD.alarms.account_concurrency == 2400
+    assert by_name["kotoba-prod-mail-not-sent"]["Threshold"] == PROD.alarms.mail_not_sent
+    assert by_name["kotoba-prod-auth_api-errors"]["Threshold"] == PROD.alarms.function_errors
