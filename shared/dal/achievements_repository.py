@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import refused_conditions
-from shared.dal.clients import transaction_connection
+from shared.dal.base import atomic_writes, refused_conditions
 from shared.dal.content import SentenceItem
 from shared.dal.gamification import CATALOG_PARTITION, AchievementItem, UserAchievementItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
@@ -93,7 +91,7 @@ def award(user_id: str, awards: Iterable[Award], now: datetime) -> list[str]:
     if not awards:
         return []
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with atomic_writes() as transaction:
             for new in awards:
                 item = UserAchievementItem(
                     user_id=user_id,

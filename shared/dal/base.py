@@ -1,6 +1,6 @@
 """Base model and attribute types shared by every table."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -104,18 +104,24 @@ def refused_conditions(error: TransactWriteError) -> set[int]:
 COLLISION_ATTEMPTS = 3
 
 
-def write_transaction(add_writes: Callable[[TransactWrite], None]) -> None:
-    """One TransactWriteItems of the writes `add_writes` adds, sent again when DynamoDB cancels it only for
-    colliding with another transaction on one of its items (nothing was written then). A refused condition,
-    or a third collision, raises TransactWriteError for the caller to read."""
-    for attempt in range(1, COLLISION_ATTEMPTS + 1):
-        try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                add_writes(transaction)
-            return
-        except TransactWriteError as error:
-            if attempt == COLLISION_ATTEMPTS or refused_conditions(error) or not collided(error):
-                raise
+class CollisionRetryingTransactWrite(TransactWrite):
+    """A TransactWriteItems sent again when DynamoDB cancels it only for colliding with another transaction on
+    one of its items (TransactionConflict: nothing was written). A refused condition, or a third collision,
+    raises TransactWriteError for the caller to read. The emulator never collides; DynamoDB does under load."""
+
+    def _commit(self) -> Any:
+        for attempt in range(1, COLLISION_ATTEMPTS + 1):
+            try:
+                return super()._commit()
+            except TransactWriteError as error:
+                if attempt == COLLISION_ATTEMPTS or refused_conditions(error) or not collided(error):
+                    raise
+        raise AssertionError("unreachable")
+
+
+def atomic_writes() -> CollisionRetryingTransactWrite:
+    """`with atomic_writes() as t: t.save(...)`: every TransactWriteItems of the system goes through here."""
+    return CollisionRetryingTransactWrite(connection=transaction_connection())
 
 
 def collided(error: TransactWriteError) -> bool:

@@ -5,11 +5,9 @@ from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from shared.dal import media_repository
-from shared.dal.base import refused_conditions, utcnow
-from shared.dal.clients import transaction_connection
+from shared.dal.base import atomic_writes, refused_conditions, utcnow
 from shared.dal.jobs import BackgroundJobItem
 from shared.enums import JobStatus
 from shared.observability import tracer
@@ -34,7 +32,7 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
     ]
     record_failure = media_repository.stale_record_failure(job, message, now)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with atomic_writes() as transaction:
             transaction.update(
                 job,
                 actions=actions,

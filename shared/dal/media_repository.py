@@ -6,12 +6,10 @@ from typing import Any, Final
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import MediaPrefixes
-from shared.dal.base import refused_conditions
-from shared.dal.clients import transaction_connection
+from shared.dal.base import atomic_writes, refused_conditions
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
@@ -73,7 +71,7 @@ def create_record(kind: str, user_id: str, record_id: str, fields: dict[str, Any
     record.derive_keys()
     job.derive_keys()
     record.updated_at = job.updated_at
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    with atomic_writes() as transaction:
         transaction.save(record, condition=_MODELS[kind].record_id.does_not_exist())
         transaction.save(job, condition=BackgroundJobItem.id.does_not_exist())
     return str(job.id)
@@ -112,7 +110,7 @@ def start_processing(kind: str, user_id: str, record_id: str, now: datetime) -> 
     stale = (model.processing_status == ProcessingStatus.PROCESSING) & (model.updated_at < now - TAKEOVER_AFTER[kind])
     job = BackgroundJobItem(id=record.job_id)
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with atomic_writes() as transaction:
             transaction.update(
                 record,
                 actions=[model.processing_status.set(ProcessingStatus.PROCESSING), model.updated_at.set(now)],
@@ -169,7 +167,7 @@ def finish(
         job_actions.append(BackgroundJobItem.result_data.set(result))
     if fields.get("error_message"):
         job_actions.append(BackgroundJobItem.error_message.set(fields["error_message"]))
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    with atomic_writes() as transaction:
         transaction.update(record, actions=actions, condition=model.processing_status == ProcessingStatus.PROCESSING)
         transaction.update(BackgroundJobItem(id=job_id), actions=job_actions, condition=BackgroundJobItem.id.exists())
 
@@ -210,7 +208,7 @@ def stale_record_failure(
 def release(kind: str, user_id: str, record_id: str, job_id: str, now: datetime) -> None:
     """Give a record back after a transient failure, so the retried message can take it again."""
     model = _MODELS[kind]
-    with TransactWrite(connection=transaction_connection()) as transaction:
+    with atomic_writes() as transaction:
         transaction.update(
             model(user_id=user_id, record_id=record_id),
             actions=[model.processing_status.set(ProcessingStatus.PENDING), model.updated_at.set(now)],

@@ -10,10 +10,8 @@ from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import collided, is_condition_failure, refused_conditions
-from shared.dal.clients import transaction_connection
+from shared.dal.base import atomic_writes, collided, is_condition_failure, refused_conditions
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
     SENTENCE_CARD,
@@ -260,7 +258,7 @@ def record_review(card: ProgressItem, entry: ReviewEntry, totals: DayTotals) -> 
     )
     stats = DailyStatsItem(user_id=card.user_id, day=totals.day.isoformat())
     try:
-        with TransactWrite(connection=transaction_connection()) as transaction:
+        with atomic_writes() as transaction:
             transaction.save(log, condition=ReviewLogItem.review_id.does_not_exist())
             transaction.save(card)
             transaction.update(

@@ -5,9 +5,8 @@ from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import new_id, refused_conditions, write_transaction
+from shared.dal.base import atomic_writes, new_id, refused_conditions
 from shared.dal.gamification import StudyStreakItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import UserItem
@@ -56,23 +55,20 @@ def record_study_day(day: StudyDay) -> bool:
         else UserItem.last_study_date == day.previous_study
     )
     with_history = _history_writes(day)
-
-    def writes(transaction: TransactWrite) -> None:
-        transaction.update(
-            UserItem(user_id=day.user_id),
-            actions=[
-                UserItem.last_study_date.set(day.studied_at),
-                UserItem.current_streak_days.set(day.streak),
-                UserItem.longest_streak_days.set(day.longest),
-                UserItem.updated_at.set(day.studied_at),
-            ],
-            condition=UserItem.user_id.exists() & seen,
-        )
-        for start, actions in with_history:
-            transaction.update(StudyStreakItem(user_id=day.user_id, start_date=start), actions=actions)
-
     try:
-        write_transaction(writes)
+        with atomic_writes() as writes:
+            writes.update(
+                UserItem(user_id=day.user_id),
+                actions=[
+                    UserItem.last_study_date.set(day.studied_at),
+                    UserItem.current_streak_days.set(day.streak),
+                    UserItem.longest_streak_days.set(day.longest),
+                    UserItem.updated_at.set(day.studied_at),
+                ],
+                condition=UserItem.user_id.exists() & seen,
+            )
+            for start, actions in with_history:
+                writes.update(StudyStreakItem(user_id=day.user_id, start_date=start), actions=actions)
     except TransactWriteError as error:
         if refused_conditions(error):
             return False

@@ -3,9 +3,8 @@
 from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
 
-from shared.dal.base import is_condition_failure, refused_conditions, utcnow, write_transaction
+from shared.dal.base import atomic_writes, is_condition_failure, refused_conditions, utcnow
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
 from shared.enums import UserRole
@@ -28,14 +27,11 @@ def create_user(user: UserItem) -> NewUser:
     """Write the user and claim its e-mail and username in one transaction: of two simultaneous sign-ups
     with one address, exactly one succeeds. A taken address wins over a taken username."""
     user.derive_keys()
-
-    def writes(transaction: TransactWrite) -> None:
-        transaction.save(user, condition=UserItem.user_id.does_not_exist())
-        for key in (UniqueKeyItem.email_key(user.email), UniqueKeyItem.username_key(user.username)):
-            transaction.save(UniqueKeyItem(key=key, user_id=user.user_id), condition=UniqueKeyItem.key.does_not_exist())
-
     try:
-        write_transaction(writes)
+        with atomic_writes() as writes:
+            writes.save(user, condition=UserItem.user_id.does_not_exist())
+            for key in (UniqueKeyItem.email_key(user.email), UniqueKeyItem.username_key(user.username)):
+                writes.save(UniqueKeyItem(key=key, user_id=user.user_id), condition=UniqueKeyItem.key.does_not_exist())
     except TransactWriteError as error:
         refused = refused_conditions(error)
         if EMAIL_CLAIM in refused:
