@@ -45,7 +45,9 @@ ERROR_DESCRIPTIONS: Mapping[int, str] = {
     "(`validation_error`); `details` lists the first 20 problems.",
     429: "Too many attempts; wait for `Retry-After` seconds (`rate_limited`).",
     500: "Something went wrong on our side (`internal_error`); quote the request id.",
-    503: "Some storage is unreachable (`dependency_unavailable`); `details` names it.",
+    503: "Something the operation needs is not available yet or not answering (`dependency_unavailable`): "
+    "tokens, before a new stage's first signing-key rotation; the deep health check, a table or the bucket "
+    "(`details` names it). Try again later.",
 }
 RETRY_AFTER_HEADER: dict[str, Any] = {
     "description": "Seconds until the attempt may be repeated.",

@@ -104,7 +104,7 @@ def resend_verification(
     return auth.resend_verification(body, client, now)
 
 
-@router.post("/login", summary="Log in: an access token and a refresh token", responses=errors(401, 403, 429))
+@router.post("/login", summary="Log in: an access token and a refresh token", responses=errors(401, 403, 429, 503))
 def login(
     body: Annotated[
         LoginRequest,
@@ -119,7 +119,7 @@ def login(
     return auth.login(body, client, now)
 
 
-@router.post("/refresh", summary="Trade a refresh token (once) for new tokens", responses=errors(401))
+@router.post("/refresh", summary="Trade a refresh token (once) for new tokens", responses=errors(401, 503))
 def refresh(
     body: Annotated[
         RefreshRequest,

@@ -121,6 +121,7 @@ def test_statuses_follow_what_each_operation_can_do(document: dict[str, Any]) ->
         assert ("409" in statuses) == (name in CONFLICTS), name
         assert ("413" in statuses) == ("requestBody" in operation), name
         assert ("429" in statuses) == (name in RATE_LIMITED), name
+        assert ("503" in statuses) == (name in {"auth_login", "auth_refresh", "health_check_dependencies"}), name
         assert "500" in statuses, name
         if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
             assert "404" in statuses, name
