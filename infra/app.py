@@ -32,6 +32,8 @@ SES_DOMAIN_CONTEXT_KEY: Final = "ses_domain"
 SES_SANDBOX_RECIPIENTS_CONTEXT_KEY: Final = "ses_sandbox_recipients"  # comma-separated, while in the SES sandbox
 SES_IDENTITY_EXISTS_CONTEXT_KEY: Final = "ses_identity_exists"  # "true": verified outside this app already
 DEFAULT_LOCAL_PART: Final = "no-reply"
+# `-c alarm_email=ops@example.org`: the alarm topic mails that address (SNS asks it to confirm first). Optional.
+ALARM_EMAIL_CONTEXT_KEY: Final = "alarm_email"
 _EMAIL_ADDRESS: Final = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
 _DOMAIN: Final = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -92,6 +94,14 @@ def email_settings(context: Mapping[str, Any]) -> EmailSettings:
     )
 
 
+def alarm_email(context: Mapping[str, Any]) -> str | None:
+    """The address the alarm topic mails, from context (none: the alarms only reach the topic)."""
+    address = context.get(ALARM_EMAIL_CONTEXT_KEY) or None
+    if address is not None and not _EMAIL_ADDRESS.fullmatch(str(address)):
+        raise ValueError(f"context {ALARM_EMAIL_CONTEXT_KEY!r} must be one e-mail address, not {address!r}")
+    return address
+
+
 def _flag(value: Any) -> bool:
     """A boolean context value: `-c key=true` arrives as the string "true"."""
     if value is None or isinstance(value, bool):
@@ -126,6 +136,7 @@ def add_stacks(app: cdk.App, stage: str) -> None:
         tables=data.tables,
         media_bucket_name=storage.media_bucket_name_import,
         email=email,
+        alarm_email=alarm_email({ALARM_EMAIL_CONTEXT_KEY: app.node.try_get_context(ALARM_EMAIL_CONTEXT_KEY)}),
     )
     api.add_stack_dependency(storage, "imports the media bucket's name; its upload workers read the work queues")
     add_aws_solutions_checks(app)

@@ -13,9 +13,11 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import construct_name
 from infra.constructs.work_queues import queue_name as work_queue_name
@@ -84,14 +86,18 @@ class Monitoring(Construct):
         rest_api: apigw.RestApi,
         queues: Sequence[QueueSpec],
         stream_consumers: Sequence[StreamConsumerFunction] = (),
+        scheduled_jobs: Sequence[ScheduledJob] = (),
         sends_email: bool = False,
         tables: Sequence[TableDefinition] | None = None,
+        alarm_email: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._stage = stage
         self._thresholds = stage_config(stage).alarms
         self.topic = self._alarm_topic()
         self._action = cloudwatch_actions.SnsAction(self.topic)
+        if alarm_email:  # SNS mails the address a confirmation link first; nothing arrives until it is followed
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms: list[cloudwatch.Alarm] = []
         for function in functions:
             self._function_alarms(function)
@@ -106,6 +112,10 @@ class Monitoring(Construct):
                 f"stream batches {consumer.name} gave up on; re-read them from the stream within 24 hours"
             )
             self._stream_alarms(consumer)
+        for job in scheduled_jobs:
+            dead_letters[job.dead_letter_queue_name] = (
+                f"runs of {job.name} that could not be delivered or failed after their retries"
+            )
         for queue_name, what in dead_letters.items():
             self._alarm(
                 f"{queue_name.removeprefix(physical_name(stage, ''))}-messages",

@@ -10,15 +10,19 @@ from dataclasses import dataclass
 from typing import Final
 
 import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.stage_config import stage_config
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import dead_letter_queue_name, physical_name
 
 DEAD_LETTER_RETENTION: Final = cdk.Duration.days(14)  # SQS's maximum: time to look at what failed
+# The id CDK gives the stack-wide singleton function behind every bucket's event notifications (aws-cdk-lib 2.x).
+NOTIFICATIONS_HANDLER_ID_PREFIX: Final = "BucketNotificationsHandler"
 
 
 def queue_name(stage: str, spec: QueueSpec) -> str:
@@ -58,6 +62,7 @@ class WorkQueues(Construct):
                 s3n.SqsDestination(work_queue.queue),
                 s3.NotificationKeyFilter(prefix=work_queue.spec.upload_prefix),
             )
+        self.notifications_log_group = _log_notifications_handler(self, stage) if self.queues else None
 
     def _work_queue(self, stage: str, spec: QueueSpec) -> WorkQueue:
         construct_id = _construct_id(spec.name)
@@ -77,6 +82,24 @@ class WorkQueues(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letter_queue, max_receive_count=spec.max_receive_count),
         )
         return WorkQueue(spec=spec, queue=queue, dead_letter_queue=dead_letter_queue)
+
+
+def _log_notifications_handler(scope: Construct, stage: str) -> logs.LogGroup:
+    """A log group with the stage's retention for CDK's bucket-notifications function, which declares none and would
+    otherwise write to a /aws/lambda/ group that Lambda creates and keeps forever. That function is a raw
+    AWS::Lambda::Function resource with no logging option, so its LoggingConfig is set by an override."""
+    stack = cdk.Stack.of(scope)
+    (handler,) = [child for child in stack.node.children if child.node.id.startswith(NOTIFICATIONS_HANDLER_ID_PREFIX)]
+    function = handler.node.find_child("Resource")
+    if not isinstance(function, cdk.CfnResource) or function.cfn_resource_type != "AWS::Lambda::Function":
+        raise TypeError(f"{function.node.path} is not the notifications handler's function")
+    config = stage_config(stage)
+    # Only CDK's own logs go there: the group goes with its stack on every stage.
+    log_group = logs.LogGroup(
+        scope, "NotificationsHandlerLogs", retention=config.log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
+    )
+    function.add_property_override("LoggingConfig.LogGroup", log_group.log_group_name)
+    return log_group
 
 
 def tls_only_queue(

@@ -38,6 +38,7 @@ class ApiStack(cdk.Stack):
         tables: KotobaTables,
         media_bucket_name: str,
         email: EmailSettings,
+        alarm_email: str | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -100,7 +101,9 @@ class ApiStack(cdk.Stack):
             rest_api=self.api.rest_api,
             queues=QUEUES,
             stream_consumers=self.stream_consumers,
+            scheduled_jobs=self.scheduled_jobs,
             sends_email=any(entry.sends_email for entry in API_FUNCTIONS),
+            alarm_email=alarm_email,
         )
         cdk.CfnOutput(self, API_URL_OUTPUT, value=self.api.rest_api.url)
         cdk.CfnOutput(self, ALARM_TOPIC_OUTPUT, value=self.monitoring.topic.topic_arn)

@@ -7,11 +7,13 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from infra.app import (
+    ALARM_EMAIL_CONTEXT_KEY,
     DEFAULT_STAGE,
     SES_DOMAIN_CONTEXT_KEY,
     SES_IDENTITY_EXISTS_CONTEXT_KEY,
     SES_SANDBOX_RECIPIENTS_CONTEXT_KEY,
     SES_SENDER_CONTEXT_KEY,
+    alarm_email,
     build_app,
     cdk_json_context,
     email_settings,
@@ -138,3 +140,12 @@ def test_ses_sender_from_context_reaches_the_environment_and_the_condition() -> 
     assert [s["Condition"] for s in statements if "ses:SendEmail" in s["Action"]] == [
         {"StringEquals": {"ses:FromAddress": "mail@example.org"}}
     ]
+
+
+def test_alarm_email_is_optional_and_must_be_one_address() -> None:
+    assert alarm_email({}) is None
+    assert alarm_email({ALARM_EMAIL_CONTEXT_KEY: ""}) is None
+    assert alarm_email({ALARM_EMAIL_CONTEXT_KEY: "ops@example.org"}) == "ops@example.org"
+    for bad in ("ops", "a@example.org,b@example.org", "ops@localhost"):
+        with pytest.raises(ValueError, match=ALARM_EMAIL_CONTEXT_KEY):
+            alarm_email({ALARM_EMAIL_CONTEXT_KEY: bad})

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from infra.constructs.lambda_function import KotobaFunction
+from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.upload_worker import UploadWorkerFunction
 from shared.catalog import (
@@ -478,13 +479,14 @@ def test_rotation_function_grants_exactly_the_rotation_protocol(
 
 
 @pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
-def test_scheduled_function_gets_its_tables_logs_and_xray_only(
+def test_scheduled_function_gets_its_tables_dead_letter_queue_logs_and_xray_only(
     synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ScheduledFunction
 ) -> None:
     (job,) = [j for j in synthesized.api.scheduled_jobs if j.entry == entry]
     others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith("dynamodb:")}
 
-    assert others == _logs_and_xray(job)
+    # Lambda sends the job's failed asynchronous invocations there with the function's role.
+    assert others == _logs_and_xray(job) | _sends_to_its_dead_letter_queue(job)
 
 
 def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:
@@ -516,7 +518,7 @@ def test_stream_consumer_gets_its_stream_tables_dead_letter_queue_logs_and_xray_
     assert all(g.condition is None for g in grants_by_function[entry.name])
 
 
-def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction) -> set[tuple[str, str]]:
+def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction | ScheduledJob) -> set[tuple[str, str]]:
     queue_arn = {"Fn::GetAtt": [logical_id(consumer.dead_letter_queue), "Arn"]}
     return {_pair(action, queue_arn) for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")}
 

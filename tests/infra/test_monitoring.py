@@ -9,10 +9,10 @@ import pytest
 from infra.constructs.monitoring import Monitoring
 from infra.stacks.api_stack import ALARM_TOPIC_OUTPUT
 from infra.stage_config import DEV, PROD
-from shared.catalog import QUEUES, STREAM_CONSUMERS
+from shared.catalog import QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
 from shared.constants import METRICS_NAMESPACE, SERVICE_NAME, dead_letter_queue_name, physical_name
 from shared.dal.tables import table_definitions
-from tests.infra.conftest import STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
+from tests.infra.conftest import ALARM_EMAIL, STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
 
@@ -20,13 +20,14 @@ API_NAME = physical_name(STAGE, "api")
 DEAD_LETTER_QUEUES = [
     *(physical_name(STAGE, spec.name) + "-dlq" for spec in QUEUES),
     *(physical_name(STAGE, consumer.name) + "-dlq" for consumer in STREAM_CONSUMERS),
+    *(physical_name(STAGE, job.name) + "-dlq" for job in SCHEDULED_FUNCTIONS),
 ]
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-# One metric each: 10 functions x 2, the API x 2, 4 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
+# One metric each: 10 functions x 2, the API x 2, 5 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
 # account's concurrency, MailNotSent.
-ALARM_COUNT = 34
+ALARM_COUNT = 35
 TABLES = [definition.logical_name for definition in table_definitions()]  # one throttle alarm each, a math expression
 
 
@@ -111,6 +112,7 @@ def test_dead_letter_queue_names_are_the_shared_ones() -> None:
     assert [
         *(dead_letter_queue_name(STAGE, spec.name) for spec in QUEUES),
         *(dead_letter_queue_name(STAGE, consumer.name) for consumer in STREAM_CONSUMERS),
+        *(dead_letter_queue_name(STAGE, job.name) for job in SCHEDULED_FUNCTIONS),
     ] == DEAD_LETTER_QUEUES
 
 
@@ -221,7 +223,7 @@ def test_iterator_age_alarms_fire_when_a_stream_consumer_is_five_minutes_behind(
 def test_dead_letter_alarms_fire_on_the_first_message(alarms: list[dict[str, Any]]) -> None:
     dead_letter_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"]
 
-    assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS)
+    assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS) + len(SCHEDULED_FUNCTIONS)
     assert sorted(a["AlarmName"] for a in dead_letter_alarms) == sorted(f"{q}-messages" for q in DEAD_LETTER_QUEUES)
     assert {
         (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
@@ -351,3 +353,15 @@ def test_prod_alarm_thresholds_come_from_its_config(synthesized_prod: Synthesize
     assert by_name["kotoba-prod-account-concurrency"]["Threshold"] == PROD.alarms.account_concurrency == 2400
     assert by_name["kotoba-prod-mail-not-sent"]["Threshold"] == PROD.alarms.mail_not_sent
     assert by_name["kotoba-prod-auth_api-errors"]["Threshold"] == PROD.alarms.function_errors
+
+
+def test_the_alarm_topic_mails_the_context_address_only_when_one_is_given(
+    template: dict[str, Any], synthesized_prod: SynthesizedApp
+) -> None:
+    prod = synthesized_prod.template(synthesized_prod.api)
+    (subscription,) = resources_of_type(prod, "AWS::SNS::Subscription").values()
+
+    assert not resources_of_type(template, "AWS::SNS::Subscription")  # dev's synth names no alarm_email
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == ALARM_EMAIL
+    assert subscription["Properties"]["TopicArn"] == {"Ref": logical_id(synthesized_prod.api.monitoring.topic)}

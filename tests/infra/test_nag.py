@@ -101,13 +101,15 @@ def test_an_acknowledged_finding_does_not_fail_synth() -> None:
     assert app.synth().get_stack_by_name("Throwaway").template["Resources"]
 
 
-def test_sqs3_is_acknowledged_only_on_the_stream_dead_letter_queues(synthesized: SynthesizedApp) -> None:
-    """They are the mappings' on-failure destinations: dead-letter queues that no redrive policy points at."""
+def test_sqs3_is_acknowledged_only_on_the_stream_and_scheduled_dead_letter_queues(synthesized: SynthesizedApp) -> None:
+    """They are the mappings' and the scheduled targets' on-failure destinations: dead-letter queues that no redrive
+    policy points at."""
     acknowledged = _acknowledged(synthesized, synthesized.api)
     stack = synthesized.api.stack_name
 
     assert acknowledged["SQS3"] == {
-        f"/{stack}/{consumer.node.id}/DeadLetterQueue" for consumer in synthesized.api.stream_consumers
+        f"/{stack}/{function.node.id}/DeadLetterQueue"
+        for function in (*synthesized.api.stream_consumers, *synthesized.api.scheduled_jobs)
     }
     assert "SQS3" not in _acknowledged(synthesized, synthesized.storage)
 

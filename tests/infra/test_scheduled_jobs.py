@@ -4,9 +4,10 @@ from typing import Any
 
 import pytest
 
+from infra.constructs import scheduled_job
 from infra.constructs.scheduled_job import ScheduledJob
 from shared.catalog import SCHEDULED_FUNCTIONS, ScheduledFunction
-from shared.constants import physical_name
+from shared.constants import dead_letter_queue_name, physical_name
 from tests.infra.conftest import STAGE, SynthesizedApp, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
@@ -62,3 +63,58 @@ def test_only_its_rule_may_invoke_the_function(
     assert [(p["Principal"], p["SourceArn"]) for p in invokers] == [
         ("events.amazonaws.com", {"Fn::GetAtt": [logical_id(job.rule), "Arn"]})
     ]
+
+
+@pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
+def test_every_target_has_its_jobs_encrypted_dead_letter_queue_and_a_retry_policy(
+    template: dict[str, Any], jobs: dict[str, ScheduledJob], entry: ScheduledFunction
+) -> None:
+    job = jobs[entry.name]
+    queue_id = logical_id(job.dead_letter_queue)
+    queue = template["Resources"][queue_id]["Properties"]
+    (target,) = template["Resources"][logical_id(job.rule)]["Properties"]["Targets"]
+
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300}
+    assert (scheduled_job.RETRY_ATTEMPTS, scheduled_job.MAX_EVENT_AGE.to_seconds()) == (2, 300)
+    assert queue["QueueName"] == dead_letter_queue_name(STAGE, entry.name)
+    assert queue["SqsManagedSseEnabled"] is True
+
+
+def test_every_events_target_of_every_stage_has_a_dead_letter_queue(
+    synthesized: SynthesizedApp, synthesized_prod: SynthesizedApp
+) -> None:
+    for app in (synthesized, synthesized_prod):
+        for stack in (app.data, app.storage, app.api):
+            for rule in resources_of_type(app.template(stack), "AWS::Events::Rule").values():
+                for target in rule["Properties"]["Targets"]:
+                    assert "DeadLetterConfig" in target
+                    assert "RetryPolicy" in target
+
+
+@pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
+def test_only_its_rule_may_send_to_the_dead_letter_queue_and_failed_invocations_land_there_too(
+    template: dict[str, Any], jobs: dict[str, ScheduledJob], entry: ScheduledFunction
+) -> None:
+    job = jobs[entry.name]
+    queue_id = logical_id(job.dead_letter_queue)
+    (policy,) = [
+        p["Properties"]
+        for p in resources_of_type(template, "AWS::SQS::QueuePolicy").values()
+        if p["Properties"]["Queues"] == [{"Ref": queue_id}]
+    ]
+    (events_statement,) = [
+        s for s in policy["PolicyDocument"]["Statement"] if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    (invoke_config,) = [
+        c["Properties"]
+        for c in resources_of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+        if c["Properties"]["FunctionName"] == {"Ref": logical_id(job.function)}
+    ]
+
+    assert events_statement["Action"] == "sqs:SendMessage"
+    assert events_statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [logical_id(job.rule), "Arn"]}}
+    }
+    assert invoke_config["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}}
+    assert (invoke_config["MaximumRetryAttempts"], invoke_config["MaximumEventAgeInSeconds"]) == (2, 300)

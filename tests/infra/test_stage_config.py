@@ -67,6 +67,15 @@ def test_every_log_group_of_every_stack_has_the_stages_retention(
     assert not [r for t in templates for r in resources_of_type(t, "Custom::LogRetention").values()]
 
 
+def test_every_function_of_every_stack_logs_to_a_log_group_of_the_template(synthesized: SynthesizedApp) -> None:
+    """A function without LoggingConfig writes to /aws/lambda/<name>, which Lambda creates without retention."""
+    for stack in (synthesized.data, synthesized.storage, synthesized.api):
+        template = synthesized.template(stack)
+        for logical, function in resources_of_type(template, "AWS::Lambda::Function").items():
+            target = function["Properties"].get("LoggingConfig", {}).get("LogGroup")
+            assert isinstance(target, dict) and target.get("Ref") in template["Resources"], (stack.stack_name, logical)
+
+
 def test_prod_log_groups_are_retained_and_dev_log_groups_go_with_their_stack(
     synthesized: SynthesizedApp, synthesized_prod: SynthesizedApp
 ) -> None:
