@@ -107,14 +107,18 @@ class SpeechUploadTicket(PublicModel):
 
 class TtsRequest(ApiModel):
     """Speak `text`, or a sentence's Japanese: with `sentence_id` its author or an admin also sets the
-    sentence's `audio_url` to the stored audio. At least one of `text` and `sentence_id` is required."""
+    sentence's `audio_url` to the stored audio. Exactly one of `text` and `sentence_id` is given (both would
+    set a sentence's audio to another text)."""
 
     # The rule `_something_to_say` checks, stated for clients.
     model_config = ConfigDict(
         json_schema_extra={
-            "anyOf": [
-                {"required": ["text"], "properties": {"text": {"type": "string"}}},
-                {"required": ["sentence_id"], "properties": {"sentence_id": {"type": "string"}}},
+            "oneOf": [
+                {"required": ["text"], "properties": {"text": {"type": "string"}, "sentence_id": {"type": "null"}}},
+                {
+                    "required": ["sentence_id"],
+                    "properties": {"sentence_id": {"type": "string"}, "text": {"type": "null"}},
+                },
             ]
         }
     )
@@ -126,8 +130,8 @@ class TtsRequest(ApiModel):
 
     @model_validator(mode="after")
     def _something_to_say(self) -> "TtsRequest":
-        if self.text is None and self.sentence_id is None:
-            raise ValueError("give `text` or `sentence_id`")
+        if (self.text is None) == (self.sentence_id is None):
+            raise ValueError("give either `text` or `sentence_id`, not both")
         return self
 
 

@@ -155,4 +155,4 @@ def test_rules_checked_in_code_are_stated(document: dict[str, Any]) -> None:
         timezone = schemas[model]["properties"]["timezone"]
         assert "IANA" in timezone["description"] and timezone["examples"] == ["Asia/Tokyo"], model
     assert [branch["required"] for branch in schemas["ReviewRequest"]["oneOf"]] == [["rating"], ["quality"]]
-    assert [branch["required"] for branch in schemas["TtsRequest"]["anyOf"]] == [["text"], ["sentence_id"]]
+    assert [branch["required"] for branch in schemas["TtsRequest"]["oneOf"]] == [["text"], ["sentence_id"]]

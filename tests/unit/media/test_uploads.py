@@ -228,3 +228,6 @@ def test_a_sentence_can_point_its_audio_at_stored_speech(client: TestClient, lea
     assert_error(client.get("/api/v1/ai/tts/audio/" + "0" * 64 + ".wav", headers=learner.headers), 404, "not_found")
     assert_error(client.get("/api/v1/ai/tts/audio/..%2Fsecret.wav", headers=learner.headers), 404, "not_found")
     assert_error(client.post("/api/v1/ai/tts/generate", headers=admin.headers, json={}), 422, "validation_error")
+    both = {"sentence_id": sentence["id"], "text": "ちがう文です"}  # would give the sentence another text's audio
+    assert_error(client.post("/api/v1/ai/tts/generate", headers=admin.headers, json=both), 422, "validation_error")
+    assert client.get(f"/api/v1/learning/sentences/{sentence['id']}").json()["audio_url"] == stored["audio_url"]
