@@ -1,9 +1,21 @@
-"""Start-up of a function's execution environment, shared by API and event-driven functions."""
+"""Start-up of a function's execution environment, shared by API and event-driven functions, and the SnapStart
+runtime hooks of the API functions."""
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
+from shared.dal import key_store
+from shared.dal.clients import reset_clients
 from shared.dal.tables import bind_tables
 from shared.settings import get_settings
+
+try:  # provided by Lambda's Python runtimes (3.12+) for SnapStart; not on PyPI, so absent locally and in tests
+    from snapshot_restore_py import register_after_restore as _register_after_restore  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on where the code runs
+
+    def _register_after_restore(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Outside Lambda there is no snapshot to restore: nothing to register with."""
 
 
 @cache
@@ -13,3 +25,24 @@ def configure() -> None:
     Called on the first invocation rather than at import, so that importing a handler reads no environment.
     """
     bind_tables(get_settings())
+
+
+def after_restore() -> None:
+    """What must not outlive a SnapStart snapshot, run when an environment is restored from one.
+
+    - Keys read through Powertools Parameters (JWT verification keys, signing key, cursor key) are cached with a
+      `max_age` measured from when they were read: a snapshot could hand out keys read hours or days ago, past a
+      rotation. Clearing the cache (and the missing-keys back-off) makes the first request read them again.
+    - boto3 clients and the PynamoDB transaction connection hold pooled connections and credentials from the
+      moment of the snapshot; dropping them builds fresh ones on first use.
+    Randomness needs nothing: tokens, nonces and ids come from `secrets`, `os.urandom` and `uuid4`, which read the
+    operating system's generator on every call (the `random` module is not used for anything secret).
+    """
+    key_store.clear_cache()
+    reset_clients()
+
+
+@cache
+def register_snapstart_hooks() -> None:
+    """Register `after_restore` with the runtime, once per process: every API handler module calls this."""
+    _register_after_restore(after_restore)

@@ -25,6 +25,9 @@ LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
 # shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
 POLLY_ACTIONS: Final = ("polly:SynthesizeSpeech",)
 TTS_ENGINE: Final = "polly"  # shared.settings.Settings.tts_engine: Polly in AWS, Open JTalk offline
+# The alias API Gateway invokes: the version published by the latest deploy, which SnapStart has a snapshot of
+# (SnapStart applies to published versions only, never to $LATEST).
+LIVE_ALIAS: Final = "live"
 
 
 class ApiHandler(KotobaFunction):
@@ -59,6 +62,7 @@ class ApiHandler(KotobaFunction):
             size=stage_config(stage).api_function,
             package=zip_package(entry.name, layer),
             environment=environment,
+            snap_start=True,
         )
         self.entry = entry
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
@@ -73,6 +77,10 @@ class ApiHandler(KotobaFunction):
         if entry.sends_email:
             email.grant_send(self)
         self.speech_synthesis_policy = self._grant_speech_synthesis() if entry.synthesizes_speech else None
+        # A new version whenever the function's configuration or code changes (`current_version`), and the alias
+        # moved to it: what API Gateway integrates with and is allowed to invoke.
+        self.version = self.function.current_version
+        self.alias = lambda_.Alias(self, "LiveAlias", alias_name=LIVE_ALIAS, version=self.version)
 
     def _grant_media(self, bucket: s3.IBucket) -> None:
         for prefix in self.entry.media:

@@ -140,6 +140,7 @@ class KotobaFunction(Construct):
         package: FunctionPackage,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
+        snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = name
@@ -169,8 +170,15 @@ class KotobaFunction(Construct):
             log_group=self.log_group,
             role=self.role,
             environment=dict(self.environment),
+            # SnapStart (Python 3.12+, zip only) snapshots the initialized environment of each published version.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )
         self.log_group.grant_write(self.role)
+        if snap_start:
+            cdk.Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "Whoever enables SnapStart publishes `current_version` and invokes it through an alias (ApiHandler).",
+            )
         if not package.is_image:  # an image function declares no runtime, so L1 has nothing to check there
             acknowledge(
                 self.function,

@@ -136,7 +136,8 @@ class KotobaRestApi(Construct):
             self._route(handler)
 
     def _route(self, handler: ApiHandler) -> None:
-        integration = apigw.LambdaIntegration(handler.function, allow_test_invoke=False)
+        # The alias, not the function: $LATEST has no SnapStart snapshot, and the invoke permission is on the alias.
+        integration = apigw.LambdaIntegration(handler.alias, allow_test_invoke=False)
         for prefix in handler.entry.route_prefixes:
             prefix_resource = self.rest_api.root.resource_for_path(f"{API_PREFIX}{prefix}")
             for resource in (prefix_resource, prefix_resource.add_resource(PROXY_PATH_PART)):

@@ -20,7 +20,10 @@ from constructs import Construct
 from infra.layout import API_LAYER_DIR, API_LAYER_REQUIREMENTS, PINNED_UV, REPO_ROOT, SHARED_PACKAGE_DIR
 from shared.constants import LAMBDA_PYTHON_VERSION
 
-PYTHON_RUNTIME: Final = lambda_.Runtime(f"python{LAMBDA_PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON)
+# Python 3.12+ supports SnapStart; a runtime built by name must say so, or CDK refuses `snap_start` on it.
+PYTHON_RUNTIME: Final = lambda_.Runtime(
+    f"python{LAMBDA_PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON, supports_snap_start=True
+)
 # The layer holds x86_64 wheels, so the functions that use it must run on x86_64 too.
 LAYER_ARCHITECTURE: Final = lambda_.Architecture.X86_64
 # Lambda's Python 3.12 runs on Amazon Linux 2023 (glibc 2.34); some pinned wheels (argon2-cffi-bindings 26)

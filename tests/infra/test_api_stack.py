@@ -75,11 +75,13 @@ def _routes(template: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _integrated_function(method: dict[str, Any]) -> str:
-    """The logical id of the Lambda function a proxy integration invokes."""
+    """The logical id of what a proxy integration invokes: a function's alias (`Ref`), never a function ($LATEST)."""
     assert method["Integration"]["Type"] == "AWS_PROXY"
     uri_parts = method["Integration"]["Uri"]["Fn::Join"][1]
-    (function_id,) = {part["Fn::GetAtt"][0] for part in uri_parts if isinstance(part, dict) and "Fn::GetAtt" in part}
-    return str(function_id)
+    refs = [part for part in uri_parts if isinstance(part, dict)]
+    assert not any("Fn::GetAtt" in part for part in refs), "an integration invokes a function's $LATEST"
+    (target_id,) = {part["Ref"] for part in refs if "Ref" in part and not part["Ref"].startswith("AWS::")}
+    return str(target_id)
 
 
 def test_one_function_per_catalog_entry(template: dict[str, Any], functions: dict[str, KotobaFunction]) -> None:
@@ -174,7 +176,7 @@ def test_shared_layer_is_for_python_312_on_x86_64(template: dict[str, Any]) -> N
 
 def test_routes_are_exactly_the_catalog_prefixes(template: dict[str, Any], handlers: dict[str, ApiHandler]) -> None:
     expected = {
-        (f"{API_PREFIX}{prefix}{suffix}", "ANY"): logical_id(handlers[entry.name].function)
+        (f"{API_PREFIX}{prefix}{suffix}", "ANY"): logical_id(handlers[entry.name].alias)
         for entry in API_FUNCTIONS
         for prefix in entry.route_prefixes
         for suffix in ("", "/{proxy+}")
@@ -240,3 +242,51 @@ def test_api_is_named_for_the_stage_and_its_url_is_an_output(template: dict[str,
 
     assert api["Properties"]["Name"] == physical_name(STAGE, "api")
     assert API_URL_OUTPUT in template["Outputs"]
+
+
+@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda entry: entry.name)
+def test_api_functions_have_snapstart_a_published_version_and_a_live_alias(
+    template: dict[str, Any], handlers: dict[str, ApiHandler], entry: ApiFunction
+) -> None:
+    handler = handlers[entry.name]
+    function_id = logical_id(handler.function)
+    function = template["Resources"][function_id]["Properties"]
+    assert function["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"  # SnapStart for Python needs 3.12 or later
+    assert tuple(int(part) for part in LAMBDA_PYTHON_VERSION.split(".")) >= (3, 12)
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+    versions = [
+        (version_id, version["Properties"])
+        for version_id, version in resources_of_type(template, "AWS::Lambda::Version").items()
+        if version["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    assert len(versions) == 1
+    (version_id, _) = versions[0]
+    alias = template["Resources"][logical_id(handler.alias)]
+    assert alias["Type"] == "AWS::Lambda::Alias"
+    assert alias["Properties"]["Name"] == "live"
+    assert alias["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    assert "ProvisionedConcurrencyConfig" not in alias["Properties"]
+
+
+def test_other_functions_have_no_snapstart(template: dict[str, Any], functions: dict[str, KotobaFunction]) -> None:
+    api_names = {entry.name for entry in API_FUNCTIONS}
+    for name, function in functions.items():
+        if name not in api_names:
+            assert "SnapStart" not in template["Resources"][logical_id(function.function)]["Properties"], name
+
+
+def test_api_gateway_may_invoke_only_the_aliases(template: dict[str, Any], handlers: dict[str, ApiHandler]) -> None:
+    aliases = {logical_id(handler.alias) for handler in handlers.values()}
+    functions = {logical_id(handler.function) for handler in handlers.values()}
+    from_api_gateway = [
+        p["Properties"]
+        for p in resources_of_type(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+
+    assert from_api_gateway
+    assert {p["FunctionName"]["Ref"] for p in from_api_gateway} == aliases
+    assert not any(p["FunctionName"] in ({"Ref": f} for f in functions) for p in from_api_gateway)
+    assert all(p["Action"] == "lambda:InvokeFunction" for p in from_api_gateway)
