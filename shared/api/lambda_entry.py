@@ -10,13 +10,14 @@ from mangum import Mangum
 
 from shared.api.app import create_app
 from shared.observability import logger, metrics, tracer
-from shared.runtime import configure
+from shared.runtime import configure, register_snapstart_hooks
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def make_api_handler(*routers: APIRouter) -> LambdaHandler:
     asgi = Mangum(create_app(*routers), lifespan="off", api_gateway_base_path="/")
+    register_snapstart_hooks()  # SnapStart: caches and clients are renewed after a restore
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @tracer.capture_lambda_handler
