@@ -53,7 +53,8 @@ ENV = {
 
 def import_seconds(module: str, init: str, bytecode_cache: Path) -> float:
     code = PROBE.format(module=module, init=init)
-    env = {**os.environ, **ENV, "PYTHONPYCACHEPREFIX": str(bytecode_cache)}  # the only bytecode Python may use
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # the warm-up must write
+    env = {**inherited, **ENV, "PYTHONPYCACHEPREFIX": str(bytecode_cache)}  # the only bytecode Python may use
     output = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout
