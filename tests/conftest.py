@@ -20,40 +20,55 @@ from shared.settings import get_settings
 REGION = "us-east-1"
 
 
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+TEST_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "KOTOBA_STAGE": "test",
+    "KOTOBA_MEDIA_BUCKET": "kotoba-test-media",
+    "KOTOBA_TTS_ENGINE": "openjtalk",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "KotobaTest",
+}
+
+
+def isolate_from_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test can reach a real AWS account: fake credentials, the test stage, no endpoint override."""
     for key in [k for k in os.environ if k.startswith("KOTOBA_")] + ["AWS_ENDPOINT_URL", "AWS_PROFILE"]:
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("KOTOBA_STAGE", "test")
-    monkeypatch.setenv("KOTOBA_MEDIA_BUCKET", "kotoba-test-media")
-    monkeypatch.setenv("KOTOBA_TTS_ENGINE", "openjtalk")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "KotobaTest")
+    for key, value in TEST_ENVIRONMENT.items():
+        monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     configure.cache_clear()
     reset_clients()
     key_store.clear_cache()
 
 
+def provision_emulated_aws() -> None:
+    """Inside mock_aws: what the local cloud's code provisions from the definitions CDK deploys (every table,
+    the bucket and its queues, the JWT signing key, the cursor key and the e-mail sender)."""
+    settings = get_settings()
+    bind_tables(settings)
+    provision.create_tables(settings)
+    provision.create_media_bucket(settings, provision.create_queues(settings))
+    provision.create_signing_key(settings)
+    provision.create_cursor_key(settings)
+    provision.verify_email_sender(settings)
+    key_store.clear_cache()
+    achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_from_aws(monkeypatch)
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """Moto in-process, provisioned by the local cloud's code from the definitions CDK deploys: every table,
-    the bucket and its queues, the JWT signing key and the e-mail sender."""
+    """Moto in-process, provisioned as the local cloud is (`provision_emulated_aws`)."""
     with mock_aws():
-        settings = get_settings()
-        bind_tables(settings)
-        provision.create_tables(settings)
-        provision.create_media_bucket(settings, provision.create_queues(settings))
-        provision.create_signing_key(settings)
-        provision.create_cursor_key(settings)
-        provision.verify_email_sender(settings)
-        key_store.clear_cache()
-        achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables
+        provision_emulated_aws()
         yield
         reset_clients()
         key_store.clear_cache()

@@ -17,8 +17,7 @@ from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
-from infra.constructs.work_queues import DEAD_LETTER_RETENTION, tls_only_queue
-from infra.nag import acknowledge
+from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
 from shared.catalog import ScheduledFunction
 from shared.constants import dead_letter_queue_name, physical_name
@@ -55,13 +54,10 @@ class ScheduledJob(KotobaFunction):
         self.entry = entry
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
         self.dead_letter_queue_name = dead_letter_queue_name(stage, entry.name)
-        self.dead_letter_queue = tls_only_queue(
-            self, "DeadLetterQueue", name=self.dead_letter_queue_name, retention_period=DEAD_LETTER_RETENTION
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "SQS3",
-            f"This queue is a dead-letter queue: of {entry.name}'s EventBridge target and of its asynchronous "
+        self.dead_letter_queue = destination_dead_letter_queue(
+            self,
+            name=self.dead_letter_queue_name,
+            fed_by=f"of {entry.name}'s EventBridge target and of its asynchronous "
             "invocations. cdk-nag only recognizes a dead-letter queue by another queue's redrive policy.",
         )
         self.function.configure_async_invoke(

@@ -18,8 +18,7 @@ from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, image_package, zip_package
 from infra.constructs.tables import KotobaTables
-from infra.constructs.work_queues import DEAD_LETTER_RETENTION, tls_only_queue
-from infra.nag import acknowledge
+from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
 from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, StreamConsumer
 from shared.constants import dead_letter_queue_name
@@ -111,13 +110,10 @@ class StreamConsumerFunction(KotobaFunction):
         self.stream_arn = tables.stream_arn(entry.table)
         self.allow(STREAM_READ_ACTIONS, [self.stream_arn])
         self.dead_letter_queue_name = dead_letter_queue_name(stage, entry.name)
-        self.dead_letter_queue = tls_only_queue(
-            self, "DeadLetterQueue", name=self.dead_letter_queue_name, retention_period=DEAD_LETTER_RETENTION
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "SQS3",
-            f"This queue is a dead-letter queue: the on-failure destination of {entry.name}'s event source mapping. "
+        self.dead_letter_queue = destination_dead_letter_queue(
+            self,
+            name=self.dead_letter_queue_name,
+            fed_by=f"the on-failure destination of {entry.name}'s event source mapping. "
             "cdk-nag only recognizes a dead-letter queue by another queue's redrive policy, which a stream has not.",
         )
         self.event_source_mapping = lambda_.EventSourceMapping(

@@ -16,6 +16,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.nag import acknowledge
 from infra.stage_config import stage_config
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import dead_letter_queue_name, physical_name
@@ -125,3 +126,11 @@ def tls_only_queue(
         retention_period=retention_period,
         dead_letter_queue=dead_letter_queue,
     )
+
+
+def destination_dead_letter_queue(scope: Construct, *, name: str, fed_by: str) -> sqs.Queue:
+    """A dead-letter queue that a Lambda destination or an event source feeds, not another queue's redrive
+    policy, so cdk-nag's SQS3 cannot tell what it is: acknowledged with what feeds it."""
+    queue = tls_only_queue(scope, "DeadLetterQueue", name=name, retention_period=DEAD_LETTER_RETENTION)
+    acknowledge(queue, "SQS3", f"This queue is a dead-letter queue: {fed_by}")
+    return queue
