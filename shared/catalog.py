@@ -43,7 +43,8 @@ STUDY_API = ApiFunction(
     name="study_api",
     route_prefixes=("/learning", "/progress", "/users"),
     # records and jobs: for the data export
-    reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
+    # daily_stats: written by the review aggregator, read here
+    reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs", "daily_stats"),
     writes=(
         "users",
         "sentences",
@@ -52,7 +53,6 @@ STUDY_API = ApiFunction(
         "study_streaks",
         "user_achievements",
         "review_logs",
-        "daily_stats",
         "idempotency",
     ),
     media=("exports/",),
@@ -168,9 +168,11 @@ REVIEW_AGGREGATOR = StreamConsumer(
     name="review_aggregator",
     table="review_logs",
     batch_size=500,
-    # achievements: what each learner of the batch has done, counted in their own partitions
-    reads=("users", "achievements", "daily_stats", "progress", "learning_sessions", "ocr_records", "audio_records"),
-    writes=("sentences", "vocabulary", "user_achievements"),
+    # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index;
+    # achievements: what each learner of the batch has done, counted in their own partitions;
+    # idempotency: a marker per review counted
+    reads=("users", "achievements", "review_logs", "progress", "learning_sessions", "ocr_records", "audio_records"),
+    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency"),
 )
 READINGS_WORKER = StreamConsumer(
     name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)

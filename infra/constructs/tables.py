@@ -105,16 +105,15 @@ def _attribute(key: KeyAttribute) -> dynamodb.Attribute:
 
 
 def _add_index(table: dynamodb.Table, definition: TableDefinition, index: IndexDefinition) -> None:
-    if index.projection == "INCLUDE":
-        # IndexDefinition carries no non-key attribute list, so an INCLUDE index cannot be rebuilt faithfully.
-        raise ValueError(f"{definition.logical_name}.{index.name}: INCLUDE projections are not supported")
     projection = dynamodb.ProjectionType(index.projection)
+    included = list(index.included) if index.projection == "INCLUDE" else None
     if index.kind == "global":
         table.add_global_secondary_index(
             index_name=index.name,
             partition_key=_attribute(index.partition_key),
             sort_key=_attribute(index.sort_key) if index.sort_key else None,
             projection_type=projection,
+            non_key_attributes=included,
         )
         return
     if index.partition_key != definition.partition_key or index.sort_key is None:
@@ -123,5 +122,8 @@ def _add_index(table: dynamodb.Table, definition: TableDefinition, index: IndexD
             "and needs a sort key"
         )
     table.add_local_secondary_index(
-        index_name=index.name, sort_key=_attribute(index.sort_key), projection_type=projection
+        index_name=index.name,
+        sort_key=_attribute(index.sort_key),
+        projection_type=projection,
+        non_key_attributes=included,
     )

@@ -3,16 +3,17 @@
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from pynamodb.exceptions import TransactWriteError
 
+from shared.dal import progress_repository
 from shared.dal.base import atomic_writes, refused_conditions
 from shared.dal.content import SentenceItem
 from shared.dal.gamification import CATALOG_PARTITION, AchievementItem, UserAchievementItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
 from shared.dal.progress import SENTENCE_CARD, WORD_CARD, ProgressItem
-from shared.dal.reviews import DailyStatsItem
+from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem
 from shared.dal.sessions import LearningSessionItem
 from shared.enums import AchievementCategory, MasteryLevel, ProcessingStatus, RequirementType
 from shared.observability import tracer
@@ -116,19 +117,25 @@ def award(user_id: str, awards: Iterable[Award], now: datetime) -> list[str]:
 
 
 @tracer.capture_method
-def activity_counts(user_id: str, longest_streak_days: int) -> dict[RequirementType, int]:
+def activity_counts(user_id: str, longest_streak_days: int, today: date | None = None) -> dict[RequirementType, int]:
     """Everything achievements count, from the user's own partitions: 7 Queries whatever the history's size
-    (the daily totals hold one small item per study day; the others count on designed keys)."""
+    (the daily totals hold one small item per study day; the others count on designed keys), 8 with `today`,
+    the learner's day in progress, counted live from its reviews rather than as last stored."""
     reviews = milliseconds = 0
     for day in DailyStatsItem.query(user_id, attributes_to_get=["user_id", "day", "reviews", "response_time_ms"]):
-        reviews += int(day.reviews)
-        milliseconds += int(day.response_time_ms)
+        if day.day != DECK_SUMMARY and (today is None or day.day != today.isoformat()):
+            reviews += int(day.reviews)
+            milliseconds += int(day.response_time_ms)
+    if today is not None:
+        live = progress_repository.count_day(user_id, today)
+        reviews += int(live.reviews)
+        milliseconds += int(live.response_time_ms)
     mastered = {SENTENCE_CARD: 0, WORD_CARD: 0}
     for level in MASTERED:
         for card in ProgressItem.by_mastery.query(
-            user_id, ProgressItem.mastery_due.startswith(f"{level.value}#"), attributes_to_get=["user_id", "item_key"]
+            user_id, ProgressItem.mastery_key.startswith(f"{level.value}#"), attributes_to_get=["mastery_key"]
         ):
-            mastered[str(card.item_key).split("#", 1)[0]] += 1
+            mastered[str(card.mastery_key).split("#")[1]] += 1  # <level>#<sentence|word>#<id>
     processed = {
         model: int(model.count(user_id, filter_condition=model.processing_status == ProcessingStatus.COMPLETED))
         for model in (OCRRecordItem, AudioRecordItem)

@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from pynamodb.exceptions import DoesNotExist, TransactGetError, UpdateError
-from pynamodb.models import Model, _ModelFuture
+from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
-from shared.dal.base import is_condition_failure, utcnow
+from shared.dal.base import is_condition_failure, loaded, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.users import UserItem
 from shared.observability import tracer
@@ -38,14 +38,7 @@ def user_and_session(user_id: str, session_id: str) -> tuple[UserItem | None, Au
             session = transaction.get(AuthSessionItem, session_id)
     except TransactGetError:
         return None, None
-    return _loaded(user), _loaded(session)
-
-
-def _loaded(future: _ModelFuture[M]) -> M | None:
-    try:
-        return future.get()
-    except DoesNotExist:
-        return None
+    return loaded(user), loaded(session)
 
 
 @tracer.capture_method

@@ -8,13 +8,14 @@ from uuid import uuid4
 
 from pynamodb.attributes import Attribute, UTCDateTimeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
-from pynamodb.models import Model
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactGetError, TransactWriteError
+from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactWrite
 
 from shared.dal.clients import transaction_connection
 
 E = TypeVar("E", bound=StrEnum)
+M = TypeVar("M", bound=Model)
 
 
 def utcnow() -> datetime:
@@ -124,7 +125,15 @@ def atomic_writes() -> CollisionRetryingTransactWrite:
     return CollisionRetryingTransactWrite(connection=transaction_connection())
 
 
-def collided(error: TransactWriteError) -> bool:
+def collided(error: TransactWriteError | TransactGetError) -> bool:
     """The transaction met another one writing the same item at that moment (DynamoDB's TransactionConflict):
-    nothing was written, and trying again after reading again is the answer. The emulator never says this."""
+    nothing was written (or read), and trying again after reading again is the answer. The emulator never says this."""
     return any(reason and reason.code == "TransactionConflict" for reason in error.cancellation_reasons or [])
+
+
+def loaded(future: _ModelFuture[M]) -> M | None:
+    """The item a TransactGet read, or None where there was none."""
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None

@@ -8,7 +8,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus, PartOfSpeech
@@ -16,13 +16,33 @@ from shared.enums import Difficulty, JLPTLevel, ModerationStatus, PartOfSpeech
 UNRATED_JLPT = "unrated"
 UNRANKED = 1_000_000  # words without a frequency rank list after every ranked word
 
+# What the listing indexes copy: everything a list shows and filters on, but not the counters the review
+# aggregator adds to, so that its writes touch the item alone and never the few hot partitions of an index
+# keyed by status or level. A list therefore shows no counters; an item read by its id has them.
+SENTENCE_COUNTERS = ("total_attempts", "correct_attempts", "average_response_time", "timed_attempts",
+                     "response_time_total_ms")  # fmt: skip
+SENTENCE_LISTED = (
+    "japanese_text", "hiragana_reading", "romaji_reading", "english_translation", "alternative_translations",
+    "difficulty_level", "jlpt_level", "grammar_points", "vocabulary_tags", "source", "context", "audio_url",
+    "image_url", "is_active", "rejection_reason", "reviewed_by", "search_text", "updated_at",
+)  # fmt: skip
+WORD_COUNTERS = ("total_encounters", "correct_encounters", "success_rate")
+WORD_LISTED = (
+    "kanji", "hiragana", "katakana", "romaji", "english_meanings", "part_of_speech", "usage_examples", "jlpt_level",
+    "frequency_rank", "difficulty_level", "is_active", "source", "created_by", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def listed(attributes: tuple[str, ...], *also: str) -> IncludeProjection:
+    return IncludeProjection(list(attributes + also))
+
 
 class SentencesByStatusIndex(GlobalSecondaryIndex["SentenceItem"]):
     """Sentences in one moderation status by creation time: the moderation queue and the full catalogue."""
 
     class Meta:
         index_name = "by_status"
-        projection = AllProjection()
+        projection = listed(SENTENCE_LISTED, "level_status", "created_by")
 
     status = EnumAttribute(ModerationStatus, hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)
@@ -33,7 +53,7 @@ class SentencesByLevelIndex(GlobalSecondaryIndex["SentenceItem"]):
 
     class Meta:
         index_name = "by_level"
-        projection = AllProjection()
+        projection = listed(SENTENCE_LISTED, "status", "created_by")
 
     level_status = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)
@@ -44,7 +64,7 @@ class SentencesByAuthorIndex(GlobalSecondaryIndex["SentenceItem"]):
 
     class Meta:
         index_name = "by_author"
-        projection = AllProjection()
+        projection = listed(SENTENCE_LISTED, "status", "level_status")
 
     created_by = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)
@@ -116,7 +136,7 @@ class WordsByLevelIndex(GlobalSecondaryIndex["VocabularyWordItem"]):
 
     class Meta:
         index_name = "by_level"
-        projection = AllProjection()
+        projection = listed(WORD_LISTED, "lemma")
 
     level = UnicodeAttribute(hash_key=True)
     level_rank = NumberAttribute(range_key=True)
@@ -127,7 +147,7 @@ class WordsByLemmaIndex(GlobalSecondaryIndex["VocabularyWordItem"]):
 
     class Meta:
         index_name = "by_lemma"
-        projection = AllProjection()
+        projection = listed(WORD_LISTED, "level", "level_rank")
 
     lemma = UnicodeAttribute(hash_key=True)
 

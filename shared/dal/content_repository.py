@@ -1,13 +1,16 @@
 """Reads and writes of sentences and vocabulary words; maps stored items to the API's schemas."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from shared.dal.base import batch_save, is_condition_failure
-from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
+from shared.dal.base import atomic_writes, batch_save, is_condition_failure, refused_conditions
+from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS, SentenceItem, UsageExample, VocabularyWordItem
+from shared.dal.idempotency import IdempotencyItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
@@ -15,17 +18,25 @@ from shared.schemas.common import Page
 from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWordPublic
 
 
-def sentence_public(item: SentenceItem) -> SentencePublic:
-    timed = int(item.timed_attempts or 0)
-    average = round(int(item.response_time_total_ms or 0) / timed, 1) if timed else None
-    return SentencePublic.model_validate({**item.attribute_values, "average_response_time": average})
+def sentence_public(item: SentenceItem, counted: bool = True) -> SentencePublic:
+    """`counted=False` for an item read from a listing index, which does not project the counters."""
+    fields = {name: value for name, value in item.attribute_values.items() if name not in SENTENCE_COUNTERS}
+    if counted:
+        timed = int(item.timed_attempts or 0)
+        fields["total_attempts"] = int(item.total_attempts or 0)
+        fields["correct_attempts"] = int(item.correct_attempts or 0)
+        fields["average_response_time"] = round(int(item.response_time_total_ms or 0) / timed, 1) if timed else None
+    return SentencePublic.model_validate(fields)
 
 
-def word_public(item: VocabularyWordItem) -> VocabularyWordPublic:
-    fields = dict(item.attribute_values)
+def word_public(item: VocabularyWordItem, counted: bool = True) -> VocabularyWordPublic:
+    """`counted=False` for an item read from a listing index, as for sentences."""
+    fields = {name: value for name, value in item.attribute_values.items() if name not in WORD_COUNTERS}
     fields["usage_examples"] = [example.attribute_values for example in item.usage_examples]
-    total = int(item.total_encounters or 0)
-    fields["success_rate"] = round(int(item.correct_encounters or 0) / total, 3) if total else None
+    if counted:
+        total = int(item.total_encounters or 0)
+        fields["total_encounters"] = total
+        fields["success_rate"] = round(int(item.correct_encounters or 0) / total, 3) if total else None
     return VocabularyWordPublic.model_validate(fields)
 
 
@@ -62,7 +73,9 @@ def list_sentences(
     condition = _filter_condition(filters)
     if condition is None:
         page = collect_page(index.query(hash_value, limit=limit, last_evaluated_key=start), limit, scope)
-        return Page[SentencePublic](items=[sentence_public(i) for i in page.items], next_cursor=page.next_cursor)
+        return Page[SentencePublic](
+            items=[sentence_public(i, counted=False) for i in page.items], next_cursor=page.next_cursor
+        )
     raw = SentenceItem._get_connection().query(
         hash_value, filter_condition=condition, index_name=index.Meta.index_name, limit=FILTER_WINDOW,
         exclusive_start_key=start,
@@ -78,7 +91,9 @@ def list_sentences(
         }
     else:
         next_key = raw.get("LastEvaluatedKey")
-    return Page[SentencePublic](items=[sentence_public(i) for i in items], next_cursor=encode_cursor(next_key, scope))
+    return Page[SentencePublic](
+        items=[sentence_public(i, counted=False) for i in items], next_cursor=encode_cursor(next_key, scope)
+    )
 
 
 def _filter_condition(filters: SentenceFilters) -> Condition | None:
@@ -119,7 +134,9 @@ def list_words(level: JLPTLevel, limit: int, cursor: str | None) -> Page[Vocabul
         last_evaluated_key=decode_cursor(cursor, scope),
     )
     page = collect_page(results, limit, scope)
-    return Page[VocabularyWordPublic](items=[word_public(i) for i in page.items], next_cursor=page.next_cursor)
+    return Page[VocabularyWordPublic](
+        items=[word_public(i, counted=False) for i in page.items], next_cursor=page.next_cursor
+    )
 
 
 @tracer.capture_method
@@ -137,37 +154,69 @@ def words_by_id(word_ids: list[str]) -> dict[str, VocabularyWordPublic]:
     return {item.word_id: word_public(item) for item in VocabularyWordItem.batch_get(set(word_ids))}
 
 
-@tracer.capture_method
-def add_sentence_attempts(sentence_id: str, attempts: int, correct: int, timed: int, response_time_ms: int) -> None:
-    """One UpdateItem adding a batch's answers; the average is recomputed from the stored sums on read."""
-    try:
-        SentenceItem(sentence_id=sentence_id).update(
-            actions=[
-                SentenceItem.total_attempts.add(attempts),
-                SentenceItem.correct_attempts.add(correct),
-                SentenceItem.timed_attempts.add(timed),
-                SentenceItem.response_time_total_ms.add(response_time_ms),
-            ],
-            condition=SentenceItem.sentence_id.exists(),
-        )
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise  # a deleted sentence simply stops counting
+@dataclass
+class ContentCounts:
+    """Answers to one sentence or word to add to its counters."""
+
+    attempts: int = 0
+    correct: int = 0
+    timed: int = 0
+    response_time_ms: int = 0
+
+
+@dataclass(frozen=True)
+class CountsRefused:
+    counted_before: set[str]  # markers already written: those reviews were counted by an earlier delivery
+    missing_items: set[str]  # item keys with no sentence or word (deleted)
+
+
+COUNTED_MARKER_LIFETIME = timedelta(days=2)  # longer than the 24 h a stream keeps a record for redelivery
 
 
 @tracer.capture_method
-def add_word_encounters(word_id: str, attempts: int, correct: int) -> None:
+def add_counts_once(markers: list[str], totals: dict[str, ContentCounts], now: datetime) -> CountsRefused | None:
+    """In one transaction, write a marker per review (each only if new) and add the totals to each item's counters
+    (each only if the item exists). None when written; otherwise nothing was, and what refused it."""
+    expires = now + COUNTED_MARKER_LIFETIME
+    keys = list(totals)
     try:
-        VocabularyWordItem(word_id=word_id).update(
-            actions=[
-                VocabularyWordItem.total_encounters.add(attempts),
-                VocabularyWordItem.correct_encounters.add(correct),
-            ],
-            condition=VocabularyWordItem.word_id.exists(),
-        )
-    except UpdateError as error:
-        if not is_condition_failure(error):
+        with atomic_writes() as transaction:
+            for marker in markers:
+                transaction.save(
+                    IdempotencyItem(id=marker, expiration=expires), condition=IdempotencyItem.id.does_not_exist()
+                )
+            for item_key in keys:
+                kind, item_id = item_key.split("#", 1)
+                counts = totals[item_key]
+                if kind == "sentence":
+                    transaction.update(
+                        SentenceItem(sentence_id=item_id),
+                        actions=[
+                            SentenceItem.total_attempts.add(counts.attempts),
+                            SentenceItem.correct_attempts.add(counts.correct),
+                            SentenceItem.timed_attempts.add(counts.timed),
+                            SentenceItem.response_time_total_ms.add(counts.response_time_ms),
+                        ],
+                        condition=SentenceItem.sentence_id.exists(),
+                    )
+                else:
+                    transaction.update(
+                        VocabularyWordItem(word_id=item_id),
+                        actions=[
+                            VocabularyWordItem.total_encounters.add(counts.attempts),
+                            VocabularyWordItem.correct_encounters.add(counts.correct),
+                        ],
+                        condition=VocabularyWordItem.word_id.exists(),
+                    )
+    except TransactWriteError as error:
+        refused = refused_conditions(error)  # puts (the markers) come before updates (the counters)
+        if not refused:
             raise
+        return CountsRefused(
+            counted_before={markers[i] for i in refused if i < len(markers)},
+            missing_items={keys[i - len(markers)] for i in refused if i >= len(markers)},
+        )
+    return None
 
 
 @tracer.capture_method

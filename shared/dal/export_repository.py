@@ -7,7 +7,7 @@ from shared.dal.gamification import StudyStreakItem, UserAchievementItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
 from shared.dal.progress import ProgressItem
-from shared.dal.reviews import DailyStatsItem, ReviewLogItem
+from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem
 from shared.dal.sessions import LearningSessionItem
 from shared.observability import tracer
 
@@ -20,7 +20,7 @@ def user_records(user_id: str) -> dict[str, list[dict[str, Any]]]:
     sections: dict[str, Any] = {
         "progress": ProgressItem.query(user_id),
         "review_logs": ReviewLogItem.query(user_id),
-        "daily_stats": DailyStatsItem.query(user_id),
+        "daily_stats": DailyStatsItem.query(user_id, DailyStatsItem.day < DECK_SUMMARY),  # the days, not the summary
         "learning_sessions": LearningSessionItem.query(user_id),
         "study_streaks": StudyStreakItem.query(user_id),
         "achievements": UserAchievementItem.query(user_id),

@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, IncludeProjection, LocalSecondaryIndex
 
 from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, utcnow
 from shared.enums import MasteryLevel
@@ -34,25 +34,18 @@ class CardsByDueIndex(LocalSecondaryIndex["ProgressItem"]):
 
 
 class CardsByMasteryIndex(LocalSecondaryIndex["ProgressItem"]):
-    """A user's cards of one mastery level (`mature#<due>`): counts and lists per level."""
+    """A user's cards by mastery level (`mature#sentence#<id>`): the counts per level.
+
+    Keyed by the level and the card (not the due date), so a review writes to it only on the rare answer that
+    moves the card to another level. It projects only the card's kind besides the keys: PynamoDB filters a
+    polymorphic model's queries on it, and would find nothing on a keys-only index."""
 
     class Meta:
         index_name = "by_mastery"
-        projection = AllProjection()
+        projection = IncludeProjection(["item_type"])
 
     user_id = UnicodeAttribute(hash_key=True)
-    mastery_due = UnicodeAttribute(range_key=True)
-
-
-class CardsByItemIndex(GlobalSecondaryIndex["ProgressItem"]):
-    """Every learner's card of one sentence or word: for clean-up when content is removed."""
-
-    class Meta:
-        index_name = "by_item"
-        projection = KeysOnlyProjection()
-
-    item_key = UnicodeAttribute(hash_key=True)
-    user_id = UnicodeAttribute(range_key=True)
+    mastery_key = UnicodeAttribute(range_key=True)
 
 
 class ProgressItem(TimestampedModel):
@@ -83,19 +76,17 @@ class ProgressItem(TimestampedModel):
     # Optimistic locking: a save fails if another request changed the card since it was read.
     version = VersionAttribute()
 
-    mastery_due = UnicodeAttribute()
+    mastery_key = UnicodeAttribute()
 
     by_due = CardsByDueIndex()
     by_mastery = CardsByMasteryIndex()
-    by_item = CardsByItemIndex()
 
     @staticmethod
     def card_key(kind: str, item_id: str) -> str:
         return f"{kind}#{item_id}"
 
     def derive_keys(self) -> None:
-        due = UTCDateTimeAttribute().serialize(self.next_review_date)
-        self.mastery_due = f"{MasteryLevel(self.mastery_level).value}#{due}"
+        self.mastery_key = f"{MasteryLevel(self.mastery_level).value}#{self.item_key}"
 
 
 class SentenceProgressItem(ProgressItem, discriminator=SENTENCE_CARD):

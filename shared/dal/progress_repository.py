@@ -5,13 +5,14 @@ number of requests of one API call does not grow with the size of a learner's de
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
+from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactGet
 
-from shared.dal.base import atomic_writes, collided, is_condition_failure, refused_conditions
+from shared.dal.base import atomic_writes, collided, is_condition_failure, loaded, refused_conditions
+from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
     SENTENCE_CARD,
@@ -20,7 +21,7 @@ from shared.dal.progress import (
     SentenceProgressItem,
     VocabularyProgressItem,
 )
-from shared.dal.reviews import DailyStatsItem, ReviewLogItem
+from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem
 from shared.dal.sessions import LearningSessionItem
 from shared.enums import MasteryLevel
 from shared.observability import tracer
@@ -128,17 +129,24 @@ def due_cards(user_id: str, now: datetime, limit: int) -> list[ProgressItem]:
 
 
 @tracer.capture_method
-def count_due(user_id: str, after: datetime | None, until: datetime) -> int:
-    """Cards falling due in (after, until]: a COUNT Query, which returns a number, not the cards."""
-    condition: Condition = (
-        ProgressItem.next_review_date <= until if after is None else ProgressItem.next_review_date.between(after, until)
-    )
-    return int(ProgressItem.by_due.count(user_id, condition))
+def due_dates(user_id: str, until: datetime) -> list[datetime]:
+    """When each card due by `until` falls due (overdue ones included): one Query of the due index, reading only
+    the dates, for the dashboard's counts and forecast."""
+    return [
+        card.next_review_date
+        for card in ProgressItem.by_due.query(
+            user_id, ProgressItem.next_review_date <= until, attributes_to_get=["next_review_date"]
+        )
+    ]
 
 
 @tracer.capture_method
-def count_mastery(user_id: str, level: MasteryLevel) -> int:
-    return int(ProgressItem.by_mastery.count(user_id, ProgressItem.mastery_due.startswith(f"{level.value}#")))
+def cards_per_level(user_id: str) -> dict[MasteryLevel, int]:
+    """The deck's cards per mastery level, counted on the keys-only mastery index (the review aggregator)."""
+    counts = dict.fromkeys(MasteryLevel, 0)
+    for card in ProgressItem.by_mastery.query(user_id, attributes_to_get=["mastery_key"]):
+        counts[MasteryLevel(str(card.mastery_key).split("#", 1)[0])] += 1
+    return counts
 
 
 @tracer.capture_method
@@ -169,6 +177,7 @@ class ReviewEntry:
     session_id: str | None
     was_new: bool
     became_mature: bool
+    study_day: date  # the learner's local day when they answered
 
 
 @dataclass(frozen=True)
@@ -192,12 +201,7 @@ def review_result(card: ProgressItem, entry: ReviewEntry) -> RecordedReview:
     )
 
 
-@tracer.capture_method
-def get_review_log(user_id: str, review_id: str) -> RecordedReview | None:
-    try:
-        log = ReviewLogItem.get(user_id, review_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+def _recorded(log: ReviewLogItem) -> RecordedReview:
     return RecordedReview(
         item_key=log.item_key,
         correct=bool(log.correct),
@@ -207,100 +211,213 @@ def get_review_log(user_id: str, review_id: str) -> RecordedReview | None:
     )
 
 
+@dataclass(frozen=True)
+class ReviewContext:
+    """What answering a card reads first, together and strongly consistent, in one TransactGetItems."""
+
+    earlier: RecordedReview | None  # this review id was stored before: a retry
+    card: ProgressItem | None  # None: the learner's first answer on this item
+    session_open: bool  # the session named by the answer exists and is not finished (True without one)
+
+
+@tracer.capture_method
+def review_context(
+    user_id: str, review_id: str, item_type: ItemType, item_id: str, session_id: str | None
+) -> ReviewContext | None:
+    """None when a write to one of these items was in flight at that moment (read again)."""
+    try:
+        with TransactGet(connection=transaction_connection()) as transaction:
+            log = transaction.get(ReviewLogItem, user_id, review_id)
+            card = transaction.get(ProgressItem, user_id, card_key(item_type, item_id))
+            session = transaction.get(LearningSessionItem, user_id, session_id) if session_id else None
+    except TransactGetError as error:
+        if collided(error):
+            return None
+        raise
+    earlier = loaded(log)
+    open_session = loaded(session) if session else None
+    return ReviewContext(
+        earlier=_recorded(earlier) if earlier else None,
+        card=loaded(card),
+        session_open=session is None or (open_session is not None and open_session.end_time is None),
+    )
+
+
+@tracer.capture_method
+def get_review_log(user_id: str, review_id: str) -> RecordedReview | None:
+    try:
+        return _recorded(ReviewLogItem.get(user_id, review_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+# A local day lies within these hours of its UTC date, whatever the time zone (UTC-12 to UTC+14).
+DAY_REACH_BEFORE, DAY_REACH_AFTER = timedelta(hours=14), timedelta(hours=36)
+
+
+def _reviews_of_day(user_id: str, day: date) -> list[ReviewLogItem]:
+    """The reviews the learner made on their local `day`: one consistent Query of the time index over the hours
+    that day can span in any time zone, keeping those the review marked with that day."""
+    midnight = datetime.combine(day, time(), tzinfo=UTC)
+    return list(
+        ReviewLogItem.by_time.query(
+            user_id,
+            ReviewLogItem.reviewed_at.between(midnight - DAY_REACH_BEFORE, midnight + DAY_REACH_AFTER),
+            filter_condition=ReviewLogItem.study_day == day.isoformat(),
+            consistent_read=True,
+        )
+    )
+
+
+def _counted(day: date, reviews: list[ReviewLogItem]) -> DailyStatsItem:
+    return DailyStatsItem(
+        day=day.isoformat(),
+        reviews=len(reviews),
+        correct=sum(1 for review in reviews if review.correct),
+        new_items=sum(1 for review in reviews if review.was_new),
+        mastered=sum(1 for review in reviews if review.became_mature),
+        response_time_ms=sum(int(review.response_time_ms or 0) for review in reviews),
+    )
+
+
+def _stored_day(item: DailyStatsItem) -> DayStats:
+    return DayStats(
+        day=date.fromisoformat(item.day),
+        reviews=int(item.reviews),
+        correct=int(item.correct),
+        new_items=int(item.new_items),
+        mastered=int(item.mastered),
+        study_minutes=round(int(item.response_time_ms) / 60_000, 1),
+    )
+
+
+def count_day(user_id: str, day: date) -> DailyStatsItem:
+    """The totals of one day counted from its reviews (not stored)."""
+    item = _counted(day, _reviews_of_day(user_id, day))
+    item.user_id = user_id
+    return item
+
+
+@tracer.capture_method
+def day_stats(user_id: str, day: date) -> DayStats:
+    """The totals of one day, live: counted from that day's reviews (the day in progress)."""
+    return _stored_day(count_day(user_id, day))
+
+
+@tracer.capture_method
+def store_day_stats(user_id: str, day: date) -> DayStats:
+    """Count the day again from its reviews and write the totals whole (the review aggregator): a batch delivered
+    twice writes the same figures twice."""
+    item = count_day(user_id, day)
+    item.save()
+    return _stored_day(item)
+
+
+@tracer.capture_method
+def store_deck_summary(user_id: str) -> dict[MasteryLevel, int]:
+    """Count the deck per mastery level again and write the summary whole (the review aggregator)."""
+    counts = cards_per_level(user_id)
+    DailyStatsItem(
+        user_id=user_id, day=DECK_SUMMARY, cards_per_level={level.value: n for level, n in counts.items()}
+    ).save()
+    return counts
+
+
+@dataclass(frozen=True)
+class StoredFigures:
+    days: dict[date, DayStats]
+    cards_per_level: dict[MasteryLevel, int]  # as of the review aggregator's last count
+
+
+@tracer.capture_method
+def stored_figures(user_id: str, first_day: date) -> StoredFigures:
+    """The stored totals of the days from `first_day` on and the deck summary: one Query (the summary's sort key
+    `deck` sorts after every date)."""
+    days: dict[date, DayStats] = {}
+    levels = dict.fromkeys(MasteryLevel, 0)
+    for item in DailyStatsItem.query(user_id, DailyStatsItem.day >= first_day.isoformat()):
+        if item.day == DECK_SUMMARY:
+            stored = item.cards_per_level.as_dict() if item.cards_per_level else {}
+            levels |= {MasteryLevel(level): int(n) for level, n in stored.items()}
+        else:
+            days[date.fromisoformat(item.day)] = _stored_day(item)
+    return StoredFigures(days=days, cards_per_level=levels)
+
+
 @tracer.capture_method
 def daily_stats(user_id: str, first_day: date, last_day: date) -> dict[date, DayStats]:
-    """The days of the range the learner studied: one Query of at most one small item per day."""
+    """The stored totals of the days of the range the learner studied: one Query of one small item per day."""
     items = DailyStatsItem.query(user_id, DailyStatsItem.day.between(first_day.isoformat(), last_day.isoformat()))
-    return {
-        date.fromisoformat(item.day): DayStats(
-            day=date.fromisoformat(item.day),
-            reviews=int(item.reviews),
-            correct=int(item.correct),
-            new_items=int(item.new_items),
-            mastered=int(item.mastered),
-            study_minutes=round(int(item.response_time_ms) / 60_000, 1),
+    return {date.fromisoformat(item.day): _stored_day(item) for item in items}
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    total_questions: int
+    correct_answers: int
+    response_time_total_ms: int
+    new_sentences_learned: int
+    sentences_mastered: int
+    sentences_reviewed: list[str]
+
+
+@tracer.capture_method
+def session_totals(user_id: str, session_id: str, start: datetime, end: datetime) -> SessionTotals:
+    """A session's figures, counted from the reviews that named it between its start and `end`: one Query of the
+    time index (paged past 1 MB, some 8,000 answers)."""
+    reviews = list(
+        ReviewLogItem.by_time.query(
+            user_id,
+            ReviewLogItem.reviewed_at.between(start, end),
+            filter_condition=ReviewLogItem.session_id == session_id,
+            consistent_read=True,
         )
-        for item in items
-    }
+    )
+    sentence_prefix = f"{SENTENCE_CARD}#"
+    sentences = [r.item_key.removeprefix(sentence_prefix) for r in reviews if r.item_key.startswith(sentence_prefix)]
+    return SessionTotals(
+        total_questions=len(reviews),
+        correct_answers=sum(1 for r in reviews if r.correct),
+        response_time_total_ms=sum(int(r.response_time_ms or 0) for r in reviews),
+        new_sentences_learned=sum(1 for r in reviews if r.was_new),
+        sentences_mastered=sum(1 for r in reviews if r.became_mature),
+        sentences_reviewed=list(dict.fromkeys(sentences)),
+    )
 
 
 class ReviewOutcome(Enum):
     SAVED = "saved"
     ALREADY_RECORDED = "already recorded"  # the same review id was saved before: a retry
     CARD_CHANGED = "card changed"  # another review of the card won the race: read again and retry
-    SESSION_CLOSED = "session closed"  # the session does not exist or was finished
-
-
-@dataclass(frozen=True)
-class DayTotals:
-    day: date
-    correct: bool
-    was_new: bool
-    became_mature: bool
-    response_time_ms: int
 
 
 @tracer.capture_method
-def record_review(card: ProgressItem, entry: ReviewEntry, totals: DayTotals) -> ReviewOutcome:
-    """Write the log, the card, the day's totals and the session's counters in one transaction: all or nothing.
+def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
+    """Write the log and the card in one transaction: all or nothing, and nothing else on the request path (the
+    day's, the session's and the deck's figures are derived from the log).
 
     The log is conditional on its review id being new (idempotency), the card on its version (no lost update).
     """
     card.derive_keys()
-    session_id = entry.session_id
+    fields = vars(entry) | {"study_day": entry.study_day.isoformat()}
     log = ReviewLogItem(
         user_id=card.user_id,
         item_key=card.item_key,
         interval_days=card.interval_days,
         next_review_date=card.next_review_date,
         mastery_level=MasteryLevel(card.mastery_level).value,
-        **vars(entry),
+        **fields,
     )
-    stats = DailyStatsItem(user_id=card.user_id, day=totals.day.isoformat())
     try:
         with atomic_writes() as transaction:
             transaction.save(log, condition=ReviewLogItem.review_id.does_not_exist())
             transaction.save(card)
-            transaction.update(
-                stats,
-                actions=[
-                    DailyStatsItem.reviews.add(1),
-                    DailyStatsItem.correct.add(int(totals.correct)),
-                    DailyStatsItem.new_items.add(int(totals.was_new)),
-                    DailyStatsItem.mastered.add(int(totals.became_mature)),
-                    DailyStatsItem.response_time_ms.add(totals.response_time_ms),
-                ],
-            )
-            if session_id is not None:
-                session = LearningSessionItem(user_id=card.user_id, session_id=session_id)
-                item_type, item_id = item_of(card)
-                reviewed = LearningSessionItem.sentences_reviewed
-                transaction.update(
-                    session,
-                    actions=[
-                        LearningSessionItem.total_questions.add(1),
-                        LearningSessionItem.correct_answers.add(int(totals.correct)),
-                        LearningSessionItem.response_time_total_ms.add(totals.response_time_ms),
-                        LearningSessionItem.new_sentences_learned.add(int(totals.was_new)),
-                        LearningSessionItem.sentences_mastered.add(int(totals.became_mature)),
-                        *(
-                            [LearningSessionItem.sentences_reviewed.set(reviewed.append([item_id]))]
-                            if item_type == "sentence"
-                            else []
-                        ),
-                    ],
-                    condition=LearningSessionItem.session_id.exists() & LearningSessionItem.end_time.does_not_exist(),
-                )
     except TransactWriteError as error:
         failed = refused_conditions(error)
         if 0 in failed:
             return ReviewOutcome.ALREADY_RECORDED
-        if 1 in failed:
-            return ReviewOutcome.CARD_CHANGED
-        if 3 in failed:
-            return ReviewOutcome.SESSION_CLOSED
-        if collided(error):
-            return ReviewOutcome.CARD_CHANGED  # another review of this card (or session, or day) at that moment
+        if 1 in failed or collided(error):
+            return ReviewOutcome.CARD_CHANGED  # another review of this card at that moment
         raise
     return ReviewOutcome.SAVED
 
@@ -326,6 +443,12 @@ def get_session(user_id: str, session_id: str) -> SessionPublic | None:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    total_questions: int
+    correct_answers: int
+    response_time_total_ms: int
+    new_sentences_learned: int
+    sentences_mastered: int
+    sentences_reviewed: list[str]
     end_time: datetime
     duration_minutes: int
     accuracy_percentage: float | None

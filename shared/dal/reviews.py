@@ -1,21 +1,26 @@
 """Every review a learner makes (kept for re-fitting schedulers and for export) and per-day totals.
 
 A review log's sort key is the client's review id: writing it with `attribute_not_exists` makes a retried
-request count once. The stream of new logs feeds the aggregation of per-sentence counters off the request path.
+request count once. The log is the record the learner's figures are derived from: a day's or a session's totals
+are read from its time index, and the per-day totals below are recomputed from it off the request path (the
+review aggregator, fed by the stream of new logs), so a retried batch rewrites the same numbers.
 """
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, LocalSecondaryIndex
+from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import IncludeProjection, LocalSecondaryIndex
 
 from shared.dal.base import TableMeta, TimestampedModel
 
+# What the totals of a day or a session need from each review: the time index projects only these.
+TOTALS_ATTRIBUTES = ("item_key", "correct", "response_time_ms", "session_id", "was_new", "became_mature", "study_day")
+
 
 class ReviewsByTimeIndex(LocalSecondaryIndex["ReviewLogItem"]):
-    """A user's reviews in time order: history, export, re-fitting."""
+    """A user's reviews in time order, with what totals need: a day's and a session's figures."""
 
     class Meta:
         index_name = "by_time"
-        projection = AllProjection()
+        projection = IncludeProjection(list(TOTALS_ATTRIBUTES))
 
     user_id = UnicodeAttribute(hash_key=True)
     reviewed_at = UTCDateTimeAttribute(range_key=True)
@@ -38,6 +43,7 @@ class ReviewLogItem(TimestampedModel):
     session_id = UnicodeAttribute(null=True)
     was_new = BooleanAttribute(default=False)
     became_mature = BooleanAttribute(default=False)
+    study_day = UnicodeAttribute(null=True)  # YYYY-MM-DD in the learner's time zone when they answered
     # The schedule this review produced, returned again when the same review id is retried.
     interval_days = NumberAttribute()
     next_review_date = UTCDateTimeAttribute()
@@ -46,8 +52,15 @@ class ReviewLogItem(TimestampedModel):
     by_time = ReviewsByTimeIndex()
 
 
+DECK_SUMMARY = "deck"  # the `day` of a learner's deck summary: it sorts after every `YYYY-MM-DD`
+
+
 class DailyStatsItem(TimestampedModel):
-    """One user's totals for one day of their own calendar (their time zone): dashboard and streaks."""
+    """One user's totals for one day of their own calendar (their time zone): dashboard, streaks, achievements.
+
+    Beside the days, the item with `day = "deck"` holds the learner's cards per mastery level, so that one Query
+    reads a month of days and the deck together. Both are recomputed by the review aggregator (from the day's
+    reviews, from the deck's mastery index) and written whole, never incremented."""
 
     class Meta(TableMeta):
         table_name = "daily_stats"
@@ -59,3 +72,4 @@ class DailyStatsItem(TimestampedModel):
     new_items = NumberAttribute(default=0)
     mastered = NumberAttribute(default=0)
     response_time_ms = NumberAttribute(default=0)
+    cards_per_level = MapAttribute[str, int](null=True)  # the deck summary only: mastery level → cards

@@ -61,6 +61,12 @@ class IndexDefinition:
     partition_key: KeyAttribute
     sort_key: KeyAttribute | None
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"]
+    included: tuple[str, ...] = ()  # the non-key attributes an INCLUDE projection copies
+
+    def projection_request(self) -> dict[str, Any]:
+        if self.projection == "INCLUDE":
+            return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(self.included)}
+        return {"ProjectionType": self.projection}
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class TableDefinition:
                 {
                     "IndexName": index.name,
                     "KeySchema": _key_schema(index.partition_key, index.sort_key),
-                    "Projection": {"ProjectionType": index.projection},
+                    "Projection": index.projection_request(),
                 }
                 for index in self.indexes
                 if index.kind == kind
@@ -131,6 +137,7 @@ def table_definition(model: type[Model]) -> TableDefinition:
                     partition_key=index_partition,
                     sort_key=index_sort,
                     projection=index["projection"]["ProjectionType"],
+                    included=tuple(index["projection"].get("NonKeyAttributes", ())),
                 )
             )
     ttl = [name for name, attr in model.get_attributes().items() if isinstance(attr, TTLAttribute)]

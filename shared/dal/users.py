@@ -7,7 +7,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id
 from shared.enums import JapaneseLevel
@@ -16,11 +16,12 @@ USER_LISTING = "user"
 
 
 class UsersBySignupIndex(GlobalSecondaryIndex["UserItem"]):
-    """Admin listing of users, newest first. One partition: written once per sign-up, never per request."""
+    """Admin listing of users, newest first. One partition, written once per sign-up: keys only, so the
+    updates of a user (a streak every study day, a profile, a login) never write to it."""
 
     class Meta:
         index_name = "by_signup"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     listing = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)

@@ -110,5 +110,7 @@ def list_users(reader: str, limit: int, cursor: str | None) -> Page[UserPublic]:
     results = UserItem.by_signup.query(
         USER_LISTING, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(cursor, scope)
     )
-    page = collect_page(results, limit, scope)
-    return Page[UserPublic](items=[user_public(u) for u in page.items], next_cursor=page.next_cursor)
+    page = collect_page(results, limit, scope)  # keys only: the users themselves in one BatchGetItem
+    users = {user.user_id: user for user in UserItem.batch_get([key.user_id for key in page.items])}
+    listed = [users[key.user_id] for key in page.items if key.user_id in users]
+    return Page[UserPublic](items=[user_public(u) for u in listed], next_cursor=page.next_cursor)

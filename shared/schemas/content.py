@@ -28,9 +28,13 @@ class SentencePublic(PublicModel):
     status: ModerationStatus
     rejection_reason: str | None = None
     created_by: str | None = None
-    total_attempts: int = Field(default=0, description="Answers by all learners (aggregated, not live).")
-    correct_attempts: int = 0
-    average_response_time: float | None = Field(default=None, description="Milliseconds.")
+    total_attempts: int | None = Field(
+        default=None,
+        description="Answers by all learners, aggregated off the request path (not live). Given where one sentence "
+        "is read by its id (its own page, a study card); absent (null) in lists.",
+    )
+    correct_attempts: int | None = Field(default=None, description="As total_attempts.")
+    average_response_time: float | None = Field(default=None, description="Milliseconds; as total_attempts.")
     created_at: datetime
     updated_at: datetime
 
@@ -53,7 +57,9 @@ class VocabularyWordPublic(PublicModel):
     frequency_rank: int | None = None
     difficulty_level: Difficulty
     source: str | None = None
-    total_encounters: int = 0
+    total_encounters: int | None = Field(
+        default=None, description="Answers by all learners (aggregated, not live); absent (null) in lists."
+    )
     success_rate: float | None = None
     created_at: datetime
 

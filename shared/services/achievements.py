@@ -17,11 +17,13 @@ from shared.enums import RequirementType
 from shared.observability import logger, metrics
 from shared.schemas.achievements import AchievementList, AchievementPublic
 from shared.services.auth import Principal
+from shared.services.calendar import local_day
 
 
 def achievements_for(principal: Principal, now: datetime) -> AchievementList:
     user = principal.user
-    counts = achievements_repository.activity_counts(user.id, user.longest_streak_days)
+    today = local_day(now, user.timezone)
+    counts = achievements_repository.activity_counts(user.id, user.longest_streak_days, today)
     earned, newly = _check(user.id, counts, now)
     catalog = achievements_repository.catalog()
     return AchievementList(
@@ -40,13 +42,13 @@ def check_after_reviews(user_ids: set[str], now: datetime) -> int:
     """Check every learner of a batch of reviews (the review aggregator): one batch read of their streaks, then a
     check each. The number of achievements awarded.
 
-    A check that fails is logged and counted, not raised: the batch would be retried whole and its counters added
-    twice, while a missed award is recorded by the learner's next check anyway."""
+    A check that fails is logged and counted, not raised: the counters are already written (each review once), and a
+    missed award is recorded by the learner's next check anyway, with no need to redeliver the whole batch."""
     awarded = 0
     for user_id, longest in users_repository.longest_streaks(user_ids).items():
         try:
             awarded += len(check_achievements(user_id, longest, now))
-        except Exception:  # see the docstring: the next check heals a miss, and a raise would double-count
+        except Exception:  # see the docstring: the next check heals a miss
             logger.exception("achievement check failed", extra={"user_id": user_id})
             metrics.add_metric(name="AchievementCheckFailed", unit="Count", value=1)
     return awarded

@@ -1,31 +1,73 @@
-"""Counters of shared content (a sentence's attempts, a word's encounters) summed from a batch of reviews.
+"""What the review log's stream adds up off the request path: each sentence's and word's counters over all
+learners, each learner's day totals and deck summary, and then their achievements.
 
-Written once per item per batch instead of once per review: no hot key however many learners answer the
-same sentence. Delivery is at least once, so a retried batch may count its answers twice; these are
-statistics shown to learners and admins, not balances.
+Delivery is at least once (a failed batch is retried, split in halves), so every figure is written so that a
+review counts once however often it arrives:
+- the shared counters are added in a transaction with one marker per review (`attribute_not_exists`), which a
+  redelivered review finds, and is then left out of the sums;
+- a learner's day totals and deck summary are recounted from the log and the deck, and written whole.
+The counters are written once per item per transaction rather than once per review: no hot key however many
+learners answer the same sentence.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared.dal import content_repository, progress_repository
+from shared.dal.content_repository import ContentCounts
+from shared.observability import metrics
+from shared.services.achievements import check_after_reviews
+
+TRANSACTION_ACTIONS = 100  # DynamoDB's limit of writes in one TransactWriteItems
+COUNT_ATTEMPTS = 3  # a refusal names the reviews counted before and the items gone; the next try leaves them out
 
 
 @dataclass(frozen=True)
 class AnsweredItem:
+    user_id: str
+    review_id: str
     item_key: str  # "sentence#<id>" or "word#<id>"
     correct: bool
     response_time_ms: int | None
+    study_day: date | None  # None on logs written before reviews carried their day
+
+    @property
+    def marker(self) -> str:
+        return f"review-counted#{self.user_id}#{self.review_id}"
 
 
-@dataclass
-class ItemTotals:
-    attempts: int = 0
-    correct: int = 0
-    timed: int = 0
-    response_time_ms: int = 0
+@dataclass(frozen=True)
+class AggregationResult:
+    answers: int  # new reviews in the batch
+    counted: int  # of them, added to the shared counters now (not before)
+    items: int  # sentences and words whose counters changed
+    learners: int
+    achievements: int
 
 
-def totals_by_item(answers: list[AnsweredItem]) -> dict[str, ItemTotals]:
-    totals: dict[str, ItemTotals] = defaultdict(ItemTotals)
+def aggregate(answers: list[AnsweredItem], now: datetime) -> AggregationResult:
+    counted = items = 0
+    for chunk in _chunks(answers):
+        added, changed = _count_once(chunk, now)
+        counted, items = counted + added, items + changed
+    learners = {answer.user_id for answer in answers}
+    for user_id, day in {(a.user_id, a.study_day) for a in answers if a.study_day is not None}:
+        progress_repository.store_day_stats(user_id, day)
+    for user_id in learners:
+        progress_repository.store_deck_summary(user_id)
+    metrics.add_metric(name="ReviewsAggregated", unit="Count", value=counted)
+    if counted < len(answers):
+        metrics.add_metric(name="ReviewsRedelivered", unit="Count", value=len(answers) - counted)
+    awarded = check_after_reviews(learners, now)
+    return AggregationResult(
+        answers=len(answers), counted=counted, items=items, learners=len(learners), achievements=awarded
+    )
+
+
+def totals_by_item(answers: list[AnsweredItem]) -> dict[str, ContentCounts]:
+    totals: dict[str, ContentCounts] = defaultdict(ContentCounts)
     for answer in answers:
         item = totals[answer.item_key]
         item.attempts += 1
@@ -34,3 +76,33 @@ def totals_by_item(answers: list[AnsweredItem]) -> dict[str, ItemTotals]:
             item.timed += 1
             item.response_time_ms += answer.response_time_ms
     return dict(totals)
+
+
+def _chunks(answers: list[AnsweredItem]) -> Iterator[list[AnsweredItem]]:
+    """Runs of answers whose markers and distinct items fit in one transaction."""
+    chunk: list[AnsweredItem] = []
+    items: set[str] = set()
+    for answer in answers:
+        if len(chunk) + 1 + len(items | {answer.item_key}) > TRANSACTION_ACTIONS:
+            yield chunk
+            chunk, items = [], set()
+        chunk.append(answer)
+        items.add(answer.item_key)
+    if chunk:
+        yield chunk
+
+
+def _count_once(chunk: list[AnsweredItem], now: datetime) -> tuple[int, int]:
+    """Add the chunk's answers that were never counted: (answers counted, items changed)."""
+    pending = list({answer.marker: answer for answer in chunk}.values())  # a record twice in one batch counts once
+    gone: set[str] = set()
+    for _ in range(COUNT_ATTEMPTS):
+        if not pending:
+            return 0, 0
+        totals = {key: counts for key, counts in totals_by_item(pending).items() if key not in gone}
+        refused = content_repository.add_counts_once([a.marker for a in pending], totals, now)
+        if refused is None:
+            return len(pending), len(totals)
+        pending = [answer for answer in pending if answer.marker not in refused.counted_before]
+        gone |= refused.missing_items  # a deleted sentence or word simply stops counting
+    raise RuntimeError("the shared counters were refused three times")

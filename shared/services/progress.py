@@ -3,10 +3,11 @@
 "Today" is the learner's own calendar day, in the time zone of their profile.
 """
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from shared.dal import content_repository, progress_repository
-from shared.enums import MasteryLevel, ModerationStatus
+from shared.enums import ModerationStatus
 from shared.errors import Conflict, NotFound
 from shared.observability import metrics
 from shared.schemas.common import Page
@@ -39,9 +40,8 @@ RATINGS = {"again": srs.Rating.AGAIN, "hard": srs.Rating.HARD, "good": srs.Ratin
 def due(principal: Principal, now: datetime) -> DueReviews:
     user = principal.user
     today = local_day(now, user.timezone)
-    done = progress_repository.daily_stats(user.id, today, today).get(today)
-    reviews_done = done.reviews if done else 0
-    new_done = done.new_items if done else 0
+    done = progress_repository.day_stats(user.id, today)
+    reviews_done, new_done = done.reviews, done.new_items
     reviews_left = max(0, user.max_daily_reviews - reviews_done)
     new_left = max(0, min(user.max_daily_new_items - new_done, reviews_left))
 
@@ -93,10 +93,16 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
     rating = RATINGS[request.rating] if request.rating else srs.rating_from_quality(int(request.quality or 0))
     correct = rating != srs.Rating.AGAIN if request.quality is None else (request.quality or 0) >= 3
     for _ in range(MAX_REVIEW_ATTEMPTS):
-        earlier = progress_repository.get_review_log(user.id, request.review_id)
-        if earlier is not None:
-            return _result(earlier, request)
-        card = progress_repository.get_card(user.id, request.item_type, request.item_id)
+        context = progress_repository.review_context(
+            user.id, request.review_id, request.item_type, request.item_id, request.session_id
+        )
+        if context is None:
+            continue  # a write to the card or the session was in flight: read again
+        if context.earlier is not None:
+            return _result(context.earlier, request)
+        if not context.session_open:
+            raise NotFound("that session does not exist or is already finished")
+        card = context.card
         was_new = card is None
         if card is None:
             _require_studyable(request.item_type, request.item_id)
@@ -123,21 +129,13 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             session_id=request.session_id,
             was_new=was_new,
             became_mature=became_mature,
+            study_day=local_day(now, user.timezone),
         )
-        totals = progress_repository.DayTotals(
-            day=local_day(now, user.timezone),
-            correct=correct,
-            was_new=was_new,
-            became_mature=became_mature,
-            response_time_ms=request.response_time_ms or 0,
-        )
-        outcome = progress_repository.record_review(card, entry, totals)
+        outcome = progress_repository.record_review(card, entry)
         if outcome == progress_repository.ReviewOutcome.SAVED:
             metrics.add_metric(name="ReviewRecorded", unit="Count", value=1)
             streaks.record_study(principal.user, now)
             return _result(progress_repository.review_result(card, entry), request)
-        if outcome == progress_repository.ReviewOutcome.SESSION_CLOSED:
-            raise NotFound("that session does not exist or is already finished")
         # ALREADY_RECORDED or CARD_CHANGED: read again; the loop returns the earlier result or retries
     raise Conflict("this card is being reviewed elsewhere at the same moment; try again")
 
@@ -173,11 +171,15 @@ def start_session(principal: Principal, request: SessionStart, now: datetime) ->
     return progress_repository.start_session(principal.user.id, request, now)
 
 
-def get_session(principal: Principal, session_id: str) -> SessionPublic:
+def get_session(principal: Principal, session_id: str, now: datetime) -> SessionPublic:
+    """A finished session as stored; an open one with its figures so far, counted from its reviews."""
     session = progress_repository.get_session(principal.user.id, session_id)
     if session is None:
         raise NotFound("session not found")
-    return session
+    if session.end_time is not None:
+        return session
+    totals = progress_repository.session_totals(principal.user.id, session_id, session.start_time, now)
+    return session.model_copy(update=vars(totals))
 
 
 EXP_PER_CORRECT = 10
@@ -186,8 +188,8 @@ EXP_PER_NEW_ITEM = 5
 
 
 def finish_session(principal: Principal, session_id: str, now: datetime) -> SessionPublic:
-    """Close the session once and store its metrics (the counters were added by each answer)."""
-    session = get_session(principal, session_id)
+    """Close the session once and store its figures, counted from the reviews made in it."""
+    session = get_session(principal, session_id, now)
     if session.end_time is not None:
         raise Conflict("this session is already finished")
     total, correct = session.total_questions, session.correct_answers
@@ -195,6 +197,12 @@ def finish_session(principal: Principal, session_id: str, now: datetime) -> Sess
         principal.user.id,
         session_id,
         progress_repository.SessionSummary(
+            total_questions=total,
+            correct_answers=correct,
+            response_time_total_ms=session.response_time_total_ms,
+            new_sentences_learned=session.new_sentences_learned,
+            sentences_mastered=session.sentences_mastered,
+            sentences_reviewed=session.sentences_reviewed,
             end_time=now,
             duration_minutes=max(0, round((now - session.start_time).total_seconds() / 60)),
             accuracy_percentage=round(100 * correct / total, 1) if total else None,
@@ -216,30 +224,30 @@ STATS_DAYS = 30
 
 
 def dashboard(principal: Principal, now: datetime) -> Dashboard:
-    """Constant work whatever the deck's size: COUNT queries on the due and mastery indexes, one Query of
-    at most 30 daily totals, and the user record already read to authenticate."""
+    """Four requests whatever the deck's size: the user record read to authenticate, one Query of the stored days
+    and the deck summary, today's reviews, and the due dates of the coming week from the due index."""
     user = principal.user
     today = local_day(now, user.timezone)
-    tomorrow = day_start(today + timedelta(days=1), user.timezone)
-    forecast = []
-    for offset in range(1, FORECAST_DAYS + 1):
-        start = day_start(today + timedelta(days=offset), user.timezone)
-        end = day_start(today + timedelta(days=offset + 1), user.timezone) - timedelta(microseconds=1)
-        count = progress_repository.count_due(user.id, start, end)
-        forecast.append(DayCount(day=today + timedelta(days=offset), count=count))
-    days = progress_repository.daily_stats(user.id, today - timedelta(days=STATS_DAYS - 1), today)
+    stored = progress_repository.stored_figures(user.id, today - timedelta(days=STATS_DAYS - 1))
+    days = stored.days | {today: progress_repository.day_stats(user.id, today)}
+    horizon = day_start(today + timedelta(days=FORECAST_DAYS + 1), user.timezone) - timedelta(microseconds=1)
+    due_dates = progress_repository.due_dates(user.id, horizon)
+    due_days = Counter(local_day(due, user.timezone) for due in due_dates)
     last_week = [stats for day, stats in days.items() if day > today - timedelta(days=7)]
-    todays = days.get(today)
+    todays = days[today]
     return Dashboard(
         day=today,
-        due_now=progress_repository.count_due(user.id, None, now),
-        due_today=progress_repository.count_due(user.id, None, tomorrow - timedelta(microseconds=1)),
-        forecast=forecast,
-        mastery={level: progress_repository.count_mastery(user.id, level) for level in MasteryLevel},
+        due_now=sum(1 for due in due_dates if due <= now),
+        due_today=sum(count for day, count in due_days.items() if day <= today),
+        forecast=[
+            DayCount(day=today + timedelta(days=offset), count=due_days.get(today + timedelta(days=offset), 0))
+            for offset in range(1, FORECAST_DAYS + 1)
+        ],
+        mastery=stored.cards_per_level,
         retention_7_days=_retention(last_week),
         retention_30_days=_retention(list(days.values())),
-        reviews_today=todays.reviews if todays else 0,
-        new_items_today=todays.new_items if todays else 0,
+        reviews_today=todays.reviews,
+        new_items_today=todays.new_items,
         items_added_30_days=sum(d.new_items for d in days.values()),
         study_minutes_30_days=round(sum(d.study_minutes for d in days.values()), 1),
         current_streak_days=streaks.current_streak(user, today),
@@ -257,7 +265,8 @@ def stats(principal: Principal, now: datetime) -> StudyStats:
     user = principal.user
     today = local_day(now, user.timezone)
     first = today - timedelta(days=STATS_DAYS - 1)
-    stored = progress_repository.daily_stats(user.id, first, today)
+    stored = progress_repository.daily_stats(user.id, first, today - timedelta(days=1))
+    stored[today] = progress_repository.day_stats(user.id, today)  # the day in progress, live
     series = [
         stored.get(day) or DayStats(day=day, reviews=0, correct=0, new_items=0, mastered=0, study_minutes=0.0)
         for day in (first + timedelta(days=offset) for offset in range(STATS_DAYS))

@@ -67,7 +67,9 @@ def studied_today(user: UserPublic, today: date) -> bool:
 
 
 def streak_history(principal: Principal, now: datetime, limit: int, cursor: str | None) -> StreakHistory:
-    """The current streak and a page of the history, newest first: one Query of streaks and one of daily totals."""
+    """The current streak and a page of the history, newest first: one Query of streaks, one of the stored daily
+    totals and, when the learner studied today, one of today's reviews (the day in progress, live: the stored
+    totals follow the review aggregator by seconds)."""
     user = principal.user
     today = local_day(now, user.timezone)
     page = streaks_repository.streaks(user.id, limit, cursor)
@@ -76,6 +78,8 @@ def streak_history(principal: Principal, now: datetime, limit: int, cursor: str 
         first = min(streak.start_date for streak in page.items)
         last = max(_last_day(streak) for streak in page.items)
         days = progress_repository.daily_stats(user.id, first, last)
+        if first <= today <= last:
+            days[today] = progress_repository.day_stats(user.id, today)
     return StreakHistory(
         current_streak_days=current_streak(user, today),
         longest_streak_days=user.longest_streak_days,

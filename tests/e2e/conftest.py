@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,17 @@ class LocalCloud:
     api_url: str
     emulator_url: str
     output: list[str] = field(default_factory=list)
+    _reader: threading.Thread | None = None
+
+    def keep_reading(self) -> None:
+        """Collect the rest of its output in the background: a pipe nobody reads fills up and blocks the server
+        (uvicorn writes a line per request)."""
+        assert self.process.stdout is not None
+        stdout = self.process.stdout
+        self._reader = threading.Thread(
+            target=lambda: self.output.extend(line.rstrip() for line in stdout), daemon=True
+        )
+        self._reader.start()
 
     def stop(self) -> int:
         """Ctrl-C, as a developer would; returns the exit code."""
@@ -39,8 +51,8 @@ class LocalCloud:
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
-        assert self.process.stdout is not None
-        self.output += self.process.stdout.read().splitlines()
+        if self._reader is not None:
+            self._reader.join(timeout=10)
         return code
 
 
@@ -62,6 +74,7 @@ def start_local_cloud(data_dir: Path | None = None) -> LocalCloud:
             raise AssertionError("local cloud exited:\n" + "\n".join(cloud.output))
         cloud.output.append(line.rstrip())
         if "Uvicorn running" in line:
+            cloud.keep_reading()
             return cloud
     process.kill()
     raise AssertionError("local cloud did not start:\n" + "\n".join(cloud.output))

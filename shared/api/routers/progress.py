@@ -101,9 +101,9 @@ def start_session(
 
 
 @router.get("/sessions/{session_id:id}", summary="One of the learner's sessions")
-def get_session(principal: CurrentUser, session_id: ItemId) -> SessionPublic:
-    """Only the caller's own sessions; any other id is a 404."""
-    return progress.get_session(principal, session_id)
+def get_session(principal: CurrentUser, session_id: ItemId, now: Now) -> SessionPublic:
+    """Only the caller's own sessions; any other id is a 404. An open session's figures are counted so far."""
+    return progress.get_session(principal, session_id, now)
 
 
 @router.post(

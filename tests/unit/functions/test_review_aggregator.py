@@ -11,13 +11,17 @@ from functions.review_aggregator.handler import handler
 from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.services.sample_content import load_sample_content
 from tests.auth_helpers import signed_up
-from tests.helpers import FakeLambdaContext
+from tests.helpers import FakeLambdaContext, aggregate_reviews
 
 pytestmark = pytest.mark.usefixtures("aws")
 SERIALIZER = TypeSerializer()
 
 
 def stream_record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
+    return serialized_record(event_name, {key: SERIALIZER.serialize(value) for key, value in image.items()})
+
+
+def serialized_record(event_name: str, new_image: dict[str, Any]) -> dict[str, Any]:
     return {
         "eventID": "1",
         "eventName": event_name,
@@ -25,8 +29,8 @@ def stream_record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
         "awsRegion": "us-east-1",
         "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/kotoba-test-review_logs/stream/1",
         "dynamodb": {
-            "Keys": {"user_id": {"S": image["user_id"]}, "review_id": {"S": image["review_id"]}},
-            "NewImage": {key: SERIALIZER.serialize(value) for key, value in image.items()},
+            "Keys": {"user_id": new_image["user_id"], "review_id": new_image["review_id"]},
+            "NewImage": new_image,
             "StreamViewType": "NEW_IMAGE",
             "SequenceNumber": "1",
         },
@@ -53,16 +57,34 @@ def test_answers_of_many_learners_add_up_per_item() -> None:
         stream_record("MODIFY", {"user_id": "u9", "review_id": "r9", "item_key": "sentence#x", "correct": True}),
     ]
     result = handler({"Records": records}, FakeLambdaContext())
-    assert result == {"answers": 5, "items": 2, "achievements": 0}  # u1-u5 are no accounts
+    assert result == {"answers": 5, "counted": 5, "items": 2, "achievements": 0}  # u1-u5 are no accounts
     stored = SentenceItem.get(sentence.sentence_id)
     assert (stored.total_attempts, stored.correct_attempts) == (3, 2)
     assert (stored.timed_attempts, stored.response_time_total_ms) == (2, 6000)
     assert VocabularyWordItem.get(word.word_id).total_encounters == 2
 
 
+def test_a_redelivered_batch_counts_each_review_once() -> None:
+    # Given a batch of reviews the aggregator has counted
+    load_sample_content()
+    sentence = next(iter(SentenceItem.scan(limit=1)))
+    records = [review(f"sentence#{sentence.sentence_id}", n % 2 == 0, 1000, n) for n in range(4)]
+    handler({"Records": records}, FakeLambdaContext())
+
+    # When the stream delivers it again (a retried batch), and then again with one new review in it
+    again = handler({"Records": records}, FakeLambdaContext())
+    grown = handler({"Records": [*records, review(f"sentence#{sentence.sentence_id}", True, 500, 9)]},
+                    FakeLambdaContext())  # fmt: skip
+
+    # Then only the new review is added: the counters hold five answers, each once
+    assert (again["counted"], grown["counted"]) == (0, 1)
+    stored = SentenceItem.get(sentence.sentence_id)
+    assert (stored.total_attempts, stored.correct_attempts, stored.response_time_total_ms) == (5, 3, 4500)
+
+
 def test_answers_about_deleted_content_are_dropped_quietly() -> None:
     result = handler({"Records": [review("sentence#gone", True, 100, 1)]}, FakeLambdaContext())
-    assert result == {"answers": 1, "items": 1, "achievements": 0}
+    assert result == {"answers": 1, "counted": 1, "items": 0, "achievements": 0}
     assert SentenceItem.count() == 0  # no item was created by the counter update
 
 
@@ -79,9 +101,9 @@ def test_a_learners_first_review_earns_an_achievement_off_the_request_path(clien
     log = ReviewLogItem.get(learner.user_id, "first-review-1")
 
     # When its stream record reaches the aggregator (twice: the stream delivers at least once)
-    image = {"user_id": learner.user_id, "review_id": log.review_id, "item_key": log.item_key, "correct": True}
-    first = handler({"Records": [stream_record("INSERT", image)]}, FakeLambdaContext())
-    again = handler({"Records": [stream_record("INSERT", image)]}, FakeLambdaContext())
+    record = serialized_record("INSERT", log.serialize())
+    first = handler({"Records": [record]}, FakeLambdaContext())
+    again = handler({"Records": [record]}, FakeLambdaContext())
 
     # Then "first review" is recorded for the learner, once
     assert (first["achievements"], again["achievements"]) == (1, 0)
@@ -104,14 +126,13 @@ def test_a_failed_achievement_check_does_not_fail_the_batch(
     body = {"review_id": "review-1", "item_type": "sentence", "item_id": card, "rating": "good"}
     client.post("/api/v1/progress/review", headers=learner.headers, json=body)
 
-    def throttled(*args: Any) -> Any:
+    def throttled(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("throttled")
 
     monkeypatch.setattr(achievements_repository, "activity_counts", throttled)
 
     # When the batch is aggregated, Then the counters are added (once: the batch is not retried) and no award made
-    image = {"user_id": learner.user_id, "review_id": "review-1", "item_key": f"sentence#{card}", "correct": True}
-    result = handler({"Records": [stream_record("INSERT", image)]}, FakeLambdaContext())
+    result = aggregate_reviews()
 
-    assert result == {"answers": 1, "items": 1, "achievements": 0}
+    assert result == {"answers": 1, "counted": 1, "items": 1, "achievements": 0}
     assert SentenceItem.get(card).total_attempts == 1

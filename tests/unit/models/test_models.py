@@ -59,11 +59,15 @@ class TestUser:
             user.save()
         assert UserItem.count() == 0
 
-    def test_listing_index_returns_users_newest_first(self) -> None:
+    def test_listing_index_returns_users_newest_first_as_keys(self) -> None:
+        ids = {}
         for name in ("a", "b", "c"):
-            UserItem(email=f"{name}@example.com", username=name, password_hash="h").save()
-        listed = [u.username for u in UserItem.by_signup.query("user", scan_index_forward=False)]
-        assert listed == ["c", "b", "a"]
+            user = UserItem(email=f"{name}@example.com", username=name, password_hash="h")
+            user.save()
+            ids[user.user_id] = name
+        listed = list(UserItem.by_signup.query("user", scan_index_forward=False))
+        assert [ids[u.user_id] for u in listed] == ["c", "b", "a"]
+        assert {u.username for u in listed} == {None}  # keys only: a user's updates never write to the index
 
 
 class TestSentence:
@@ -196,7 +200,7 @@ class TestProgress:
     def test_mastery_index_groups_cards_by_level(self) -> None:
         SentenceProgressItem(user_id="u1", sentence_id="s1", mastery_level=MasteryLevel.MATURE).save()
         SentenceProgressItem(user_id="u1", sentence_id="s2").save()
-        mature = list(ProgressItem.by_mastery.query("u1", ProgressItem.mastery_due.startswith("mature#")))
+        mature = list(ProgressItem.by_mastery.query("u1", ProgressItem.mastery_key.startswith("mature#")))
         assert [c.item_key for c in mature] == ["sentence#s1"]
 
     def test_bad_mastery_level_is_refused(self) -> None:

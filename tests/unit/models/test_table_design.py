@@ -34,8 +34,7 @@ EXPECTED = {
         ("user_id", "item_key"),
         {
             "by_due": ("local", "user_id", "next_review_date"),
-            "by_mastery": ("local", "user_id", "mastery_due"),
-            "by_item": ("global", "item_key", "user_id"),
+            "by_mastery": ("local", "user_id", "mastery_key"),
         },
     ),
     "learning_sessions": (("user_id", "session_id"), {"by_start": ("local", "user_id", "start_time")}),
@@ -87,10 +86,24 @@ def test_records_that_go_stale_expire_by_ttl() -> None:
 def test_create_table_request_declares_each_key_attribute_once() -> None:
     request = DEFINITIONS["progress"].create_table_request("kotoba-test-progress")
     names = [a["AttributeName"] for a in request["AttributeDefinitions"]]
-    assert sorted(names) == ["item_key", "mastery_due", "next_review_date", "user_id"]
+    assert sorted(names) == ["item_key", "mastery_key", "next_review_date", "user_id"]
     assert [i["IndexName"] for i in request["LocalSecondaryIndexes"]] == ["by_due", "by_mastery"]
-    assert request["GlobalSecondaryIndexes"][0]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert "GlobalSecondaryIndexes" not in request
     assert request["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_need() -> None:
+    # A review rewrites its card and adds a log item; a study day updates its user. Each index below copies
+    # only what its queries read, so those writes cost the base table's units and not an index's as well.
+    def projection(table: str, index: str) -> dict[str, object]:
+        (found,) = [i for i in DEFINITIONS[table].indexes if i.name == index]
+        return found.projection_request()
+
+    assert projection("progress", "by_mastery") == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["item_type"]}
+    assert projection("users", "by_signup") == {"ProjectionType": "KEYS_ONLY"}
+    by_time = projection("review_logs", "by_time")
+    assert by_time["ProjectionType"] == "INCLUDE"
+    assert {"study_day", "correct", "response_time_ms", "session_id"} <= set(by_time["NonKeyAttributes"])  # type: ignore[arg-type]
 
 
 def test_streams_feed_the_readings_worker_and_the_review_aggregator() -> None:

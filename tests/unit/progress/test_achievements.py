@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from shared.dal import achievements_repository
+from shared.dal import achievements_repository, progress_repository
 from shared.dal.base import batch_save
 from shared.dal.gamification import UserAchievementItem
 from shared.dal.sessions import LearningSessionItem
@@ -93,8 +93,9 @@ def test_a_hidden_achievement_appears_once_earned(client: TestClient, learner: S
     assert (len(listing["items"]), listing["hidden_remaining"]) == (VISIBLE + 1, HIDDEN - 1)
 
 
-def test_two_checks_at_once_award_once(client: TestClient, learner: Session) -> None:
+def test_two_checks_at_once_award_once(client: TestClient, learner: Session, clock: Clock) -> None:
     answer(client, learner, first_new_card(client, learner))
+    progress_repository.store_day_stats(learner.user_id, START.date())  # as the aggregator does before it checks
     now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
     # The aggregator's check and the learner's list race: the second finds it recorded and awards nothing

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from shared.settings import get_settings
 from tests.auth_helpers import Session, signed_up
-from tests.helpers import assert_error
+from tests.helpers import aggregate_reviews, assert_error
 from tests.unit.progress.conftest import Clock, answer
 
 
@@ -32,6 +32,7 @@ def test_the_export_holds_the_profile_and_every_part_of_the_learners_study(
     session = client.post("/api/v1/progress/sessions", headers=learner.headers, json={}).json()
     card = client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][0]["sentence"]["id"]
     answer(client, learner, card, session_id=session["id"], response_time_ms=3000)
+    aggregate_reviews()
     client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers)
     client.post(
         "/api/v1/learning/sentences",

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from shared.dal.gamification import StudyStreakItem
 from tests.auth_helpers import Session
-from tests.helpers import assert_error
+from tests.helpers import aggregate_reviews, assert_error
 from tests.unit.progress.conftest import Clock, answer
 
 NOON_IN_TOKYO = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # the 24th, 12:00 in Tokyo
@@ -24,10 +24,12 @@ def tokyo_learner(client: TestClient, learner: Session) -> Session:
 
 
 def study_on(client: TestClient, who: Session, clock: Clock, day_offset: int, minutes: float = 1.0) -> None:
-    """One answer at noon in Tokyo, `day_offset` days after the 24th, taking `minutes`."""
+    """One answer at noon in Tokyo, `day_offset` days after the 24th, taking `minutes`, and the review log's
+    stream handed to the aggregator (as the event pump does within seconds)."""
     clock.at = NOON_IN_TOKYO + timedelta(days=day_offset)
     card = client.get("/api/v1/progress/due", headers=who.headers).json()["new"][0]["sentence"]["id"]
     assert answer(client, who, card, response_time_ms=int(minutes * 60_000)).status_code == 200
+    aggregate_reviews()
 
 
 def streaks(client: TestClient, who: Session, **params: object) -> dict:  # type: ignore[type-arg]

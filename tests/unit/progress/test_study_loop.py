@@ -12,7 +12,7 @@ from shared.dal import progress_repository
 from shared.dal.progress import ProgressItem
 from shared.dal.reviews import ReviewLogItem
 from tests.auth_helpers import Session, signed_up
-from tests.helpers import assert_error
+from tests.helpers import aggregate_reviews, assert_error
 from tests.unit.progress.conftest import START, Clock, answer
 
 
@@ -138,6 +138,7 @@ def test_days_and_streaks_follow_the_learners_time_zone(client: TestClient, lear
     ids = [c["sentence"]["id"] for c in client.get("/api/v1/progress/due", headers=learner.headers).json()["new"]]
     clock.at = datetime(2026, 11, 24, 14, 59, tzinfo=UTC)  # 23:59 in Tokyo on the 24th
     answer(client, learner, ids[0])
+    aggregate_reviews()  # the event pump stores the 24th's totals seconds later
     clock.at = datetime(2026, 11, 24, 15, 1, tzinfo=UTC)  # 00:01 in Tokyo on the 25th, still the 24th in UTC
     answer(client, learner, ids[1])
     dashboard = client.get("/api/v1/progress/dashboard", headers=learner.headers).json()
@@ -194,6 +195,7 @@ def test_the_dashboard_counts_due_cards_forecast_and_mastery(client: TestClient,
     ids = [c["sentence"]["id"] for c in client.get("/api/v1/progress/due", headers=learner.headers).json()["new"][:4]]
     for sentence in ids:
         answer(client, learner, sentence, "good")  # FSRS's first learning step: due again today
+    aggregate_reviews()  # the deck summary behind "mastery" is the review aggregator's
     dashboard = client.get("/api/v1/progress/dashboard", headers=learner.headers).json()
     assert dashboard["due_now"] == 0
     assert sum(d["count"] for d in dashboard["forecast"]) + dashboard["due_today"] == 4
