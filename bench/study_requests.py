@@ -1,9 +1,11 @@
-"""How many DynamoDB requests one call of each study endpoint makes, with 10 and with 1000 cards in the
-learner's deck. The counts must not grow with the deck: no per-item loops, no Scan.
+"""How many DynamoDB requests, and how many write units, one call of each study endpoint makes, with 10 and
+with 1000 cards in the learner's deck, and what the review aggregator then writes for those reviews off the
+request path. The counts must not grow with the deck: no per-item loops, no Scan.
 
     .venv/bin/python bench/study_requests.py [--sizes 10 1000]
 
-Runs in-process against moto; counts every DynamoDB API call the request makes (authentication included).
+Runs in-process against moto; counts every DynamoDB API call the request makes (authentication included) and
+works out the write units of its writes from the items before and after (bench/write_units.py says how).
 """
 
 import argparse
@@ -13,6 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,12 +32,15 @@ import botocore.client  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from bench import write_units  # noqa: E402
+from functions.review_aggregator.handler import handler as aggregator  # noqa: E402
 from localcloud import provision  # noqa: E402
 from shared.api.app import create_app  # noqa: E402
 from shared.api.routers import auth, learning, progress, users  # noqa: E402
 from shared.dal import achievements_repository  # noqa: E402
 from shared.dal.base import batch_save  # noqa: E402
 from shared.dal.progress import ProgressItem, SentenceProgressItem  # noqa: E402
+from shared.dal.reviews import ReviewLogItem  # noqa: E402
 from shared.dal.tables import bind_tables  # noqa: E402
 from shared.dal.users import UserItem  # noqa: E402
 from shared.enums import MasteryLevel  # noqa: E402
@@ -43,22 +49,51 @@ from shared.services.sample_content import load_sample_content  # noqa: E402
 from shared.settings import get_settings  # noqa: E402
 
 PASSWORD = "bench-password-42"
+METER = write_units.install()
 _calls: Counter[str] = Counter()
-_original = botocore.client.BaseClient._make_api_call
+_measured = botocore.client.BaseClient._make_api_call
 
 
 def _counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
     if self.meta.service_model.service_name == "dynamodb":
         _calls[operation] += 1
-    return _original(self, operation, params)
+    return _measured(self, operation, params)
+
+
+@dataclass
+class Measured:
+    requests: Counter[str]
+    writes: write_units.WriteUnits
 
 
 @contextmanager
-def counted() -> Iterator[Counter[str]]:
+def counted() -> Iterator[Measured]:
     _calls.clear()
-    snapshot: Counter[str] = Counter()
-    yield snapshot
-    snapshot.update(_calls)
+    with METER.measuring() as writes:
+        snapshot = Measured(requests=Counter(), writes=writes)
+        yield snapshot
+    snapshot.requests.update(_calls)
+
+
+class BenchLambdaContext:
+    function_name = "review_aggregator"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:review_aggregator"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def stream_record(log: ReviewLogItem) -> dict[str, Any]:
+    """The review log's stream record of a new review, as Lambda hands it to the aggregator."""
+    image = log.serialize()
+    return {
+        "eventID": log.review_id, "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/kotoba-bench-review_logs/stream/1",
+        "dynamodb": {"Keys": {"user_id": image["user_id"], "review_id": image["review_id"]}, "NewImage": image,
+                     "StreamViewType": "NEW_IMAGE", "SequenceNumber": "1"},
+    }  # fmt: skip
 
 
 def build_deck(user_id: str, size: int, now: datetime) -> None:
@@ -73,7 +108,7 @@ def build_deck(user_id: str, size: int, now: datetime) -> None:
     batch_save(ProgressItem, cards)
 
 
-def measure(size: int) -> dict[str, Counter[str]]:
+def measure(size: int) -> dict[str, Measured]:
     with mock_aws():
         settings = get_settings()
         bind_tables(settings)
@@ -90,7 +125,7 @@ def measure(size: int) -> dict[str, Counter[str]]:
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         client.get("/api/v1/auth/me", headers=headers)  # warm the key caches, as a warm function has them
         sentence = client.get("/api/v1/learning/sentences", params={"limit": 1}).json()["items"][0]["id"]
-        results: dict[str, Counter[str]] = {}
+        results: dict[str, Measured] = {}
 
         def call(name: str, method: str, path: str, **kwargs: Any) -> Any:
             with counted() as calls:
@@ -105,6 +140,12 @@ def measure(size: int) -> dict[str, Counter[str]]:
                   "response_time_ms": 1200, "session_id": session["id"]}  # fmt: skip
         call("POST /progress/review", "POST", "/api/v1/progress/review", json=review)
         call("POST /progress/review (retry)", "POST", "/api/v1/progress/review", json=review)
+        again = {**review, "review_id": str(uuid.uuid4()), "rating": "again"}  # the card already in the deck
+        call("POST /progress/review (a known card)", "POST", "/api/v1/progress/review", json=again)
+        with counted() as calls:
+            aggregated = aggregator({"Records": [stream_record(log) for log in ReviewLogItem.query(user.user_id)]},
+                                    BenchLambdaContext())  # fmt: skip
+        results[f"review aggregator ({aggregated['answers']} reviews)"] = calls
         call("GET /progress/sentences", "GET", "/api/v1/progress/sentences", params={"limit": 50})
         call("GET /progress/stats", "GET", "/api/v1/progress/stats")
         call("GET /progress/dashboard", "GET", "/api/v1/progress/dashboard")
@@ -126,13 +167,19 @@ def main() -> None:
     print(f"DynamoDB requests per call (authentication included)\n{'endpoint':40s}{header}  operations")
     grows = []
     for endpoint in endpoints:
-        totals = [sum(by_size[size][endpoint].values()) for size in args.sizes]
-        operations = ", ".join(f"{op} {n}" for op, n in sorted(by_size[args.sizes[-1]][endpoint].items()))
+        totals = [sum(by_size[size][endpoint].requests.values()) for size in args.sizes]
+        operations = ", ".join(f"{op} {n}" for op, n in sorted(by_size[args.sizes[-1]][endpoint].requests.items()))
         print(f"{endpoint:40s}" + "".join(f"{t:12d}" for t in totals) + f"  {operations}")
         if len(set(totals)) > 1:
             grows.append(endpoint)
-        if any("Scan" in by_size[size][endpoint] for size in args.sizes):
+        if any("Scan" in by_size[size][endpoint].requests for size in args.sizes):
             grows.append(f"{endpoint} (Scan!)")
+    print(f"\nWrite units per call (DynamoDB's rules on the stored items)\n{'endpoint':40s}{header}  where")
+    for endpoint in endpoints:
+        writes = [by_size[size][endpoint].writes for size in args.sizes]
+        if not any(w.total for w in writes):
+            continue
+        print(f"{endpoint:40s}" + "".join(f"{w.total:12g}" for w in writes) + f"  {writes[-1].summary()}")
     print("GROWS WITH THE DECK: " + ", ".join(grows) if grows else "no endpoint grows with the deck; no Scan")
     sys.exit(1 if grows else 0)
 
