@@ -177,6 +177,7 @@ class ReviewEntry:
     session_id: str | None
     was_new: bool
     became_mature: bool
+    level_changed: bool  # the card moved to another mastery level (a new card always does): the deck summary moves
     study_day: date  # the learner's local day when they answered
 
 
@@ -381,7 +382,7 @@ def session_totals(user_id: str, session_id: str, start: datetime, end: datetime
         response_time_total_ms=sum(int(r.response_time_ms or 0) for r in reviews),
         new_sentences_learned=sum(1 for r in reviews if r.was_new),
         sentences_mastered=sum(1 for r in reviews if r.became_mature),
-        sentences_reviewed=list(dict.fromkeys(sentences)),
+        sentences_reviewed=sentences,  # one entry per answer, in answer order, as the plan keeps it
     )
 
 

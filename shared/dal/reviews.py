@@ -43,6 +43,7 @@ class ReviewLogItem(TimestampedModel):
     session_id = UnicodeAttribute(null=True)
     was_new = BooleanAttribute(default=False)
     became_mature = BooleanAttribute(default=False)
+    level_changed = BooleanAttribute(null=True)  # None on logs written before it was kept: read as changed
     study_day = UnicodeAttribute(null=True)  # YYYY-MM-DD in the learner's time zone when they answered
     # The schedule this review produced, returned again when the same review id is retried.
     interval_days = NumberAttribute()

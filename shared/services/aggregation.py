@@ -5,7 +5,8 @@ Delivery is at least once (a failed batch is retried, split in halves), so every
 review counts once however often it arrives:
 - the shared counters are added in a transaction with one marker per review (`attribute_not_exists`), which a
   redelivered review finds, and is then left out of the sums;
-- a learner's day totals and deck summary are recounted from the log and the deck, and written whole.
+- a learner's day totals and deck summary are recounted from the log and the deck, and written whole (the deck
+  only when a review of the batch moved a card to another mastery level).
 The counters are written once per item per transaction rather than once per review: no hot key however many
 learners answer the same sentence.
 """
@@ -32,6 +33,7 @@ class AnsweredItem:
     correct: bool
     response_time_ms: int | None
     study_day: date | None  # None on logs written before reviews carried their day
+    level_changed: bool = True  # the card changed mastery level: the learner's deck summary is counted again
 
     @property
     def marker(self) -> str:
@@ -55,8 +57,8 @@ def aggregate(answers: list[AnsweredItem], now: datetime) -> AggregationResult:
     learners = {answer.user_id for answer in answers}
     for user_id, day in {(a.user_id, a.study_day) for a in answers if a.study_day is not None}:
         progress_repository.store_day_stats(user_id, day)
-    for user_id in learners:
-        progress_repository.store_deck_summary(user_id)
+    for user_id in {answer.user_id for answer in answers if answer.level_changed}:
+        progress_repository.store_deck_summary(user_id)  # most reviews leave the level as it was: no recount
     metrics.add_metric(name="ReviewsAggregated", unit="Count", value=counted)
     if counted < len(answers):
         metrics.add_metric(name="ReviewsRedelivered", unit="Count", value=len(answers) - counted)

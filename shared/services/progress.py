@@ -110,7 +110,8 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             before = srs.new_card(now)
         else:
             before = progress_repository.state_of(card)
-        was_mature = card.mastery_level in progress_repository.MATURE_LEVELS
+        level_before = card.mastery_level
+        was_mature = level_before in progress_repository.MATURE_LEVELS
         # A concurrent answer on another device may carry a slightly later clock than ours.
         answered_at = max(now, before.last_review or now)
         after = srs.review(before, algorithm, rating, answered_at, quality=request.quality)
@@ -129,6 +130,7 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             session_id=request.session_id,
             was_new=was_new,
             became_mature=became_mature,
+            level_changed=was_new or mastery != level_before,
             study_day=local_day(now, user.timezone),
         )
         outcome = progress_repository.record_review(card, entry)

@@ -7,9 +7,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
@@ -89,3 +90,18 @@ def local_cloud(tmp_path: Path) -> Iterator[LocalCloud]:
 
 def get(cloud: LocalCloud, path: str, **params: str) -> requests.Response:
     return requests.get(f"{cloud.api_url}{path}", params=params, timeout=10)
+
+
+T = TypeVar("T")
+PUMP_WAIT_SECONDS = 30  # the event pump hands the review log's stream to the aggregator within seconds
+
+
+def eventually(read: Callable[[], T], done: Callable[[T], bool], seconds: float = PUMP_WAIT_SECONDS) -> T:
+    """Read until `done` holds or the time is up, and the last reading: for what the stream consumers write
+    seconds after the request (in AWS as here), such as stored day totals and the deck summary."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        value = read()
+    return value

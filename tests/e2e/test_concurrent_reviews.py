@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from localcloud.outbox import sent_emails
-from tests.e2e.conftest import LocalCloud, start_local_cloud
+from tests.e2e.conftest import LocalCloud, eventually, start_local_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -46,6 +46,11 @@ class Device:
 
     def get(self, path: str) -> Any:
         response = requests.get(f"{self.api}{path}", headers=self.auth, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str) -> Any:
+        response = requests.post(f"{self.api}{path}", headers=self.auth, timeout=30)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -117,9 +122,14 @@ def assert_counted_once(devices: list[Device], reviews: list[Review], statuses: 
     per_device = {name: sum(r.device.session_id == s for r in accepted.values()) for s, name in device.items()}
     correct = sum(r.rating != "again" for r in accepted.values())
 
-    document = requests.get(devices[0].get("/users/me/export")["url"], timeout=30).json()
+    open_sessions = [each.get(f"/progress/sessions/{each.session_id}") for each in devices]
+    sessions = [each.post(f"/progress/sessions/{each.session_id}/finish") for each in devices]  # stored once
+    # the stored day totals are the review aggregator's, written seconds after the reviews
+    document = eventually(
+        lambda: requests.get(devices[0].get("/users/me/export")["url"], timeout=30).json(),
+        lambda document: sum(d["reviews"] for d in document["daily_stats"]) >= len(accepted),
+    )
     stats = devices[0].get("/progress/stats")
-    sessions = [each.get(f"/progress/sessions/{each.session_id}") for each in devices]
     counted = {
         "review logs": dict(Counter(card[log["item_key"].split("#", 1)[1]] for log in document["review_logs"])),
         "card total_attempts": {
@@ -130,6 +140,7 @@ def assert_counted_once(devices: list[Device], reviews: list[Review], statuses: 
         },
         "day totals (reviews, correct)": (stats["total_reviews"], stats["total_correct"]),
         "day totals (export)": sum(d["reviews"] for d in document["daily_stats"]),
+        "session total_questions (open)": {device[s["id"]]: s["total_questions"] for s in open_sessions},
         "session total_questions": {device[s["id"]]: s["total_questions"] for s in sessions},
         "session sentences_reviewed": {device[s["id"]]: len(s["sentences_reviewed"]) for s in sessions},
         "session total_questions (export)": {
@@ -142,6 +153,7 @@ def assert_counted_once(devices: list[Device], reviews: list[Review], statuses: 
         "card total_attempts (export)": per_card,
         "day totals (reviews, correct)": (len(accepted), correct),
         "day totals (export)": len(accepted),
+        "session total_questions (open)": per_device,
         "session total_questions": per_device,
         "session sentences_reviewed": per_device,
         "session total_questions (export)": per_device,

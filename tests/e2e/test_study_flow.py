@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from localcloud.outbox import sent_emails
-from tests.e2e.conftest import LocalCloud
+from tests.e2e.conftest import LocalCloud, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,11 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     finished = requests.post(f"{api}/progress/sessions/{session['id']}/finish", headers=auth, timeout=10).json()
     assert (finished["total_questions"], finished["correct_answers"], finished["accuracy_percentage"]) == (5, 4, 80.0)
 
-    after = requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json()
+    # mastery comes from the deck summary, which the review aggregator writes off the request path
+    after = eventually(
+        lambda: requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json(),
+        lambda dashboard: sum(dashboard["mastery"].values()) == 5,
+    )
     assert (before["reviews_today"], after["reviews_today"]) == (0, 5)
     assert (before["current_streak_days"], after["current_streak_days"]) == (0, 1)
     assert after["retention_7_days"]["rate"] == 0.8

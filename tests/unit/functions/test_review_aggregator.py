@@ -136,3 +136,24 @@ def test_a_failed_achievement_check_does_not_fail_the_batch(
 
     assert result == {"answers": 1, "counted": 1, "items": 1, "achievements": 0}
     assert SentenceItem.get(card).total_attempts == 1
+
+
+def test_the_deck_summary_is_counted_again_only_when_a_card_changed_level() -> None:
+    from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem
+
+    # Given two learners' reviews: one moved a card to another mastery level, the other did not
+    load_sample_content()
+    sentence = next(iter(SentenceItem.scan(limit=1)))
+    moved, stayed = (
+        review(f"sentence#{sentence.sentence_id}", True, 900, 1),
+        review(f"sentence#{sentence.sentence_id}", True, 900, 2),
+    )
+    moved["dynamodb"]["NewImage"]["level_changed"] = {"BOOL": True}
+    stayed["dynamodb"]["NewImage"]["level_changed"] = {"BOOL": False}
+
+    # When the batch is aggregated
+    handler({"Records": [moved, stayed]}, FakeLambdaContext())
+
+    # Then only the first learner's deck summary was recounted (and written)
+    assert DailyStatsItem.count("u1", DailyStatsItem.day == DECK_SUMMARY) == 1
+    assert DailyStatsItem.count("u2", DailyStatsItem.day == DECK_SUMMARY) == 0
