@@ -523,33 +523,42 @@ def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction | Scheduled
     return {_pair(action, queue_arn) for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")}
 
 
-def test_review_aggregator_writes_only_counters_and_achievements(
+def test_review_aggregator_writes_only_counters_figures_and_achievements(
     grants_by_function: dict[str, list[Grant]],
 ) -> None:
-    """Item writes on `sentences` and `vocabulary` (counters) and `user_achievements`; reads of what achievements
-    count; nothing on auth tables, media objects or the review log beyond its stream."""
+    """Item writes on `sentences` and `vocabulary` (counters), `daily_stats` (each learner's days and deck summary),
+    `idempotency` (a marker per review counted) and `user_achievements`; reads of the review log (a day recounted
+    from its reviews) and of what achievements count; nothing on auth tables or media objects."""
     dynamodb = _table_grants(grants_by_function["review_aggregator"])
     writes = {g.table for g in dynamodb if g.action == "dynamodb:UpdateItem" and g.index is None}
 
-    assert writes == {"sentences", "vocabulary", "user_achievements"}
-    assert {g.table for g in dynamodb} == {
-        "sentences",
-        "vocabulary",
-        "user_achievements",
+    assert writes == {"sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency"}
+    assert {g.table for g in dynamodb} == writes | {
         "users",
         "achievements",
-        "daily_stats",
+        "review_logs",
         "progress",
         "learning_sessions",
         "ocr_records",
         "audio_records",
     }
+    assert not {g.action for g in dynamodb if g.table == "review_logs"} & {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    }
 
 
-def test_study_api_writes_the_review_log_and_daily_stats(grants_by_function: dict[str, list[Grant]]) -> None:
-    written = {g.table for g in _table_grants(grants_by_function["study_api"]) if g.action == "dynamodb:PutItem"}
+def test_study_api_writes_the_review_log_and_only_reads_the_daily_figures(
+    grants_by_function: dict[str, list[Grant]],
+) -> None:
+    """A review writes its log (and its card); the stored days and deck summary are the aggregator's."""
+    grants = _table_grants(grants_by_function["study_api"])
+    written = {g.table for g in grants if g.action == "dynamodb:PutItem"}
 
-    assert {"review_logs", "daily_stats"} <= written
+    assert "review_logs" in written and "daily_stats" not in written
+    assert "dynamodb:Query" in {g.action for g in grants if g.table == "daily_stats"}
 
 
 @pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)
