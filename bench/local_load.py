@@ -1,0 +1,222 @@
+"""Open-loop load of phones' study traffic against the local cloud: requests leave on a schedule (Poisson arrivals
+at the phase's rate) whatever the answers, so a slow server meets the same load, as it would from real phones.
+
+    .venv/bin/python bench/local_load.py [--rates 20 50] [--seconds 60] [--api URL --emulator URL]
+
+Without --api it starts a local cloud of its own (`python -m localcloud`, free ports) and stops it afterwards.
+A few learners register, confirm their address and log in; each phase then mixes, over random learners, the
+calls a phone makes while studying: due cards, a review (a new review id each), the dashboard, a page of
+sentences, and `GET /auth/me` (authentication alone: the floor, measured in the same run). Each phase prints
+p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors. Then an overload burst,
+and how long /auth/me takes to answer normally again afterwards.
+Target (issue #10), on the 2-core machine: 50 req/s with no errors and p95 <= 200 ms; recovery within seconds.
+"""
+
+import argparse
+import asyncio
+import random
+import sys
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from localcloud.outbox import sent_emails  # noqa: E402
+from tests.e2e.conftest import start_local_cloud  # noqa: E402
+
+PASSWORD = "hoshi-zora-no-shita-8"
+REQUEST_TIMEOUT_SECONDS = 10  # what a phone waits before it gives up
+RECOVERED_MS = 200  # an answer within the p95 target counts as normal service
+PROBE_RATE = 5  # /auth/me per second after the burst
+WARM_UP = (10, 10)  # req/s, seconds: every worker has imported and connected before the first measured phase
+
+
+@dataclass
+class Learner:
+    token: str
+    session_id: str
+    sentence_ids: list[str]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One kind of request of the mix: `request` gives the method, path and JSON body for a learner."""
+
+    name: str
+    weight: int
+    request: Callable[[Learner, random.Random], tuple[str, str, dict[str, Any] | None]]
+
+
+def _review(learner: Learner, rng: random.Random) -> tuple[str, str, dict[str, Any] | None]:
+    body = {
+        "review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": rng.choice(learner.sentence_ids),
+        "rating": rng.choice(["again", "hard", "good", "good", "easy"]), "response_time_ms": rng.randint(800, 9000),
+        "session_id": learner.session_id,
+    }  # fmt: skip
+    return "POST", "/progress/review", body
+
+
+# A studying phone mostly answers cards, fetching due cards between rounds and the dashboard now and then.
+MIX = (
+    Call("due", 3, lambda learner, rng: ("GET", "/progress/due", None)),
+    Call("review", 5, _review),
+    Call("dashboard", 1, lambda learner, rng: ("GET", "/progress/dashboard", None)),
+    Call("sentences", 2, lambda learner, rng: ("GET", f"/learning/sentences?jlpt_level=n{rng.choice('45')}", None)),
+    Call("me (floor)", 2, lambda learner, rng: ("GET", "/auth/me", None)),
+)
+FLOOR = MIX[-1]
+
+
+@dataclass(frozen=True)
+class Result:
+    call: str
+    sent_at: float  # seconds since the phase began, when the request was due to leave
+    latency_ms: float
+    error: str | None  # the status code or the transport failure; None for a 2xx
+
+
+async def send(client: httpx.AsyncClient, call: Call, learner: Learner, rng: random.Random, due: float) -> Result:
+    method, path, body = call.request(learner, rng)
+    loop = asyncio.get_running_loop()
+    error: str | None
+    try:
+        response = await client.request(method, path, json=body, headers=learner.auth)
+        error = None if response.is_success else str(response.status_code)
+    except httpx.TimeoutException:
+        error = "timeout"
+    except httpx.TransportError as exc:
+        error = type(exc).__name__
+    return Result(call.name, due, (loop.time() - due) * 1000, error)
+
+
+async def open_loop(
+    client: httpx.AsyncClient, learners: list[Learner], calls: tuple[Call, ...], rate: float, seconds: float, seed: int
+) -> list[Result]:
+    """Send `calls` (by weight) at `rate` per second for `seconds`, each when it is due, never waiting for answers."""
+    rng = random.Random(seed)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    offset = rng.expovariate(rate)
+    tasks = []
+    while offset < seconds:
+        await asyncio.sleep(max(0.0, start + offset - loop.time()))
+        [call] = rng.choices(calls, weights=[c.weight for c in calls])
+        tasks.append(asyncio.create_task(send(client, call, rng.choice(learners), rng, start + offset)))
+        offset += rng.expovariate(rate)
+    results = await asyncio.gather(*tasks)
+    return [Result(r.call, r.sent_at - start, r.latency_ms, r.error) for r in results]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest rank: the smallest value with at least `fraction` of all values at or below it."""
+    ranked = sorted(values)
+    return ranked[max(0, min(len(ranked) - 1, int(fraction * len(ranked) + 0.999999) - 1))]
+
+
+def print_table(title: str, results: list[Result]) -> None:
+    print(f"\n{title}: {len(results)} requests")
+    print(f"  {'endpoint':12s} {'count':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}  errors")
+    by_call: dict[str, list[Result]] = defaultdict(list)
+    for result in results:
+        by_call[result.call].append(result)
+    for name in [c.name for c in MIX if c.name in by_call] + ["all"]:
+        rows = results if name == "all" else by_call[name]
+        latencies = [r.latency_ms for r in rows]
+        errors = Counter(r.error for r in rows if r.error)
+        shown = ", ".join(f"{count} {kind}" for kind, count in errors.most_common()) or "0"
+        print(
+            f"  {name:12s} {len(rows):6d} {percentile(latencies, 0.5):8.0f} {percentile(latencies, 0.95):8.0f} "
+            f"{percentile(latencies, 0.99):8.0f}  {shown}"
+        )
+
+
+def recovery_seconds(probes: list[Result]) -> float | None:
+    """When the probes' final run of normal answers began (seconds after the burst); None if it never did."""
+    recovered_at: float | None = None
+    for probe in probes:
+        normal = probe.error is None and probe.latency_ms <= RECOVERED_MS
+        if not normal:
+            recovered_at = None
+        elif recovered_at is None:
+            recovered_at = probe.sent_at
+    return recovered_at
+
+
+async def sign_up(client: httpx.AsyncClient, emulator_url: str, name: str) -> Learner:
+    email = f"{name}@example.com"
+    account = {"email": email, "username": name, "password": PASSWORD}
+    (await client.post("/auth/register", json=account)).raise_for_status()
+    mail = await asyncio.to_thread(sent_emails, emulator_url, email)
+    code = mail[-1].body.rsplit("enter this code: ", 1)[1].split()[0]
+    (await client.post("/auth/verify-email", json={"token": code})).raise_for_status()
+    login = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    login.raise_for_status()
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    session = await client.post("/progress/sessions", headers=auth, json={"device_type": "mobile"})
+    session.raise_for_status()
+    due = (await client.get("/progress/due", headers=auth)).json()
+    sentence_ids = [card["sentence"]["id"] for card in due["due"] + due["new"]]
+    return Learner(login.json()["access_token"], session.json()["id"], sentence_ids)
+
+
+async def run(api_url: str, emulator_url: str, args: argparse.Namespace) -> None:
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    async with httpx.AsyncClient(
+        base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS, limits=limits
+    ) as client:
+        prefix = uuid.uuid4().hex[:6]
+        learners = [await sign_up(client, emulator_url, f"load{prefix}{n}") for n in range(args.learners)]
+        print(f"{len(learners)} learners, {min(len(learner.sentence_ids) for learner in learners)}+ cards each")
+        await open_loop(client, learners, MIX, *WARM_UP, seed=0)
+        for n, rate in enumerate(args.rates, start=1):
+            results = await open_loop(client, learners, MIX, rate, args.seconds, seed=n)
+            print_table(f"{rate:g} req/s for {args.seconds:g} s", results)
+            await asyncio.sleep(args.pause)
+
+        burst = asyncio.create_task(open_loop(client, learners, MIX, args.burst_rate, args.burst_seconds, seed=99))
+        await asyncio.sleep(args.burst_seconds)  # the probes start as the burst stops sending
+        probes = await open_loop(client, learners, (FLOOR,), PROBE_RATE, args.probe_seconds, seed=100)
+        print_table(f"overload burst: {args.burst_rate:g} req/s for {args.burst_seconds:g} s", await burst)
+        print_table(f"after the burst: {FLOOR.name} at {PROBE_RATE} req/s for {args.probe_seconds:g} s", probes)
+        recovered = recovery_seconds(probes)
+        print(
+            f"\nrecovery: {FLOOR.name} answers 2xx within {RECOVERED_MS} ms from "
+            + (f"{recovered:.1f} s after the burst stopped sending" if recovered is not None else "never (not yet)")
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", type=float, nargs="+", default=[20, 50], help="req/s of each phase")
+    parser.add_argument("--seconds", type=float, default=60, help="length of each phase")
+    parser.add_argument("--pause", type=float, default=5, help="seconds of quiet between phases")
+    parser.add_argument("--learners", type=int, default=8)
+    parser.add_argument("--burst-rate", type=float, default=200)
+    parser.add_argument("--burst-seconds", type=float, default=10)
+    parser.add_argument("--probe-seconds", type=float, default=30)
+    parser.add_argument("--api", help="a running local cloud (default: start one)")
+    parser.add_argument("--emulator", default="http://127.0.0.1:4566", help="its emulator, with --api")
+    args = parser.parse_args()
+    if args.api:
+        asyncio.run(run(args.api, args.emulator, args))
+        return
+    cloud = start_local_cloud()
+    try:
+        asyncio.run(run(cloud.api_url, cloud.emulator_url, args))
+    finally:
+        cloud.stop()
+
+
+if __name__ == "__main__":
+    main()
