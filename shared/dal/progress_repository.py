@@ -244,14 +244,6 @@ def review_context(
     )
 
 
-@tracer.capture_method
-def get_review_log(user_id: str, review_id: str) -> RecordedReview | None:
-    try:
-        return _recorded(ReviewLogItem.get(user_id, review_id, consistent_read=True))
-    except DoesNotExist:
-        return None
-
-
 # A local day lies within these hours of its UTC date, whatever the time zone (UTC-12 to UTC+14).
 DAY_REACH_BEFORE, DAY_REACH_AFTER = timedelta(hours=14), timedelta(hours=36)
 
@@ -443,13 +435,9 @@ def get_session(user_id: str, session_id: str) -> SessionPublic | None:
 
 
 @dataclass(frozen=True)
-class SessionSummary:
-    total_questions: int
-    correct_answers: int
-    response_time_total_ms: int
-    new_sentences_learned: int
-    sentences_mastered: int
-    sentences_reviewed: list[str]
+class SessionSummary(SessionTotals):
+    """What a finished session stores: its totals, and what follows from them."""
+
     end_time: datetime
     duration_minutes: int
     accuracy_percentage: float | None
