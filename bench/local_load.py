@@ -10,6 +10,7 @@ sentences, and `GET /auth/me` (authentication alone: the floor, measured in the 
 p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors. Then an overload burst,
 and how long /auth/me takes to answer normally again afterwards.
 Target (issue #10), on the 2-core machine: 50 req/s with no errors and p95 <= 200 ms; recovery within seconds.
+The README's "local cloud under load" table has the figures of the latest runs.
 """
 
 import argparse

@@ -6,16 +6,18 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import requests
 import uvicorn
 
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
 from localcloud.pump import EventPump
-from shared.api.app import create_app
-from shared.api.routers import admin, ai, auth, health, learning, progress, users
 from shared.catalog import QUEUES
+from shared.constants import API_PREFIX
 from shared.runtime import configure
 from shared.services.accounts import ensure_admin
 from shared.services.sample_content import load_sample_content
@@ -23,6 +25,7 @@ from shared.settings import get_settings
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_USERNAME = "admin"
+STOP_GRACE_SECONDS = 5  # requests still running when Ctrl-C comes get this long to finish
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,7 +38,39 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="keep tables and uploads here between runs (default: none)",
     )
+    parser.add_argument("--api-workers", type=int, default=2, help="API processes (default 2)")
+    parser.add_argument(
+        "--api-concurrency",
+        type=int,
+        default=32,
+        help="requests in progress per API process before it answers 503 at once (default 32), as API Gateway "
+        "throttles: an overload then fails fast instead of queueing work nobody waits for",
+    )
+    parser.add_argument(
+        "--no-access-log", dest="access_log", action="store_false", help="no line per request (for load tests)"
+    )
     return parser.parse_args()
+
+
+READY_LINE = "local cloud ready"
+READY_TIMEOUT_SECONDS = 120
+
+
+def announce_when_serving(health_url: str) -> None:
+    """Print READY_LINE once an API worker answers: uvicorn's own banner comes before any worker listens."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(health_url, timeout=2).ok:
+                    print(READY_LINE, flush=True)
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+
+    threading.Thread(target=wait, name="announce-ready", daemon=True).start()
 
 
 def main() -> None:
@@ -82,18 +117,22 @@ def main() -> None:
         else:
             print(f"admin account: {ADMIN_EMAIL} (kept from an earlier run)")
 
-        app = create_app(
-            auth.router,
-            users.router,
-            learning.router,
-            progress.router,
-            ai.router,
-            admin.router,
-            health.router,
-        )
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="info"))
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
-            server.run()
+        announce_when_serving(f"http://127.0.0.1:{args.port}{API_PREFIX}/health")
+        # Several processes, as Lambda runs one request per environment: a single one, sharing an interpreter
+        # lock, fell behind at 8 requests/s (bench/local_load.py). uvicorn's supervisor stops them on Ctrl-C.
+        with contextlib.suppress(KeyboardInterrupt):  # one worker: uvicorn re-raises Ctrl-C after shutting down
+            uvicorn.run(
+                "localcloud.api:create_local_app",
+                factory=True,
+                http="localcloud.api:NoDelayH11Protocol",
+                host="127.0.0.1",
+                port=args.port,
+                workers=args.api_workers,
+                log_level="info",
+                access_log=args.access_log,
+                timeout_graceful_shutdown=STOP_GRACE_SECONDS,
+                limit_concurrency=args.api_concurrency,
+            )
     finally:
         for worker in workers:
             worker.terminate()

@@ -1,21 +1,33 @@
-"""The embedded AWS: moto server on 127.0.0.1, and the environment that points every client at it."""
+"""The embedded AWS: moto server on 127.0.0.1 in a process of its own, and the environment that points every
+client at it."""
 
+import argparse
 import logging
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from moto.server import ThreadedMotoServer
-from werkzeug.serving import make_server
+import requests
+import waitress
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from localcloud import moto_speedups
+from localcloud.lifetime import exit_with_parent
 from shared.constants import Buckets, Env, physical_name
 from shared.settings import LOCAL_STAGE
 
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
+START_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 10
+SERVER_THREADS = 8
+MAX_CONNECTIONS = 1000  # each API and worker process keeps a pool of connections per AWS client
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -42,7 +54,7 @@ class SerializedDynamoDB:
     def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(SERIALIZED_TARGETS):
             return self._app(environ, start_response)
-        with self._lock:  # the body is read and the whole response produced inside
+        with self._lock:  # the whole response is produced inside (waitress has read the whole body before)
             response = self._app(environ, start_response)
             try:
                 return list(response)
@@ -51,30 +63,50 @@ class SerializedDynamoDB:
                     response.close()
 
 
-class SerializedMotoServer(ThreadedMotoServer):
-    """moto's ThreadedMotoServer with its app wrapped in `SerializedDynamoDB`."""
-
-    def _server_entry(self) -> None:
-        app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
-        self._server_ready_event.set()
-        self._server.serve_forever()
+def serve(port: int) -> None:
+    """Serve the emulator on 127.0.0.1 until SIGTERM: `python -m localcloud.emulator --port N`."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call is noise
+    moto_speedups.apply()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which saves the data first
+    exit_with_parent()
+    app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
+    # waitress rather than moto's werkzeug server, which closes the connection after every response: each AWS
+    # call then paid a TCP connection and a thread, and the emulator spent more on sockets than on DynamoDB.
+    # Its threads: the serialized DynamoDB requests, plus SQS long polls (one per queue worker) held meanwhile.
+    waitress.serve(app, host="127.0.0.1", port=port, threads=SERVER_THREADS, connection_limit=MAX_CONNECTIONS,
+                   ident="kotoba-local-aws", _quiet=True)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Emulator:
-    server: SerializedMotoServer
+    process: subprocess.Popen[bytes]
     endpoint_url: str
 
     def stop(self) -> None:
-        self.server.stop()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def start_emulator(port: int) -> Emulator:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call is noise
-    server = SerializedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return Emulator(server=server, endpoint_url=f"http://127.0.0.1:{port}")
+    """The emulator in a process of its own, once it answers: its work (every AWS call of the API, the workers
+    and the pump) then never waits for the API's Python, nor the API's for it, on one interpreter lock."""
+    process = subprocess.Popen([sys.executable, "-m", "localcloud.emulator", "--port", str(port)])
+    emulator = Emulator(process=process, endpoint_url=f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the AWS emulator exited with code {process.returncode} (is port {port} free?)")
+        try:
+            requests.get(f"{emulator.endpoint_url}/moto-api/", timeout=1)
+            return emulator
+        except requests.RequestException:
+            time.sleep(0.1)
+    emulator.stop()
+    raise RuntimeError(f"the AWS emulator did not answer on port {port} within {START_TIMEOUT_SECONDS} s")
 
 
 def point_environment_at(endpoint_url: str) -> None:
@@ -93,3 +125,13 @@ def point_environment_at(endpoint_url: str) -> None:
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m localcloud.emulator", description=serve.__doc__)
+    parser.add_argument("--port", type=int, default=4566)
+    serve(parser.parse_args().port)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ import argparse
 import signal
 import threading
 
+from localcloud.lifetime import exit_with_parent
 from localcloud.pump import EventPump, QueueRoute
 from shared.runtime import configure
 from shared.settings import get_settings
@@ -22,6 +23,7 @@ def main() -> None:
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    exit_with_parent()
     pump = EventPump(get_settings().stage, [QueueRoute(args.queue_url, args.function)], schedules=False)
     pump.start()
     stopped.wait()

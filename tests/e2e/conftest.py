@@ -15,6 +15,8 @@ from typing import TypeVar
 import pytest
 import requests
 
+from localcloud.__main__ import READY_LINE
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 90
 
@@ -74,7 +76,7 @@ def start_local_cloud(data_dir: Path | None = None) -> LocalCloud:
         if not line and process.poll() is not None:
             raise AssertionError("local cloud exited:\n" + "\n".join(cloud.output))
         cloud.output.append(line.rstrip())
-        if "Uvicorn running" in line:
+        if READY_LINE in line:
             cloud.keep_reading()
             return cloud
     process.kill()

@@ -1,0 +1,28 @@
+"""The local cloud's child processes end with it, however it ends.
+
+`python -m localcloud` starts the emulator, the API workers and the model workers as child processes. Ctrl-C
+stops them in order, but a supervisor that is killed (SIGKILL, a crashed terminal, a test that gives up) cannot,
+and an orphaned emulator or OCR worker would keep its port and gigabytes of memory until someone notices.
+"""
+
+import os
+import signal
+import threading
+import time
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def exit_with_parent() -> None:
+    """Send this process SIGTERM (so its own orderly shutdown runs) once the process that started it is gone.
+
+    An orphan is adopted by init or a subreaper, so its parent id changes: polled, since Linux's
+    PR_SET_PDEATHSIG needs a pre-exec hook (unsafe once the parent has threads) and macOS has none."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -1,0 +1,204 @@
+"""Hot spots of moto's server (5.2.5), made fast without changing any answer, and a transaction rollback that
+keeps the table's stream readable.
+
+Measured in the local cloud under bench/local_load.py:
+- a query of 50 sentences from an INCLUDE-projected index took ~400 ms: projecting each entry rebuilt the whole
+  item as JSON once per projected attribute and re-checked the 400 KB limit attribute by attribute (~25%), and
+  the generic response serializer walked botocore's shape of every attribute value (~60%). Now ~40 ms;
+- every query sorted every item of the table to keep those of one partition, a cost growing with the review
+  log: a query on the table's partition key (the base table, every LSI) now reads that partition only;
+- every request listed moto's package folder on disk (150 `isdir` calls) to find its service, under a lock
+  that every request of every service shares: listed once now;
+- every TransactWriteItems deep-copied each table it touched, items and stream records included, to restore on
+  failure: a cost that grew with every write. And the restore put the copy in the table's place, so a stream
+  reader's shard iterator went on reading the discarded table's shard, seeing no record again (the local review
+  aggregator, after the first cancelled review transaction). Now only the items the transaction names are copied,
+  and a cancelled transaction puts them back and drops its stream records, in place.
+tests/unit/localcloud/test_moto_speedups.py replays requests of every operation concerned with and without these
+and asserts the same responses, so an upgrade of moto that changes what they replace fails there.
+"""
+
+import base64
+import copy
+import functools
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import moto.dynamodb.models as dynamodb_models
+from moto import backends
+from moto.core.responses import ActionContext
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.table import SecondaryIndex, Table
+from moto.dynamodb.responses import DynamoResult
+
+# Operations whose output is items, keys, counts and consumed capacity only: JSON as it stands, once the
+# values moto leaves as bytes (binary attributes) are base64, and absent members (None) are left out.
+ITEM_OPERATIONS = frozenset(
+    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+     "TransactGetItems", "TransactWriteItems"}
+)  # fmt: skip
+
+_original_execute_result = DynamoResult.execute_result
+_original_list_of_moto_modules = backends.list_of_moto_modules
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+_original_query = Table.query
+
+
+def apply() -> None:
+    for owner, name, replacement in _replacements():
+        setattr(owner, name, replacement)
+
+
+def revert() -> None:
+    for owner, name, original in _ORIGINALS:
+        setattr(owner, name, original)
+
+
+def _replacements() -> list[tuple[Any, str, Any]]:
+    return [
+        (SecondaryIndex, "project", _project_index_entry),
+        (DynamoResult, "execute_result", _execute_item_result),
+        (backends, "list_of_moto_modules", _moto_modules),
+        (DynamoDBBackend, "transact_write_items", _transact_write_items),
+        (Table, "query", _query_one_partition),
+        (dynamodb_models, "copy", _TablesNotCopied),
+    ]
+
+
+@functools.cache
+def _moto_modules() -> tuple[str, ...]:
+    return tuple(_original_list_of_moto_modules())
+
+
+def _query_one_partition(table: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    """moto's query, shown only the partition asked for when it is one of the table's own partitions.
+
+    moto finds a query's items by sorting every item of the table and keeping those of the partition, even on
+    the base table: a cost that grew with every review logged. A query of the table, or of an index keyed by the
+    table's partition key (every LSI), can only match items stored under that key, already grouped by it."""
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    partition_attr = table.hash_key_attr
+    if index_name:
+        index = next((i for i in table.all_indexes() if i.name == index_name), None)
+        index_hash = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
+        if index_hash != [partition_attr]:
+            return _original_query(table, hash_key, *args, **kwargs)  # a GSI on another attribute
+        conditions = dict(kwargs.get("hash_key_conditions") or [])
+        partition = conditions.get(partition_attr, hash_key)
+    else:
+        partition = hash_key
+    if partition is None:
+        return _original_query(table, hash_key, *args, **kwargs)
+    stored = table.items.get(partition)
+    if stored is None:
+        items: list[Item] = []
+    elif table.range_key_attr:
+        items = sorted(stored.values(), key=lambda item: item.range_key)  # type: ignore[arg-type, return-value]
+    else:
+        items = [stored]  # type: ignore[list-item]  # (a hash-only table stores the item itself)
+    table.all_items = lambda: items  # type: ignore[method-assign]  # for this call; DynamoDB calls are serial
+    try:
+        return _original_query(table, hash_key, *args, **kwargs)
+    finally:
+        del table.all_items
+
+
+def _deepcopy_except_tables(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+# What moto.dynamodb.models sees as `copy`: its transaction's "backup" of a whole table is the table itself, left
+# in place (`_transact_write_items` restores what the transaction changed); every other copy is a real one.
+_TablesNotCopied = SimpleNamespace(deepcopy=_deepcopy_except_tables, copy=copy.copy)
+
+
+def _transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    saved = _TransactionBackup(backend, transact_items)
+    try:
+        _original_transact_write_items(backend, transact_items)
+    except Exception:
+        saved.restore()
+        raise
+
+
+class _TransactionBackup:
+    """The items a transaction names, as they were, and where each table's stream ended."""
+
+    def __init__(self, backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        self._items: dict[tuple[str, DynamoType, DynamoType | None], Item | None] = {}
+        self._stream_ends: dict[str, int] = {}
+        self._tables: dict[str, Table] = {}
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            table = backend.tables.get(operation.get("TableName", ""))
+            if table is None:
+                continue  # moto answers ResourceNotFound before it writes anything
+            self._tables[table.name] = table
+            if table.stream_shard is not None:
+                self._stream_ends.setdefault(table.name, len(table.stream_shard.items))
+            key = operation.get("Key") or operation.get("Item") or {}
+            if table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+                continue  # invalid: moto refuses it before writing
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            self._items.setdefault(
+                (table.name, hash_key, range_key), copy.deepcopy(table.get_item(hash_key, range_key))
+            )
+
+    def restore(self) -> None:
+        for (name, hash_key, range_key), item in self._items.items():
+            table = self._tables[name]
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item  # type: ignore[assignment]  # (as moto stores them)
+            elif item is None:
+                table.items[hash_key].pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+        for name, end in self._stream_ends.items():
+            shard = self._tables[name].stream_shard
+            assert shard is not None
+            del shard.items[end:]
+
+
+def _project_index_entry(index: SecondaryIndex, item: Item) -> Item:
+    """The item as the index stores it: its keys and projected attributes (all of them for ALL).
+
+    An index's projection names top-level attributes only, so this keeps those entries of the item as they are;
+    a projection is never larger than its item, which passed the size limit when it was written."""
+    projection = index.projection or {}
+    kind = projection.get("ProjectionType")
+    if kind not in ("KEYS_ONLY", "INCLUDE"):
+        return item
+    kept = set(index.table_key_attrs) | {key["AttributeName"] for key in index.schema}
+    if kind == "INCLUDE":
+        kept.update(projection.get("NonKeyAttributes", []))
+    entry = Item(hash_key=item.hash_key, range_key=item.range_key, attrs={})
+    entry.attrs = LimitedSizeDict({name: value for name, value in item.attrs.items() if name in kept})
+    return entry
+
+
+def _execute_item_result(result: DynamoResult, context: ActionContext) -> Any:
+    operation = context.operation_model.name
+    if operation not in ITEM_OPERATIONS or not isinstance(result.result, dict):
+        return _original_execute_result(result, context)
+    json_version = context.service_model.metadata["jsonVersion"]
+    headers = {"Content-Type": f"application/x-amz-json-{json_version}"}
+    return 200, headers, json.dumps(_wire_json(result.result))
+
+
+def _wire_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _wire_json(member) for key, member in value.items() if member is not None}
+    if isinstance(value, list):
+        return [_wire_json(member) for member in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+_ORIGINALS = [(owner, name, getattr(owner, name)) for owner, name, _ in _replacements()]
