@@ -7,14 +7,13 @@ import secrets
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
-import requests
 import uvicorn
 
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
+from localcloud.lifetime import answers_within
 from localcloud.pump import EventPump
 from shared.catalog import QUEUES
 from shared.constants import API_PREFIX
@@ -60,15 +59,8 @@ def announce_when_serving(health_url: str) -> None:
     """Print READY_LINE once an API worker answers: uvicorn's own banner comes before any worker listens."""
 
     def wait() -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(health_url, timeout=2).ok:
-                    print(READY_LINE, flush=True)
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
+        if answers_within(health_url, READY_TIMEOUT_SECONDS):
+            print(READY_LINE, flush=True)
 
     threading.Thread(target=wait, name="announce-ready", daemon=True).start()
 

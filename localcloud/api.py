@@ -10,8 +10,7 @@ from fastapi import FastAPI
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from localcloud.lifetime import exit_with_parent
-from shared.api.app import create_app
-from shared.api.routers import admin, ai, auth, health, learning, progress, users
+from shared.api.openapi import whole_api
 from shared.runtime import configure
 
 
@@ -19,9 +18,7 @@ def create_local_app() -> FastAPI:
     configure()
     if multiprocessing.parent_process() is not None:  # a worker of uvicorn's supervisor
         exit_with_parent()
-    return create_app(
-        auth.router, users.router, learning.router, progress.router, ai.router, admin.router, health.router
-    )
+    return whole_api()
 
 
 class NoDelayH11Protocol(H11Protocol):

@@ -2,23 +2,20 @@
 client at it."""
 
 import argparse
-import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import requests
 import waitress
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from localcloud import moto_speedups
-from localcloud.lifetime import exit_with_parent
+from localcloud.lifetime import answers_within, exit_with_parent
 from shared.constants import Buckets, Env, physical_name
 from shared.settings import LOCAL_STAGE
 
@@ -65,7 +62,6 @@ class SerializedDynamoDB:
 
 def serve(port: int) -> None:
     """Serve the emulator on 127.0.0.1 until SIGTERM: `python -m localcloud.emulator --port N`."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulated AWS call is noise
     moto_speedups.apply()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which saves the data first
     exit_with_parent()
@@ -96,15 +92,10 @@ def start_emulator(port: int) -> Emulator:
     and the pump) then never waits for the API's Python, nor the API's for it, on one interpreter lock."""
     process = subprocess.Popen([sys.executable, "-m", "localcloud.emulator", "--port", str(port)])
     emulator = Emulator(process=process, endpoint_url=f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the AWS emulator exited with code {process.returncode} (is port {port} free?)")
-        try:
-            requests.get(f"{emulator.endpoint_url}/moto-api/", timeout=1)
-            return emulator
-        except requests.RequestException:
-            time.sleep(0.1)
+    if answers_within(f"{emulator.endpoint_url}/moto-api/", START_TIMEOUT_SECONDS, lambda: process.poll() is not None):
+        return emulator
+    if process.poll() is not None:
+        raise RuntimeError(f"the AWS emulator exited with code {process.returncode} (is port {port} free?)")
     emulator.stop()
     raise RuntimeError(f"the AWS emulator did not answer on port {port} within {START_TIMEOUT_SECONDS} s")
 

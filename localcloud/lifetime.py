@@ -1,4 +1,5 @@
-"""The local cloud's child processes end with it, however it ends.
+"""The local cloud's child processes: when one is serving, and that each ends with the local cloud, however it
+ends.
 
 `python -m localcloud` starts the emulator, the API workers and the model workers as child processes. Ctrl-C
 stops them in order, but a supervisor that is killed (SIGKILL, a crashed terminal, a test that gives up) cannot,
@@ -9,8 +10,25 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
+
+import requests
 
 PARENT_POLL_SECONDS = 1.0
+ANSWER_POLL_SECONDS = 0.1
+
+
+def answers_within(url: str, seconds: float, gave_up: Callable[[], bool] = lambda: False) -> bool:
+    """Whether a GET of `url` gets an HTTP answer (any status) within `seconds`, polling; False as soon as
+    `gave_up()` says the server is gone (its process exited)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not gave_up():
+        try:
+            requests.get(url, timeout=1)
+            return True
+        except requests.RequestException:
+            time.sleep(ANSWER_POLL_SECONDS)
+    return False
 
 
 def exit_with_parent() -> None:

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 
 from localcloud import provision
-from shared.api.app import create_app
-from shared.api.routers import admin, ai, auth, health, learning, progress, users
+from shared.api.openapi import whole_api
 from shared.dal import achievements_repository, key_store
 from shared.dal.clients import reset_clients
 from shared.dal.tables import bind_tables
@@ -76,9 +75,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def app(aws: None) -> FastAPI:
-    return create_app(
-        auth.router, users.router, learning.router, progress.router, ai.router, admin.router, health.router
-    )
+    return whole_api()
 
 
 @pytest.fixture
