@@ -43,10 +43,12 @@ STUDY_API = ApiFunction(
     name="study_api",
     route_prefixes=("/learning", "/progress", "/users"),
     # records and jobs: for the data export
-    # daily_stats: written by the review aggregator, read here
-    reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs", "daily_stats"),
+    # daily_stats: the days written by the review aggregator, read here; a finished session and an added sentence
+    # counted on the learner's totals here
+    reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
     writes=(
         "users",
+        "daily_stats",
         "sentences",
         "progress",
         "learning_sessions",
@@ -105,7 +107,7 @@ QUEUES: Final = (
         worker="ocr_worker",
         worker_timeout_seconds=60,
         worker_memory_mb=2048,  # PaddleOCR peaks near 850 MB; more memory also buys more vCPU
-        writes=("ocr_records", "jobs", "sentences"),
+        writes=("ocr_records", "jobs", "sentences", "daily_stats"),  # daily_stats: the learner's totals
     ),
     QueueSpec(
         Queues.SPEECH,
@@ -114,7 +116,7 @@ QUEUES: Final = (
         worker="speech_worker",
         worker_timeout_seconds=120,
         worker_memory_mb=2048,  # Whisper base int8 needs about 450 MB; vCPU scales with memory
-        writes=("audio_records", "jobs"),
+        writes=("audio_records", "jobs", "daily_stats"),  # daily_stats: the learner's totals
     ),
 )
 
@@ -169,9 +171,9 @@ REVIEW_AGGREGATOR = StreamConsumer(
     table="review_logs",
     batch_size=500,
     # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index;
-    # achievements: what each learner of the batch has done, counted in their own partitions;
+    # achievements, daily_stats: what each learner of the batch has done, read from their totals;
     # idempotency: a marker per review counted
-    reads=("users", "achievements", "review_logs", "progress", "learning_sessions", "ocr_records", "audio_records"),
+    reads=("users", "achievements", "review_logs", "progress"),
     writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency"),
 )
 READINGS_WORKER = StreamConsumer(

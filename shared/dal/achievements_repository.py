@@ -9,16 +9,11 @@ from pynamodb.exceptions import TransactWriteError
 
 from shared.dal import progress_repository
 from shared.dal.base import atomic_writes, refused_conditions
-from shared.dal.content import SentenceItem
 from shared.dal.gamification import CATALOG_PARTITION, AchievementItem, UserAchievementItem
-from shared.dal.media import AudioRecordItem, OCRRecordItem
-from shared.dal.progress import SENTENCE_CARD, WORD_CARD, ProgressItem
-from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem
-from shared.dal.sessions import LearningSessionItem
-from shared.enums import AchievementCategory, MasteryLevel, ProcessingStatus, RequirementType
+from shared.dal.progress import SENTENCE_CARD, WORD_CARD
+from shared.dal.reviews import ACTIVITY_TOTALS, DECK_SUMMARY, DailyStatsItem
+from shared.enums import AchievementCategory, RequirementType
 from shared.observability import tracer
-
-MASTERED = (MasteryLevel.MATURE, MasteryLevel.BURNED)
 
 
 @dataclass(frozen=True)
@@ -118,38 +113,33 @@ def award(user_id: str, awards: Iterable[Award], now: datetime) -> list[str]:
 
 @tracer.capture_method
 def activity_counts(user_id: str, longest_streak_days: int, today: date | None = None) -> dict[RequirementType, int]:
-    """Everything achievements count, from the user's own partitions: 7 Queries whatever the history's size
-    (the daily totals hold one small item per study day; the others count on designed keys), 8 with `today`,
-    the learner's day in progress, counted live from its reviews rather than as last stored."""
+    """Everything achievements count, in one Query of the learner's daily-stats partition whatever the history's
+    size: the stored days (one small item each), the deck summary's mastered cards and the activity totals. With
+    `today`, the learner's day in progress is counted live from its reviews (a second Query) rather than as last
+    stored."""
     reviews = milliseconds = 0
-    for day in DailyStatsItem.query(user_id, attributes_to_get=["user_id", "day", "reviews", "response_time_ms"]):
-        if day.day != DECK_SUMMARY and (today is None or day.day != today.isoformat()):
-            reviews += int(day.reviews)
-            milliseconds += int(day.response_time_ms)
+    mastered: dict[str, int] = {}
+    totals = DailyStatsItem(user_id=user_id, day=ACTIVITY_TOTALS)
+    for item in DailyStatsItem.query(user_id):
+        if item.day == DECK_SUMMARY:
+            mastered = item.mastered_cards.as_dict() if item.mastered_cards else {}
+        elif item.day == ACTIVITY_TOTALS:
+            totals = item
+        elif today is None or item.day != today.isoformat():
+            reviews += int(item.reviews)
+            milliseconds += int(item.response_time_ms)
     if today is not None:
         live = progress_repository.count_day(user_id, today)
         reviews += int(live.reviews)
         milliseconds += int(live.response_time_ms)
-    mastered = {SENTENCE_CARD: 0, WORD_CARD: 0}
-    for level in MASTERED:
-        for card in ProgressItem.by_mastery.query(
-            user_id, ProgressItem.mastery_key.startswith(f"{level.value}#"), attributes_to_get=["mastery_key"]
-        ):
-            mastered[str(card.mastery_key).split("#")[1]] += 1  # <level>#<sentence|word>#<id>
-    processed = {
-        model: int(model.count(user_id, filter_condition=model.processing_status == ProcessingStatus.COMPLETED))
-        for model in (OCRRecordItem, AudioRecordItem)
-    }
     return {
         RequirementType.REVIEWS_COMPLETED: reviews,
         RequirementType.STUDY_MINUTES: milliseconds // 60_000,
-        RequirementType.SENTENCES_MASTERED: mastered[SENTENCE_CARD],
-        RequirementType.WORDS_MASTERED: mastered[WORD_CARD],
+        RequirementType.SENTENCES_MASTERED: int(mastered.get(SENTENCE_CARD, 0)),
+        RequirementType.WORDS_MASTERED: int(mastered.get(WORD_CARD, 0)),
         RequirementType.STREAK_DAYS: longest_streak_days,
-        RequirementType.SESSIONS_COMPLETED: int(
-            LearningSessionItem.count(user_id, filter_condition=LearningSessionItem.end_time.exists())
-        ),
-        RequirementType.SENTENCES_ADDED: int(SentenceItem.by_author.count(user_id)),
-        RequirementType.OCR_UPLOADS: processed[OCRRecordItem],
-        RequirementType.SPEECH_UPLOADS: processed[AudioRecordItem],
+        RequirementType.SESSIONS_COMPLETED: int(totals.sessions_completed or 0),
+        RequirementType.SENTENCES_ADDED: int(totals.sentences_added or 0),
+        RequirementType.OCR_UPLOADS: int(totals.photos_processed or 0),
+        RequirementType.SPEECH_UPLOADS: int(totals.recordings_processed or 0),
     }

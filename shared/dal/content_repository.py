@@ -8,10 +8,12 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
+from shared.dal.activity import count_activity
 from shared.dal.base import atomic_writes, batch_save, is_condition_failure, refused_conditions
 from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS, SentenceItem, UsageExample, VocabularyWordItem
 from shared.dal.idempotency import IdempotencyItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
+from shared.dal.reviews import DailyStatsItem
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -243,8 +245,12 @@ def fill_missing_readings(sentence_id: str, hiragana: str, romaji: str) -> None:
 def create_sentence(
     fields: dict[str, Any], status: ModerationStatus, created_by: str, reviewed_by: str | None
 ) -> SentencePublic:
+    """A new sentence, counted on its author's totals in the same transaction."""
     item = SentenceItem(status=status, created_by=created_by, reviewed_by=reviewed_by, **fields)
-    item.save(condition=SentenceItem.sentence_id.does_not_exist())
+    item.derive_keys()
+    with atomic_writes() as transaction:
+        transaction.save(item, condition=SentenceItem.sentence_id.does_not_exist())
+        count_activity(transaction, created_by, item.updated_at, (DailyStatsItem.sentences_added, 1))
     return sentence_public(item)
 
 

@@ -9,10 +9,12 @@ from pynamodb.expressions.update import Action
 
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import MediaPrefixes
+from shared.dal.activity import count_activity
 from shared.dal.base import atomic_writes, refused_conditions
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
+from shared.dal.reviews import DailyStatsItem
 from shared.enums import JobStatus, JobType, ProcessingStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -146,7 +148,8 @@ def finish(
     fields: dict[str, Any],
     result: dict[str, Any] | None,
 ) -> None:
-    """Write the outcome on the record and mirror it on the job, together; only a PROCESSING record moves."""
+    """Write the outcome on the record and mirror it on the job, together; only a PROCESSING record moves. A
+    completed upload counts on the learner's totals in the same transaction (a photo's sentences as added)."""
     model = _MODELS[kind]
     record = model(user_id=user_id, record_id=record_id)
     actions = [
@@ -170,6 +173,13 @@ def finish(
     with atomic_writes() as transaction:
         transaction.update(record, actions=actions, condition=model.processing_status == ProcessingStatus.PROCESSING)
         transaction.update(BackgroundJobItem(id=job_id), actions=job_actions, condition=BackgroundJobItem.id.exists())
+        if outcome == ProcessingStatus.COMPLETED and kind == OCR:
+            found = len(fields.get("processed_sentences") or [])
+            count_activity(
+                transaction, user_id, now, (DailyStatsItem.photos_processed, 1), (DailyStatsItem.sentences_added, found)
+            )
+        elif outcome == ProcessingStatus.COMPLETED:
+            count_activity(transaction, user_id, now, (DailyStatsItem.recordings_processed, 1))
 
 
 def _stored(kind: str, name: str, value: Any) -> Any:

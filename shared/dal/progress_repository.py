@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 
-from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.transactions import TransactGet
 
-from shared.dal.base import atomic_writes, collided, is_condition_failure, loaded, refused_conditions
+from shared.dal.activity import count_activity
+from shared.dal.base import atomic_writes, collided, loaded, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
@@ -140,13 +141,24 @@ def due_dates(user_id: str, until: datetime) -> list[datetime]:
     ]
 
 
+@dataclass(frozen=True)
+class DeckCounts:
+    per_level: dict[MasteryLevel, int]
+    mastered: dict[str, int]  # card kind (SENTENCE_CARD, WORD_CARD) → its cards at a mature level
+
+
 @tracer.capture_method
-def cards_per_level(user_id: str) -> dict[MasteryLevel, int]:
-    """The deck's cards per mastery level, counted on the keys-only mastery index (the review aggregator)."""
-    counts = dict.fromkeys(MasteryLevel, 0)
+def count_deck(user_id: str) -> DeckCounts:
+    """The deck's cards per mastery level and its mastered cards per kind, counted on the keys-only mastery index
+    (the review aggregator)."""
+    per_level = dict.fromkeys(MasteryLevel, 0)
+    mastered = {SENTENCE_CARD: 0, WORD_CARD: 0}
     for card in ProgressItem.by_mastery.query(user_id, attributes_to_get=["mastery_key"]):
-        counts[MasteryLevel(str(card.mastery_key).split("#", 1)[0])] += 1
-    return counts
+        level, kind, _ = str(card.mastery_key).split("#", 2)  # <level>#<sentence|word>#<id>
+        per_level[MasteryLevel(level)] += 1
+        if MasteryLevel(level) in MATURE_LEVELS:
+            mastered[kind] += 1
+    return DeckCounts(per_level=per_level, mastered=mastered)
 
 
 @tracer.capture_method
@@ -307,11 +319,14 @@ def store_day_stats(user_id: str, day: date) -> DayStats:
 
 
 @tracer.capture_method
-def store_deck_summary(user_id: str) -> dict[MasteryLevel, int]:
-    """Count the deck per mastery level again and write the summary whole (the review aggregator)."""
-    counts = cards_per_level(user_id)
+def store_deck_summary(user_id: str) -> DeckCounts:
+    """Count the deck again and write the summary whole (the review aggregator)."""
+    counts = count_deck(user_id)
     DailyStatsItem(
-        user_id=user_id, day=DECK_SUMMARY, cards_per_level={level.value: n for level, n in counts.items()}
+        user_id=user_id,
+        day=DECK_SUMMARY,
+        cards_per_level={level.value: n for level, n in counts.per_level.items()},
+        mastered_cards=counts.mastered,
     ).save()
     return counts
 
@@ -325,10 +340,10 @@ class StoredFigures:
 @tracer.capture_method
 def stored_figures(user_id: str, first_day: date) -> StoredFigures:
     """The stored totals of the days from `first_day` on and the deck summary: one Query (the summary's sort key
-    `deck` sorts after every date)."""
+    `deck` sorts after every date, and before the activity totals)."""
     days: dict[date, DayStats] = {}
     levels = dict.fromkeys(MasteryLevel, 0)
-    for item in DailyStatsItem.query(user_id, DailyStatsItem.day >= first_day.isoformat()):
+    for item in DailyStatsItem.query(user_id, DailyStatsItem.day.between(first_day.isoformat(), DECK_SUMMARY)):
         if item.day == DECK_SUMMARY:
             stored = item.cards_per_level.as_dict() if item.cards_per_level else {}
             levels |= {MasteryLevel(level): int(n) for level, n in stored.items()}
@@ -447,19 +462,23 @@ class SessionSummary(SessionTotals):
 
 
 @tracer.capture_method
-def finish_session(user_id: str, session_id: str, summary: SessionSummary) -> SessionPublic | None:
-    """Store the summary once; None when the session was finished meanwhile."""
+def finish_session(user_id: str, session_id: str, summary: SessionSummary) -> bool:
+    """Store the summary once, counted on the learner's totals in the same transaction; False when the session was
+    finished meanwhile."""
     item = LearningSessionItem(user_id=user_id, session_id=session_id)
     actions = [
         getattr(LearningSessionItem, name).set(value) for name, value in vars(summary).items() if value is not None
     ]
     try:
-        item.update(
-            actions=[*actions, LearningSessionItem.updated_at.set(summary.end_time)],
-            condition=LearningSessionItem.session_id.exists() & LearningSessionItem.end_time.does_not_exist(),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return None
+        with atomic_writes() as transaction:
+            transaction.update(
+                item,
+                actions=[*actions, LearningSessionItem.updated_at.set(summary.end_time)],
+                condition=LearningSessionItem.session_id.exists() & LearningSessionItem.end_time.does_not_exist(),
+            )
+            count_activity(transaction, user_id, summary.end_time, (DailyStatsItem.sessions_completed, 1))
+    except TransactWriteError as error:
+        if refused_conditions(error):
+            return False
         raise
-    return session_public(item)
+    return True

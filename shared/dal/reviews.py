@@ -54,14 +54,17 @@ class ReviewLogItem(TimestampedModel):
 
 
 DECK_SUMMARY = "deck"  # the `day` of a learner's deck summary: it sorts after every `YYYY-MM-DD`
+ACTIVITY_TOTALS = "totals"  # the `day` of a learner's lifetime counts of rare events: it sorts after the summary
 
 
 class DailyStatsItem(TimestampedModel):
     """One user's totals for one day of their own calendar (their time zone): dashboard, streaks, achievements.
 
-    Beside the days, the item with `day = "deck"` holds the learner's cards per mastery level, so that one Query
-    reads a month of days and the deck together. Both are recomputed by the review aggregator (from the day's
-    reviews, from the deck's mastery index) and written whole, never incremented."""
+    Beside the days, two items sort after every date, so that one Query reads a month of days (or all of them) with
+    them: `day = "deck"` holds the learner's cards per mastery level and mastered cards per kind, recomputed by the
+    review aggregator from the deck's mastery index and written whole, like the days; `day = "totals"` counts the
+    learner's rare events (finished sessions, sentences added, photos and recordings processed), each added by the
+    transaction that makes the event happen (shared.dal.activity), so once per event."""
 
     class Meta(TableMeta):
         table_name = "daily_stats"
@@ -74,3 +77,8 @@ class DailyStatsItem(TimestampedModel):
     mastered = NumberAttribute(default=0)
     response_time_ms = NumberAttribute(default=0)
     cards_per_level = MapAttribute[str, int](null=True)  # the deck summary only: mastery level → cards
+    mastered_cards = MapAttribute[str, int](null=True)  # the deck summary only: card kind (sentence, word) → mastered
+    sessions_completed = NumberAttribute(null=True)  # the totals only, and the three below
+    sentences_added = NumberAttribute(null=True)
+    photos_processed = NumberAttribute(null=True)
+    recordings_processed = NumberAttribute(null=True)

@@ -4,6 +4,7 @@
 """
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from shared.dal import content_repository, progress_repository
@@ -195,30 +196,25 @@ def finish_session(principal: Principal, session_id: str, now: datetime) -> Sess
     if session.end_time is not None:
         raise Conflict("this session is already finished")
     total, correct = session.total_questions, session.correct_answers
-    finished = progress_repository.finish_session(
-        principal.user.id,
-        session_id,
-        progress_repository.SessionSummary(
-            total_questions=total,
-            correct_answers=correct,
-            response_time_total_ms=session.response_time_total_ms,
-            new_sentences_learned=session.new_sentences_learned,
-            sentences_mastered=session.sentences_mastered,
-            sentences_reviewed=session.sentences_reviewed,
-            end_time=now,
-            duration_minutes=max(0, round((now - session.start_time).total_seconds() / 60)),
-            accuracy_percentage=round(100 * correct / total, 1) if total else None,
-            average_response_time=round(session.response_time_total_ms / total, 1) if total else None,
-            exp_gained=EXP_PER_CORRECT * correct
-            + EXP_PER_ANSWER * total
-            + EXP_PER_NEW_ITEM * session.new_sentences_learned,
-            streak_maintained=total > 0
-            or streaks.studied_today(principal.user, local_day(now, principal.user.timezone)),
-        ),
+    summary = progress_repository.SessionSummary(
+        total_questions=total,
+        correct_answers=correct,
+        response_time_total_ms=session.response_time_total_ms,
+        new_sentences_learned=session.new_sentences_learned,
+        sentences_mastered=session.sentences_mastered,
+        sentences_reviewed=session.sentences_reviewed,
+        end_time=now,
+        duration_minutes=max(0, round((now - session.start_time).total_seconds() / 60)),
+        accuracy_percentage=round(100 * correct / total, 1) if total else None,
+        average_response_time=round(session.response_time_total_ms / total, 1) if total else None,
+        exp_gained=EXP_PER_CORRECT * correct
+        + EXP_PER_ANSWER * total
+        + EXP_PER_NEW_ITEM * session.new_sentences_learned,
+        streak_maintained=total > 0 or streaks.studied_today(principal.user, local_day(now, principal.user.timezone)),
     )
-    if finished is None:
+    if not progress_repository.finish_session(principal.user.id, session_id, summary):
         raise Conflict("this session is already finished")
-    return finished
+    return session.model_copy(update=asdict(summary))
 
 
 FORECAST_DAYS = 7

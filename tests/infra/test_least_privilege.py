@@ -528,7 +528,8 @@ def test_review_aggregator_writes_only_counters_figures_and_achievements(
 ) -> None:
     """Item writes on `sentences` and `vocabulary` (counters), `daily_stats` (each learner's days and deck summary),
     `idempotency` (a marker per review counted) and `user_achievements`; reads of the review log (a day recounted
-    from its reviews) and of what achievements count; nothing on auth tables or media objects."""
+    from its reviews), the deck (its mastery index) and the achievement catalogue; nothing on auth tables, media
+    records or objects."""
     dynamodb = _table_grants(grants_by_function["review_aggregator"])
     writes = {g.table for g in dynamodb if g.action == "dynamodb:UpdateItem" and g.index is None}
 
@@ -538,9 +539,6 @@ def test_review_aggregator_writes_only_counters_figures_and_achievements(
         "achievements",
         "review_logs",
         "progress",
-        "learning_sessions",
-        "ocr_records",
-        "audio_records",
     }
     assert not {g.action for g in dynamodb if g.table == "review_logs"} & {
         "dynamodb:PutItem",
@@ -550,15 +548,16 @@ def test_review_aggregator_writes_only_counters_figures_and_achievements(
     }
 
 
-def test_study_api_writes_the_review_log_and_only_reads_the_daily_figures(
+def test_the_learners_totals_are_written_where_their_events_happen(
     grants_by_function: dict[str, list[Grant]],
 ) -> None:
-    """A review writes its log (and its card); the stored days and deck summary are the aggregator's."""
-    grants = _table_grants(grants_by_function["study_api"])
-    written = {g.table for g in grants if g.action == "dynamodb:PutItem"}
-
-    assert "review_logs" in written and "daily_stats" not in written
-    assert "dynamodb:Query" in {g.action for g in grants if g.table == "daily_stats"}
+    """A finished session or an added sentence (the study API) and a processed photo or recording (its worker)
+    is counted on the learner's totals in `daily_stats`, in the transaction of the event itself; the media API
+    counts nothing there."""
+    for name in ("study_api", "ocr_worker", "speech_worker"):
+        updates = {g.table for g in _table_grants(grants_by_function[name]) if g.action == "dynamodb:UpdateItem"}
+        assert "daily_stats" in updates, name
+    assert "daily_stats" not in {g.table for g in _table_grants(grants_by_function["media_api"])}
 
 
 @pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)

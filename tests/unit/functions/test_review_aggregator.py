@@ -157,3 +157,23 @@ def test_the_deck_summary_is_counted_again_only_when_a_card_changed_level() -> N
     # Then only the first learner's deck summary was recounted (and written)
     assert DailyStatsItem.count("u1", DailyStatsItem.day == DECK_SUMMARY) == 1
     assert DailyStatsItem.count("u2", DailyStatsItem.day == DECK_SUMMARY) == 0
+
+
+def test_mastered_cards_are_counted_per_kind_for_the_learners_achievements() -> None:
+    from shared.dal import achievements_repository
+    from shared.dal.progress import SentenceProgressItem, VocabularyProgressItem
+    from shared.enums import MasteryLevel, RequirementType
+
+    # Given a learner with two mature sentences, a young one and a burned word, and a review that moved a level
+    for sentence_id, level in (("s1", MasteryLevel.MATURE), ("s2", MasteryLevel.MATURE), ("s3", MasteryLevel.YOUNG)):
+        SentenceProgressItem(user_id="u1", sentence_id=sentence_id, mastery_level=level).save()
+    VocabularyProgressItem(user_id="u1", word_id="w1", mastery_level=MasteryLevel.BURNED).save()
+    moved = review("sentence#s1", True, 900, 1)
+    moved["dynamodb"]["NewImage"]["level_changed"] = {"BOOL": True}
+
+    # When the batch is aggregated
+    handler({"Records": [moved]}, FakeLambdaContext())
+
+    # Then the achievements read the mastered cards of each kind from the deck summary
+    counts = achievements_repository.activity_counts("u1", 0)
+    assert (counts[RequirementType.SENTENCES_MASTERED], counts[RequirementType.WORDS_MASTERED]) == (2, 1)

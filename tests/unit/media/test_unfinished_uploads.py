@@ -15,11 +15,11 @@ from PIL import Image
 
 from shared.catalog import QUEUES
 from shared.constants import MediaPrefixes
-from shared.dal import media_repository
+from shared.dal import achievements_repository, media_repository
 from shared.dal.content import SentenceItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
-from shared.enums import JobStatus, ModerationStatus, ProcessingStatus
+from shared.enums import JobStatus, ModerationStatus, ProcessingStatus, RequirementType
 from shared.services import media_processing, ocr_processing
 from shared.services.media_processing import Outcome, process_upload
 from shared.services.ocr import OcrResult, TextBox
@@ -277,6 +277,10 @@ class TestSentencesOfAPhotoReadTwice:
         assert sorted(s.sentence_id for s in stored) == sorted(record.processed_sentences)
         assert sorted(s.japanese_text for s in stored) == sorted(TEXTS)
         assert all(s.status == ModerationStatus.PENDING and s.source == f"photo {record.record_id}" for s in stored)
+        # And the learner's achievements count one photo read and its sentences added, also after a late duplicate
+        process_upload("ocr", bucket, key, analyse, ocr_processing.REJECTIONS)
+        counts = achievements_repository.activity_counts(learner.user_id, 0)
+        assert (counts[RequirementType.OCR_UPLOADS], counts[RequirementType.SENTENCES_ADDED]) == (1, len(TEXTS))
 
 
 @pytest.mark.usefixtures("aws")

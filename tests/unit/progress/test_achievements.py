@@ -5,10 +5,8 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from shared.dal import achievements_repository, progress_repository
-from shared.dal.base import batch_save
 from shared.dal.gamification import UserAchievementItem
-from shared.dal.sessions import LearningSessionItem
-from shared.enums import SessionType
+from shared.enums import RequirementType
 from shared.services.achievements import check_achievements
 from tests.auth_helpers import Session
 from tests.helpers import assert_error
@@ -76,21 +74,38 @@ def test_a_finished_session_and_a_three_day_streak_are_counted(
 
 
 def test_a_hidden_achievement_appears_once_earned(client: TestClient, learner: Session) -> None:
-    finished = [
-        LearningSessionItem(
-            user_id=learner.user_id,
-            session_type=SessionType.REVIEW,
-            start_time=START - timedelta(days=n),
-            end_time=START - timedelta(days=n) + timedelta(minutes=10),
-        )
-        for n in range(50)
-    ]
-    batch_save(LearningSessionItem, finished)
+    for _ in range(50):
+        session = client.post("/api/v1/progress/sessions", headers=learner.headers, json={}).json()
+        finished = client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers)
+        assert finished.status_code == 200, finished.text
 
     listing = achievements(client, learner)
 
     assert by_code(listing)["sessions_50"]["is_completed"] is True
     assert (len(listing["items"]), listing["hidden_remaining"]) == (VISIBLE + 1, HIDDEN - 1)
+
+
+def test_a_session_finished_twice_counts_once(client: TestClient, learner: Session) -> None:
+    session = client.post("/api/v1/progress/sessions", headers=learner.headers, json={}).json()
+    client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers)
+
+    again = client.post(f"/api/v1/progress/sessions/{session['id']}/finish", headers=learner.headers)
+
+    assert_error(again, 409, "conflict")
+    assert achievements_repository.activity_counts(learner.user_id, 0)[RequirementType.SESSIONS_COMPLETED] == 1
+
+
+def test_a_sentence_the_learner_adds_counts_toward_its_achievement(client: TestClient, learner: Session) -> None:
+    added = client.post(
+        "/api/v1/learning/sentences",
+        headers=learner.headers,
+        json={"japanese_text": "猫が好きです。", "english_translation": "I like cats.", "difficulty_level": "easy"},
+    )
+    assert added.status_code == 201, added.text
+
+    earned = by_code(achievements(client, learner))["first_sentence_added"]
+
+    assert (earned["is_completed"], earned["current_progress"]) == (True, 1)
 
 
 def test_two_checks_at_once_award_once(client: TestClient, learner: Session, clock: Clock) -> None:
