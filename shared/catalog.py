@@ -46,9 +46,11 @@ STUDY_API = ApiFunction(
     # daily_stats: the days written by the review aggregator, read here; a finished session and an added sentence
     # counted on the learner's totals here
     reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
+    # admin_audit: an admin's edit or deletion of someone else's sentence goes through /learning, with its entry
     writes=(
         "users",
         "daily_stats",
+        "admin_audit",
         "sentences",
         "progress",
         "learning_sessions",
@@ -74,7 +76,7 @@ ADMIN_API = ApiFunction(
     name="admin_api",
     route_prefixes=("/admin", "/health"),
     reads=(*AUTHENTICATION_READS, "jobs"),
-    writes=("sentences",),
+    writes=("sentences", "users", "admin_audit"),  # users: an account's role and activation, with its audit entry
     describes_all_tables=True,
     pages_lists=True,
 )

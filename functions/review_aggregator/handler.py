@@ -27,7 +27,7 @@ def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any
             correct=bool(image["correct"]),
             response_time_ms=int(image["response_time_ms"]) if image.get("response_time_ms") is not None else None,
             study_day=date.fromisoformat(str(image["study_day"])) if image.get("study_day") else None,
-            level_changed=bool(image.get("level_changed", True)),
+            deck_changed=bool(image.get("deck_changed", True)),
         )
         for record in event.records
         if record.event_name == DynamoDBRecordEventName.INSERT and record.dynamodb is not None

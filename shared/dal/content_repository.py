@@ -8,8 +8,10 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
+from shared.dal import audit_repository
 from shared.dal.activity import count_activity
-from shared.dal.base import atomic_writes, batch_save, is_condition_failure, refused_conditions
+from shared.dal.audit_repository import AdminAction
+from shared.dal.base import atomic_writes, batch_save, is_condition_failure, refused_conditions, utcnow
 from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS, SentenceItem, UsageExample, VocabularyWordItem
 from shared.dal.idempotency import IdempotencyItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
@@ -256,9 +258,13 @@ def create_sentence(
 
 @tracer.capture_method
 def update_sentence(
-    sentence_id: str, changes: dict[str, object], expected_status: ModerationStatus | None = None
+    sentence_id: str,
+    changes: dict[str, object],
+    expected_status: ModerationStatus | None = None,
+    audit: AdminAction | None = None,
 ) -> SentencePublic | None:
-    """Read, change and write back only if nobody wrote in between (and the status is still the expected one).
+    """Read, change and write back only if nobody wrote in between (and the status is still the expected one);
+    an administrator's action is written with its audit entry, in one transaction.
 
     Writing the whole item lets `derive_keys` keep the index keys in step with level and status. None when
     the sentence is gone, was changed meanwhile, or left `expected_status`: the caller decides what that means.
@@ -269,19 +275,33 @@ def update_sentence(
         return None
     if expected_status is not None and item.status != expected_status:
         return None
-    return sentence_public(item) if _write_back(item, changes) else None
+    return sentence_public(item) if _write_back(item, changes, audit) else None
 
 
-def _write_back(item: SentenceItem, changes: Mapping[str, object]) -> bool:
+def _write_back(item: SentenceItem, changes: Mapping[str, object], audit: AdminAction | None = None) -> bool:
     """Apply `changes` to `item` and save it whole (which derives its index keys and search text again), only if
-    nobody wrote it since it was read. False when somebody did."""
+    nobody wrote it since it was read, with the audit entry of an administrator's action. False when somebody
+    wrote it."""
     seen = item.updated_at
     for name, value in changes.items():
         setattr(item, name, value)
+    unchanged = SentenceItem.updated_at == seen
+    if audit is None:
+        try:
+            item.save(condition=unchanged)
+        except PutError as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+    item.updated_at = utcnow()
+    item.derive_keys()
     try:
-        item.save(condition=SentenceItem.updated_at == seen)
-    except PutError as error:
-        if is_condition_failure(error):
+        with atomic_writes() as transaction:
+            transaction.save(item, condition=unchanged)
+            audit_repository.record(transaction, item.sentence_id, audit, item.updated_at)
+    except TransactWriteError as error:
+        if refused_conditions(error):
             return False
         raise
     return True

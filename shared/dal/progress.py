@@ -23,7 +23,10 @@ WORD_CARD = "word"
 
 
 class CardsByDueIndex(LocalSecondaryIndex["ProgressItem"]):
-    """A user's cards ordered by next review time: due reviews, oldest due first, and the forecast."""
+    """A user's cards ordered by next review time: due reviews, oldest due first, and the forecast.
+
+    Sparse: a suspended card has no `next_review_date` (it waits in `due_when_suspended`), so it is in no due
+    list, count or forecast, and no read has to filter it out."""
 
     class Meta:
         index_name = "by_due"
@@ -34,15 +37,15 @@ class CardsByDueIndex(LocalSecondaryIndex["ProgressItem"]):
 
 
 class CardsByMasteryIndex(LocalSecondaryIndex["ProgressItem"]):
-    """A user's cards by mastery level (`mature#sentence#<id>`): the counts per level.
+    """A user's cards by mastery level (`mature#sentence#<id>`): the counts per level, and of lapses (leeches).
 
     Keyed by the level and the card (not the due date), so a review writes to it only on the rare answer that
-    moves the card to another level. It projects only the card's kind besides the keys: PynamoDB filters a
-    polymorphic model's queries on it, and would find nothing on a keys-only index."""
+    moves the card to another level or lapses it. Besides the keys it projects the lapses and the card's kind:
+    PynamoDB filters a polymorphic model's queries on the kind, and would find nothing on a keys-only index."""
 
     class Meta:
         index_name = "by_mastery"
-        projection = IncludeProjection(["item_type"])
+        projection = IncludeProjection(["item_type", "lapses"])
 
     user_id = UnicodeAttribute(hash_key=True)
     mastery_key = UnicodeAttribute(range_key=True)
@@ -59,7 +62,7 @@ class ProgressItem(TimestampedModel):
     easiness_factor = NumberAttribute(default=2.5)
     interval_days = NumberAttribute(default=1)
     repetition_count = NumberAttribute(default=0)
-    next_review_date = UTCDateTimeAttribute(default_for_new=utcnow)
+    next_review_date = UTCDateTimeAttribute(null=True, default_for_new=utcnow)  # None while suspended
 
     total_attempts = NumberAttribute(default=0)
     correct_attempts = NumberAttribute(default=0)
@@ -73,6 +76,9 @@ class ProgressItem(TimestampedModel):
     difficulty = NumberAttribute(null=True)
     fsrs_state = NumberAttribute(default=1)
     fsrs_step = NumberAttribute(null=True, default=0)
+    # The learner took the card out of study (a leech, say): never due until taken back, at the date kept here.
+    suspended_at = UTCDateTimeAttribute(null=True)
+    due_when_suspended = UTCDateTimeAttribute(null=True)
     # Optimistic locking: a save fails if another request changed the card since it was read.
     version = VersionAttribute()
 

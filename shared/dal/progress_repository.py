@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 
-from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactGetError, TransactWriteError
 from pynamodb.transactions import TransactGet
 
 from shared.dal.activity import count_activity
-from shared.dal.base import atomic_writes, collided, loaded, refused_conditions
+from shared.dal.base import atomic_writes, collided, is_condition_failure, loaded, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
@@ -48,7 +48,7 @@ def new_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem:
 
 def state_of(card: ProgressItem) -> CardState:
     return CardState(
-        due=card.next_review_date,
+        due=due_date(card),
         last_review=card.last_reviewed_date,
         review_count=int(card.total_attempts),
         lapses=int(card.lapses),
@@ -94,16 +94,59 @@ def apply_answer(card: ProgressItem, correct: bool, response_time_ms: int | None
         card.mastered_date = now
 
 
-def card_progress(card: ProgressItem) -> CardProgress:
+def due_date(card: ProgressItem) -> datetime:
+    """When the card falls due, or would if it were not suspended."""
+    due = card.next_review_date or card.due_when_suspended
+    if due is None:
+        raise ValueError(f"card {card.item_key} of {card.user_id} has no due date")
+    return due
+
+
+def card_progress(card: ProgressItem, leech_threshold: int) -> CardProgress:
     item_type, item_id = item_of(card)
     return CardProgress.model_validate(
         {
             **card.attribute_values,
             "item_type": item_type,
             "item_id": item_id,
+            "next_review_date": due_date(card),
             "average_response_time": getattr(card, "average_response_time", None),
+            "suspended": card.suspended_at is not None,
+            "is_leech": int(card.lapses) >= leech_threshold,
         }
     )
+
+
+@tracer.capture_method
+def set_suspended(
+    user_id: str, item_type: ItemType, item_id: str, suspended: bool, now: datetime
+) -> ProgressItem | None:
+    """Take a card out of study or back in: None when the learner has no such card. A suspended card leaves the
+    due index (its due date is kept aside and restored); the write is on the card's version, so a review racing
+    with it is retried by whichever lost, never half-applied. Asking for the state it is in changes nothing."""
+    for _ in range(MAX_CARD_WRITE_ATTEMPTS):
+        card = get_card(user_id, item_type, item_id)
+        if card is None or suspended == (card.suspended_at is not None):
+            return card
+        if suspended:
+            card.due_when_suspended, card.next_review_date, card.suspended_at = card.next_review_date, None, now
+        else:
+            card.next_review_date, card.due_when_suspended, card.suspended_at = card.due_when_suspended, None, None
+        try:
+            card.save()  # conditional on the version read (PynamoDB's VersionAttribute)
+        except PutError as error:
+            if is_condition_failure(error):
+                continue
+            raise
+        return card
+    raise CardBusy(f"card {item_type}#{item_id} kept changing")
+
+
+MAX_CARD_WRITE_ATTEMPTS = 3
+
+
+class CardBusy(Exception):
+    """The card was written by someone else at every try."""
 
 
 @tracer.capture_method
@@ -145,24 +188,35 @@ def due_dates(user_id: str, until: datetime) -> list[datetime]:
 class DeckCounts:
     per_level: dict[MasteryLevel, int]
     mastered: dict[str, int]  # card kind (SENTENCE_CARD, WORD_CARD) → its cards at a mature level
+    per_lapses: dict[int, int]  # lapses (1 or more) → cards: the leeches at any threshold
 
 
 @tracer.capture_method
 def count_deck(user_id: str) -> DeckCounts:
-    """The deck's cards per mastery level and its mastered cards per kind, counted on the keys-only mastery index
-    (the review aggregator)."""
+    """The deck's cards per mastery level, its mastered cards per kind and its cards per number of lapses, counted
+    on the mastery index, which projects nothing else (the review aggregator)."""
     per_level = dict.fromkeys(MasteryLevel, 0)
     mastered = {SENTENCE_CARD: 0, WORD_CARD: 0}
-    for card in ProgressItem.by_mastery.query(user_id, attributes_to_get=["mastery_key"]):
+    per_lapses: dict[int, int] = {}
+    for card in ProgressItem.by_mastery.query(user_id, attributes_to_get=["mastery_key", "lapses"]):
         level, kind, _ = str(card.mastery_key).split("#", 2)  # <level>#<sentence|word>#<id>
         per_level[MasteryLevel(level)] += 1
         if MasteryLevel(level) in MATURE_LEVELS:
             mastered[kind] += 1
-    return DeckCounts(per_level=per_level, mastered=mastered)
+        if card.lapses:
+            per_lapses[int(card.lapses)] = per_lapses.get(int(card.lapses), 0) + 1
+    return DeckCounts(per_level=per_level, mastered=mastered, per_lapses=per_lapses)
+
+
+def leeches(per_lapses: dict[int, int], threshold: int) -> int:
+    """The cards with at least `threshold` lapses."""
+    return sum(cards for lapses, cards in per_lapses.items() if lapses >= threshold)
 
 
 @tracer.capture_method
-def cards_page(user_id: str, item_type: ItemType, limit: int, cursor: str | None) -> Page[CardProgress]:
+def cards_page(
+    user_id: str, item_type: ItemType, leech_threshold: int, limit: int, cursor: str | None
+) -> Page[CardProgress]:
     prefix = f"{SENTENCE_CARD if item_type == 'sentence' else WORD_CARD}#"
     scope = cursor_scope("progress.cards", user_id, item_type)
     results = ProgressItem.query(
@@ -172,7 +226,9 @@ def cards_page(user_id: str, item_type: ItemType, limit: int, cursor: str | None
         last_evaluated_key=decode_cursor(cursor, scope),
     )
     page = collect_page(results, limit, scope)
-    return Page[CardProgress](items=[card_progress(c) for c in page.items], next_cursor=page.next_cursor)
+    return Page[CardProgress](
+        items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
+    )
 
 
 @dataclass(frozen=True)
@@ -189,7 +245,7 @@ class ReviewEntry:
     session_id: str | None
     was_new: bool
     became_mature: bool
-    level_changed: bool  # the card moved to another mastery level (a new card always does): the deck summary moves
+    deck_changed: bool  # the card moved to another mastery level (a new card always does) or lapsed: the summary moves
     study_day: date  # the learner's local day when they answered
 
 
@@ -327,6 +383,7 @@ def store_deck_summary(user_id: str) -> DeckCounts:
         day=DECK_SUMMARY,
         cards_per_level={level.value: n for level, n in counts.per_level.items()},
         mastered_cards=counts.mastered,
+        cards_per_lapses={str(lapses): n for lapses, n in counts.per_lapses.items()},
     ).save()
     return counts
 
@@ -335,6 +392,7 @@ def store_deck_summary(user_id: str) -> DeckCounts:
 class StoredFigures:
     days: dict[date, DayStats]
     cards_per_level: dict[MasteryLevel, int]  # as of the review aggregator's last count
+    cards_per_lapses: dict[int, int]  # likewise
 
 
 @tracer.capture_method
@@ -343,13 +401,16 @@ def stored_figures(user_id: str, first_day: date) -> StoredFigures:
     `deck` sorts after every date, and before the activity totals)."""
     days: dict[date, DayStats] = {}
     levels = dict.fromkeys(MasteryLevel, 0)
+    lapses: dict[int, int] = {}
     for item in DailyStatsItem.query(user_id, DailyStatsItem.day.between(first_day.isoformat(), DECK_SUMMARY)):
         if item.day == DECK_SUMMARY:
             stored = item.cards_per_level.as_dict() if item.cards_per_level else {}
             levels |= {MasteryLevel(level): int(n) for level, n in stored.items()}
+            stored = item.cards_per_lapses.as_dict() if item.cards_per_lapses else {}
+            lapses = {int(count): int(n) for count, n in stored.items()}
         else:
             days[date.fromisoformat(item.day)] = _stored_day(item)
-    return StoredFigures(days=days, cards_per_level=levels)
+    return StoredFigures(days=days, cards_per_level=levels, cards_per_lapses=lapses)
 
 
 @tracer.capture_method

@@ -43,7 +43,7 @@ class ReviewLogItem(TimestampedModel):
     session_id = UnicodeAttribute(null=True)
     was_new = BooleanAttribute(default=False)
     became_mature = BooleanAttribute(default=False)
-    level_changed = BooleanAttribute(null=True)  # None on logs written before it was kept: read as changed
+    deck_changed = BooleanAttribute(null=True)  # None on logs written before it was kept: read as changed
     study_day = UnicodeAttribute(null=True)  # YYYY-MM-DD in the learner's time zone when they answered
     # The schedule this review produced, returned again when the same review id is retried.
     interval_days = NumberAttribute()
@@ -78,6 +78,7 @@ class DailyStatsItem(TimestampedModel):
     response_time_ms = NumberAttribute(default=0)
     cards_per_level = MapAttribute[str, int](null=True)  # the deck summary only: mastery level → cards
     mastered_cards = MapAttribute[str, int](null=True)  # the deck summary only: card kind (sentence, word) → mastered
+    cards_per_lapses = MapAttribute[str, int](null=True)  # the deck summary only: lapses (1 or more) → cards
     sessions_completed = NumberAttribute(null=True)  # the totals only, and the three below
     sentences_added = NumberAttribute(null=True)
     photos_processed = NumberAttribute(null=True)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
+from shared.dal.audit import AdminAuditItem
 from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
 from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.dal.gamification import AchievementItem, StudyStreakItem, UserAchievementItem
@@ -43,6 +44,7 @@ TABLE_MODELS: tuple[type[Model], ...] = (
     RateLimitItem,
     ReviewLogItem,
     DailyStatsItem,
+    AdminAuditItem,
 )
 
 _LOGICAL_NAMES: dict[type[Model], str] = {model: model.Meta.table_name for model in TABLE_MODELS}

@@ -13,6 +13,7 @@ from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id
 from shared.enums import JapaneseLevel
 
 USER_LISTING = "user"
+ADMIN_ROSTER = "admin"
 
 
 class UsersBySignupIndex(GlobalSecondaryIndex["UserItem"]):
@@ -25,6 +26,18 @@ class UsersBySignupIndex(GlobalSecondaryIndex["UserItem"]):
 
     listing = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ActiveAdminsIndex(GlobalSecondaryIndex["UserItem"]):
+    """The active administrators, and only they: sparse (`admin_roster` is set on an active admin alone), keys
+    only, written when someone becomes or stops being one. Lets a change find another active admin to keep."""
+
+    class Meta:
+        index_name = "active_admins"
+        projection = KeysOnlyProjection()
+
+    admin_roster = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
 
 
 class UserItem(TimestampedModel):
@@ -53,6 +66,7 @@ class UserItem(TimestampedModel):
     max_daily_reviews = NumberAttribute(default=50)
     max_daily_new_items = NumberAttribute(default=10)
     srs_algorithm = UnicodeAttribute(default="fsrs")  # services.srs.Algorithm: "fsrs" or "sm2"
+    leech_threshold = NumberAttribute(default=8)  # lapses at which a card is flagged as a leech
     # Where the user's queue of new sentences stands in the level index (a cursor, not a scan).
     new_sentences_cursor = UnicodeAttribute(null=True)
 
@@ -62,7 +76,12 @@ class UserItem(TimestampedModel):
     last_study_date = UTCDateTimeAttribute(null=True)
 
     listing = UnicodeAttribute(default=USER_LISTING)
+    admin_roster = UnicodeAttribute(null=True)  # ADMIN_ROSTER on an active admin, absent on everyone else
     by_signup = UsersBySignupIndex()
+    active_admins = ActiveAdminsIndex()
+
+    def derive_keys(self) -> None:
+        self.admin_roster = ADMIN_ROSTER if self.is_superuser and self.is_active else None
 
 
 class UniqueKeyItem(TimestampedModel):

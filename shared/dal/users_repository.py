@@ -1,15 +1,20 @@
 """Users and their unique e-mail / username claims."""
 
+from datetime import datetime
 from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 
+from shared.dal import audit_repository
+from shared.dal.audit_repository import AdminAction
 from shared.dal.base import atomic_writes, is_condition_failure, refused_conditions, utcnow
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
-from shared.dal.users import USER_LISTING, UniqueKeyItem, UserItem
+from shared.dal.users import ADMIN_ROSTER, USER_LISTING, UniqueKeyItem, UserItem
 from shared.enums import UserRole
 from shared.errors import NotFound
 from shared.observability import tracer
+from shared.schemas.admin import AuditAction
 from shared.schemas.auth import UserPublic
 from shared.schemas.common import Page
 
@@ -43,11 +48,60 @@ def create_user(user: UserItem) -> NewUser:
 
 
 @tracer.capture_method
-def get_user(user_id: str) -> UserItem | None:
+def get_user(user_id: str, consistent_read: bool = False) -> UserItem | None:
     try:
-        return UserItem.get(user_id)
+        return UserItem.get(user_id, consistent_read=consistent_read)
     except DoesNotExist:
         return None
+
+
+@tracer.capture_method
+def other_active_admin(user_id: str) -> str | None:
+    """An active admin other than `user_id`, from the sparse index of active admins (two keys read at most)."""
+    return next(
+        (str(item.user_id) for item in UserItem.active_admins.query(ADMIN_ROSTER, limit=2) if item.user_id != user_id),
+        None,
+    )
+
+
+@tracer.capture_method
+def change_account(
+    user: UserItem,
+    *,
+    is_admin: bool,
+    is_active: bool,
+    audit: list[AuditAction],
+    actor_id: str,
+    keep_admin: str | None,
+    now: datetime,
+) -> UserPublic | None:
+    """An administrator's change of an account's role or activation, with one audit entry per action, in one
+    transaction. It holds only if the account is as read (its `updated_at`) and, where `keep_admin` is named,
+    that one is still an active admin: so two admins removing each other at once cannot leave none. None when a
+    condition failed (read again). Deactivating also ends every session of the account (its token version)."""
+    actions: list[Action] = [
+        UserItem.is_superuser.set(is_admin),
+        UserItem.is_active.set(is_active),
+        UserItem.admin_roster.set(ADMIN_ROSTER) if is_admin and is_active else UserItem.admin_roster.remove(),
+        UserItem.updated_at.set(now),
+    ]
+    if user.is_active and not is_active:
+        actions.append(UserItem.token_version.add(1))
+    try:
+        with atomic_writes() as transaction:
+            transaction.update(
+                UserItem(user_id=user.user_id), actions=actions, condition=UserItem.updated_at == user.updated_at
+            )
+            if keep_admin is not None:
+                transaction.condition_check(UserItem, keep_admin, condition=UserItem.admin_roster == ADMIN_ROSTER)
+            for action in audit:
+                audit_repository.record(transaction, user.user_id, AdminAction(actor_id, action), now)
+    except TransactWriteError as error:
+        if refused_conditions(error):
+            return None
+        raise
+    user.is_superuser, user.is_active, user.updated_at = is_admin, is_active, now
+    return user_public(user)
 
 
 @tracer.capture_method

@@ -135,6 +135,9 @@ class PreferencesUpdate(ApiModel):
     max_daily_reviews: StrictInt | None = Field(default=None, ge=1, le=1000)
     max_daily_new_items: StrictInt | None = Field(default=None, ge=0, le=200)
     srs_algorithm: Literal["fsrs", "sm2"] | None = Field(default=None, description="FSRS (default) or SM-2.")
+    leech_threshold: StrictInt | None = Field(
+        default=None, ge=2, le=100, description="Lapses (forgotten after being learned) that make a card a leech."
+    )
 
 
 class UserPublic(PublicModel):
@@ -156,6 +159,7 @@ class UserPublic(PublicModel):
     max_daily_reviews: int
     max_daily_new_items: int
     srs_algorithm: Literal["fsrs", "sm2"]
+    leech_threshold: int
     total_study_time_minutes: int
     current_streak_days: int
     longest_streak_days: int

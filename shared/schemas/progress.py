@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import ConfigDict, Field, StrictInt, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from shared.enums import MasteryLevel, SessionType
 from shared.schemas.common import ApiModel, PublicModel
@@ -66,6 +66,17 @@ class CardProgress(PublicModel):
     lapses: int
     last_reviewed_date: datetime | None = None
     average_response_time: float | None = None
+    is_leech: bool = Field(description="Lapsed at least the learner's `leech_threshold` times.")
+    suspended: bool = Field(description="Taken out of study by the learner: never due until taken back.")
+    suspended_at: datetime | None = None
+
+
+class CardUpdate(ApiModel):
+    """What the learner may change on one of their cards."""
+
+    suspended: StrictBool = Field(
+        description="true takes the card out of study (it is never due); false brings it back at its due date."
+    )
 
 
 class StudyCard(PublicModel):
@@ -135,6 +146,8 @@ class Dashboard(PublicModel):
     study_minutes_30_days: float
     current_streak_days: int
     longest_streak_days: int
+    leeches: int = Field(description="Cards lapsed at least `leech_threshold` times, suspended ones included.")
+    leech_threshold: int
 
 
 class DayStats(PublicModel):

@@ -33,7 +33,7 @@ class AnsweredItem:
     correct: bool
     response_time_ms: int | None
     study_day: date | None  # None on logs written before reviews carried their day
-    level_changed: bool = True  # the card changed mastery level: the learner's deck summary is counted again
+    deck_changed: bool = True  # the card changed mastery level or lapsed: the learner's deck summary is counted again
 
     @property
     def marker(self) -> str:
@@ -57,7 +57,7 @@ def aggregate(answers: list[AnsweredItem], now: datetime) -> AggregationResult:
     learners = {answer.user_id for answer in answers}
     for user_id, day in {(a.user_id, a.study_day) for a in answers if a.study_day is not None}:
         progress_repository.store_day_stats(user_id, day)
-    for user_id in {answer.user_id for answer in answers if answer.level_changed}:
+    for user_id in {answer.user_id for answer in answers if answer.deck_changed}:
         progress_repository.store_deck_summary(user_id)  # most reviews leave the level as it was: no recount
     metrics.add_metric(name="ReviewsAggregated", unit="Count", value=counted)
     if counted < len(answers):

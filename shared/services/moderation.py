@@ -6,8 +6,10 @@ back to moderation. Deleting is soft (status DELETED): reviews and progress that
 """
 
 from shared.dal import content_repository
+from shared.dal.audit_repository import AdminAction
 from shared.enums import ModerationStatus
 from shared.errors import Conflict, NotAllowed, NotFound
+from shared.schemas.admin import AuditAction
 from shared.schemas.common import Page
 from shared.schemas.content import ModerationDecision, SentenceCreate, SentenceFilters, SentencePublic, SentenceUpdate
 from shared.services.auth import Principal
@@ -40,16 +42,28 @@ def update_sentence(principal: Principal, sentence_id: str, request: SentenceUpd
         changes.setdefault("romaji_reading", None)
     if not principal.is_admin and sentence.status != ModerationStatus.PENDING:
         changes["status"] = ModerationStatus.PENDING
-    updated = content_repository.update_sentence(sentence_id, changes)
+    updated = content_repository.update_sentence(
+        sentence_id, changes, audit=_admin_action(principal, sentence, "edit_sentence")
+    )
     if updated is None:
         raise Conflict("the sentence changed while you edited it; load it again")
     return updated
 
 
 def delete_sentence(principal: Principal, sentence_id: str) -> None:
-    _editable(principal, sentence_id)
-    if content_repository.update_sentence(sentence_id, {"status": ModerationStatus.DELETED}) is None:
+    sentence = _editable(principal, sentence_id)
+    deleted = content_repository.update_sentence(
+        sentence_id, {"status": ModerationStatus.DELETED}, audit=_admin_action(principal, sentence, "delete_sentence")
+    )
+    if deleted is None:
         raise Conflict("the sentence changed meanwhile; try again")
+
+
+def _admin_action(principal: Principal, sentence: SentencePublic, action: AuditAction) -> AdminAction | None:
+    """An administrator changing someone else's sentence is audited; an author changing their own is not."""
+    if principal.is_admin and sentence.created_by != principal.user.id:
+        return AdminAction(principal.user.id, action)
+    return None
 
 
 def pending_sentences(principal: Principal, limit: int, cursor: str | None) -> Page[SentencePublic]:
@@ -64,7 +78,10 @@ def decide(principal: Principal, sentence_id: str, decision: ModerationDecision)
         "reviewed_by": principal.user.id,
         "rejection_reason": None if decision.approve else decision.reason,
     }
-    decided = content_repository.update_sentence(sentence_id, changes, expected_status=ModerationStatus.PENDING)
+    action = AdminAction(principal.user.id, "approve_sentence" if decision.approve else "reject_sentence")
+    decided = content_repository.update_sentence(
+        sentence_id, changes, expected_status=ModerationStatus.PENDING, audit=action
+    )
     if decided is None:
         if content_repository.get_sentence(sentence_id) is None:
             raise NotFound("sentence not found")

@@ -15,6 +15,7 @@ from shared.schemas.common import Page
 from shared.schemas.content import SentenceFilters
 from shared.schemas.progress import (
     CardProgress,
+    CardUpdate,
     Dashboard,
     DayCount,
     DayStats,
@@ -59,7 +60,7 @@ def due(principal: Principal, now: datetime) -> DueReviews:
         item_type, item_id = progress_repository.item_of(card)
         due_cards.append(
             StudyCard(
-                progress=progress_repository.card_progress(card),
+                progress=progress_repository.card_progress(card, user.leech_threshold),
                 sentence=sentences.get(item_id) if item_type == "sentence" else None,
                 word=words.get(item_id) if item_type == "word" else None,
             )
@@ -109,6 +110,8 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             _require_studyable(request.item_type, request.item_id)
             card = progress_repository.new_card(user.id, request.item_type, request.item_id)
             before = srs.new_card(now)
+        elif card.suspended_at is not None:
+            raise Conflict("this card is suspended: take it back into study to answer it")
         else:
             before = progress_repository.state_of(card)
         level_before = card.mastery_level
@@ -131,7 +134,7 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             session_id=request.session_id,
             was_new=was_new,
             became_mature=became_mature,
-            level_changed=was_new or mastery != level_before,
+            deck_changed=was_new or mastery != level_before or after.lapses != before.lapses,
             study_day=local_day(now, user.timezone),
         )
         outcome = progress_repository.record_review(card, entry)
@@ -167,7 +170,20 @@ def _result(recorded: progress_repository.RecordedReview, request: ReviewRequest
 
 
 def card_progress_page(principal: Principal, item_type: ItemType, limit: int, cursor: str | None) -> Page[CardProgress]:
-    return progress_repository.cards_page(principal.user.id, item_type, limit, cursor)
+    return progress_repository.cards_page(principal.user.id, item_type, principal.user.leech_threshold, limit, cursor)
+
+
+def update_card(
+    principal: Principal, item_type: ItemType, item_id: str, change: CardUpdate, now: datetime
+) -> CardProgress:
+    """Suspend a card (it is never due) or take it back (due again at the date it had)."""
+    try:
+        card = progress_repository.set_suspended(principal.user.id, item_type, item_id, change.suspended, now)
+    except progress_repository.CardBusy as busy:
+        raise Conflict("this card is being reviewed elsewhere at the same moment; try again") from busy
+    if card is None:
+        raise NotFound("you have no card for this item yet: answer it once first")
+    return progress_repository.card_progress(card, principal.user.leech_threshold)
 
 
 def start_session(principal: Principal, request: SessionStart, now: datetime) -> SessionPublic:
@@ -250,6 +266,8 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
         study_minutes_30_days=round(sum(d.study_minutes for d in days.values()), 1),
         current_streak_days=streaks.current_streak(user, today),
         longest_streak_days=user.longest_streak_days,
+        leeches=progress_repository.leeches(stored.cards_per_lapses, user.leech_threshold),
+        leech_threshold=user.leech_threshold,
     )
 
 

@@ -2,9 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from shared.api.deps import AdminUser
+from shared.api.deps import AdminUser, Now
 from shared.api.errors import errors
 from shared.api.params import Cursor, ItemId, PageSize
+from shared.schemas.admin import AccountUpdate, AuditEntry
 from shared.schemas.auth import UserPublic
 from shared.schemas.common import Page
 from shared.schemas.content import ModerationDecision, SentencePublic
@@ -25,6 +26,43 @@ DECISION_EXAMPLES = {
 def list_users(principal: AdminUser, limit: PageSize = 50, cursor: Cursor = None) -> Page[UserPublic]:
     """Every account, active or not. A cursor works only for the admin it was given to."""
     return admin.list_users(principal, limit, cursor)
+
+
+@router.put(
+    "/users/{user_id:id}", summary="Deactivate or reactivate an account, or change its role", responses=errors(404, 409)
+)
+def update_user(
+    principal: AdminUser,
+    user_id: ItemId,
+    body: Annotated[
+        AccountUpdate,
+        Body(
+            openapi_examples={
+                "deactivate": {"summary": "Deactivate", "value": {"is_active": False}},
+                "make_admin": {"summary": "Make admin", "value": {"role": "admin"}},
+            }
+        ),
+    ],
+    now: Now,
+) -> UserPublic:
+    """A deactivated account is refused at once (its access and refresh tokens, and its login) and its sessions
+    end; reactivated, it logs in again. Removing the last active admin (its role or its activation) is a 409.
+    Each change is recorded in the account's audit log; a change to what the account already is records nothing."""
+    return admin.update_user(principal, user_id, body, now)
+
+
+@router.get("/users/{user_id:id}/audit", summary="What administrators did to an account, newest first")
+def list_audit(principal: AdminUser, user_id: ItemId, limit: PageSize = 50, cursor: Cursor = None) -> Page[AuditEntry]:
+    """Who changed the account's activation or role, and when. A cursor works only for the admin it was given to."""
+    return admin.audit_log(principal, user_id, limit, cursor)
+
+
+@router.get("/sentences/{sentence_id:id}/audit", summary="What administrators did to a sentence, newest first")
+def list_sentence_audit(
+    principal: AdminUser, sentence_id: ItemId, limit: PageSize = 50, cursor: Cursor = None
+) -> Page[AuditEntry]:
+    """Approvals, rejections, and edits or deletions of a learner's sentence by an admin, each with who and when."""
+    return admin.audit_log(principal, sentence_id, limit, cursor)
 
 
 @router.get("/sentences/pending", summary="Sentences waiting for moderation, oldest first")

@@ -8,8 +8,10 @@ from shared.api.params import Cursor, ItemId, PageSize
 from shared.schemas.common import Page
 from shared.schemas.progress import (
     CardProgress,
+    CardUpdate,
     Dashboard,
     DueReviews,
+    ItemType,
     ReviewRequest,
     ReviewResult,
     SessionPublic,
@@ -78,6 +80,32 @@ def list_cards(
 ) -> Page[CardProgress]:
     """Every card the learner has answered at least once, with its schedule and counts."""
     return progress.card_progress_page(principal, item_type, limit, cursor)
+
+
+@router.put(
+    "/cards/{item_type}/{item_id:id}",
+    summary="Suspend one of the learner's cards, or take it back into study",
+    responses=errors(404, 409),
+)
+def update_card(
+    principal: CurrentUser,
+    item_type: ItemType,
+    item_id: ItemId,
+    body: Annotated[
+        CardUpdate,
+        Body(
+            openapi_examples={
+                "suspend": {"summary": "Take the card out of study", "value": {"suspended": True}},
+                "take_back": {"summary": "Bring it back at its due date", "value": {"suspended": False}},
+            }
+        ),
+    ],
+    now: Now,
+) -> CardProgress:
+    """A suspended card (a leech, say: `is_leech` in the list) is never due and cannot be answered (409) until it
+    is taken back, when it is due at the date it had. Setting the state it already has changes nothing. A card
+    the learner has never answered is a 404."""
+    return progress.update_card(principal, item_type, item_id, body, now)
 
 
 @router.get("/stats", summary="Daily totals of the last 30 days")

@@ -211,3 +211,29 @@ def test_numbers_no_table_can_store_are_422(client: TestClient, learner: Session
         "/api/v1/ai/tts/generate", headers={**learner.headers, "content-type": "application/json"}, content=body
     )
     assert_error(response, 422, "validation_error")
+
+
+def test_every_moderation_by_an_admin_is_in_the_sentences_audit_log(
+    client: TestClient, learner: Session, admin: Session
+) -> None:
+    # Given a learner's sentence and the admin's own
+    theirs, own = add(client, learner), add(client, admin)
+
+    # When the admin rejects, edits and deletes the learner's, and edits their own
+    url = f"/api/v1/admin/sentences/{theirs['id']}"
+    client.put(f"{url}/approve", headers=admin.headers, json={"approve": False, "reason": "not natural Japanese"})
+    client.put(
+        f"/api/v1/learning/sentences/{theirs['id']}", headers=admin.headers, json={"english_translation": "Cats!"}
+    )
+    client.delete(f"/api/v1/learning/sentences/{theirs['id']}", headers=admin.headers)
+    client.put(f"/api/v1/learning/sentences/{own['id']}", headers=admin.headers, json={"english_translation": "Cats."})
+
+    # Then the learner's sentence lists each action, newest first, with who did it; the admin's own lists none
+    entries = client.get(f"{url}/audit", headers=admin.headers).json()["items"]
+    assert [(e["action"], e["actor_id"]) for e in entries] == [
+        ("delete_sentence", admin.user_id),
+        ("edit_sentence", admin.user_id),
+        ("reject_sentence", admin.user_id),
+    ]
+    assert client.get(f"/api/v1/admin/sentences/{own['id']}/audit", headers=admin.headers).json()["items"] == []
+    assert_error(client.get(f"{url}/audit", headers=learner.headers), 403, "forbidden")

@@ -29,7 +29,9 @@ CONFLICTS = {
     "learning_delete_sentence",
     "progress_review_card",
     "progress_finish_session",
+    "progress_update_card",
     "admin_decide_sentence",
+    "admin_update_user",
 }
 
 # Where the services raise a 403 beyond the admin dependency, a 400 beyond a cursor, a 429 (rate_limits.hit).

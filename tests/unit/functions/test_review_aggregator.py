@@ -148,8 +148,8 @@ def test_the_deck_summary_is_counted_again_only_when_a_card_changed_level() -> N
         review(f"sentence#{sentence.sentence_id}", True, 900, 1),
         review(f"sentence#{sentence.sentence_id}", True, 900, 2),
     )
-    moved["dynamodb"]["NewImage"]["level_changed"] = {"BOOL": True}
-    stayed["dynamodb"]["NewImage"]["level_changed"] = {"BOOL": False}
+    moved["dynamodb"]["NewImage"]["deck_changed"] = {"BOOL": True}
+    stayed["dynamodb"]["NewImage"]["deck_changed"] = {"BOOL": False}
 
     # When the batch is aggregated
     handler({"Records": [moved, stayed]}, FakeLambdaContext())
@@ -169,7 +169,7 @@ def test_mastered_cards_are_counted_per_kind_for_the_learners_achievements() -> 
         SentenceProgressItem(user_id="u1", sentence_id=sentence_id, mastery_level=level).save()
     VocabularyProgressItem(user_id="u1", word_id="w1", mastery_level=MasteryLevel.BURNED).save()
     moved = review("sentence#s1", True, 900, 1)
-    moved["dynamodb"]["NewImage"]["level_changed"] = {"BOOL": True}
+    moved["dynamodb"]["NewImage"]["deck_changed"] = {"BOOL": True}
 
     # When the batch is aggregated
     handler({"Records": [moved]}, FakeLambdaContext())

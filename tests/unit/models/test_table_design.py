@@ -16,7 +16,10 @@ def index_keys(definition: TableDefinition) -> dict[str, tuple[str, str, str | N
 
 
 EXPECTED = {
-    "users": (("user_id", None), {"by_signup": ("global", "listing", "created_at")}),
+    "users": (
+        ("user_id", None),
+        {"by_signup": ("global", "listing", "created_at"), "active_admins": ("global", "admin_roster", "user_id")},
+    ),
     "unique_keys": (("key", None), {}),
     "sentences": (
         ("sentence_id", None),
@@ -53,6 +56,7 @@ EXPECTED = {
     "rate_limits": (("key", None), {}),
     "review_logs": (("user_id", "review_id"), {"by_time": ("local", "user_id", "reviewed_at")}),
     "daily_stats": (("user_id", "day"), {}),
+    "admin_audit": (("target_id", "entry_key"), {}),
 }
 
 
@@ -99,8 +103,12 @@ def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_nee
         (found,) = [i for i in DEFINITIONS[table].indexes if i.name == index]
         return found.projection_request()
 
-    assert projection("progress", "by_mastery") == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["item_type"]}
+    assert projection("progress", "by_mastery") == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["item_type", "lapses"],  # lapses: the leeches; a lapse moves the level anyway
+    }
     assert projection("users", "by_signup") == {"ProjectionType": "KEYS_ONLY"}
+    assert projection("users", "active_admins") == {"ProjectionType": "KEYS_ONLY"}
     by_time = projection("review_logs", "by_time")
     assert by_time["ProjectionType"] == "INCLUDE"
     assert {"study_day", "correct", "response_time_ms", "session_id"} <= set(by_time["NonKeyAttributes"])  # type: ignore[arg-type]
