@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from pynamodb.exceptions import DoesNotExist, TransactGetError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactGetError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet
 
 from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
-from shared.dal.base import is_condition_failure, loaded, utcnow
+from shared.dal.base import applied, loaded, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.users import UserItem
 from shared.observability import tracer
@@ -46,8 +46,8 @@ def rotate_session(
     session: AuthSessionItem, expected_generation: int, new_hash: str, retired_hashes: list[str], now: datetime
 ) -> bool:
     """Advance the family one generation; False when another request rotated or revoked it first."""
-    try:
-        session.update(
+    return applied(
+        lambda: session.update(
             actions=[
                 AuthSessionItem.generation.set(expected_generation + 1),
                 AuthSessionItem.token_hash.set(new_hash),
@@ -57,18 +57,15 @@ def rotate_session(
             ],
             condition=(AuthSessionItem.generation == expected_generation) & (AuthSessionItem.revoked == False),  # noqa: E712
         )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    )
 
 
 @tracer.capture_method
 def revoke_session(session_id: str, reason: str) -> None:
+    """End the session; one that does not exist (any more) is left so."""
     now = utcnow()
-    try:
-        AuthSessionItem(session_id=session_id).update(
+    applied(
+        lambda: AuthSessionItem(session_id=session_id).update(
             actions=[
                 AuthSessionItem.revoked.set(True),
                 AuthSessionItem.revoked_reason.set(reason),
@@ -76,9 +73,7 @@ def revoke_session(session_id: str, reason: str) -> None:
             ],
             condition=AuthSessionItem.session_id.exists(),
         )
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
+    )
 
 
 @tracer.capture_method
@@ -89,21 +84,15 @@ def save_action_token(token: ActionTokenItem) -> None:
 @tracer.capture_method
 def consume_action_token(token_hash: str, purpose: str, now: datetime) -> str | None:
     """Mark the token used and return its user, once: a used, expired or unknown token gives None."""
-    try:
-        item = ActionTokenItem(token_hash=token_hash)
-        item.update(
-            actions=[ActionTokenItem.used_at.set(now)],
-            condition=(
-                ActionTokenItem.token_hash.exists()
-                & ActionTokenItem.used_at.does_not_exist()
-                & (ActionTokenItem.purpose == purpose)
-                & (ActionTokenItem.expires_at > now)
-            ),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return None
-        raise
+    item = ActionTokenItem(token_hash=token_hash)
+    usable = (
+        ActionTokenItem.token_hash.exists()
+        & ActionTokenItem.used_at.does_not_exist()
+        & (ActionTokenItem.purpose == purpose)
+        & (ActionTokenItem.expires_at > now)
+    )
+    if not applied(lambda: item.update(actions=[ActionTokenItem.used_at.set(now)], condition=usable)):
+        return None
     return item.user_id
 
 

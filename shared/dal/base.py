@@ -1,6 +1,6 @@
 """Base model and attribute types shared by every table."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -8,7 +8,15 @@ from uuid import uuid4
 
 from pynamodb.attributes import Attribute, UTCDateTimeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STRING
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactGetError, TransactWriteError
+from pynamodb.exceptions import (
+    DeleteError,
+    DoesNotExist,
+    PutError,
+    PynamoDBException,
+    TransactGetError,
+    TransactWriteError,
+    UpdateError,
+)
 from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactWrite
 
@@ -93,6 +101,18 @@ def batch_save(model: type[TimestampedModel], items: Iterable[TimestampedModel])
 def is_condition_failure(error: PynamoDBException) -> bool:
     """A conditional write refused because its condition did not hold: an expected outcome, not an outage."""
     return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def applied(conditional_write: Callable[[], object]) -> bool:
+    """Run one conditional PutItem, UpdateItem or DeleteItem: False when DynamoDB refused its condition (an
+    expected outcome the caller decides about), True when it was written; any other failure raises."""
+    try:
+        conditional_write()
+    except (PutError, UpdateError, DeleteError) as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
 def refused_conditions(error: TransactWriteError) -> set[int]:

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
 from shared.dal import audit_repository
 from shared.dal.activity import count_activity
 from shared.dal.audit_repository import AdminAction
-from shared.dal.base import atomic_writes, batch_save, is_condition_failure, refused_conditions, utcnow
+from shared.dal.base import applied, atomic_writes, batch_save, refused_conditions, utcnow
 from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS, SentenceItem, UsageExample, VocabularyWordItem
 from shared.dal.idempotency import IdempotencyItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
@@ -287,13 +287,7 @@ def _write_back(item: SentenceItem, changes: Mapping[str, object], audit: AdminA
         setattr(item, name, value)
     unchanged = SentenceItem.updated_at == seen
     if audit is None:
-        try:
-            item.save(condition=unchanged)
-        except PutError as error:
-            if is_condition_failure(error):
-                return False
-            raise
-        return True
+        return applied(lambda: item.save(condition=unchanged))
     item.updated_at = utcnow()
     item.derive_keys()
     try:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactGetError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.transactions import TransactGet
 
 from shared.dal.activity import count_activity
-from shared.dal.base import atomic_writes, collided, is_condition_failure, loaded, refused_conditions
+from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
@@ -132,13 +132,8 @@ def set_suspended(
             card.due_when_suspended, card.next_review_date, card.suspended_at = card.next_review_date, None, now
         else:
             card.next_review_date, card.due_when_suspended, card.suspended_at = card.due_when_suspended, None, None
-        try:
-            card.save()  # conditional on the version read (PynamoDB's VersionAttribute)
-        except PutError as error:
-            if is_condition_failure(error):
-                continue
-            raise
-        return card
+        if applied(card.save):  # conditional on the version read (PynamoDB's VersionAttribute)
+            return card
     raise CardBusy(f"card {item_type}#{item_id} kept changing")
 
 
@@ -460,6 +455,9 @@ class ReviewOutcome(Enum):
     CARD_CHANGED = "card changed"  # another review of the card won the race: read again and retry
 
 
+LOG_WRITE, CARD_WRITE = 0, 1  # their positions in record_review's transaction, where DynamoDB names refusals
+
+
 @tracer.capture_method
 def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
     """Write the log and the card in one transaction: all or nothing, and nothing else on the request path (the
@@ -483,9 +481,9 @@ def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
             transaction.save(card)
     except TransactWriteError as error:
         failed = refused_conditions(error)
-        if 0 in failed:
+        if LOG_WRITE in failed:
             return ReviewOutcome.ALREADY_RECORDED
-        if 1 in failed or collided(error):
+        if CARD_WRITE in failed or collided(error):
             return ReviewOutcome.CARD_CHANGED  # another review of this card at that moment
         raise
     return ReviewOutcome.SAVED

@@ -3,12 +3,12 @@
 from datetime import datetime
 from enum import Enum
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from shared.dal import audit_repository
 from shared.dal.audit_repository import AdminAction
-from shared.dal.base import atomic_writes, is_condition_failure, refused_conditions, utcnow
+from shared.dal.base import applied, atomic_writes, refused_conditions, utcnow
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.users import ADMIN_ROSTER, USER_LISTING, UniqueKeyItem, UserItem
 from shared.enums import UserRole
@@ -128,12 +128,8 @@ def update_user(user_id: str, changes: dict[str, object]) -> UserPublic:
     user = UserItem(user_id=user_id)
     actions = [getattr(UserItem, name).set(value) for name, value in changes.items()]
     actions.append(UserItem.updated_at.set(utcnow()))
-    try:
-        user.update(actions=actions, condition=UserItem.user_id.exists())
-    except UpdateError as error:
-        if is_condition_failure(error):
-            raise NotFound("user not found") from error
-        raise
+    if not applied(lambda: user.update(actions=actions, condition=UserItem.user_id.exists())):
+        raise NotFound("user not found")
     return user_public(user)
 
 

@@ -15,6 +15,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NoReturn
 
 from shared.dal import auth_repository, mailer, users_repository
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
@@ -248,7 +249,7 @@ def refresh(request: RefreshRequest, now: datetime) -> TokenPair:
         _revoke_stolen(session.session_id)
     if presented.generation != session.generation or not _issued(presented, [session.token_hash]):
         raise NotAuthenticated(INVALID_REFRESH_TOKEN)  # made up or too old to tell: changes nothing
-    user = users_repository.get_user(session.user_id)
+    user = users_repository.get_user(session.user_id, consistent_read=True)  # a deactivation just written counts
     if user is None or not user.is_active or user.token_version != session.token_version:
         auth_repository.revoke_session(session.session_id, "user no longer allowed")
         raise NotAuthenticated("the session has ended; log in again")
@@ -264,7 +265,7 @@ def _issued(presented: RefreshToken, digests: list[str]) -> bool:
     return any(hmac.compare_digest(presented.digest, known) for known in digests)
 
 
-def _revoke_stolen(session_id: str) -> None:
+def _revoke_stolen(session_id: str) -> NoReturn:
     auth_repository.revoke_session(session_id, "refresh token reused")
     metrics.add_metric(name="RefreshTokenReuse", unit="Count", value=1)
     logger.warning("refresh token reused; session revoked", extra={"session_id": session_id})
