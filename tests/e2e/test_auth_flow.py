@@ -57,14 +57,37 @@ def test_register_verify_login_me_refresh_logout_reset(local_cloud: LocalCloud) 
     assert post(local_cloud, "/auth/login", {"email": email, "password": new_password}).status_code == 200
 
 
-def test_the_printed_admin_account_logs_in(local_cloud: LocalCloud) -> None:
+def test_the_printed_admin_account_logs_in_and_deactivates_an_account_at_once(local_cloud: LocalCloud) -> None:
+    # Given the admin account the local cloud prints, and a learner signed in
     line = next(line for line in local_cloud.output if line.startswith("admin account:"))
     email, password = line.removeprefix("admin account:").strip().split(" / ")
-    tokens = post(local_cloud, "/auth/login", {"email": email, "password": password}).json()
-    users = requests.get(
-        f"{local_cloud.api_url}/api/v1/admin/users",
-        headers={"Authorization": f"Bearer {tokens['access_token']}"},
-        timeout=10,
-    )
+    admin = post(local_cloud, "/auth/login", {"email": email, "password": password}).json()["access_token"]
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    users = requests.get(f"{local_cloud.api_url}/api/v1/admin/users", headers=as_admin, timeout=10)
     assert users.status_code == 200
     assert [u["email"] for u in users.json()["items"]] == [email]
+    learner = "ren@example.com"
+    post(local_cloud, "/auth/register", {"email": learner, "username": "ren", "password": PASSWORD})
+    post(
+        local_cloud,
+        "/auth/verify-email",
+        {"token": latest_code(local_cloud, learner, "Confirm your Kotoba e-mail address")},
+    )
+    tokens = post(local_cloud, "/auth/login", {"email": learner, "password": PASSWORD}).json()
+    as_learner = {"Authorization": f"Bearer {tokens['access_token']}"}
+    learner_id = requests.get(f"{local_cloud.api_url}/api/v1/auth/me", headers=as_learner, timeout=10).json()["id"]
+
+    # When the admin deactivates the learner's account
+    deactivated = requests.put(
+        f"{local_cloud.api_url}/api/v1/admin/users/{learner_id}",
+        json={"is_active": False},
+        headers=as_admin,
+        timeout=10,
+    )
+
+    # Then the learner's access and refresh tokens stop working at once, and the audit log says who did it
+    assert deactivated.status_code == 200, deactivated.text
+    assert requests.get(f"{local_cloud.api_url}/api/v1/auth/me", headers=as_learner, timeout=10).status_code == 401
+    assert post(local_cloud, "/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+    audit = requests.get(f"{local_cloud.api_url}/api/v1/admin/users/{learner_id}/audit", headers=as_admin, timeout=10)
+    assert [entry["action"] for entry in audit.json()["items"]] == ["deactivate"]

@@ -47,6 +47,19 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     streaks = requests.get(f"{api}/users/me/streaks", headers=auth, timeout=10).json()
     assert (streaks["current_streak_days"], streaks["studied_today"]) == (1, True)
     assert [(s["streak_length_days"], s["total_reviews"], s["is_active"]) for s in streaks["items"]] == [(1, 5, True)]
+    achievements = requests.get(f"{api}/users/me/achievements", headers=auth, timeout=10).json()["items"]
+    assert {"first_session", "first_review"} <= {a["code"] for a in achievements if a["is_completed"]}
+
+    # a card the learner suspends leaves every due count at once
+    forgotten = due["new"][2]["sentence"]["id"]
+    suspended = requests.put(
+        f"{api}/progress/cards/sentence/{forgotten}", headers=auth, json={"suspended": True}, timeout=10
+    )
+    assert suspended.status_code == 200 and suspended.json()["suspended"] is True
+    later = requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json()
+    scheduled = [(d["due_today"] + sum(f["count"] for f in d["forecast"])) for d in (after, later)]
+    assert scheduled[1] == scheduled[0] - 1
+
     export = requests.get(f"{api}/users/me/export", headers=auth, timeout=30).json()
     document = requests.get(export["url"], timeout=30).json()  # the presigned link, served by the emulated S3
     assert (len(document["review_logs"]), len(document["learning_sessions"])) == (5, 1)
