@@ -66,11 +66,6 @@ CPU_THREADS: Final = 2
 BEAM_SIZE: Final = 5
 # Whisper's own threshold for a repetitive decode: zlib compresses such text more than 2.4 times.
 REPETITIVE_COMPRESSION_RATIO: Final = 2.4
-# Below this mean token log-probability the short window's reading is unsure: it is read again in the full window
-# and the surer of the two kept. On an AMD EPYC's int8 kernels the short window read a 1.9 s MP3 of 今日はいい天気
-# ですね。 as 今日はいい天気 (-0.69); the full window read it whole (-0.50). Confident readings (most, about -0.1 to
-# -0.4) are not decoded twice.
-UNSURE_LOGPROB: Final = -0.6
 
 # Demuxers FFmpeg may use on an upload (av_match_list: "mov" admits "mov,mp4,m4a,3gp,3g2,mj2", "matroska" admits
 # "matroska,webm").
@@ -321,15 +316,12 @@ class _Whisper:
         self._model = model
 
     def recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
-        """Recognition in the short window; again in the full 30 s window when that result repeats itself (the
-        full window's is kept) or is unsure (the surer of the two is kept)."""
+        """Recognition in the short window; again in the full 30 s window when that result repeats itself."""
         recognition = self._recognise(audio, language)
-        repetitive = any(s.compression_ratio > REPETITIVE_COMPRESSION_RATIO for s in recognition.segments)
-        if not repetitive and _mean_logprob(recognition) >= UNSURE_LOGPROB:
-            return recognition
-        with self._model.full_window():
-            again = self._recognise(audio, language)
-        return again if repetitive or _mean_logprob(again) > _mean_logprob(recognition) else recognition
+        if any(segment.compression_ratio > REPETITIVE_COMPRESSION_RATIO for segment in recognition.segments):
+            with self._model.full_window():
+                recognition = self._recognise(audio, language)
+        return recognition
 
     def _recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
         segments, info = self._model.transcribe(
@@ -352,14 +344,6 @@ class _Whisper:
         return _Recognition(
             segments=found, language=str(info.language), language_probability=float(info.language_probability)
         )
-
-
-def _mean_logprob(recognition: _Recognition) -> float:
-    """The mean log-probability of the recognised tokens (0.0 when nothing was recognised: nothing to doubt)."""
-    tokens = sum(segment.tokens for segment in recognition.segments)
-    if not tokens:
-        return 0.0
-    return sum(segment.avg_logprob * segment.tokens for segment in recognition.segments) / tokens
 
 
 @functools.cache
