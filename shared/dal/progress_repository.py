@@ -117,6 +117,13 @@ def card_progress(card: ProgressItem, leech_threshold: int) -> CardProgress:
     )
 
 
+MAX_CARD_WRITE_ATTEMPTS = 3
+
+
+class CardBusy(Exception):
+    """The card was written by someone else at every try."""
+
+
 @tracer.capture_method
 def set_suspended(
     user_id: str, item_type: ItemType, item_id: str, suspended: bool, now: datetime
@@ -135,13 +142,6 @@ def set_suspended(
         if applied(card.save):  # conditional on the version read (PynamoDB's VersionAttribute)
             return card
     raise CardBusy(f"card {item_type}#{item_id} kept changing")
-
-
-MAX_CARD_WRITE_ATTEMPTS = 3
-
-
-class CardBusy(Exception):
-    """The card was written by someone else at every try."""
 
 
 @tracer.capture_method

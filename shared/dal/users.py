@@ -80,8 +80,13 @@ class UserItem(TimestampedModel):
     by_signup = UsersBySignupIndex()
     active_admins = ActiveAdminsIndex()
 
+    @staticmethod
+    def roster_key(is_admin: bool, is_active: bool) -> str | None:
+        """`admin_roster` of an account: set on an active admin alone (the sparse `active_admins` index)."""
+        return ADMIN_ROSTER if is_admin and is_active else None
+
     def derive_keys(self) -> None:
-        self.admin_roster = ADMIN_ROSTER if self.is_superuser and self.is_active else None
+        self.admin_roster = self.roster_key(self.is_superuser, self.is_active)
 
 
 class UniqueKeyItem(TimestampedModel):

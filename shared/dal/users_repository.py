@@ -79,10 +79,11 @@ def change_account(
     transaction. It holds only if the account is as read (its `updated_at`) and, where `keep_admin` is named,
     that one is still an active admin: so two admins removing each other at once cannot leave none. None when a
     condition failed (read again). Deactivating also ends every session of the account (its token version)."""
+    roster = UserItem.roster_key(is_admin, is_active)
     actions: list[Action] = [
         UserItem.is_superuser.set(is_admin),
         UserItem.is_active.set(is_active),
-        UserItem.admin_roster.set(ADMIN_ROSTER) if is_admin and is_active else UserItem.admin_roster.remove(),
+        UserItem.admin_roster.set(roster) if roster else UserItem.admin_roster.remove(),
         UserItem.updated_at.set(now),
     ]
     if user.is_active and not is_active:
