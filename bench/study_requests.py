@@ -35,6 +35,7 @@ from moto import mock_aws  # noqa: E402
 from bench import write_units  # noqa: E402
 from functions.review_aggregator.handler import handler as aggregator  # noqa: E402
 from localcloud import provision  # noqa: E402
+from localcloud.emulator import serialize_in_process_moto  # noqa: E402
 from shared.api.app import create_app  # noqa: E402
 from shared.api.routers import auth, learning, progress, users  # noqa: E402
 from shared.dal import achievements_repository  # noqa: E402
@@ -58,6 +59,12 @@ def _counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
     if self.meta.service_model.service_name == "dynamodb":
         _calls[operation] += 1
     return _measured(self, operation, params)
+
+
+def install_request_counter() -> None:
+    """Count every DynamoDB call made in this process from now on (read with `counted`)."""
+    serialize_in_process_moto()
+    botocore.client.BaseClient._make_api_call = _counting
 
 
 @dataclass
@@ -114,7 +121,7 @@ def measure(size: int) -> dict[str, Measured]:
         bind_tables(settings)
         provision.create_tables(settings)
         provision.create_signing_key(settings)
-        provision.create_cursor_key(settings)
+        provision.create_generated_keys(settings)
         load_sample_content()
         achievements_repository.catalog.cache_clear()  # each size is a fresh function: it reads the catalogue once
         ensure_admin("bench@example.com", "bench", PASSWORD)
@@ -160,7 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 1000])
     args = parser.parse_args()
-    botocore.client.BaseClient._make_api_call = _counting
+    install_request_counter()
     by_size = {size: measure(size) for size in args.sizes}
     endpoints = list(next(iter(by_size.values())))
     header = "".join(f"{f'{size} cards':>12}" for size in args.sizes)

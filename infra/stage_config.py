@@ -96,7 +96,9 @@ DEV: Final = StageConfig(
     api_function=FunctionSize(memory_mb=512, timeout_seconds=15),
     # A sweep may update a few hundred items (shared/services/jobs.py: MAX_JOBS_PER_RUN per status); a minute is
     # still far below the shortest schedule.
-    scheduled_function=FunctionSize(memory_mb=512, timeout_seconds=60),
+    # The scheduled checks go through every learner due in a run (in parallel, stopping 15 s before this): at scale
+    # the hour a big time zone's day ends is a long run.
+    scheduled_function=FunctionSize(memory_mb=512, timeout_seconds=300),
     rotation_function=FunctionSize(memory_mb=512, timeout_seconds=30),
     # A batch is a few hundred UpdateItems at most. Sixty seconds also leaves a cold start of the readings image (a
     # 1+ GB image, Open JTalk's dictionary loaded at import) inside the first invocation; that image gets 1024 MB

@@ -16,7 +16,7 @@ from localcloud.emulator import point_environment_at, start_emulator
 from localcloud.lifetime import answers_within
 from localcloud.pump import EventPump
 from shared.catalog import QUEUES
-from shared.constants import API_PREFIX
+from shared.constants import API_PREFIX, Env
 from shared.runtime import configure
 from shared.services.accounts import ensure_admin
 from shared.services.sample_content import load_sample_content
@@ -69,6 +69,7 @@ def main() -> None:
     args = parse_args()
     emulator = start_emulator(args.emulator_port)
     point_environment_at(emulator.endpoint_url)
+    os.environ[Env.PUBLIC_API_URL] = f"http://127.0.0.1:{args.port}{API_PREFIX}"  # the links in reminder e-mails
     pump: EventPump | None = None
     workers: list[subprocess.Popen[bytes]] = []
     try:
@@ -81,7 +82,7 @@ def main() -> None:
         bucket = provision.create_media_bucket(settings, queues)
         provision.create_schedules(settings)
         provision.create_signing_key(settings)
-        provision.create_cursor_key(settings)
+        provision.create_generated_keys(settings)
         provision.verify_email_sender(settings)
         configure()
 

@@ -9,9 +9,10 @@ import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import waitress
+from moto.core.botocore_stubber import BotocoreStubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from localcloud import moto_speedups
@@ -58,6 +59,25 @@ class SerializedDynamoDB:
             finally:
                 if hasattr(response, "close"):
                     response.close()
+
+
+_in_process_lock = threading.Lock()
+
+
+def serialize_in_process_moto() -> None:
+    """moto's in-process mock (`mock_aws`: the unit tests and the benches) answers the process's AWS calls one at a
+    time, as the emulator serves DynamoDB: code that calls AWS from several threads (the scheduled checks) would
+    otherwise have moto deep-copy a table for a transaction while another thread writes to it."""
+    if getattr(BotocoreStubber.process_request, "serialized", False):
+        return
+    unserialized = BotocoreStubber.process_request
+
+    def process_request(self: BotocoreStubber, request: Any) -> Any:
+        with _in_process_lock:
+            return unserialized(self, request)
+
+    process_request.serialized = True  # type: ignore[attr-defined]
+    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
 
 
 def serve(port: int) -> None:

@@ -123,13 +123,14 @@ def create_signing_key(settings: Settings) -> None:
         signing_keys.rotate_now(name)
 
 
-def create_cursor_key(settings: Settings) -> None:
-    """The list-cursor secret: a random string, as CDK generates it in AWS."""
+def create_generated_keys(settings: Settings) -> None:
+    """The list-cursor and e-mail link secrets: a random string each, as CDK generates them in AWS."""
     client = _client("secretsmanager")
-    try:
-        client.describe_secret(SecretId=settings.cursor_key_secret)
-    except client.exceptions.ResourceNotFoundException:
-        client.create_secret(Name=settings.cursor_key_secret, SecretString=secrets.token_urlsafe(48))
+    for name in (settings.cursor_key_secret, settings.link_key_secret):
+        try:
+            client.describe_secret(SecretId=name)
+        except client.exceptions.ResourceNotFoundException:
+            client.create_secret(Name=name, SecretString=secrets.token_urlsafe(48))
 
 
 def verify_email_sender(settings: Settings) -> None:

@@ -25,6 +25,7 @@ class ApiFunction:
     sends_email: bool = False  # sends through SES from the configured sender
     synthesizes_speech: bool = False  # calls Amazon Polly (text to speech)
     pages_lists: bool = False  # seals and opens list cursors: reads the cursor-key secret
+    signs_links: bool = False  # signs or opens links in e-mails (a reminder's unsubscribe link): reads the link key
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
@@ -61,6 +62,7 @@ STUDY_API = ApiFunction(
     ),
     media=("exports/",),
     pages_lists=True,
+    signs_links=True,  # opens the unsubscribe link of a study reminder (/users/reminders/unsubscribe)
 )
 MEDIA_API = ApiFunction(
     name="media_api",
@@ -132,6 +134,8 @@ class ScheduledFunction:
     every_seconds: int
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    sends_email: bool = False  # sends through SES from the configured sender
+    signs_links: bool = False  # signs links in its e-mails: reads the link key, and is told the API's public URL
 
 
 # It fails the photo or recording record of a job it closes, in the same transaction.
@@ -142,7 +146,26 @@ JOB_JANITOR = ScheduledFunction(
     writes=("jobs", "ocr_records", "audio_records"),
 )
 
-SCHEDULED_FUNCTIONS: Final = (JOB_JANITOR,)
+# The learners whose day just ended without study, from the users table's scheduled-checks index: a freeze covers
+# the day or the streak ends, on the user and its streak item (study_streaks).
+STREAK_CHECK = ScheduledFunction(
+    name="streak_check",
+    schedule="rate(15 minutes)",
+    every_seconds=15,  # locally: a run with nobody due is a few queries
+    writes=("users", "study_streaks"),
+)
+# The learners whose reminder time has come, from the same index: their due cards counted (progress), one e-mail.
+STUDY_REMINDERS = ScheduledFunction(
+    name="study_reminders",
+    schedule="rate(15 minutes)",
+    every_seconds=15,  # locally: a run with nobody due is a few queries
+    reads=("progress",),
+    writes=("users",),
+    sends_email=True,
+    signs_links=True,
+)
+
+SCHEDULED_FUNCTIONS: Final = (JOB_JANITOR, STREAK_CHECK, STUDY_REMINDERS)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class Env:
     SPEECH_QUEUE_URL: Final = "KOTOBA_SPEECH_QUEUE_URL"
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
+    PUBLIC_API_URL: Final = "KOTOBA_PUBLIC_API_URL"  # where links in e-mails reach the API (unsubscribe)
     WHISPER_MODEL_DIR: Final = "KOTOBA_WHISPER_MODEL_DIR"  # a prepared model directory (the speech image sets it)
 
 
@@ -63,6 +64,12 @@ def signing_key_secret_name(stage: str) -> str:
 def cursor_key_secret_name(stage: str) -> str:
     """The Secrets Manager secret that list cursors are sealed with: read by the API functions that page lists."""
     return physical_name(stage, "cursor-key")
+
+
+def link_key_secret_name(stage: str) -> str:
+    """The Secrets Manager secret that links in e-mails are signed with (a reminder's unsubscribe link): read by the
+    function that sends them and the API function that opens them."""
+    return physical_name(stage, "link-key")
 
 
 def verification_keys_parameter_name(stage: str) -> str:

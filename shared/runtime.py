@@ -2,8 +2,11 @@
 runtime hooks of the API functions."""
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 
 from shared.dal import key_store
 from shared.dal.clients import reset_clients
@@ -25,6 +28,12 @@ def configure() -> None:
     Called on the first invocation rather than at import, so that importing a handler reads no environment.
     """
     bind_tables(get_settings())
+
+
+def scheduled_time(event: EventBridgeEvent) -> datetime:
+    """The time an EventBridge schedule ran a function for (not the invocation time, which lags on retries): the
+    scheduled functions do the work due by then."""
+    return datetime.fromisoformat(event.time.replace("Z", "+00:00"))
 
 
 def after_restore() -> None:

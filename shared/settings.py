@@ -7,9 +7,11 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.constants import (
+    API_PREFIX,
     APP_NAME,
     Buckets,
     cursor_key_secret_name,
+    link_key_secret_name,
     physical_name,
     signing_key_secret_name,
     verification_keys_parameter_name,
@@ -31,6 +33,10 @@ class Settings(BaseSettings):
     ses_sender: str = "no-reply@kotoba.local"
     app_link_base: str = Field(
         default="kotoba://", description="Start of the links in e-mails, opened by the mobile app."
+    )
+    public_api_url: str = Field(
+        default=f"http://127.0.0.1:8000{API_PREFIX}",
+        description="The API's public address, for links in e-mails that work without the app (unsubscribe).",
     )
     tts_engine: Literal["polly", "openjtalk"] = Field(
         default="polly", description="Amazon Polly in AWS; Open JTalk offline (the local cloud, tests)."
@@ -54,6 +60,10 @@ class Settings(BaseSettings):
     @property
     def cursor_key_secret(self) -> str:
         return cursor_key_secret_name(self.stage)
+
+    @property
+    def link_key_secret(self) -> str:
+        return link_key_secret_name(self.stage)
 
     @property
     def verification_keys_parameter(self) -> str:

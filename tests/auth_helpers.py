@@ -8,18 +8,16 @@ from fastapi.testclient import TestClient
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from localcloud.outbox import parsed
+
 PASSWORD = "kumo-to-ame-42"
 CODE_PATTERN = re.compile(r"enter this code: (\S+)")
 
 
 def sent_emails(to: str | None = None) -> list[dict[str, Any]]:
     """Mail sent through SES in moto's in-process backend, oldest first."""
-    messages = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-    return [
-        {"to": m.destinations["ToAddresses"], "subject": m.subject, "body": m.body}
-        for m in messages
-        if to is None or to in m.destinations["ToAddresses"]
-    ]
+    messages = [parsed(m.raw_data) for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages]
+    return [vars(m) for m in messages if to is None or to in m.to]
 
 
 def code_in(email: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 
 from localcloud import provision
+from localcloud.emulator import serialize_in_process_moto
 from shared.api.openapi import whole_api
 from shared.dal import achievements_repository, key_store
 from shared.dal.clients import reset_clients
@@ -17,6 +18,7 @@ from shared.runtime import configure
 from shared.settings import get_settings
 
 REGION = "us-east-1"
+serialize_in_process_moto()
 
 
 TEST_ENVIRONMENT = {
@@ -46,13 +48,13 @@ def isolate_from_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def provision_emulated_aws() -> None:
     """Inside mock_aws: what the local cloud's code provisions from the definitions CDK deploys (every table,
-    the bucket and its queues, the JWT signing key, the cursor key and the e-mail sender)."""
+    the bucket and its queues, the JWT signing key, the cursor and link keys and the e-mail sender)."""
     settings = get_settings()
     bind_tables(settings)
     provision.create_tables(settings)
     provision.create_media_bucket(settings, provision.create_queues(settings))
     provision.create_signing_key(settings)
-    provision.create_cursor_key(settings)
+    provision.create_generated_keys(settings)
     provision.verify_email_sender(settings)
     key_store.clear_cache()
     achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables

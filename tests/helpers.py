@@ -46,11 +46,12 @@ class FakeLambdaContext:
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
 
-    def __init__(self) -> None:
+    def __init__(self, remaining_ms: int = 10_000) -> None:
         self.aws_request_id = str(uuid4())
+        self.remaining_ms = remaining_ms
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms
 
 
 def assert_error(response: Response | dict[str, Any], status: int, code: str) -> dict[str, Any]:

@@ -1,13 +1,12 @@
 """The job_janitor function: an EventBridge schedule → fail or cancel background jobs that went stale."""
 
-from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.observability import logger, metrics, tracer
-from shared.runtime import configure
+from shared.runtime import configure, scheduled_time
 from shared.services.jobs import sweep_stale_jobs
 
 
@@ -17,10 +16,5 @@ from shared.services.jobs import sweep_stale_jobs
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     configure()
-    result = sweep_stale_jobs(now=_event_time(event))
+    result = sweep_stale_jobs(now=scheduled_time(event))
     return {"failed": result.failed, "cancelled": result.cancelled}
-
-
-def _event_time(event: EventBridgeEvent) -> datetime:
-    """The scheduled time of this run (not the invocation time, which may lag behind on retries)."""
-    return datetime.fromisoformat(event.time.replace("Z", "+00:00"))

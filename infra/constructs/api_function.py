@@ -9,8 +9,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.constructs.cursor_key import CursorKey
 from infra.constructs.email_identity import EmailIdentities
+from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
@@ -44,7 +44,8 @@ class ApiHandler(KotobaFunction):
         tables: KotobaTables,
         media_bucket: s3.IBucket,
         jwt_keys: JwtKeys,
-        cursor_key: CursorKey,
+        cursor_key: GeneratedKey,
+        link_key: GeneratedKey,
         email: EmailIdentities,
     ) -> None:
         environment = {Env.MEDIA_BUCKET: media_bucket.bucket_name}
@@ -74,6 +75,8 @@ class ApiHandler(KotobaFunction):
             jwt_keys.grant_sign(self)
         if entry.pages_lists:
             cursor_key.grant_read(self)
+        if entry.signs_links:
+            link_key.grant_read(self)
         if entry.sends_email:
             email.grant_send(self)
         self.speech_synthesis_policy = self._grant_speech_synthesis() if entry.synthesizes_speech else None

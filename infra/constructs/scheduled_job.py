@@ -15,12 +15,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from constructs import Construct
 
+from infra.constructs.email_identity import EmailIdentities
+from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
 from shared.catalog import ScheduledFunction
-from shared.constants import dead_letter_queue_name, physical_name
+from shared.constants import Env, dead_letter_queue_name, physical_name
 
 # A missed run is made up by the next one (the sweeps are idempotent), so retries stop well before it: a couple of
 # tries within five minutes, for delivery (EventBridge) and for the function's own errors (Lambda) alike.
@@ -29,7 +31,8 @@ MAX_EVENT_AGE: Final = cdk.Duration.minutes(5)
 
 
 class ScheduledJob(KotobaFunction):
-    """One scheduled function with the table grants of its catalog entry, and the rule that runs it."""
+    """One scheduled function with the grants of its catalog entry (tables, e-mail, the link key), and the rule that
+    runs it."""
 
     def __init__(
         self,
@@ -40,19 +43,32 @@ class ScheduledJob(KotobaFunction):
         stage: str,
         layer: lambda_.ILayerVersion,
         tables: KotobaTables,
+        email: EmailIdentities,
+        link_key: GeneratedKey,
+        public_api_url: str,
     ) -> None:
+        environment: dict[str, str] = {}
+        if entry.sends_email:
+            environment[Env.SES_SENDER] = email.settings.sender
+        if entry.signs_links:
+            environment[Env.PUBLIC_API_URL] = public_api_url  # the links in its e-mails open the API
         super().__init__(
             scope,
             construct_id,
             name=entry.name,
             description=f"kotoba {entry.name}: runs on {entry.schedule}",
-            role_description=f"{entry.name}: the tables listed in shared/catalog.py",
+            role_description=f"{entry.name}: the tables, e-mail and keys listed in shared/catalog.py",
             stage=stage,
             package=zip_package(entry.name, layer),
             size=stage_config(stage).scheduled_function,
+            environment=environment,
         )
         self.entry = entry
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
+        if entry.sends_email:
+            email.grant_send(self)
+        if entry.signs_links:
+            link_key.grant_read(self)
         self.dead_letter_queue_name = dead_letter_queue_name(stage, entry.name)
         self.dead_letter_queue = destination_dead_letter_queue(
             self,

@@ -10,8 +10,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.api_function import ApiHandler
-from infra.constructs.cursor_key import CursorKey
 from infra.constructs.email_identity import EmailIdentities, EmailSettings
+from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.monitoring import Monitoring
@@ -22,6 +22,7 @@ from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import KotobaTables, construct_name
 from infra.constructs.upload_worker import UploadWorkerFunction
 from shared.catalog import API_FUNCTIONS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
+from shared.constants import API_PREFIX, cursor_key_secret_name, link_key_secret_name
 
 API_URL_OUTPUT = "ApiUrl"
 ALARM_TOPIC_OUTPUT = "AlarmTopicArn"
@@ -43,14 +44,29 @@ class ApiStack(cdk.Stack):
         super().__init__(
             scope,
             construct_id,
-            description=f"kotoba {stage}: functions, REST API, JWT and cursor keys, upload workers, monitoring",
+            description=f"kotoba {stage}: functions, REST API, JWT, cursor and link keys, upload workers, monitoring",
             tags=tags,
         )
         media_bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", media_bucket_name)
         self.shared_layer = SharedDependencyLayer(self, "SharedLayer")
         layer = self.shared_layer.layer
         self.jwt_keys = JwtKeys(self, "JwtKeys", stage=stage, layer=layer)
-        self.cursor_key = CursorKey(self, "CursorKey", stage=stage)
+        self.cursor_key = GeneratedKey(
+            self,
+            "CursorKey",
+            secret_name=cursor_key_secret_name(stage),
+            description="kotoba list-cursor key: seals the next_cursor of every paginated API list",
+            no_rotation_reason="the key only seals list positions that expire within a day, and replacing it (a new "
+            "value in the secret) only sends clients paging at that moment back to the first page.",
+        )
+        self.link_key = GeneratedKey(
+            self,
+            "LinkKey",
+            secret_name=link_key_secret_name(stage),
+            description="kotoba e-mail link key: signs the unsubscribe link of every study reminder",
+            no_rotation_reason="the key only signs unsubscribe links, which can do nothing but turn reminders off; "
+            "replacing it makes the links of reminders already sent stop working, and the next reminder has a new one.",
+        )
         self.email = EmailIdentities(self, "Email", settings=email)
         self.handlers = [
             ApiHandler(
@@ -63,12 +79,24 @@ class ApiStack(cdk.Stack):
                 media_bucket=media_bucket,
                 jwt_keys=self.jwt_keys,
                 cursor_key=self.cursor_key,
+                link_key=self.link_key,
                 email=self.email,
             )
             for entry in API_FUNCTIONS
         ]
+        self.api = KotobaRestApi(self, "Api", stage=stage, handlers=self.handlers)
         self.scheduled_jobs = [
-            ScheduledJob(self, construct_name(entry.name), entry=entry, stage=stage, layer=layer, tables=tables)
+            ScheduledJob(
+                self,
+                construct_name(entry.name),
+                entry=entry,
+                stage=stage,
+                layer=layer,
+                tables=tables,
+                email=self.email,
+                link_key=self.link_key,
+                public_api_url=self.api.rest_api.url_for_path(API_PREFIX),
+            )
             for entry in SCHEDULED_FUNCTIONS
         ]
         # The stream ARNs come from the data stack (exports): each consumer reads its own table's stream only.
@@ -92,7 +120,6 @@ class ApiStack(cdk.Stack):
             *self.stream_consumers,
             *self.upload_workers,
         ]
-        self.api = KotobaRestApi(self, "Api", stage=stage, handlers=self.handlers)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -102,7 +129,7 @@ class ApiStack(cdk.Stack):
             queues=QUEUES,
             stream_consumers=self.stream_consumers,
             scheduled_jobs=self.scheduled_jobs,
-            sends_email=any(entry.sends_email for entry in API_FUNCTIONS),
+            sends_email=any(entry.sends_email for entry in (*API_FUNCTIONS, *SCHEDULED_FUNCTIONS)),
             alarm_email=alarm_email,
         )
         cdk.CfnOutput(self, API_URL_OUTPUT, value=self.api.rest_api.url)

@@ -124,6 +124,9 @@ def _complete_operation(operation: dict[str, Any]) -> None:
         responses.setdefault(str(status), _error(status))
     if "422" in responses:  # FastAPI's own 422 names a body this API never sends
         responses["422"] = _error(422)
+    for code, response in responses.items():
+        if int(code) >= 400:  # JSON whatever the operation's own media type (an HTML page's errors too)
+            response["content"] = _error(int(code))["content"]
     for response in responses.values():
         headers = response.setdefault("headers", {})
         headers.update({name: {"$ref": f"#/components/headers/{name}"} for name in COMMON_HEADERS})

@@ -2,6 +2,7 @@
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -15,9 +16,10 @@ CATALOG_PARTITION = "catalog"
 
 
 class StudyStreakItem(TimestampedModel):
-    """One streak of a user; a user's streaks sort by start date, so the newest is the current one. Its last day
-    is start_date + streak_length_days - 1. What follows from its days (study minutes, days the goal was met,
-    milestones, whether it is the longest or still alive) is read back, not stored: shared/services/streaks.py."""
+    """One streak of a user; a user's streaks sort by start date, so the newest is the current one. Its length counts
+    the days studied; its last day is the last that counted (studied, frozen or on vacation). What follows from its
+    days (study minutes, days the goal was met, milestones, whether it is the longest or still alive) is read back,
+    not stored: shared/services/streaks.py."""
 
     class Meta(TableMeta):
         table_name = "study_streaks"
@@ -26,8 +28,10 @@ class StudyStreakItem(TimestampedModel):
     start_date = DateAttribute(range_key=True)
     streak_id = UnicodeAttribute(default_for_new=new_id)
 
-    end_date = DateAttribute(null=True)  # set when the next streak begins
+    end_date = DateAttribute(null=True)  # set when it ends
     streak_length_days = NumberAttribute(default=1)
+    last_day = DateAttribute(null=True)  # absent on items older than it: then start_date + length - 1
+    frozen_days = ListAttribute(of=UnicodeAttribute, null=True)  # ISO days a streak freeze covered
     is_active = BooleanAttribute(default=True)  # False once closed; an open one is alive only until a day is missed
     daily_goal_minutes = NumberAttribute()  # the learner's goal when the streak began
 

@@ -1,5 +1,5 @@
-"""The keys: the private JWT signing key and the list-cursor key in Secrets Manager, the public JWT
-verification keys in SSM.
+"""The keys: the private JWT signing key, the list-cursor key and the e-mail link key in Secrets Manager, the
+public JWT verification keys in SSM.
 
 Reads go through Powertools Parameters, which caches them in the function for `max_age` seconds: one
 Secrets Manager or SSM call per cold start (and per cache period), not per request.
@@ -68,7 +68,16 @@ def _parameter_not_found(error: GetParameterError) -> bool:
 
 def cursor_key() -> bytes:
     """The 256-bit AES key list cursors are sealed with, derived from the secret's random string."""
-    value: Any = parameters.get_secret(get_settings().cursor_key_secret, max_age=KEY_CACHE_SECONDS)
+    return _generated_key(get_settings().cursor_key_secret)
+
+
+def link_key() -> bytes:
+    """The 256-bit HMAC key links in e-mails are signed with, derived from the secret's random string."""
+    return _generated_key(get_settings().link_key_secret)
+
+
+def _generated_key(secret_name: str) -> bytes:
+    value: Any = parameters.get_secret(secret_name, max_age=KEY_CACHE_SECONDS)
     return hashlib.sha256(str(value).encode()).digest()
 
 

@@ -79,6 +79,8 @@ class ProgressItem(TimestampedModel):
     # The learner took the card out of study (a leech, say): never due until taken back, at the date kept here.
     suspended_at = UTCDateTimeAttribute(null=True)
     due_when_suspended = UTCDateTimeAttribute(null=True)
+    # The vacation (its start) for which the card's due date was moved by the vacation's length: once per vacation.
+    moved_for_vacation = UnicodeAttribute(null=True)
     # Optimistic locking: a save fails if another request changed the card since it was read.
     version = VersionAttribute()
 

@@ -144,6 +144,53 @@ def set_suspended(
     raise CardBusy(f"card {item_type}#{item_id} kept changing")
 
 
+TRANSACTION_ITEMS = 100  # DynamoDB's limit of actions in one TransactWriteItems
+
+
+@tracer.capture_method
+def shift_due_dates(user_id: str, since: datetime, until: datetime, by: timedelta, vacation: str) -> int:
+    """Move each card that fell due between `since` and `until` later by `by`, once per vacation (the card keeps
+    the vacation it was moved for, so a retry moves no card twice): one Query of the due index, and the cards
+    written on their versions in transactions of 100. A card a review changed meanwhile is read again."""
+    moved = 0
+    for _ in range(MAX_CARD_WRITE_ATTEMPTS):
+        cards = list(
+            ProgressItem.by_due.query(
+                user_id,
+                ProgressItem.next_review_date.between(since, until),
+                filter_condition=ProgressItem.moved_for_vacation.does_not_exist()
+                | (ProgressItem.moved_for_vacation != vacation),
+            )
+        )
+        if not cards:
+            return moved
+        for start in range(0, len(cards), TRANSACTION_ITEMS):
+            chunk = cards[start : start + TRANSACTION_ITEMS]
+            try:
+                with atomic_writes() as writes:
+                    for card in chunk:
+                        writes.update(
+                            card,
+                            actions=[
+                                ProgressItem.next_review_date.set(card.next_review_date + by),
+                                ProgressItem.moved_for_vacation.set(vacation),
+                            ],
+                            condition=ProgressItem.user_id.exists(),  # and its version, added by PynamoDB
+                        )
+            except TransactWriteError as error:
+                if not refused_conditions(error):
+                    raise
+                continue  # a card of the chunk was answered meanwhile: the next pass reads it again
+            moved += len(chunk)
+    raise CardBusy(f"the cards of {user_id} kept changing while their due dates moved")
+
+
+@tracer.capture_method
+def count_due(user_id: str, until: datetime) -> int:
+    """Cards due by `until`: Select=COUNT on the due index (keys only read, no item returned)."""
+    return int(ProgressItem.by_due.count(user_id, ProgressItem.next_review_date <= until))
+
+
 @tracer.capture_method
 def get_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem | None:
     try:

@@ -1,31 +1,35 @@
-"""A learner's streak: its running figures on the user record and its history in study_streaks."""
+"""A learner's study calendar (streak and reminders) on the user record, its streaks' history in study_streaks,
+and the learners whose scheduled check is due (the users table's sparse `scheduled_checks` index)."""
 
+import hashlib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from shared.dal.base import atomic_writes, new_id, refused_conditions
 from shared.dal.gamification import StudyStreakItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
-from shared.dal.users import UserItem
+from shared.dal.users import CHECK_SHARDS, UserItem
+from shared.dal.users_repository import user_public
+from shared.domain.streaks import ReminderSettings, StreakRecord, StreakState, StudyCalendar
 from shared.observability import tracer
+from shared.schemas.auth import UserPublic
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit for one BatchGetItem
 
 
-@dataclass(frozen=True)
-class StudyDay:
-    """A learner's first study of a local day, as the caller read the user before it."""
+class CheckKind(StrEnum):
+    """The two scheduled checks, each reading its own partitions of the index."""
 
-    user_id: str
-    today: date
-    studied_at: datetime
-    previous_study: datetime | None  # last_study_date as read: the write is conditional on it
-    previous_day: date | None  # that study's local day
-    previous_streak: int  # current_streak_days as read: the length of the streak that ended on previous_day
-    streak: int  # the streak after today
-    longest: int
-    daily_goal_minutes: int
+    STREAK = "streak"
+    REMINDER = "reminder"
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,10 @@ class StoredStreak:
     id: str
     start_date: date
     length_days: int
+    last_day: date
     daily_goal_minutes: int
     closed: bool
+    frozen_days: tuple[date, ...]
 
 
 @dataclass(frozen=True)
@@ -43,32 +49,89 @@ class StreakPage:
     next_cursor: str | None
 
 
-@tracer.capture_method
-def record_study_day(day: StudyDay) -> bool:
-    """Move the streak on, once per day, in one transaction: the user's figures (conditional on last_study_date
-    being what the caller saw, so two simultaneous first reviews of the day count one day) and the streak's
-    history item (extended, or a new one started and the one before closed). False when another request did it
-    first."""
-    seen = (
-        UserItem.last_study_date.does_not_exist()
-        if day.previous_study is None
-        else UserItem.last_study_date == day.previous_study
+@dataclass(frozen=True)
+class Learner:
+    """A learner as a scheduled check reads them: the account and the study calendar."""
+
+    user: UserPublic
+    calendar: StudyCalendar
+
+
+def study_calendar(user: UserItem) -> StudyCalendar:
+    """The learner's calendar as stored. A record written before the calendar was kept has its streak's start and
+    last counted day worked out from the last study, as they were then."""
+    timezone = ZoneInfo(str(user.timezone))
+    last_study_day = user.last_study_date.astimezone(timezone).date() if user.last_study_date else None
+    current = int(user.current_streak_days)
+    kept_through = user.streak_kept_through or last_study_day
+    start = user.streak_start
+    if start is None and current > 0 and kept_through is not None:
+        start = kept_through - timedelta(days=current - 1)
+    return StudyCalendar(
+        streak=StreakState(
+            current_days=current,
+            longest_days=int(user.longest_streak_days),
+            start=start if current > 0 else None,
+            kept_through=kept_through,
+            freezes=int(user.streak_freezes),
+            last_study=user.last_study_date,
+            vacation_since=user.vacation_since,
+        ),
+        reminders=ReminderSettings(
+            enabled=bool(user.study_reminders),
+            local_time=_time_of_day(user.preferred_learning_time),
+            reminded_on=user.reminded_on,
+            due_at=user.reminder_due_at,
+        ),
+        version=int(user.calendar_version),
     )
-    with_history = _history_writes(day)
+
+
+@tracer.capture_method
+def save_calendar(
+    user_id: str,
+    read_version: int,
+    after: StudyCalendar,
+    streak_deadline: datetime | None,
+    history: Sequence[StreakRecord],
+    daily_goal_minutes: int,
+    at: datetime,
+) -> bool:
+    """Write the learner's calendar and the streak history items it changes, in one transaction, on the calendar
+    version read: False when another change came first (read again). The learner's place in the scheduled checks'
+    index follows: under whichever check is next, the streak's deadline or the reminder."""
+    streak, reminders = after.streak, after.reminders
+    check = _next_check(user_id, streak_deadline, reminders.due_at)
+    actions: list[Action] = [
+        UserItem.current_streak_days.set(streak.current_days),
+        UserItem.longest_streak_days.set(streak.longest_days),
+        _set_or_remove(UserItem.streak_start, streak.start),
+        _set_or_remove(UserItem.streak_kept_through, streak.kept_through),
+        UserItem.streak_freezes.set(streak.freezes),
+        _set_or_remove(UserItem.last_study_date, streak.last_study),
+        _set_or_remove(UserItem.vacation_since, streak.vacation_since),
+        UserItem.study_reminders.set(reminders.enabled),
+        _set_or_remove(
+            UserItem.preferred_learning_time, reminders.local_time.strftime("%H:%M") if reminders.local_time else None
+        ),
+        _set_or_remove(UserItem.reminded_on, reminders.reminded_on),
+        _set_or_remove(UserItem.streak_deadline, streak_deadline),
+        _set_or_remove(UserItem.reminder_due_at, reminders.due_at),
+        _set_or_remove(UserItem.check_key, check[0] if check else None),
+        _set_or_remove(UserItem.check_at, check[1] if check else None),
+        UserItem.calendar_version.set(after.version),
+        UserItem.updated_at.set(at),
+    ]
     try:
         with atomic_writes() as writes:
             writes.update(
-                UserItem(user_id=day.user_id),
-                actions=[
-                    UserItem.last_study_date.set(day.studied_at),
-                    UserItem.current_streak_days.set(day.streak),
-                    UserItem.longest_streak_days.set(day.longest),
-                    UserItem.updated_at.set(day.studied_at),
-                ],
-                condition=UserItem.user_id.exists() & seen,
+                UserItem(user_id=user_id), actions=actions, condition=UserItem.user_id.exists() & _at(read_version)
             )
-            for start, actions in with_history:
-                writes.update(StudyStreakItem(user_id=day.user_id, start_date=start), actions=actions)
+            for record in history:
+                writes.update(
+                    StudyStreakItem(user_id=user_id, start_date=record.start),
+                    actions=_history_actions(record, daily_goal_minutes, at),
+                )
     except TransactWriteError as error:
         if refused_conditions(error):
             return False
@@ -76,31 +139,87 @@ def record_study_day(day: StudyDay) -> bool:
     return True
 
 
-def _history_writes(day: StudyDay) -> list[tuple[date, list[Action]]]:
-    """(start date, update actions) of the streak items today touches. Updates rather than puts, with
-    if_not_exists for what a streak keeps from its first day, so that a streak begun before its history was
-    kept gets an item when it next moves."""
-    kept_from_first_day: list[Action] = [
+def _at(version: int) -> Condition:
+    """The calendar is still at the version read (a record older than the calendar has none stored)."""
+    at_version: Condition = UserItem.calendar_version == version
+    return UserItem.calendar_version.does_not_exist() | at_version if version == 0 else at_version
+
+
+def _history_actions(record: StreakRecord, daily_goal_minutes: int, at: datetime) -> list[Action]:
+    """Updates rather than puts, with if_not_exists for what a streak keeps from its first day, so that a streak
+    begun before its history was kept gets an item when it next moves."""
+    actions: list[Action] = [
+        StudyStreakItem.streak_length_days.set(record.length_days),
+        StudyStreakItem.last_day.set(record.last_day),
+        StudyStreakItem.is_active.set(not record.ended),
         StudyStreakItem.streak_id.set(StudyStreakItem.streak_id | new_id()),
-        StudyStreakItem.daily_goal_minutes.set(StudyStreakItem.daily_goal_minutes | day.daily_goal_minutes),
-        StudyStreakItem.created_at.set(StudyStreakItem.created_at | day.studied_at),
-        StudyStreakItem.updated_at.set(day.studied_at),
+        StudyStreakItem.daily_goal_minutes.set(StudyStreakItem.daily_goal_minutes | daily_goal_minutes),
+        StudyStreakItem.created_at.set(StudyStreakItem.created_at | at),
+        StudyStreakItem.updated_at.set(at),
     ]
-    ongoing: list[Action] = [
-        StudyStreakItem.streak_length_days.set(day.streak),
-        StudyStreakItem.is_active.set(True),
-        *kept_from_first_day,
+    if record.ended:
+        actions.append(StudyStreakItem.end_date.set(record.last_day))
+    if record.frozen:
+        actions.append(
+            StudyStreakItem.frozen_days.set(
+                (StudyStreakItem.frozen_days | []).append([day.isoformat() for day in record.frozen])
+            )
+        )
+    return actions
+
+
+def check_shard(user_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(user_id.encode()).digest()[:4], "big") % CHECK_SHARDS
+
+
+def _next_check(
+    user_id: str, streak_deadline: datetime | None, reminder_due_at: datetime | None
+) -> tuple[str, datetime] | None:
+    """(check_key, check_at) of the learner's next check; the streak's first when both fall at one time."""
+    checks = [
+        (at, kind) for at, kind in ((streak_deadline, CheckKind.STREAK), (reminder_due_at, CheckKind.REMINDER)) if at
     ]
-    writes = [(day.today - timedelta(days=day.streak - 1), ongoing)]
-    if day.streak == 1 and day.previous_day is not None and day.previous_streak > 0:
-        closed: list[Action] = [
-            StudyStreakItem.is_active.set(False),
-            StudyStreakItem.end_date.set(day.previous_day),
-            StudyStreakItem.streak_length_days.set(day.previous_streak),
-            *kept_from_first_day,
-        ]
-        writes.append((day.previous_day - timedelta(days=day.previous_streak - 1), closed))
-    return writes
+    if not checks:
+        return None
+    at, kind = min(checks, key=lambda check: (check[0], check[1] != CheckKind.STREAK))
+    return f"{kind}#{check_shard(user_id)}", at
+
+
+@tracer.capture_method
+def learners_to_check(kind: CheckKind, now: datetime, others_due_before: datetime) -> list[Learner]:
+    """The learners whose next check is of `kind` and due by `now`, and those whose next check is of the other kind
+    and overdue (due before `others_due_before`: that check is failing, and a learner sits in the index only under
+    their next check, so this one would never see them). One Query per kind and shard of the keys-only index, all
+    at once, then the records themselves, consistent, in BatchGetItem calls of 100 keys (the index may lag behind
+    the table: the caller goes by the record's own times)."""
+    other = CheckKind.REMINDER if kind == CheckKind.STREAK else CheckKind.STREAK
+    queries = [(kind, shard, now) for shard in range(CHECK_SHARDS)]
+    queries += [(other, shard, others_due_before) for shard in range(CHECK_SHARDS)]
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        keys = sorted({key for found in pool.map(lambda query: _due_keys(*query), queries) for key in found})
+        chunks = [keys[start : start + BATCH_GET_KEYS] for start in range(0, len(keys), BATCH_GET_KEYS)]
+        return [learner for batch in pool.map(_records, chunks) for learner in batch]
+
+
+def _due_keys(kind: CheckKind, shard: int, by: datetime) -> list[str]:
+    return [str(item.user_id) for item in UserItem.scheduled_checks.query(f"{kind}#{shard}", UserItem.check_at <= by)]
+
+
+def _records(user_ids: list[str]) -> list[Learner]:
+    return [
+        Learner(user=user_public(user), calendar=study_calendar(user))
+        for user in UserItem.batch_get(user_ids, consistent_read=True)
+    ]
+
+
+@tracer.capture_method
+def learner(user_id: str) -> Learner | None:
+    """One learner's account and calendar, read consistently (before a change on the version read)."""
+    try:
+        user = UserItem.get(user_id, consistent_read=True)
+    except UserItem.DoesNotExist:
+        return None
+    return Learner(user=user_public(user), calendar=study_calendar(user))
 
 
 @tracer.capture_method
@@ -117,10 +236,24 @@ def streaks(user_id: str, limit: int, cursor: str | None) -> StreakPage:
                 id=str(item.streak_id),
                 start_date=item.start_date,
                 length_days=int(item.streak_length_days),
+                # A streak item older than `last_day` had no day that did not count.
+                last_day=item.last_day or item.start_date + timedelta(days=int(item.streak_length_days) - 1),
                 daily_goal_minutes=int(item.daily_goal_minutes),
                 closed=not item.is_active,
+                frozen_days=tuple(date.fromisoformat(str(day)) for day in item.frozen_days or []),
             )
             for item in page.items
         ],
         next_cursor=page.next_cursor,
     )
+
+
+def _set_or_remove(attribute: object, value: object) -> Action:
+    return attribute.remove() if value is None else attribute.set(value)  # type: ignore[attr-defined,no-any-return]
+
+
+def _time_of_day(value: str | None) -> time | None:
+    try:
+        return time.fromisoformat(value) if value else None
+    except ValueError:  # a part of the day, as the first version of the preference was
+        return None

@@ -9,11 +9,14 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
-from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id
+from shared.dal.base import DateAttribute, EnumAttribute, TableMeta, TimestampedModel, new_id
 from shared.enums import JapaneseLevel
 
 USER_LISTING = "user"
 ADMIN_ROSTER = "admin"
+# The scheduled checks read the learners whose next check is due from CHECK_SHARDS partitions per kind of check, in
+# parallel: no one partition holds every learner of a time zone whose day ends at once.
+CHECK_SHARDS = 8
 
 
 class UsersBySignupIndex(GlobalSecondaryIndex["UserItem"]):
@@ -40,6 +43,22 @@ class ActiveAdminsIndex(GlobalSecondaryIndex["UserItem"]):
     user_id = UnicodeAttribute(range_key=True)
 
 
+class ScheduledChecksIndex(GlobalSecondaryIndex["UserItem"]):
+    """When the scheduled checks next look at each learner: sparse (a learner with no running streak and no
+    reminder is not in it), keys only. `check_key` is `<kind>#<shard>`, the kind of the learner's next check
+    (`streak`: the end of the day after the streak's last counted day; `reminder`: the learner's reminder time)
+    and `check_at` its time, so each check reads only the learners it is due for (<= now), whatever the time zone.
+    One index for both checks: a learner sits in it once, under whichever comes first (and CloudFormation adds
+    one global index per table per deploy)."""
+
+    class Meta:
+        index_name = "scheduled_checks"
+        projection = KeysOnlyProjection()
+
+    check_key = UnicodeAttribute(hash_key=True)
+    check_at = UTCDateTimeAttribute(range_key=True)
+
+
 class UserItem(TimestampedModel):
     class Meta(TableMeta):
         table_name = "users"
@@ -58,7 +77,7 @@ class UserItem(TimestampedModel):
     japanese_level = EnumAttribute(JapaneseLevel, default=JapaneseLevel.BEGINNER)
     learning_goals = ListAttribute(of=UnicodeAttribute, default=list)
     daily_goal_minutes = NumberAttribute(default=30)
-    preferred_learning_time = UnicodeAttribute(null=True)
+    preferred_learning_time = UnicodeAttribute(null=True)  # "HH:MM", the learner's reminder time; None: the default
     timezone = UnicodeAttribute(default="UTC")
     token_version = NumberAttribute(default=0)  # bumped to end every session at once (password reset)
 
@@ -75,10 +94,24 @@ class UserItem(TimestampedModel):
     longest_streak_days = NumberAttribute(default=0)
     last_study_date = UTCDateTimeAttribute(null=True)
 
+    # The rest of the learner's study calendar (shared/domain/streaks.py), written on `calendar_version`.
+    streak_start = DateAttribute(null=True)
+    streak_kept_through = DateAttribute(null=True)
+    streak_freezes = NumberAttribute(default=0)
+    vacation_since = UTCDateTimeAttribute(null=True)
+    study_reminders = BooleanAttribute(default=True)
+    reminded_on = DateAttribute(null=True)
+    streak_deadline = UTCDateTimeAttribute(null=True)
+    reminder_due_at = UTCDateTimeAttribute(null=True)
+    calendar_version = NumberAttribute(default=0)
+    check_key = UnicodeAttribute(null=True)  # the next of the two checks: see ScheduledChecksIndex
+    check_at = UTCDateTimeAttribute(null=True)
+
     listing = UnicodeAttribute(default=USER_LISTING)
     admin_roster = UnicodeAttribute(null=True)  # ADMIN_ROSTER on an active admin, absent on everyone else
     by_signup = UsersBySignupIndex()
     active_admins = ActiveAdminsIndex()
+    scheduled_checks = ScheduledChecksIndex()
 
     @staticmethod
     def roster_key(is_admin: bool, is_active: bool) -> str | None:

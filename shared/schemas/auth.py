@@ -42,7 +42,14 @@ Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_P
 Username = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{3,30}$")]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(checked_timezone)]
 OneTimeToken = Annotated[str, Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_\-]+$")]
-PreferredTime = Literal["morning", "afternoon", "evening", "night"]
+ReminderTime = Annotated[
+    str,
+    Field(
+        pattern=r"^([01][0-9]|2[0-3]):(00|15|30|45)$",
+        description="Local time of day (24-hour `HH:MM`, on a quarter hour) of the study reminder.",
+        examples=["19:00"],
+    ),
+]
 # Not a schema pattern: a refresh token of any other shape is refused like an unknown one (401 on refresh),
 # so that a client has one rule: a refused refresh token means logging in again.
 RefreshTokenValue = Annotated[
@@ -129,7 +136,11 @@ class ProfileUpdate(ApiModel):
 
 class PreferencesUpdate(ApiModel):
     daily_goal_minutes: StrictInt | None = Field(default=None, ge=5, le=600)
-    preferred_learning_time: PreferredTime | None = None
+    preferred_learning_time: ReminderTime | None = None
+    study_reminders: StrictBool | None = Field(
+        default=None,
+        description="E-mail a reminder at `preferred_learning_time` on days with reviews due, not yet studied.",
+    )
     timezone: TimeZone | None = None
     enable_spaced_repetition: StrictBool | None = None
     max_daily_reviews: StrictInt | None = Field(default=None, ge=1, le=1000)
@@ -153,7 +164,10 @@ class UserPublic(PublicModel):
     japanese_level: JapaneseLevel
     learning_goals: list[str]
     daily_goal_minutes: int
-    preferred_learning_time: str | None = None
+    preferred_learning_time: str | None = Field(
+        default=None, description="The reminder time, local `HH:MM`; absent: the default (19:00)."
+    )
+    study_reminders: bool
     timezone: str
     enable_spaced_repetition: bool
     max_daily_reviews: int
@@ -163,6 +177,8 @@ class UserPublic(PublicModel):
     total_study_time_minutes: int
     current_streak_days: int
     longest_streak_days: int
+    streak_freezes: int
+    vacation_since: datetime | None = Field(default=None, description="On vacation since then; absent otherwise.")
     last_study_date: datetime | None = None
     created_at: datetime
     updated_at: datetime

@@ -146,6 +146,8 @@ class Dashboard(PublicModel):
     study_minutes_30_days: float
     current_streak_days: int
     longest_streak_days: int
+    streak_freezes: int = Field(description="Streak freezes held: each covers one missed day (see /users/me/streaks).")
+    on_vacation: bool = Field(description="The streak and the due dates are paused (PUT /users/me/vacation).")
     leeches: int = Field(description="Cards lapsed at least `leech_threshold` times, suspended ones included.")
     leech_threshold: int
 

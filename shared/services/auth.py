@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import NoReturn
 
-from shared.dal import auth_repository, mailer, users_repository
+from shared.dal import auth_repository, mailer, streaks_repository, users_repository
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
 from shared.dal.base import new_id
 from shared.dal.users import UserItem
 from shared.dal.users_repository import NewUser
+from shared.domain.streaks import StudyCalendar
 from shared.enums import UserRole
 from shared.errors import EmailNotVerified, InvalidInput, NotAllowed, NotAuthenticated, ValidationFailed
 from shared.observability import logger, metrics
@@ -38,7 +39,7 @@ from shared.schemas.auth import (
     VerifyEmailRequest,
     check_password_policy,
 )
-from shared.services import rate_limits
+from shared.services import rate_limits, study_calendar
 from shared.services.passwords import hash_password, needs_rehash, verify_password
 from shared.services.tokens import (
     INVALID_REFRESH_TOKEN,
@@ -76,9 +77,11 @@ class Client:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the user as stored now, and the session their access token belongs to."""
+    """Who is calling: the user as stored now, their study calendar (streak and reminders) as read with it, and the
+    session their access token belongs to."""
 
     user: UserPublic
+    calendar: StudyCalendar
     session_id: str
 
     @property
@@ -177,6 +180,7 @@ def verify_email(request: VerifyEmailRequest, client: Client, now: datetime) -> 
     if user_id is None:
         raise InvalidInput("this confirmation link is invalid, used or expired")
     users_repository.update_user(user_id, {"is_verified": True})
+    study_calendar.reschedule(user_id, now)  # a confirmed address gets study reminders
     return Message(message="Your e-mail address is confirmed.")
 
 
@@ -300,7 +304,11 @@ def authenticate(access_token: str) -> Principal:
         or not user.is_active
     ):
         raise NotAuthenticated(INVALID_TOKEN)
-    return Principal(user=users_repository.user_public(user), session_id=session.session_id)
+    return Principal(
+        user=users_repository.user_public(user),
+        calendar=streaks_repository.study_calendar(user),
+        session_id=session.session_id,
+    )
 
 
 def forgot_password(request: EmailRequest, client: Client, now: datetime) -> Message:
@@ -329,6 +337,9 @@ def reset_password(request: ResetPasswordRequest, client: Client, now: datetime)
     _policy(request.new_password, user.email, user.username)  # before the token is spent
     if auth_repository.consume_action_token(digest(request.token), RESET_PASSWORD, now) != user.user_id:
         raise invalid
+    was_verified = bool(user.is_verified)
     users_repository.set_password(user, hash_password(request.new_password))
+    if not was_verified:
+        study_calendar.reschedule(user.user_id, now)  # reading the reset mail confirmed the address
     metrics.add_metric(name="PasswordReset", unit="Count", value=1)
     return Message(message="Your password is changed; every device has been logged out.")

@@ -29,7 +29,7 @@ from shared.schemas.progress import (
     StudyCard,
     StudyStats,
 )
-from shared.services import srs, streaks
+from shared.services import srs, streaks, study_calendar
 from shared.services.auth import Principal
 from shared.services.calendar import day_start, local_day
 
@@ -140,7 +140,7 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
         outcome = progress_repository.record_review(card, entry)
         if outcome == progress_repository.ReviewOutcome.SAVED:
             metrics.add_metric(name="ReviewRecorded", unit="Count", value=1)
-            streaks.record_study(principal.user, now)
+            study_calendar.record_study(principal.user, principal.calendar, now)
             return _result(progress_repository.review_result(card, entry), request)
         # ALREADY_RECORDED or CARD_CHANGED: read again; the loop returns the earlier result or retries
     raise Conflict("this card is being reviewed elsewhere at the same moment; try again")
@@ -226,7 +226,10 @@ def finish_session(principal: Principal, session_id: str, now: datetime) -> Sess
         exp_gained=EXP_PER_CORRECT * correct
         + EXP_PER_ANSWER * total
         + EXP_PER_NEW_ITEM * session.new_sentences_learned,
-        streak_maintained=total > 0 or streaks.studied_today(principal.user, local_day(now, principal.user.timezone)),
+        streak_maintained=total > 0
+        or streaks.studied_today(
+            principal.calendar.streak, local_day(now, principal.user.timezone), principal.user.timezone
+        ),
     )
     if not progress_repository.finish_session(principal.user.id, session_id, summary):
         raise Conflict("this session is already finished")
@@ -264,8 +267,10 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
         new_items_today=todays.new_items,
         items_added_30_days=sum(d.new_items for d in days.values()),
         study_minutes_30_days=round(sum(d.study_minutes for d in days.values()), 1),
-        current_streak_days=streaks.current_streak(user, today),
-        longest_streak_days=user.longest_streak_days,
+        current_streak_days=streaks.current_streak(principal.calendar.streak, today),
+        longest_streak_days=principal.calendar.streak.longest_days,
+        streak_freezes=principal.calendar.streak.freezes,
+        on_vacation=principal.calendar.streak.vacation_since is not None,
         leeches=progress_repository.leeches(stored.cards_per_lapses, user.leech_threshold),
         leech_threshold=user.leech_threshold,
     )

@@ -2,11 +2,17 @@
 in a session, finish it, and see the dashboard change."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 import requests
 
 from localcloud.outbox import sent_emails
+from shared.constants import physical_name
+from shared.dal.streaks_repository import CheckKind, check_shard
+from shared.dal.users import UserItem
+from shared.settings import LOCAL_STAGE
 from tests.e2e.conftest import LocalCloud, eventually
 
 pytestmark = pytest.mark.slow
@@ -84,3 +90,50 @@ def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalClou
         time.sleep(0.3)
     assert sentence["hiragana_reading"] == "おとなはさんぼんのかさをもっています。"
     assert sentence["romaji_reading"].startswith("otona wa sanbon no kasa o")
+
+
+def test_the_local_pump_runs_the_reminder_check_and_the_mail_unsubscribes_without_a_login(
+    local_cloud: LocalCloud,
+) -> None:
+    # Given a learner who studied, with a card due later today, reminders on (the default)
+    api = f"{local_cloud.api_url}/api/v1"
+    account = {"email": "yui@example.com", "username": "yui", "password": "hoshi-ga-mieru-7"}
+    assert requests.post(f"{api}/auth/register", json=account, timeout=10).status_code == 202
+    code = sent_emails(local_cloud.emulator_url, account["email"])[-1].body.rsplit("enter this code: ", 1)[1].split()[0]
+    assert requests.post(f"{api}/auth/verify-email", json={"token": code}, timeout=10).status_code == 200
+    login = {"email": account["email"], "password": account["password"]}
+    auth = {
+        "Authorization": f"Bearer {requests.post(f'{api}/auth/login', json=login, timeout=10).json()['access_token']}"
+    }
+    card = requests.get(f"{api}/progress/due", headers=auth, timeout=10).json()["new"][0]["sentence"]["id"]
+    review = {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": card, "rating": "again"}
+    assert requests.post(f"{api}/progress/review", headers=auth, json=review, timeout=10).status_code == 200
+    me = requests.get(f"{api}/auth/me", headers=auth, timeout=10).json()
+
+    # When a day passes and her reminder time comes (the test moves her record's clock: the last study to yesterday,
+    # the reminder to a minute ago, as the scheduled-checks index would hold it then)
+    now = datetime.now(UTC)
+    due = now - timedelta(minutes=1)
+    boto3.client("dynamodb", endpoint_url=local_cloud.emulator_url, region_name="us-east-1").update_item(
+        TableName=physical_name(LOCAL_STAGE, "users"),
+        Key={"user_id": {"S": me["id"]}},
+        UpdateExpression="SET last_study_date = :yesterday, reminder_due_at = :due, check_key = :key, check_at = :due",
+        ExpressionAttributeValues={
+            ":yesterday": {"S": UserItem.last_study_date.serialize(now - timedelta(days=1))},
+            ":due": {"S": UserItem.reminder_due_at.serialize(due)},
+            ":key": {"S": f"{CheckKind.REMINDER}#{check_shard(me['id'])}"},
+        },
+    )
+
+    # Then the event pump's next run of the reminder check mails her, once, with a link that turns reminders off
+    mail = eventually(
+        lambda: [m for m in sent_emails(local_cloud.emulator_url, account["email"]) if "waiting for you" in m.subject],
+        lambda mails: len(mails) == 1,
+        seconds=60,  # the local pump runs the check every 15 s
+    )[0]
+    assert mail.subject == "1 Japanese review waiting for you today"
+    link = mail.headers["List-Unsubscribe"].strip("<>")
+    assert link.startswith(f"{api}/users/reminders/unsubscribe?token=")
+    page = requests.get(link, timeout=10)
+    assert (page.status_code, "Study reminders are off" in page.text) == (200, True)
+    assert requests.get(f"{api}/auth/me", headers=auth, timeout=10).json()["study_reminders"] is False

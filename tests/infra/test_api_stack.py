@@ -10,7 +10,15 @@ from infra.constructs.lambda_function import KotobaFunction
 from infra.stacks.api_stack import API_URL_OUTPUT
 from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
 from infra.stage_config import DEV
-from shared.catalog import API_FUNCTIONS, JWT_KEY_ROTATION, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ApiFunction
+from shared.catalog import (
+    API_FUNCTIONS,
+    JWT_KEY_ROTATION,
+    QUEUES,
+    SCHEDULED_FUNCTIONS,
+    STREAM_CONSUMERS,
+    ApiFunction,
+    ScheduledFunction,
+)
 from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
 from tests.infra.conftest import SES_SENDER, STAGE, SynthesizedApp, logical_id, resources_of_type
 
@@ -31,7 +39,7 @@ IMAGE_FUNCTION_NAMES = [
 ZIP_FUNCTION_NAMES = [name for name in ALL_FUNCTION_NAMES if name not in IMAGE_FUNCTION_NAMES]
 # the API functions stop at 15 s
 TIMEOUTS = {
-    "job_janitor": 60,
+    **{entry.name: 300 for entry in SCHEDULED_FUNCTIONS},
     JWT_KEY_ROTATION.name: 30,
     **{entry.name: 60 for entry in STREAM_CONSUMERS},
 }
@@ -150,8 +158,28 @@ def test_other_functions_get_no_bucket_sender_or_speech_engine(
     variables = template["Resources"][logical_id(functions[name].function)]["Properties"]["Environment"]["Variables"]
 
     assert Env.MEDIA_BUCKET not in variables
-    assert Env.SES_SENDER not in variables
+    assert variables.get(Env.SES_SENDER) == (SES_SENDER if name in SCHEDULED_SENDERS else None)
     assert Env.TTS_ENGINE not in variables
+
+
+SCHEDULED_SENDERS = {entry.name for entry in SCHEDULED_FUNCTIONS if entry.sends_email}
+
+
+@pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
+def test_a_scheduled_function_that_signs_links_is_told_the_api_url(
+    template: dict[str, Any], functions: dict[str, KotobaFunction], entry: ScheduledFunction
+) -> None:
+    """The unsubscribe link of a reminder opens the deployed API: its stage URL and the API prefix."""
+    variables = template["Resources"][logical_id(functions[entry.name].function)]["Properties"]["Environment"][
+        "Variables"
+    ]
+
+    if not entry.signs_links:
+        assert Env.PUBLIC_API_URL not in variables
+        return
+    url = json.dumps(variables[Env.PUBLIC_API_URL])
+    assert '"https://"' in url and "execute-api" in url and f'"{API_PREFIX}"' in url
+    assert {entry.name for entry in SCHEDULED_FUNCTIONS if entry.signs_links} == {"study_reminders"}
 
 
 @pytest.mark.parametrize("name", ALL_FUNCTION_NAMES)

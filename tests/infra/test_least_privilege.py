@@ -191,6 +191,11 @@ def cursor_secret_arn(synthesized: SynthesizedApp) -> Any:
     return synthesized.api.resolve(synthesized.api.cursor_key.secret.secret_arn)
 
 
+@pytest.fixture(scope="module")
+def link_secret_arn(synthesized: SynthesizedApp) -> Any:
+    return synthesized.api.resolve(synthesized.api.link_key.secret.secret_arn)
+
+
 def _logs_and_xray(function: KotobaFunction) -> set[tuple[str, str]]:
     log_group = {"Fn::GetAtt": [logical_id(function.log_group), "Arn"]}
     return {
@@ -346,12 +351,13 @@ def test_the_media_function_checks_the_tts_cache() -> None:
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
-def test_api_function_gets_logs_xray_token_and_cursor_keys_and_mail_and_nothing_else(
+def test_api_function_gets_logs_xray_token_cursor_and_link_keys_and_mail_and_nothing_else(
     synthesized: SynthesizedApp,
     grants_by_function: dict[str, list[Grant]],
     parameter_arn: Any,
     secret_arn: Any,
     cursor_secret_arn: Any,
+    link_secret_arn: Any,
     entry: ApiFunction,
 ) -> None:
     (handler,) = [h for h in synthesized.api.handlers if h.entry == entry]
@@ -366,6 +372,8 @@ def test_api_function_gets_logs_xray_token_and_cursor_keys_and_mail_and_nothing_
         expected.add(_pair("secretsmanager:GetSecretValue", secret_arn))
     if entry.pages_lists:
         expected.add(_pair("secretsmanager:GetSecretValue", cursor_secret_arn))
+    if entry.signs_links:
+        expected.add(_pair("secretsmanager:GetSecretValue", link_secret_arn))
     assert others == expected
 
 
@@ -424,9 +432,18 @@ def test_only_the_functions_that_page_lists_can_read_the_cursor_key(
     assert readers == {"study_api", "media_api", "admin_api"}  # the auth function lists nothing
 
 
-@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
+def test_only_the_functions_that_sign_or_open_links_can_read_the_link_key(
+    template: dict[str, Any], synthesized: SynthesizedApp, link_secret_arn: Any
+) -> None:
+    readers = _secret_readers(template, synthesized, link_secret_arn)
+
+    assert readers == {entry.name for entry in (*API_FUNCTIONS, *SCHEDULED_FUNCTIONS) if entry.signs_links}
+    assert readers == {"study_api", "study_reminders"}  # the unsubscribe link: opened by one, signed by the other
+
+
+@pytest.mark.parametrize("entry", [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS], ids=lambda e: e.name)
 def test_ses_only_for_senders_only_on_the_sender_identity_and_only_from_the_sender(
-    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ApiFunction
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ApiFunction | ScheduledFunction
 ) -> None:
     """No `identity/*`: the domain identity the stack creates (a Ref to it) and the sender address's own ARN."""
     ses = [g for g in grants_by_function[entry.name] if g.action.startswith("ses:")]
@@ -479,14 +496,21 @@ def test_rotation_function_grants_exactly_the_rotation_protocol(
 
 
 @pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
-def test_scheduled_function_gets_its_tables_dead_letter_queue_logs_and_xray_only(
-    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: ScheduledFunction
+def test_scheduled_function_gets_its_tables_dead_letter_queue_logs_xray_and_link_key_only(
+    synthesized: SynthesizedApp,
+    grants_by_function: dict[str, list[Grant]],
+    link_secret_arn: Any,
+    entry: ScheduledFunction,
 ) -> None:
+    """Its e-mail grants (ses:) are checked with the API functions' above."""
     (job,) = [j for j in synthesized.api.scheduled_jobs if j.entry == entry]
-    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith("dynamodb:")}
+    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith(("dynamodb:", "ses:"))}
 
     # Lambda sends the job's failed asynchronous invocations there with the function's role.
-    assert others == _logs_and_xray(job) | _sends_to_its_dead_letter_queue(job)
+    expected = _logs_and_xray(job) | _sends_to_its_dead_letter_queue(job)
+    if entry.signs_links:
+        expected.add(_pair("secretsmanager:GetSecretValue", link_secret_arn))
+    assert others == expected
 
 
 def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:

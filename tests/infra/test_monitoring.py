@@ -25,9 +25,9 @@ DEAD_LETTER_QUEUES = [
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-# One metric each: 10 functions x 2, the API x 2, 5 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
+# One metric each: 12 functions x 2, the API x 2, 7 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
 # account's concurrency, MailNotSent.
-ALARM_COUNT = 35
+ALARM_COUNT = 41
 TABLES = [definition.logical_name for definition in table_definitions()]  # one throttle alarm each, a math expression
 
 
@@ -124,7 +124,7 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
 
     watched = sorted(_watched(alarm) for alarm in alarms)
 
-    assert len(functions) == 10
+    assert len(functions) == 12
     assert (
         len(alarms)
         == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2 + 2

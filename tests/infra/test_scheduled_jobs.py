@@ -49,6 +49,19 @@ def test_janitor_runs_every_ten_minutes() -> None:
     assert janitor.schedule == "rate(10 minutes)"
 
 
+def test_the_streak_check_and_the_reminders_each_have_their_own_rule_every_quarter_hour(
+    template: dict[str, Any], jobs: dict[str, ScheduledJob]
+) -> None:
+    """A learner's day ends on the hour, or on the half or quarter hour (India, Nepal): every quarter hour catches
+    each within 15 minutes, and a reminder set for 07:45 at 07:45."""
+    rules = {
+        name: template["Resources"][logical_id(jobs[name].rule)]["Properties"]["ScheduleExpression"]
+        for name in ("streak_check", "study_reminders")
+    }
+
+    assert rules == {"streak_check": "rate(15 minutes)", "study_reminders": "rate(15 minutes)"}
+
+
 @pytest.mark.parametrize("entry", SCHEDULED_FUNCTIONS, ids=lambda e: e.name)
 def test_only_its_rule_may_invoke_the_function(
     template: dict[str, Any], jobs: dict[str, ScheduledJob], entry: ScheduledFunction

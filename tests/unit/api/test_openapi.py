@@ -22,6 +22,8 @@ PUBLIC = {
     "learning_list_vocabulary",
     "learning_get_vocabulary_word",
     "health_check_liveness",
+    "users_unsubscribe_page",
+    "users_unsubscribe_one_click",
 }
 # Where the services raise a 409 (grep for Conflict in shared/services): nowhere else may it be documented.
 CONFLICTS = {
@@ -43,7 +45,13 @@ FORBIDDEN = {
     "ai_generate_speech",
     "health_check_dependencies",
 }
-BAD_INPUT = {"auth_verify_email", "auth_reset_password", "auth_logout"}
+BAD_INPUT = {
+    "auth_verify_email",
+    "auth_reset_password",
+    "auth_logout",
+    "users_unsubscribe_page",
+    "users_unsubscribe_one_click",
+}
 RATE_LIMITED = {
     "auth_register",
     "auth_verify_email",

@@ -85,9 +85,9 @@ def test_signing_up_again_before_confirming_sends_a_new_link(client: TestClient)
 class RefusingSes:
     """SES in a fresh account's sandbox: mail to an unverified recipient is refused."""
 
-    def send_email(self, **_: object) -> None:
+    def send_raw_email(self, **_: object) -> None:
         error = {"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}}
-        raise ClientError(error, "SendEmail")  # type: ignore[arg-type]
+        raise ClientError(error, "SendRawEmail")  # type: ignore[arg-type]
 
 
 def test_a_refused_mail_does_not_fail_or_give_away_the_sign_up(
@@ -181,10 +181,19 @@ def test_profile_and_preferences_update_and_validate(client: TestClient) -> None
     prefs = client.put(
         "/api/v1/users/me/preferences",
         headers=session.headers,
-        json={"timezone": "Asia/Tokyo", "max_daily_reviews": 120, "preferred_learning_time": "evening"},
+        json={"timezone": "Asia/Tokyo", "max_daily_reviews": 120, "preferred_learning_time": "07:30"},
     ).json()
     assert (prefs["timezone"], prefs["max_daily_reviews"], prefs["first_name"]) == ("Asia/Tokyo", 120, "Aiko")
-    for bad in ({"timezone": "Tokyo"}, {"max_daily_reviews": 0}, {"daily_goal_minutes": 10_000}, {"role": "admin"}):
+    assert (prefs["preferred_learning_time"], prefs["study_reminders"]) == ("07:30", True)
+    for bad in (
+        {"timezone": "Tokyo"},
+        {"max_daily_reviews": 0},
+        {"daily_goal_minutes": 10_000},
+        {"role": "admin"},
+        {"preferred_learning_time": "evening"},
+        {"preferred_learning_time": "07:10"},
+        {"study_reminders": "no"},
+    ):
         assert_error(
             client.put("/api/v1/users/me/preferences", headers=session.headers, json=bad), 422, "validation_error"
         )

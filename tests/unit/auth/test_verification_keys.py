@@ -108,7 +108,7 @@ def test_provisioning_again_keeps_the_published_keys(client: TestClient, session
 
     provision.create_tables(settings)
     provision.create_signing_key(settings)
-    provision.create_cursor_key(settings)
+    provision.create_generated_keys(settings)
     key_store.clear_cache()
 
     assert _published() == before

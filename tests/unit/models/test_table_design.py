@@ -18,7 +18,11 @@ def index_keys(definition: TableDefinition) -> dict[str, tuple[str, str, str | N
 EXPECTED = {
     "users": (
         ("user_id", None),
-        {"by_signup": ("global", "listing", "created_at"), "active_admins": ("global", "admin_roster", "user_id")},
+        {
+            "by_signup": ("global", "listing", "created_at"),
+            "active_admins": ("global", "admin_roster", "user_id"),
+            "scheduled_checks": ("global", "check_key", "check_at"),
+        },
     ),
     "unique_keys": (("key", None), {}),
     "sentences": (
@@ -109,6 +113,7 @@ def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_nee
     }
     assert projection("users", "by_signup") == {"ProjectionType": "KEYS_ONLY"}
     assert projection("users", "active_admins") == {"ProjectionType": "KEYS_ONLY"}
+    assert projection("users", "scheduled_checks") == {"ProjectionType": "KEYS_ONLY"}
     by_time = projection("review_logs", "by_time")
     assert by_time["ProjectionType"] == "INCLUDE"
     assert {"study_day", "correct", "response_time_ms", "session_id"} <= set(by_time["NonKeyAttributes"])  # type: ignore[arg-type]

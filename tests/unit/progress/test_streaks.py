@@ -149,6 +149,9 @@ def test_a_learner_who_never_studied_has_no_streak(client: TestClient, tokyo_lea
         "current_streak_days": 0,
         "longest_streak_days": 0,
         "studied_today": False,
+        "streak_freezes": 0,
+        "max_streak_freezes": 2,
+        "on_vacation": False,
         "items": [],
         "next_cursor": None,
     }
