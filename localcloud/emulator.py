@@ -15,13 +15,15 @@ import waitress
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from localcloud import moto_speedups
+from localcloud import moto_speedups, s3_post_policy
 from localcloud.lifetime import answers_within, exit_with_parent
 from shared.constants import Buckets, Env, physical_name
 from shared.settings import LOCAL_STAGE
 
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
+LOCAL_ACCESS_KEY_ID = "local"  # every process of the local cloud signs with these (point_environment_at)
+LOCAL_SECRET_ACCESS_KEY = "local"
 START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
 SERVER_THREADS = 8
@@ -83,6 +85,7 @@ def serialize_in_process_moto() -> None:
 def serve(port: int) -> None:
     """Serve the emulator on 127.0.0.1 until SIGTERM: `python -m localcloud.emulator --port N`."""
     moto_speedups.apply()
+    s3_post_policy.apply({LOCAL_ACCESS_KEY_ID: LOCAL_SECRET_ACCESS_KEY})
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which saves the data first
     exit_with_parent()
     app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
@@ -125,8 +128,8 @@ def point_environment_at(endpoint_url: str) -> None:
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": endpoint_url,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
             "AWS_DEFAULT_REGION": LOCAL_REGION,
             "AWS_REGION": LOCAL_REGION,
             Env.STAGE: LOCAL_STAGE,

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
-from localcloud import provision
+from localcloud import provision, s3_post_policy
 from localcloud.emulator import serialize_in_process_moto
 from shared.api.openapi import whole_api
 from shared.dal import achievements_repository, key_store
@@ -31,6 +31,15 @@ TEST_ENVIRONMENT = {
     "KOTOBA_TTS_ENGINE": "openjtalk",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "KotobaTest",
+}
+
+
+# What mock_aws puts in the environment's place while it runs (moto/core/models.py, MockAWS): what clients sign with.
+MOTO_MOCK_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "FOOBARKEY", "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET"}
+# Access key id → secret key: what S3 (moto, in-process) checks presigned POSTs' signatures with.
+SIGNING_SECRETS = {
+    credentials["AWS_ACCESS_KEY_ID"]: credentials["AWS_SECRET_ACCESS_KEY"]
+    for credentials in (TEST_ENVIRONMENT, MOTO_MOCK_CREDENTIALS)
 }
 
 
@@ -58,6 +67,14 @@ def provision_emulated_aws() -> None:
     provision.verify_email_sender(settings)
     key_store.clear_cache()
     achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables
+
+
+@pytest.fixture(autouse=True, scope="session")
+def s3_checks_post_policies() -> Iterator[None]:
+    """moto, in-process, stores a presigned POST only if S3 would, as the local cloud's emulator does."""
+    s3_post_policy.apply(SIGNING_SECRETS)
+    yield
+    s3_post_policy.revert()
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,9 @@
-"""Builders of the events AWS hands to functions, and the error-shape assertion every API test uses."""
+"""Builders of the events AWS hands to functions, the error-shape assertion every API test uses, and S3's errors."""
 
 import json
 from typing import Any
 from uuid import uuid4
+from xml.etree import ElementTree
 
 from httpx import Response
 
@@ -73,6 +74,13 @@ def assert_error(response: Response | dict[str, Any], status: int, code: str) ->
     assert error["message"]
     assert error["request_id"] == header_id
     return error  # type: ignore[no-any-return]
+
+
+def s3_error(body: str | bytes) -> dict[str, str]:
+    """The members of an S3 error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), in order."""
+    error = ElementTree.fromstring(body)  # noqa: S314  # an emulator's answer, in a test
+    assert error.tag == "Error", body
+    return {member.tag: member.text or "" for member in error}
 
 
 _delivered: dict[str, str] = {}  # stream → the last sequence number handed to the aggregator

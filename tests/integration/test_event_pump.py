@@ -3,7 +3,6 @@ and schedules run their function."""
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
@@ -13,52 +12,13 @@ import pytest
 import requests
 
 from localcloud import provision
-from localcloud.emulator import Emulator, point_environment_at, start_emulator
 from localcloud.pump import EventPump, QueueRoute
 from shared.constants import MediaPrefixes, Queues
-from shared.dal.clients import reset_clients
 from shared.dal.jobs import BackgroundJobItem
 from shared.enums import JobStatus, JobType
-from shared.runtime import configure
 from shared.settings import get_settings
-from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    running = start_emulator(free_port())
-    for key in (
-        "AWS_ENDPOINT_URL",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "KOTOBA_STAGE",
-        "KOTOBA_MEDIA_BUCKET",
-        "POWERTOOLS_TRACE_DISABLED",
-        "POWERTOOLS_METRICS_DISABLED",
-    ):
-        monkeypatch.delenv(key, raising=False)  # monkeypatch restores what point_environment_at sets
-        monkeypatch.setenv(key, "placeholder")
-    point_environment_at(running.endpoint_url)
-    get_settings.cache_clear()
-    reset_clients()
-    yield running
-    running.stop()
-    get_settings.cache_clear()
-    configure.cache_clear()
-
-
-@pytest.fixture
-def provisioned(emulator: Emulator) -> list[provision.ProvisionedQueue]:
-    settings = get_settings()
-    provision.create_tables(settings)
-    queues = provision.create_queues(settings)
-    provision.create_media_bucket(settings, queues)
-    provision.create_schedules(settings)
-    configure.cache_clear()
-    configure()
-    return queues
 
 
 def wait_for(condition: Any, timeout: float = 10.0) -> Any:

@@ -8,8 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from fastapi.testclient import TestClient
 
+from shared.dal import media_storage
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import OCRRecordItem
 from shared.enums import JobStatus, ProcessingStatus
@@ -17,7 +19,7 @@ from shared.services.media_processing import Outcome, process_upload
 from shared.settings import get_settings
 from shared.upload_worker import make_upload_worker
 from tests.auth_helpers import Session, signed_up
-from tests.helpers import FakeLambdaContext, assert_error
+from tests.helpers import FakeLambdaContext, assert_error, s3_error
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ class TestTickets:
         assert record["processing_status"] == "pending"
         assert upload["key"] == f"uploads/ocr/{learner.user_id}/{record['id']}.jpg"
         assert BackgroundJobItem.get(record["job_id"]).status == JobStatus.PENDING
-        # moto accepts any POST, so assert the policy real S3 evaluates: this key, this type, this size, 15 min.
+        # The policy S3 evaluates (as moto does here, localcloud/s3_post_policy.py): this key, type, size, 15 min.
         policy = policy_of(upload)
         conditions = policy["conditions"]
         assert {"key": upload["key"]} in conditions
@@ -63,6 +65,24 @@ class TestTickets:
         assert ["content-length-range", 1, 10 * 1024 * 1024] in conditions
         expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
         assert timedelta(minutes=14) < expires - issued_at <= timedelta(minutes=15, seconds=5)
+
+    def test_an_upload_larger_than_the_ticket_allows_is_refused_and_the_record_stays_pending(
+        self, client: TestClient, learner: Session
+    ) -> None:
+        # Given a ticket for a PNG
+        body = ticket(client, learner)
+        record, upload = body["record"], body["upload"]
+
+        # When the phone posts one byte more than the ticket allows
+        too_large = PNG + b"\x00" * (upload["max_bytes"] + 1 - len(PNG))
+        response = requests.post(upload["url"], data=upload["fields"], files={"file": too_large}, timeout=30)
+
+        # Then S3 refuses it, nothing is stored, and the record still waits for its upload
+        assert (response.status_code, s3_error(response.content)["Code"]) == (400, "EntityTooLarge")
+        assert media_storage.object_exists(upload["key"]) is False
+        assert client.get(f"/api/v1/ai/ocr/{record['id']}", headers=learner.headers).json()["processing_status"] == (
+            "pending"
+        )
 
     def test_only_declared_media_types_are_offered(self, client: TestClient, learner: Session) -> None:
         for content_type in ("image/gif", "application/pdf", "text/html"):
