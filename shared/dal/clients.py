@@ -14,6 +14,9 @@ from pynamodb.connection import base as pynamodb_connection
 from shared.settings import get_settings
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
+# Signature Version 4 for S3 everywhere: botocore would sign presigned POSTs and links with version 2 in the regions
+# older than 2014 (us-east-1 among them), which AWS has deprecated and buckets created since mid-2020 may refuse.
+_SERVICE_CONFIG = {"s3": _CLIENT_CONFIG.merge(Config(signature_version="s3v4"))}
 _SERVICE_DEFINITIONS = botocore.loaders.create_loader()  # caches what it has parsed
 
 
@@ -38,7 +41,8 @@ def _boto3_session() -> boto3.session.Session:
 
 @cache
 def aws_client(service: str) -> Any:
-    return _boto3_session().client(service, region_name=get_settings().region, config=_CLIENT_CONFIG)
+    config = _SERVICE_CONFIG.get(service, _CLIENT_CONFIG)
+    return _boto3_session().client(service, region_name=get_settings().region, config=config)
 
 
 @cache
