@@ -14,8 +14,8 @@ import uvicorn
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
 from localcloud.lifetime import answers_within
-from localcloud.pump import EventPump
-from shared.catalog import QUEUES
+from localcloud.pump import EventPump, QueueRoute
+from shared.catalog import JOB_WORKERS, QUEUES
 from shared.constants import API_PREFIX, Env
 from shared.runtime import configure
 from shared.services.accounts import ensure_admin
@@ -96,11 +96,15 @@ def main() -> None:
         password = os.environ.get("KOTOBA_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         admin_account = ensure_admin(ADMIN_EMAIL, ADMIN_USERNAME, password)
 
-        pump = EventPump(settings.stage, routes=[])
+        url_of = {queue.logical_name: queue.url for queue in queues}
+        # The job workers (zip functions) in the pump's process; each model worker in a process of its own.
+        pump = EventPump(
+            settings.stage, routes=[QueueRoute(url_of[worker.queue], worker.name) for worker in JOB_WORKERS]
+        )
         pump.start()
         workers = [
-            subprocess.Popen([sys.executable, "-m", "localcloud.queue_worker", spec.worker, queue.url])
-            for spec, queue in zip(QUEUES, queues, strict=True)
+            subprocess.Popen([sys.executable, "-m", "localcloud.queue_worker", spec.worker, url_of[spec.name]])
+            for spec in QUEUES
         ]
 
         print(f"AWS emulator:  {emulator.endpoint_url}  (bucket {bucket})")

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
-from shared.catalog import QUEUES, SCHEDULED_FUNCTIONS
+from shared.catalog import JOB_WORKERS, QUEUES, SCHEDULED_FUNCTIONS
 from shared.constants import Env, Queues, dead_letter_queue_name, physical_name
 from shared.dal import key_store
 from shared.dal.tables import table_definitions
@@ -47,22 +47,25 @@ def create_tables(settings: Settings) -> list[str]:
 
 
 def create_queues(settings: Settings) -> list[ProvisionedQueue]:
+    """The upload work queues and the job queues, each with its dead-letter queue, as CDK makes them."""
     sqs = _client("sqs")
     queues = []
-    for spec in QUEUES:
-        name = physical_name(settings.stage, spec.name)
-        dlq_url = sqs.create_queue(QueueName=dead_letter_queue_name(settings.stage, spec.name))["QueueUrl"]
+    specs = [(spec.name, spec.visibility_timeout_seconds, spec.max_receive_count) for spec in QUEUES]
+    specs += [(worker.queue, worker.visibility_timeout_seconds, worker.max_receive_count) for worker in JOB_WORKERS]
+    for logical_name, visibility_timeout_seconds, max_receive_count in specs:
+        name = physical_name(settings.stage, logical_name)
+        dlq_url = sqs.create_queue(QueueName=dead_letter_queue_name(settings.stage, logical_name))["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         url = sqs.create_queue(
             QueueName=name,
             Attributes={
-                "VisibilityTimeout": str(spec.visibility_timeout_seconds),
+                "VisibilityTimeout": str(visibility_timeout_seconds),
                 "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(spec.max_receive_count)}
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
                 ),
             },
         )["QueueUrl"]
-        queues.append(ProvisionedQueue(logical_name=spec.name, url=url, dead_letter_url=dlq_url))
+        queues.append(ProvisionedQueue(logical_name=logical_name, url=url, dead_letter_url=dlq_url))
     return queues
 
 
@@ -104,10 +107,9 @@ def create_schedules(settings: Settings) -> list[str]:
 
 
 def export_queue_urls(queues: list[ProvisionedQueue]) -> None:
-    """Hand the queue URLs to the functions through the same variables CDK sets."""
+    """Hand the job queue's URL to the functions that send to it through the variable CDK sets."""
     by_name = {queue.logical_name: queue.url for queue in queues}
-    os.environ[Env.OCR_QUEUE_URL] = by_name[Queues.OCR]
-    os.environ[Env.SPEECH_QUEUE_URL] = by_name[Queues.SPEECH]
+    os.environ[Env.ACCOUNT_JOBS_QUEUE_URL] = by_name[Queues.ACCOUNT_JOBS]
 
 
 def create_signing_key(settings: Settings) -> None:

@@ -26,6 +26,7 @@ class ApiFunction:
     synthesizes_speech: bool = False  # calls Amazon Polly (text to speech)
     pages_lists: bool = False  # seals and opens list cursors: reads the cursor-key secret
     signs_links: bool = False  # signs or opens links in e-mails (a reminder's unsubscribe link): reads the link key
+    enqueues: tuple[str, ...] = ()  # job queues (JOB_WORKERS) it hands work to: sqs:SendMessage on each
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
@@ -63,6 +64,7 @@ STUDY_API = ApiFunction(
     media=("exports/",),
     pages_lists=True,
     signs_links=True,  # opens the unsubscribe link of a study reminder (/users/reminders/unsubscribe)
+    enqueues=(Queues.ACCOUNT_JOBS,),  # a large data export, an account's deletion
 )
 MEDIA_API = ApiFunction(
     name="media_api",
@@ -126,6 +128,57 @@ QUEUES: Final = (
 
 
 @dataclass(frozen=True)
+class JobWorker:
+    """A zip function fed by an SQS queue of the background jobs an API function hands it (its dead-letter queue after
+    `max_receive_count` receives): work too long for a request, each job recorded in the jobs table."""
+
+    name: str  # folder under functions/
+    queue: str  # logical queue name (constants.Queues)
+    timeout_seconds: int
+    memory_mb: int
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    media: tuple[str, ...] = ()  # key prefixes of the media bucket whose objects it reads, writes and deletes
+    lists_media: tuple[str, ...] = ()  # prefixes (within `media`) it lists: s3:ListBucket with an s3:prefix condition
+    max_receive_count: int = 3
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        return 6 * self.timeout_seconds  # as AWS advises for SQS event sources
+
+
+# A learner's large data export (the document written to exports/) and an account's deletion (every item of every
+# table that holds the learner, their uploads and exports, their sentences unlinked or deleted).
+ACCOUNT_JOBS = JobWorker(
+    name="account_jobs",
+    queue=Queues.ACCOUNT_JOBS,
+    timeout_seconds=900,
+    memory_mb=2048,  # the export document is built in memory
+    writes=(
+        "users",
+        "unique_keys",
+        "auth_sessions",
+        "action_tokens",
+        "progress",
+        "review_logs",
+        "daily_stats",
+        "learning_sessions",
+        "study_streaks",
+        "user_achievements",
+        "ocr_records",
+        "audio_records",
+        "admin_audit",
+        "jobs",
+        "sentences",
+    ),
+    media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
+    lists_media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
+)
+
+JOB_WORKERS: Final = (ACCOUNT_JOBS,)
+
+
+@dataclass(frozen=True)
 class ScheduledFunction:
     """A zip function EventBridge runs on a schedule; the local pump runs it every `every_seconds`."""
 
@@ -136,14 +189,17 @@ class ScheduledFunction:
     writes: tuple[str, ...] = ()
     sends_email: bool = False  # sends through SES from the configured sender
     signs_links: bool = False  # signs links in its e-mails: reads the link key, and is told the API's public URL
+    enqueues: tuple[str, ...] = ()  # job queues (JOB_WORKERS) it hands work to: sqs:SendMessage on each
 
 
-# It fails the photo or recording record of a job it closes, in the same transaction.
+# It fails the photo or recording record of a job it closes, in the same transaction, and hands stalled account
+# jobs to their worker again.
 JOB_JANITOR = ScheduledFunction(
     name="job_janitor",
     schedule="rate(10 minutes)",
     every_seconds=600,
     writes=("jobs", "ocr_records", "audio_records"),
+    enqueues=(Queues.ACCOUNT_JOBS,),
 )
 
 # The learners whose day just ended without study, from the users table's scheduled-checks index: a freeze covers

@@ -17,8 +17,7 @@ class Env:
 
     STAGE: Final = "KOTOBA_STAGE"
     MEDIA_BUCKET: Final = "KOTOBA_MEDIA_BUCKET"
-    OCR_QUEUE_URL: Final = "KOTOBA_OCR_QUEUE_URL"
-    SPEECH_QUEUE_URL: Final = "KOTOBA_SPEECH_QUEUE_URL"
+    ACCOUNT_JOBS_QUEUE_URL: Final = "KOTOBA_ACCOUNT_JOBS_QUEUE_URL"  # where the API hands out export and deletion jobs
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
     PUBLIC_API_URL: Final = "KOTOBA_PUBLIC_API_URL"  # where links in e-mails reach the API (unsubscribe)
@@ -36,6 +35,7 @@ class Queues:
 
     OCR: Final = "ocr-jobs"
     SPEECH: Final = "speech-jobs"
+    ACCOUNT_JOBS: Final = "account-jobs"
 
 
 class MediaPrefixes:

@@ -90,6 +90,7 @@ class JobType(StrEnum):
     TTS_GENERATION = "tts_generation"
     EMAIL_SEND = "email_send"
     DATA_EXPORT = "data_export"
+    ACCOUNT_DELETION = "account_deletion"
 
 
 class JobStatus(StrEnum):

@@ -61,7 +61,10 @@ def provision_emulated_aws() -> None:
     settings = get_settings()
     bind_tables(settings)
     provision.create_tables(settings)
-    provision.create_media_bucket(settings, provision.create_queues(settings))
+    queues = provision.create_queues(settings)
+    provision.create_media_bucket(settings, queues)
+    provision.export_queue_urls(queues)
+    get_settings.cache_clear()  # the job queue's URL is known now
     provision.create_signing_key(settings)
     provision.create_generated_keys(settings)
     provision.verify_email_sender(settings)

@@ -17,4 +17,4 @@ from shared.services.jobs import sweep_stale_jobs
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     configure()
     result = sweep_stale_jobs(now=scheduled_time(event))
-    return {"failed": result.failed, "cancelled": result.cancelled}
+    return {"failed": result.failed, "cancelled": result.cancelled, "requeued": result.requeued}

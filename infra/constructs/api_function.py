@@ -12,16 +12,13 @@ from constructs import Construct
 from infra.constructs.email_identity import EmailIdentities
 from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.jwt_keys import JwtKeys
-from infra.constructs.lambda_function import KotobaFunction, zip_package
+from infra.constructs.lambda_function import LIST_BUCKET_ACTIONS, KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
-from infra.nag import acknowledge, finding_resource
+from infra.nag import acknowledge
 from infra.stage_config import stage_config
 from shared.catalog import ApiFunction
 from shared.constants import Env
 
-MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
-# HeadBucket (the health check) and, for a missing key, the 404 of HeadObject are both authorized by ListBucket.
-LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
 # shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
 POLLY_ACTIONS: Final = ("polly:SynthesizeSpeech",)
 TTS_ENGINE: Final = "polly"  # shared.settings.Settings.tts_engine: Polly in AWS, Open JTalk offline
@@ -86,25 +83,9 @@ class ApiHandler(KotobaFunction):
         self.alias = lambda_.Alias(self, "LiveAlias", alias_name=LIVE_ALIAS, version=self.version)
 
     def _grant_media(self, bucket: s3.IBucket) -> None:
-        for prefix in self.entry.media:
-            objects_under_prefix = bucket.arn_for_objects(f"{prefix}*")
-            self.allow(MEDIA_OBJECT_ACTIONS, [objects_under_prefix])
-            acknowledge(
-                self.role,
-                f"IAM5[Resource::{finding_resource(self, objects_under_prefix)}]",
-                f"Object actions under one key prefix ({prefix}) of the media bucket: keys are per user and "
-                "per upload, so they can only be named by prefix.",
-            )
-        if self.entry.checks_objects_under:
-            # Without ListBucket, S3 answers HeadObject on a missing key with 403, not 404. The s3:prefix condition
-            # keeps listing to the prefixes whose keys the function asks about.
-            if not set(self.entry.checks_objects_under) <= set(self.entry.media):
-                raise ValueError(f"{self.entry.name}: checks_objects_under must be within its media prefixes")
-            self.allow(
-                LIST_BUCKET_ACTIONS,
-                [bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in self.entry.checks_objects_under]}},
-            )
+        # Without ListBucket, S3 answers HeadObject on a missing key with 403, not 404. The s3:prefix condition keeps
+        # listing to the prefixes whose keys the function asks about.
+        self.grant_media(bucket, self.entry.media, listed=self.entry.checks_objects_under)
         if self.entry.describes_all_tables:
             # HeadBucket, which the health check calls, carries no prefix: an unconditioned ListBucket on the bucket.
             self.allow(LIST_BUCKET_ACTIONS, [bucket.bucket_arn])

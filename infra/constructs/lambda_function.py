@@ -16,12 +16,13 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.shared_layer import LAYER_ARCHITECTURE, PYTHON_RUNTIME
 from infra.constructs.tables import KotobaTables
 from infra.layout import CONTAINERS_DIR, FUNCTIONS_DIR, REPO_ROOT, SHARED_PACKAGE_DIR
-from infra.nag import acknowledge
+from infra.nag import acknowledge, finding_resource
 from infra.stage_config import FunctionSize, stage_config
 from shared.constants import LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env
 
@@ -58,6 +59,12 @@ DYNAMODB_WRITE_ACTIONS: Final = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 )
+
+
+MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+# HeadBucket (the health check), listing a prefix, and, for a missing key, the 404 of HeadObject are all authorized by
+# ListBucket.
+LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
 
 
 def image_context_excludes(name: str) -> list[str]:
@@ -202,6 +209,27 @@ class KotobaFunction(Construct):
                 actions=sorted(actions), resources=list(resources), conditions=dict(conditions) if conditions else None
             )
         )
+
+    def grant_media(self, bucket: s3.IBucket, prefixes: Sequence[str], *, listed: Sequence[str] = ()) -> None:
+        """Object reads, writes and deletes under each of `prefixes` of the media bucket, and ListBucket limited by an
+        s3:prefix condition to `listed` (which must be among them)."""
+        for prefix in prefixes:
+            objects_under_prefix = bucket.arn_for_objects(f"{prefix}*")
+            self.allow(MEDIA_OBJECT_ACTIONS, [objects_under_prefix])
+            acknowledge(
+                self.role,
+                f"IAM5[Resource::{finding_resource(self, objects_under_prefix)}]",
+                f"Object actions under one key prefix ({prefix}) of the media bucket: keys are per user and "
+                "per upload, so they can only be named by prefix.",
+            )
+        if listed:
+            if not set(listed) <= set(prefixes):
+                raise ValueError(f"{self.name}: the prefixes it lists must be within its media prefixes")
+            self.allow(
+                LIST_BUCKET_ACTIONS,
+                [bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in listed]}},
+            )
 
     def grant_tables(self, tables: KotobaTables, *, reads: Sequence[str] = (), writes: Sequence[str] = ()) -> None:
         """Item reads on `reads`, reads and item writes on `writes`: each table and its indexes by name, no Scan."""

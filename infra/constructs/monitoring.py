@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from infra.constructs.job_worker import JobWorkerFunction
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.stream_consumer import StreamConsumerFunction
@@ -87,6 +88,7 @@ class Monitoring(Construct):
         queues: Sequence[QueueSpec],
         stream_consumers: Sequence[StreamConsumerFunction] = (),
         scheduled_jobs: Sequence[ScheduledJob] = (),
+        job_workers: Sequence[JobWorkerFunction] = (),
         sends_email: bool = False,
         tables: Sequence[TableDefinition] | None = None,
         alarm_email: str | None = None,
@@ -115,6 +117,10 @@ class Monitoring(Construct):
         for job in scheduled_jobs:
             dead_letters[job.dead_letter_queue_name] = (
                 f"runs of {job.name} that could not be delivered or failed after their retries"
+            )
+        for worker in job_workers:
+            dead_letters[worker.dead_letter_queue_name] = (
+                f"jobs {worker.name} failed {worker.entry.max_receive_count} times (the janitor hands them over again)"
             )
         for queue_name, what in dead_letters.items():
             self._alarm(

@@ -12,6 +12,7 @@ from constructs import Construct
 from infra.constructs.api_function import ApiHandler
 from infra.constructs.email_identity import EmailIdentities, EmailSettings
 from infra.constructs.generated_key import GeneratedKey
+from infra.constructs.job_worker import JobWorkerFunction
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.monitoring import Monitoring
@@ -21,7 +22,7 @@ from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import KotobaTables, construct_name
 from infra.constructs.upload_worker import UploadWorkerFunction
-from shared.catalog import API_FUNCTIONS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
+from shared.catalog import API_FUNCTIONS, JOB_WORKERS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
 from shared.constants import API_PREFIX, cursor_key_secret_name, link_key_secret_name
 
 API_URL_OUTPUT = "ApiUrl"
@@ -113,12 +114,33 @@ class ApiStack(cdk.Stack):
             )
             for spec in QUEUES
         ]
+        self.job_workers = [
+            JobWorkerFunction(
+                self,
+                construct_name(entry.name),
+                entry=entry,
+                stage=stage,
+                layer=layer,
+                tables=tables,
+                media_bucket=media_bucket,
+            )
+            for entry in JOB_WORKERS
+        ]
+        worker_of_queue = {worker.entry.queue: worker for worker in self.job_workers}
+        senders: list[tuple[KotobaFunction, tuple[str, ...]]] = [
+            *((handler, handler.entry.enqueues) for handler in self.handlers),
+            *((job, job.entry.enqueues) for job in self.scheduled_jobs),
+        ]
+        for function, queues in senders:
+            for queue in queues:
+                worker_of_queue[queue].grant_send(function)
         self.functions: list[KotobaFunction] = [
             *self.handlers,
             *self.scheduled_jobs,
             self.jwt_keys.rotation,
             *self.stream_consumers,
             *self.upload_workers,
+            *self.job_workers,
         ]
         self.monitoring = Monitoring(
             self,
@@ -129,6 +151,7 @@ class ApiStack(cdk.Stack):
             queues=QUEUES,
             stream_consumers=self.stream_consumers,
             scheduled_jobs=self.scheduled_jobs,
+            job_workers=self.job_workers,
             sends_email=any(entry.sends_email for entry in (*API_FUNCTIONS, *SCHEDULED_FUNCTIONS)),
             alarm_email=alarm_email,
         )

@@ -11,8 +11,31 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.dal.base import TableMeta, TimestampedModel
+
+
+class SessionsByUserIndex(GlobalSecondaryIndex["AuthSessionItem"]):
+    """A user's sessions (keys only): what an account's deletion removes. Written once per login."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute(range_key=True)
+
+
+class TokensByUserIndex(GlobalSecondaryIndex["ActionTokenItem"]):
+    """A user's e-mail tokens (keys only): what an account's deletion removes. Written once per e-mail sent."""
+
+    class Meta:
+        index_name = "by_user"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    token_hash = UnicodeAttribute(range_key=True)
 
 
 class AuthSessionItem(TimestampedModel):
@@ -36,6 +59,7 @@ class AuthSessionItem(TimestampedModel):
     last_used_at = UTCDateTimeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+    by_user = SessionsByUserIndex()
 
     @property
     def retired_digests(self) -> list[str]:
@@ -53,6 +77,7 @@ class ActionTokenItem(TimestampedModel):
     user_id = UnicodeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()
+    by_user = TokensByUserIndex()
 
 
 class RateLimitItem(TimestampedModel):

@@ -1,6 +1,6 @@
 """The shape of the table that Powertools' idempotency utility writes; declared here so that it is created
 from the same definitions as every other table. Beside Powertools' records it holds the review aggregator's
-markers (`review-counted#<user>#<review>`: shared.dal.content_repository.add_counts_once), which expire
+markers (`review-counted#<digest of user and review>`: shared.dal.content_repository.add_counts_once), which expire
 like them."""
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute

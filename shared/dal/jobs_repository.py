@@ -1,21 +1,30 @@
 """Background job records."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
 from shared.dal import media_repository
-from shared.dal.base import atomic_writes, refused_conditions, utcnow
+from shared.dal.base import applied, atomic_writes, refused_conditions, utcnow
 from shared.dal.jobs import BackgroundJobItem
-from shared.enums import JobStatus
+from shared.enums import JobStatus, JobType
 from shared.observability import tracer
 
 
-def stale_jobs(status: JobStatus, created_before: datetime, limit: int) -> Iterator[BackgroundJobItem]:
-    """Jobs still in `status` that were created before the cutoff, oldest first."""
-    return BackgroundJobItem.by_status.query(status, BackgroundJobItem.created_at < created_before, limit=limit)
+def stale_jobs(
+    status: JobStatus, created_before: datetime, job_types: tuple[JobType, ...], limit: int
+) -> Iterator[BackgroundJobItem]:
+    """Jobs of these types still in `status` that were created before the cutoff, oldest first."""
+    return BackgroundJobItem.by_status.query(
+        status,
+        BackgroundJobItem.created_at < created_before,
+        filter_condition=BackgroundJobItem.job_type.is_in(*job_types),
+        limit=limit,
+    )
 
 
 @tracer.capture_method
@@ -46,3 +55,134 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
             return False
         raise
     return True
+
+
+ACCOUNT_JOB_TYPES = (JobType.DATA_EXPORT, JobType.ACCOUNT_DELETION)
+
+
+@dataclass(frozen=True)
+class AccountJob:
+    """An export or a deletion job as its worker and the learner see it."""
+
+    id: str
+    user_id: str | None  # None once a deletion has finished: nothing of the learner is kept
+    job_type: JobType
+    status: JobStatus
+    retry_count: int
+    max_retries: int
+    result: dict[str, Any]
+    error_message: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+def _account_job(item: BackgroundJobItem) -> AccountJob:
+    return AccountJob(
+        id=str(item.id),
+        user_id=item.user_id,
+        job_type=JobType(item.job_type),
+        status=JobStatus(item.status),
+        retry_count=int(item.retry_count),
+        max_retries=int(item.max_retries),
+        result=dict(item.result_data or {}),
+        error_message=item.error_message,
+        created_at=item.created_at,
+        completed_at=item.completed_at,
+    )
+
+
+@tracer.capture_method
+def create_account_job(user_id: str, job_type: JobType, now: datetime) -> AccountJob:
+    """A PENDING job for one learner (the worker finds its input by the job's user)."""
+    job = BackgroundJobItem(user_id=user_id, job_type=job_type, input_data={"user_id": user_id}, created_at=now)
+    job.save(condition=BackgroundJobItem.id.does_not_exist())
+    return _account_job(job)
+
+
+@tracer.capture_method
+def account_job(job_id: str) -> AccountJob | None:
+    try:
+        return _account_job(BackgroundJobItem.get(job_id, consistent_read=True))
+    except BackgroundJobItem.DoesNotExist:
+        return None
+
+
+@tracer.capture_method
+def start_account_job(job_id: str, now: datetime) -> AccountJob | None:
+    """PENDING or RUNNING (a delivery after a worker that timed out, or a job continued in another invocation) to
+    RUNNING, one try more; None when the job is finished or does not exist."""
+    job = BackgroundJobItem(id=job_id)
+    running = BackgroundJobItem.status.is_in(JobStatus.PENDING, JobStatus.RUNNING)
+    applied_now = applied(
+        lambda: job.update(
+            actions=[
+                BackgroundJobItem.status.set(JobStatus.RUNNING),
+                BackgroundJobItem.started_at.set(BackgroundJobItem.started_at | now),
+                BackgroundJobItem.updated_at.set(now),
+            ],
+            condition=BackgroundJobItem.id.exists() & running,
+        )
+    )
+    return _account_job(job) if applied_now else None
+
+
+@tracer.capture_method
+def stalled_account_jobs(untouched_since: datetime, limit: int) -> list[AccountJob]:
+    """Account jobs PENDING or RUNNING that nothing has written since the cutoff: their message was lost (never
+    sent, or given up on by its queue) or their worker died."""
+    stalled = []
+    for status in (JobStatus.PENDING, JobStatus.RUNNING):
+        stalled += [
+            _account_job(item)
+            for item in BackgroundJobItem.by_status.query(
+                status,
+                filter_condition=BackgroundJobItem.job_type.is_in(*ACCOUNT_JOB_TYPES)
+                & (BackgroundJobItem.updated_at < untouched_since),
+                limit=limit,
+            )
+        ]
+    return stalled
+
+
+@tracer.capture_method
+def count_requeue(job: AccountJob, now: datetime) -> bool:
+    """One more hand-over of a stalled job to its worker (its `retry_count`), on the job as read."""
+    return applied(
+        lambda: BackgroundJobItem(id=job.id).update(
+            actions=[BackgroundJobItem.retry_count.add(1), BackgroundJobItem.updated_at.set(now)],
+            condition=BackgroundJobItem.status == job.status,
+        )
+    )
+
+
+@tracer.capture_method
+def finish_account_job(
+    job_id: str, outcome: JobStatus, now: datetime, *, result: dict[str, Any] | None = None, error: str | None = None
+) -> None:
+    """PENDING or RUNNING to a final status, with the result or the learner-readable error."""
+    job = BackgroundJobItem.get(job_id, consistent_read=True)
+    started = job.started_at or now
+    actions: list[Action] = [
+        BackgroundJobItem.status.set(outcome),
+        BackgroundJobItem.completed_at.set(now),
+        BackgroundJobItem.processing_time_ms.set(int((now - started).total_seconds() * 1000)),
+        BackgroundJobItem.updated_at.set(now),
+    ]
+    if result is not None:
+        actions.append(BackgroundJobItem.result_data.set(result))
+    if error is not None:
+        actions.append(BackgroundJobItem.error_message.set(error))
+    job.update(actions=actions, condition=BackgroundJobItem.status.is_in(JobStatus.PENDING, JobStatus.RUNNING))
+
+
+@tracer.capture_method
+def forget_learner(job_id: str, now: datetime) -> None:
+    """A finished deletion keeps its job for operations, with no trace of whose it was."""
+    BackgroundJobItem(id=job_id).update(
+        actions=[
+            BackgroundJobItem.user_id.remove(),
+            BackgroundJobItem.input_data.remove(),
+            BackgroundJobItem.updated_at.set(now),
+        ],
+        condition=BackgroundJobItem.id.exists(),
+    )

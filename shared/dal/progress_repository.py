@@ -456,6 +456,14 @@ def stored_figures(user_id: str, first_day: date) -> StoredFigures:
 
 
 @tracer.capture_method
+def reviews_stored(user_id: str) -> int:
+    """The learner's reviews as far as the stored days count them (not the day in progress): one Query of one small
+    item per study day, reading their review counts only."""
+    days = DailyStatsItem.query(user_id, DailyStatsItem.day < DECK_SUMMARY, attributes_to_get=["reviews"])
+    return sum(int(item.reviews) for item in days)
+
+
+@tracer.capture_method
 def daily_stats(user_id: str, first_day: date, last_day: date) -> dict[date, DayStats]:
     """The stored totals of the days of the range the learner studied: one Query of one small item per day."""
     items = DailyStatsItem.query(user_id, DailyStatsItem.day.between(first_day.isoformat(), last_day.isoformat()))

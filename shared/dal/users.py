@@ -107,6 +107,8 @@ class UserItem(TimestampedModel):
     check_key = UnicodeAttribute(null=True)  # the next of the two checks: see ScheduledChecksIndex
     check_at = UTCDateTimeAttribute(null=True)
 
+    deletion_requested_at = UTCDateTimeAttribute(null=True)  # closed for good: its deletion job erases it
+
     listing = UnicodeAttribute(default=USER_LISTING)
     admin_roster = UnicodeAttribute(null=True)  # ADMIN_ROSTER on an active admin, absent on everyone else
     by_signup = UsersBySignupIndex()

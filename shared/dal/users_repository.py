@@ -106,6 +106,36 @@ def change_account(
 
 
 @tracer.capture_method
+def close_account(user_id: str, keep_admin: str | None, now: datetime) -> bool:
+    """The learner asked for their account's deletion: it is refused from now on and every session ends (its token
+    version moves on), it leaves the admin roster and the scheduled checks, until its deletion job erases it. Holds
+    only on an active account and, where `keep_admin` is named, while that one is still an active admin (so the last
+    one cannot go). False when a condition failed."""
+    try:
+        with atomic_writes() as transaction:
+            transaction.update(
+                UserItem(user_id=user_id),
+                actions=[
+                    UserItem.is_active.set(False),
+                    UserItem.token_version.add(1),
+                    UserItem.deletion_requested_at.set(now),
+                    UserItem.admin_roster.remove(),
+                    UserItem.check_key.remove(),
+                    UserItem.check_at.remove(),
+                    UserItem.updated_at.set(now),
+                ],
+                condition=UserItem.user_id.exists() & (UserItem.is_active == True),  # noqa: E712 (an expression)
+            )
+            if keep_admin is not None:
+                transaction.condition_check(UserItem, keep_admin, condition=UserItem.admin_roster == ADMIN_ROSTER)
+    except TransactWriteError as error:
+        if refused_conditions(error):
+            return False
+        raise
+    return True
+
+
+@tracer.capture_method
 def longest_streaks(user_ids: set[str]) -> dict[str, int]:
     """Each existing user's longest streak: BatchGetItem, 100 keys a request."""
     return {

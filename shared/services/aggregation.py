@@ -11,6 +11,7 @@ The counters are written once per item per transaction rather than once per revi
 learners answer the same sentence.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ class AnsweredItem:
 
     @property
     def marker(self) -> str:
-        return f"review-counted#{self.user_id}#{self.review_id}"
+        """Named by a digest, so that the markers, which outlive an account's deletion by up to two days, name no
+        one."""
+        return f"review-counted#{hashlib.sha256(f'{self.user_id}#{self.review_id}'.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,10 @@ def set_vacation(user: UserPublic, calendar: StudyCalendar, active: bool, now: d
     assert since is not None
     # The cards first, while the vacation still stands: a failure part-way is finished by asking again, and the
     # card keeps the vacation it was moved for, so none is moved twice.
-    moved = progress_repository.shift_due_dates(user.id, since, now, now - since, vacation=since.isoformat())
+    try:
+        moved = progress_repository.shift_due_dates(user.id, since, now, now - since, vacation=since.isoformat())
+    except progress_repository.CardBusy as busy:
+        raise Conflict("your cards are being answered elsewhere at the same moment; try again") from busy
     apply(Learner(user, calendar), _vacation_end(since, now), now)
     return VacationStatus(active=False, since=None, cards_moved=moved)
 

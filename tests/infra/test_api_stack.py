@@ -12,6 +12,7 @@ from infra.stacks.storage_stack import MEDIA_BUCKET_EXPORT
 from infra.stage_config import DEV
 from shared.catalog import (
     API_FUNCTIONS,
+    JOB_WORKERS,
     JWT_KEY_ROTATION,
     QUEUES,
     SCHEDULED_FUNCTIONS,
@@ -31,6 +32,7 @@ ALL_FUNCTION_NAMES = [
     JWT_KEY_ROTATION.name,
     *(entry.name for entry in STREAM_CONSUMERS),
     *(spec.worker for spec in QUEUES),
+    *(worker.name for worker in JOB_WORKERS),
 ]
 IMAGE_FUNCTION_NAMES = [
     *(entry.name for entry in STREAM_CONSUMERS if entry.container),
@@ -38,8 +40,10 @@ IMAGE_FUNCTION_NAMES = [
 ]
 ZIP_FUNCTION_NAMES = [name for name in ALL_FUNCTION_NAMES if name not in IMAGE_FUNCTION_NAMES]
 # the API functions stop at 15 s
+MEMORY = {worker.name: worker.memory_mb for worker in JOB_WORKERS}  # the export document is built in memory
 TIMEOUTS = {
     **{entry.name: 300 for entry in SCHEDULED_FUNCTIONS},
+    **{worker.name: worker.timeout_seconds for worker in JOB_WORKERS},
     JWT_KEY_ROTATION.name: 30,
     **{entry.name: 60 for entry in STREAM_CONSUMERS},
 }
@@ -114,7 +118,7 @@ def test_zip_function_runtime_and_configuration(
     assert properties["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
     assert properties["Architectures"] == ["x86_64"]
     assert properties["Handler"] == "handler.handler"
-    assert properties["MemorySize"] == DEV.api_function.memory_mb == 512
+    assert properties["MemorySize"] == MEMORY.get(name, DEV.api_function.memory_mb) == MEMORY.get(name, 512)
     assert properties["Timeout"] == TIMEOUTS.get(name, 15)
     assert properties["TracingConfig"] == {"Mode": "Active"}
     assert properties["Role"] == {"Fn::GetAtt": [logical_id(function.role), "Arn"]}

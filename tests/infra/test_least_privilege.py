@@ -9,15 +9,16 @@ import pytest
 from infra.constructs.lambda_function import KotobaFunction
 from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.stream_consumer import StreamConsumerFunction
-from infra.constructs.upload_worker import UploadWorkerFunction
 from shared.catalog import (
     API_FUNCTIONS,
     AUTHENTICATION_READS,
+    JOB_WORKERS,
     JWT_KEY_ROTATION,
     QUEUES,
     SCHEDULED_FUNCTIONS,
     STREAM_CONSUMERS,
     ApiFunction,
+    JobWorker,
     QueueSpec,
     ScheduledFunction,
     StreamConsumer,
@@ -61,8 +62,14 @@ class WorkerEntry:
 
 WORKER_ENTRIES = [WorkerEntry(name=spec.worker, reads=(), writes=spec.writes) for spec in QUEUES]
 # Every function that reads or writes tables: their entries list them the same way.
-TableEntry = ApiFunction | ScheduledFunction | StreamConsumer | WorkerEntry
-TABLE_ENTRIES: list[TableEntry] = [*API_FUNCTIONS, *SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS, *WORKER_ENTRIES]
+TableEntry = ApiFunction | ScheduledFunction | StreamConsumer | WorkerEntry | JobWorker
+TABLE_ENTRIES: list[TableEntry] = [
+    *API_FUNCTIONS,
+    *SCHEDULED_FUNCTIONS,
+    *STREAM_CONSUMERS,
+    *WORKER_ENTRIES,
+    *JOB_WORKERS,
+]
 ALL_FUNCTION_NAMES = [*(e.name for e in TABLE_ENTRIES), JWT_KEY_ROTATION.name]
 
 
@@ -331,13 +338,15 @@ def test_every_function_whose_code_asks_whether_an_object_exists_may_list_those_
     entry = {e.name: e for e in API_FUNCTIONS}.get(name)
     declared = set(entry.checks_objects_under) if entry else set()
     listings = [g for g in grants_by_function[name] if g.action == "s3:ListBucket"]
+    # a job worker lists its learners' prefixes to delete what is there (ListObjectsV2), which is another grant
+    listed_by_job = {prefix for worker in JOB_WORKERS if worker.name == name for prefix in worker.lists_media}
 
     if sites:
         assert prefixes_in_code, f"{name}: {sites} build keys from no MediaPrefixes constant"
         assert prefixes_in_code <= declared, f"{name} checks objects under {prefixes_in_code}; catalog: {declared}"
     else:
         assert declared == set(), f"{name} never calls HeadObject but its entry lists {declared}"
-    assert _listed_prefixes(listings) == {f"{prefix}*" for prefix in declared}
+    assert _listed_prefixes(listings) == {f"{prefix}*" for prefix in declared | listed_by_job}
     bucket_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", media_bucket_import]]}
     assert all(g.resource == bucket_arn for g in listings)
 
@@ -374,7 +383,13 @@ def test_api_function_gets_logs_xray_token_cursor_and_link_keys_and_mail_and_not
         expected.add(_pair("secretsmanager:GetSecretValue", cursor_secret_arn))
     if entry.signs_links:
         expected.add(_pair("secretsmanager:GetSecretValue", link_secret_arn))
-    assert others == expected
+    assert others == expected | _hands_jobs_to(synthesized, entry.enqueues)
+
+
+def _hands_jobs_to(synthesized: SynthesizedApp, queues: tuple[str, ...]) -> set[tuple[str, str]]:
+    """SendMessage on each job queue the function hands work to (its catalog entry's `enqueues`)."""
+    workers = {worker.entry.queue: worker for worker in synthesized.api.job_workers}
+    return {_pair("sqs:SendMessage", synthesized.api.resolve(workers[queue].queue.queue_arn)) for queue in queues}
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
@@ -507,10 +522,33 @@ def test_scheduled_function_gets_its_tables_dead_letter_queue_logs_xray_and_link
     others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith(("dynamodb:", "ses:"))}
 
     # Lambda sends the job's failed asynchronous invocations there with the function's role.
-    expected = _logs_and_xray(job) | _sends_to_its_dead_letter_queue(job)
+    expected = _logs_and_xray(job) | _sends_to_its_dead_letter_queue(job) | _hands_jobs_to(synthesized, entry.enqueues)
     if entry.signs_links:
         expected.add(_pair("secretsmanager:GetSecretValue", link_secret_arn))
     assert others == expected
+
+
+@pytest.mark.parametrize("entry", JOB_WORKERS, ids=lambda e: e.name)
+def test_job_worker_gets_its_queue_media_prefixes_tables_logs_and_xray_only(
+    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], media_bucket_import: Any, entry: JobWorker
+) -> None:
+    """It consumes its own queue and sends to it (the rest of a long job); it reads, writes, deletes and lists the
+    learners' objects under its prefixes, and nothing else of the bucket."""
+    (worker,) = [w for w in synthesized.api.job_workers if w.entry == entry]
+    grants = grants_by_function[entry.name]
+    queue = synthesized.api.resolve(worker.queue.queue_arn)
+    objects = {
+        _pair(action, {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", media_bucket_import, f"/{p}*"]]})
+        for p in entry.media
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+    }
+    others = {g.pair for g in grants if not g.action.startswith(("dynamodb:", "s3:ListBucket"))}
+
+    assert others == _logs_and_xray(worker) | objects | {
+        _pair(action, queue) for action in (*QUEUE_CONSUME_ACTIONS, "sqs:SendMessage")
+    }
+    assert _listed_prefixes([g for g in grants if g.action == "s3:ListBucket"]) == {f"{p}*" for p in entry.lists_media}
+    assert entry.media == entry.lists_media == ("uploads/ocr/", "uploads/speech/", "exports/")
 
 
 def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:
@@ -653,12 +691,13 @@ def test_queue_consumption_only_by_the_workers_and_only_on_their_own_queue(
     synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], name: str
 ) -> None:
     """Receiving and deleting, that is; the stream consumers read their dead-letter queue's attributes to send."""
-    workers: dict[str, UploadWorkerFunction] = {w.name: w for w in synthesized.api.upload_workers}
+    own_queue = {w.name: w.queue_arn for w in synthesized.api.upload_workers}
+    own_queue |= {w.name: w.queue.queue_arn for w in synthesized.api.job_workers}
     consumed = {g.pair for g in grants_by_function[name] if g.action in RECEIVE_AND_DELETE}
 
     expected = (
-        {_pair(action, synthesized.api.resolve(workers[name].queue_arn)) for action in RECEIVE_AND_DELETE}
-        if name in workers
+        {_pair(action, synthesized.api.resolve(own_queue[name])) for action in RECEIVE_AND_DELETE}
+        if name in own_queue
         else set()
     )
     assert consumed == expected

@@ -9,7 +9,7 @@ import pytest
 from infra.constructs.monitoring import Monitoring
 from infra.stacks.api_stack import ALARM_TOPIC_OUTPUT
 from infra.stage_config import DEV, PROD
-from shared.catalog import QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
+from shared.catalog import JOB_WORKERS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
 from shared.constants import METRICS_NAMESPACE, SERVICE_NAME, dead_letter_queue_name, physical_name
 from shared.dal.tables import table_definitions
 from tests.infra.conftest import ALARM_EMAIL, STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
@@ -21,13 +21,14 @@ DEAD_LETTER_QUEUES = [
     *(physical_name(STAGE, spec.name) + "-dlq" for spec in QUEUES),
     *(physical_name(STAGE, consumer.name) + "-dlq" for consumer in STREAM_CONSUMERS),
     *(physical_name(STAGE, job.name) + "-dlq" for job in SCHEDULED_FUNCTIONS),
+    *(physical_name(STAGE, worker.queue) + "-dlq" for worker in JOB_WORKERS),
 ]
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-# One metric each: 12 functions x 2, the API x 2, 7 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
+# One metric each: 13 functions x 2, the API x 2, 8 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
 # account's concurrency, MailNotSent.
-ALARM_COUNT = 41
+ALARM_COUNT = 44
 TABLES = [definition.logical_name for definition in table_definitions()]  # one throttle alarm each, a math expression
 
 
@@ -113,6 +114,7 @@ def test_dead_letter_queue_names_are_the_shared_ones() -> None:
         *(dead_letter_queue_name(STAGE, spec.name) for spec in QUEUES),
         *(dead_letter_queue_name(STAGE, consumer.name) for consumer in STREAM_CONSUMERS),
         *(dead_letter_queue_name(STAGE, job.name) for job in SCHEDULED_FUNCTIONS),
+        *(dead_letter_queue_name(STAGE, worker.queue) for worker in JOB_WORKERS),
     ] == DEAD_LETTER_QUEUES
 
 
@@ -124,7 +126,7 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
 
     watched = sorted(_watched(alarm) for alarm in alarms)
 
-    assert len(functions) == 12
+    assert len(functions) == 13
     assert (
         len(alarms)
         == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2 + 2
@@ -223,7 +225,7 @@ def test_iterator_age_alarms_fire_when_a_stream_consumer_is_five_minutes_behind(
 def test_dead_letter_alarms_fire_on_the_first_message(alarms: list[dict[str, Any]]) -> None:
     dead_letter_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"]
 
-    assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS) + len(SCHEDULED_FUNCTIONS)
+    assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS) + len(SCHEDULED_FUNCTIONS) + len(JOB_WORKERS)
     assert sorted(a["AlarmName"] for a in dead_letter_alarms) == sorted(f"{q}-messages" for q in DEAD_LETTER_QUEUES)
     assert {
         (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])

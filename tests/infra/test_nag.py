@@ -148,4 +148,11 @@ def test_upload_prefixes_are_acknowledged_on_the_role_of_their_worker_only(synth
 
     for worker in synthesized.api.upload_workers:
         rule = f"IAM5[Resource::arn:<AWS::Partition>:s3:::kotoba-dev-media-bucket-name/{worker.spec.upload_prefix}*]"
-        assert acknowledged[rule] == {f"/{stack}/{worker.node.id}/Role"}
+        # and the account-jobs worker, which deletes a learner's uploads with the account
+        erasers = {
+            f"/{stack}/{job.node.id}/Role"
+            for job in synthesized.api.job_workers
+            if worker.spec.upload_prefix in job.entry.media
+        }
+        assert acknowledged[rule] == {f"/{stack}/{worker.node.id}/Role"} | erasers
+        assert erasers == {f"/{stack}/AccountJobs/Role"}

@@ -61,13 +61,14 @@ def test_one_consumer_per_catalog_entry_each_with_settings(consumers: dict[str, 
     assert STREAM_SETTINGS.keys() == consumers.keys()
 
 
-def test_one_mapping_per_consumer_and_per_upload_worker_and_nothing_else(
+def test_one_mapping_per_consumer_per_upload_worker_and_per_job_worker_and_nothing_else(
     synthesized: SynthesizedApp, template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
 ) -> None:
     assert sorted(resources_of_type(template, "AWS::Lambda::EventSourceMapping")) == sorted(
         [
             *(logical_id(consumer.event_source_mapping) for consumer in consumers.values()),
             *(logical_id(worker.event_source_mapping) for worker in synthesized.api.upload_workers),
+            *(logical_id(worker.event_source_mapping) for worker in synthesized.api.job_workers),
         ]
     )
 

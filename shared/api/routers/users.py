@@ -1,16 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Body, Query, status
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from shared.api.deps import CurrentUser, Now
 from shared.api.errors import errors
-from shared.api.params import Cursor, PageSize
+from shared.api.params import Cursor, ItemId, PageSize
 from shared.schemas.achievements import AchievementList
 from shared.schemas.auth import Message, PreferencesUpdate, UserPublic
-from shared.schemas.export import DataExport
+from shared.schemas.export import AccountDeletionRequest, DataExport, ExportJob, ExportStarted
 from shared.schemas.streaks import StreakHistory, VacationRequest, VacationStatus
-from shared.services import achievements, export, profile, streaks, study_calendar
+from shared.services import account_jobs, achievements, export, profile, streaks, study_calendar
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -24,6 +24,9 @@ PREFERENCES_EXAMPLES = {
         "summary": "Study reminders at 07:30",
         "value": {"study_reminders": True, "preferred_learning_time": "07:30"},
     },
+}
+DELETION_EXAMPLES = {
+    "delete": {"summary": "Delete my account", "value": {"password": "kumo-to-ame-42", "confirm": "delete my account"}}
 }
 VACATION_EXAMPLES = {
     "away": {"summary": "Go on vacation now", "value": {"active": True}},
@@ -40,7 +43,11 @@ UnsubscribeToken = Annotated[
 ]
 
 
-@router.put("/me/preferences", summary="Update learning preferences (goals, reviews per day, time zone)")
+@router.put(
+    "/me/preferences",
+    summary="Update learning preferences (goals, reviews per day, time zone, reminders)",
+    responses=errors(409),
+)
 def update_preferences(
     principal: CurrentUser,
     body: Annotated[PreferencesUpdate, Body(openapi_examples=PREFERENCES_EXAMPLES)],
@@ -53,7 +60,11 @@ def update_preferences(
     return profile.update_preferences(principal, body, current_time)
 
 
-@router.put("/me/vacation", summary="Go on vacation (pause the streak and the due dates) or come back")
+@router.put(
+    "/me/vacation",
+    summary="Go on vacation (pause the streak and the due dates) or come back",
+    responses=errors(409),
+)
 def set_vacation(
     principal: CurrentUser,
     body: Annotated[VacationRequest, Body(openapi_examples=VACATION_EXAMPLES)],
@@ -69,7 +80,10 @@ def set_vacation(
     "/reminders/unsubscribe",
     summary="Turn study reminders off from the link in a reminder e-mail (no sign-in)",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "A page saying reminders are off."}, **errors(400)},
+    responses={
+        200: {"content": {"text/html": {}}, "description": "A page saying reminders are off."},
+        **errors(400, 409),
+    },
 )
 def unsubscribe_page(token: UnsubscribeToken, current_time: Now) -> HTMLResponse:
     """The link every reminder carries: opening it turns the learner's reminders off, for good until they turn them
@@ -81,7 +95,7 @@ def unsubscribe_page(token: UnsubscribeToken, current_time: Now) -> HTMLResponse
 @router.post(
     "/reminders/unsubscribe",
     summary="One-click unsubscribe (RFC 8058) from a reminder's List-Unsubscribe header (no sign-in)",
-    responses=errors(400),
+    responses=errors(400, 409),
 )
 def unsubscribe_one_click(token: UnsubscribeToken, current_time: Now) -> Message:
     """What a mail client posts (`List-Unsubscribe=One-Click`) when the learner presses its unsubscribe button."""
@@ -117,8 +131,42 @@ def list_achievements(principal: CurrentUser, current_time: Now) -> AchievementL
     return achievements.achievements_for(principal, current_time)
 
 
-@router.get("/me/export", summary="Export all of the account's data: a short-lived link to one JSON document")
-def export_data(principal: CurrentUser, current_time: Now) -> DataExport:
+@router.get(
+    "/me/export",
+    summary="Export all of the account's data: a short-lived link to one JSON document (202: a job, for a large one)",
+    response_model=DataExport,
+    responses={202: {"model": ExportStarted, "description": "A large history: a job writes the document."}},
+)
+def export_data(principal: CurrentUser, current_time: Now) -> DataExport | JSONResponse:
     """Writes the profile and every item the account owns to one JSON document in storage and returns a link to
-    it that expires soon (`expires_at`); each call writes a new document."""
-    return export.export_user_data(principal, current_time)
+    it that expires soon (`expires_at`); each call writes a new document. A history too large to write within the
+    request (more than 20,000 reviews) is written by a background job: the answer is then a 202 with the job, to
+    follow at `status_url` until it is `completed`."""
+    exported = export.export_user_data(principal.user, current_time)
+    if isinstance(exported, ExportStarted):
+        return JSONResponse(exported.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    return exported
+
+
+@router.get("/me/export/{job_id:id}", summary="An export job: its status and, once completed, the link")
+def export_job(principal: CurrentUser, job_id: ItemId, current_time: Now) -> ExportJob:
+    """Only the caller's own export jobs; each answer of a completed one carries a fresh short-lived link."""
+    return export.export_job(principal.user, job_id, current_time)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Delete the account and everything it holds (the password asked again)",
+    responses=errors(403, 409, 429),
+)
+def delete_account(
+    principal: CurrentUser,
+    body: Annotated[AccountDeletionRequest, Body(openapi_examples=DELETION_EXAMPLES)],
+    current_time: Now,
+) -> Message:
+    """Closes the account at once (every session ends; it cannot sign in again) and erases, within minutes, every
+    item it holds in every table and its photos, recordings and exports. Its approved sentences stay, for others
+    studying them, without the link to it; the others go. A wrong password is a 403 (counted like a failed login);
+    the last active administrator cannot go (409)."""
+    return account_jobs.request_deletion(principal, body, current_time)

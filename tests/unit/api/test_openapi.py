@@ -34,6 +34,11 @@ CONFLICTS = {
     "progress_update_card",
     "admin_decide_sentence",
     "admin_update_user",
+    "users_delete_account",
+    "users_set_vacation",
+    "users_update_preferences",
+    "users_unsubscribe_page",
+    "users_unsubscribe_one_click",
 }
 
 # Where the services raise a 403 beyond the admin dependency, a 400 beyond a cursor, a 429 (rate_limits.hit).
@@ -44,6 +49,7 @@ FORBIDDEN = {
     "learning_create_vocabulary_word",
     "ai_generate_speech",
     "health_check_dependencies",
+    "users_delete_account",
 }
 BAD_INPUT = {
     "auth_verify_email",
@@ -59,6 +65,7 @@ RATE_LIMITED = {
     "auth_login",
     "auth_forgot_password",
     "auth_reset_password",
+    "users_delete_account",
 }
 
 

@@ -43,7 +43,7 @@ def test_stale_jobs_are_closed_and_fresh_ones_left_alone() -> None:
 
     result = handler(janitor_run(NOW), FakeLambdaContext())
 
-    assert result == {"failed": 1, "cancelled": 1}
+    assert result == {"failed": 1, "cancelled": 1, "requeued": 0}
     states = {j.id: BackgroundJobItem.get(j.id) for j in (stuck, working, abandoned, waiting, done)}
     assert states[stuck.id].status == JobStatus.FAILED
     assert states[stuck.id].error_message == "processing took too long and was stopped"
@@ -69,7 +69,7 @@ def test_a_job_that_finished_meanwhile_is_not_overwritten() -> None:
 def test_a_second_run_changes_nothing() -> None:
     job(JobStatus.RUNNING, timedelta(hours=1))
     handler(janitor_run(NOW), FakeLambdaContext())
-    assert handler(janitor_run(NOW), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
+    assert handler(janitor_run(NOW), FakeLambdaContext()) == {"failed": 0, "cancelled": 0, "requeued": 0}
 
 
 def media_job(
@@ -117,7 +117,7 @@ def test_a_photo_whose_worker_died_shows_failed_with_the_reason() -> None:
     record_id = media_job("ocr", JobStatus.RUNNING, timedelta(minutes=45), "processing", timedelta(minutes=30))
 
     # When the janitor runs
-    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 1, "cancelled": 0}
+    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 1, "cancelled": 0, "requeued": 0}
 
     # Then the learner polling the photo sees it failed, with the reason, and the job says the same
     record = OCRRecordItem.get("u1", record_id)
@@ -132,7 +132,7 @@ def test_a_recording_that_never_arrived_shows_failed_and_its_job_cancelled() -> 
 
     record_id = media_job("speech", JobStatus.PENDING, timedelta(hours=2), "pending", timedelta(hours=2))
 
-    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 1}
+    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 1, "requeued": 0}
 
     record = AudioRecordItem.get("u1", record_id)
     assert (record.processing_status, record.error_message) == ("failed", "the upload never arrived")
@@ -147,7 +147,7 @@ def test_a_record_a_retried_worker_holds_now_is_left_to_it() -> None:
     record_id = media_job("ocr", JobStatus.RUNNING, timedelta(minutes=45), "processing", timedelta(minutes=2))
 
     # When the janitor runs, Then neither the record nor the job is touched: the worker can still finish
-    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
+    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 0, "requeued": 0}
     record = OCRRecordItem.get("u1", record_id)
     assert record.processing_status == "processing"
     assert BackgroundJobItem.get(record.job_id).status == JobStatus.RUNNING
@@ -165,7 +165,7 @@ def test_an_upload_ticket_never_used_fails_once_its_lifetime_has_passed() -> Non
     valid = media_job("ocr", JobStatus.PENDING, young, "pending", young, name="-valid")
 
     # When the janitor runs
-    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 1}
+    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 1, "requeued": 0}
 
     # Then the expired ticket's record shows failed with the reason, its job cancelled; the valid one waits on
     record = OCRRecordItem.get("u1", expired)
@@ -190,7 +190,7 @@ def test_a_job_given_back_for_its_retry_is_not_taken_for_an_upload_that_never_ar
     record_id = media_job("speech", JobStatus.PENDING, timedelta(hours=2), "pending", timedelta(minutes=1), tries=1)
 
     # When the janitor runs, Then it leaves the record to the retry that is on its way
-    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 0}
+    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 0, "cancelled": 0, "requeued": 0}
     record = AudioRecordItem.get("u1", record_id)
     assert (record.processing_status, BackgroundJobItem.get(record.job_id).status) == ("pending", JobStatus.PENDING)
 
@@ -203,7 +203,7 @@ def test_a_record_given_back_for_a_retry_that_never_came_shows_failed() -> None:
     record_id = media_job("speech", JobStatus.PENDING, timedelta(hours=2), "pending", timedelta(hours=1), tries=2)
 
     # When the janitor runs, Then the record and its job show failed, with the reason
-    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 1, "cancelled": 0}
+    assert handler(janitor_run(utcnow()), FakeLambdaContext()) == {"failed": 1, "cancelled": 0, "requeued": 0}
     record = AudioRecordItem.get("u1", record_id)
     assert (record.processing_status, record.error_message) == ("failed", "processing failed and was not retried")
     assert BackgroundJobItem.get(record.job_id).status == JobStatus.FAILED
