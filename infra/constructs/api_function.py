@@ -18,12 +18,14 @@ from infra.nag import acknowledge, finding_resource
 from infra.stage_config import stage_config
 from shared.catalog import ApiFunction
 from shared.constants import Env
+from shared.iam_policy import (
+    LIST_BUCKET_ACTIONS,
+    MEDIA_OBJECT_ACTIONS,
+    POLLY_ACTIONS,
+    list_bucket_condition,
+    requested_region_condition,
+)
 
-MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
-# HeadBucket (the health check) and, for a missing key, the 404 of HeadObject are both authorized by ListBucket.
-LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
-# shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
-POLLY_ACTIONS: Final = ("polly:SynthesizeSpeech",)
 TTS_ENGINE: Final = "polly"  # shared.settings.Settings.tts_engine: Polly in AWS, Open JTalk offline
 # The alias API Gateway invokes: the version published by the latest deploy, which SnapStart has a snapshot of
 # (SnapStart applies to published versions only, never to $LATEST).
@@ -100,7 +102,7 @@ class ApiHandler(KotobaFunction):
             self.allow(
                 LIST_BUCKET_ACTIONS,
                 [bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in self.entry.checks_objects_under]}},
+                conditions=list_bucket_condition(self.entry.checks_objects_under),
             )
         if self.entry.describes_all_tables:
             # HeadBucket, which the health check calls, carries no prefix: an unconditioned ListBucket on the bucket.
@@ -117,7 +119,7 @@ class ApiHandler(KotobaFunction):
                 iam.PolicyStatement(
                     actions=list(POLLY_ACTIONS),
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": cdk.Aws.REGION}},
+                    conditions=requested_region_condition(cdk.Aws.REGION),
                 )
             ],
         )

@@ -9,8 +9,8 @@ from constructs import Construct
 from infra.constructs.lambda_function import KotobaFunction
 from infra.nag import acknowledge
 from shared.constants import cursor_key_secret_name
+from shared.iam_policy import CURSOR_KEY_READ_ACTIONS
 
-READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 KEY_LENGTH: Final = 64  # random characters; the functions derive a 256-bit AES key from them
 
 
@@ -35,4 +35,4 @@ class CursorKey(Construct):
 
     def grant_read(self, function: KotobaFunction) -> None:
         """Read the cursor key: GetSecretValue on this one secret."""
-        function.allow(READ_ACTIONS, [self.secret.secret_arn])
+        function.allow(CURSOR_KEY_READ_ACTIONS, [self.secret.secret_arn])

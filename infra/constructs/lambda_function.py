@@ -24,6 +24,7 @@ from infra.layout import CONTAINERS_DIR, FUNCTIONS_DIR, REPO_ROOT, SHARED_PACKAG
 from infra.nag import acknowledge
 from infra.stage_config import FunctionSize, stage_config
 from shared.constants import LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env
+from shared.iam_policy import DYNAMODB_READ_ACTIONS, DYNAMODB_WRITE_ACTIONS
 
 HANDLER: Final = "handler.handler"
 # Every function runs on x86_64: the layer holds x86_64 wheels, and the images are built for that platform.
@@ -37,27 +38,6 @@ IMAGE_PLATFORM: Final = ecr_assets.Platform.custom(ARCHITECTURE.docker_platform)
 NO_ATTESTATIONS_ENV: Final = "BUILDX_NO_DEFAULT_ATTESTATIONS"
 POWERTOOLS_LOG_LEVEL: Final = "INFO"
 CODE_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
-
-DYNAMODB_READ_ACTIONS: Final = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-)
-# Reads plus item writes (transactions are authorized per item with these); never Scan.
-# The trade-off, accepted: grants are per table, as the catalog lists them (`reads`, `writes`), not per action a
-# function happens to call. A writer gets every item write on its tables, so the review aggregator, which only
-# calls UpdateItem on `sentences` and `vocabulary`, may also Put and Delete items there, and a bug or a compromise
-# of it could. Exact per-action lists would be a second, hand-kept copy of each function's data access that the
-# catalog cannot check. What stays exact: which tables, which indexes (by name, no `index/*`), and never Scan.
-DYNAMODB_WRITE_ACTIONS: Final = (
-    *DYNAMODB_READ_ACTIONS,
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-)
 
 
 def image_context_excludes(name: str) -> list[str]:
