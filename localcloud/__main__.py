@@ -13,6 +13,7 @@ import uvicorn
 
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
+from localcloud.identity import sign_as_acting_function
 from localcloud.lifetime import answers_within
 from localcloud.pump import EventPump
 from shared.catalog import QUEUES
@@ -69,6 +70,7 @@ def main() -> None:
     args = parse_args()
     emulator = start_emulator(args.emulator_port)
     point_environment_at(emulator.endpoint_url)
+    sign_as_acting_function()  # the pump's handlers as their functions, provisioning and sample content as tooling
     pump: EventPump | None = None
     workers: list[subprocess.Popen[bytes]] = []
     try:
