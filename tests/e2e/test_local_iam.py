@@ -126,3 +126,21 @@ def test_speech_through_the_api_is_cached_and_linked_as_the_media_function(cloud
     assert audio.status_code == 200 and audio.content.startswith(b"RIFF")
     assert missing.status_code == 404, missing.text
     assert iam_denials(cloud)[before:] == []
+
+
+def test_an_admin_adds_a_vocabulary_word_through_the_study_function(cloud: LocalCloud) -> None:
+    """The gate found this one: /learning is the study function's, whose role only read the vocabulary table, so
+    an admin's new word was AccessDenied in AWS (a 500) while every test passed against the permissive emulator."""
+    # Given the admin
+    auth, api = login_admin(cloud), f"{cloud.api_url}/api/v1/learning/vocabulary"
+    before = len(iam_denials(cloud))
+    word = {"kanji": "猫", "hiragana": "ねこ", "romaji": "neko", "english_meanings": ["cat"], "part_of_speech": "noun"}
+
+    # When it adds a word, and reads it back
+    added = requests.post(api, json=word, headers=auth, timeout=10)
+    read = requests.get(f"{api}/{added.json().get('id')}", headers=auth, timeout=10)
+
+    # Then the study function wrote it within its role
+    assert added.status_code == 201, added.text
+    assert (read.status_code, read.json()["romaji"], read.json()["english_meanings"]) == (200, "neko", ["cat"])
+    assert iam_denials(cloud)[before:] == []
