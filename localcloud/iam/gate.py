@@ -67,6 +67,8 @@ class MotoResources:
 
 
 class IamGate:
+    """WSGI middleware: each request through to `app` only if the caller's role (`roles`, by function) allows it."""
+
     def __init__(
         self,
         app: "WSGIApplication",
