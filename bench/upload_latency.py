@@ -14,8 +14,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.e2e.conftest import start_local_cloud  # noqa: E402
-from tests.e2e.test_media_flow import login_admin, rendered_photo, spoken_wav, upload_and_wait  # noqa: E402
+from tests.e2e.conftest import login_admin, start_local_cloud  # noqa: E402
+from tests.e2e.test_media_flow import rendered_photo, spoken_wav, upload_and_wait  # noqa: E402
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import uvicorn
 
 from localcloud import provision, snapshot
 from localcloud.emulator import point_environment_at, start_emulator
+from localcloud.identity import sign_as_acting_function
 from localcloud.lifetime import answers_within
 from localcloud.pump import EventPump, QueueRoute
 from shared.catalog import JOB_WORKERS, QUEUES
@@ -70,6 +71,7 @@ def main() -> None:
     emulator = start_emulator(args.emulator_port)
     point_environment_at(emulator.endpoint_url)
     os.environ[Env.PUBLIC_API_URL] = f"http://127.0.0.1:{args.port}{API_PREFIX}"  # the links in reminder e-mails
+    sign_as_acting_function()  # the pump's handlers as their functions, provisioning and sample content as tooling
     pump: EventPump | None = None
     workers: list[subprocess.Popen[bytes]] = []
     try:

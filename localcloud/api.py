@@ -1,24 +1,64 @@
 """The whole API in one app, as each local API worker process serves it (uvicorn calls `create_local_app`).
 
-In AWS the routers are split over four functions behind API Gateway; locally one app serves every path."""
+In AWS the routers are split over four functions behind API Gateway; locally one app serves every path, and each
+request acts as the function API Gateway would have sent it to, so that its AWS calls get that function's policy."""
 
 import asyncio
 import multiprocessing
 import socket
+from typing import Final
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from localcloud.identity import acting_as, sign_as_acting_function
 from localcloud.lifetime import exit_with_parent
 from shared.api.openapi import whole_api
+from shared.catalog import API_FUNCTIONS
+from shared.constants import API_PREFIX
 from shared.runtime import configure
+
+# The paths no function serves in AWS (the interactive docs): their requests act as a function that has no policy,
+# so any AWS call they made would be refused, as it could not happen there.
+UNROUTED: Final = "unrouted"
 
 
 def create_local_app() -> FastAPI:
+    sign_as_acting_function()
     configure()
     if multiprocessing.parent_process() is not None:  # a worker of uvicorn's supervisor
         exit_with_parent()
-    return whole_api()
+    app = whole_api()
+    app.add_middleware(ActAsRoutedFunction)
+    return app
+
+
+def routed_function(path: str) -> str:
+    """The API function whose route prefixes (catalog) hold `path`: `/api/v1/<prefix>` and what lies under it, as
+    the REST API routes them (infra/constructs/rest_api.py); UNROUTED for any other path."""
+    if not path.startswith(f"{API_PREFIX}/"):
+        return UNROUTED
+    route = path.removeprefix(API_PREFIX)
+    for entry in API_FUNCTIONS:
+        if any(route == prefix or route.startswith(f"{prefix}/") for prefix in entry.route_prefixes):
+            return entry.name
+    return UNROUTED
+
+
+class ActAsRoutedFunction:
+    """ASGI middleware: each HTTP request acts as the function of its route (`routed_function`). The context variable
+    reaches the endpoint's task and the thread pool that runs synchronous endpoints (each copies the context)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with acting_as(routed_function(scope["path"])):
+            await self.app(scope, receive, send)
 
 
 class NoDelayH11Protocol(H11Protocol):

@@ -1,5 +1,5 @@
-"""The embedded AWS: moto server on 127.0.0.1 in a process of its own, and the environment that points every
-client at it."""
+"""The embedded AWS: moto server on 127.0.0.1 in a process of its own, behind the IAM gate that enforces each function's
+policy (localcloud/iam), and the environment that points every client at it."""
 
 import argparse
 import os
@@ -16,14 +16,17 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from localcloud import moto_speedups, s3_post_policy
+from localcloud.iam.gate import IamGate, MotoResources
+from localcloud.identity import SECRET_ACCESS_KEY, TOOLING_ACCESS_KEY, function_access_key
 from localcloud.lifetime import answers_within, exit_with_parent
 from shared.constants import Buckets, Env, physical_name
+from shared.iam_policy import MailSender, StageArns, role_statements
 from shared.settings import LOCAL_STAGE
 
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
-LOCAL_ACCESS_KEY_ID = "local"  # every process of the local cloud signs with these (point_environment_at)
-LOCAL_SECRET_ACCESS_KEY = "local"
+LOCAL_MEDIA_BUCKET = physical_name(LOCAL_STAGE, Buckets.MEDIA)
+LOCAL_SES_SENDER = "no-reply@kotoba.local"  # verified by provisioning; the functions' roles may send from it only
 START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
 SERVER_THREADS = 8
@@ -85,15 +88,34 @@ def serialize_in_process_moto() -> None:
 def serve(port: int) -> None:
     """Serve the emulator on 127.0.0.1 until SIGTERM: `python -m localcloud.emulator --port N`."""
     moto_speedups.apply()
-    s3_post_policy.apply({LOCAL_ACCESS_KEY_ID: LOCAL_SECRET_ACCESS_KEY})
+    roles = role_statements(local_stage_arns())
+    # A presigned upload is signed by the function that issued it: every key of the local cloud has the one secret.
+    s3_post_policy.apply(dict.fromkeys((TOOLING_ACCESS_KEY, *map(function_access_key, roles)), SECRET_ACCESS_KEY))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which saves the data first
     exit_with_parent()
-    app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
+    app = IamGate(
+        SerializedDynamoDB(DomainDispatcherApplication(create_backend_app)),
+        roles,
+        account=LOCAL_ACCOUNT,
+        region=LOCAL_REGION,
+        resources=MotoResources(LOCAL_ACCOUNT),
+    )
     # waitress rather than moto's werkzeug server, which closes the connection after every response: each AWS
     # call then paid a TCP connection and a thread, and the emulator spent more on sockets than on DynamoDB.
     # Its threads: the serialized DynamoDB requests, plus SQS long polls (one per queue worker) held meanwhile.
     waitress.serve(app, host="127.0.0.1", port=port, threads=SERVER_THREADS, connection_limit=MAX_CONNECTIONS,
                    ident="kotoba-local-aws", _quiet=True)  # fmt: skip
+
+
+def local_stage_arns() -> StageArns:
+    """Where the local cloud's resources are: what its functions' roles are rendered for."""
+    return StageArns(
+        stage=LOCAL_STAGE,
+        account=LOCAL_ACCOUNT,
+        region=LOCAL_REGION,
+        media_bucket=LOCAL_MEDIA_BUCKET,
+        mail=MailSender(LOCAL_SES_SENDER),
+    )
 
 
 @dataclass(frozen=True)
@@ -123,22 +145,26 @@ def start_emulator(port: int) -> Emulator:
     raise RuntimeError(f"the AWS emulator did not answer on port {port} within {START_TIMEOUT_SECONDS} s")
 
 
+def local_environment(endpoint_url: str) -> dict[str, str]:
+    """The variables that point every boto3 and PynamoDB client at the emulator, as the local cloud's functions."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": TOOLING_ACCESS_KEY,  # a function's calls are signed as the function (identity.py)
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_REGION": LOCAL_REGION,
+        Env.STAGE: LOCAL_STAGE,
+        Env.MEDIA_BUCKET: LOCAL_MEDIA_BUCKET,
+        Env.SES_SENDER: LOCAL_SES_SENDER,
+        Env.TTS_ENGINE: "openjtalk",  # the emulator's Polly returns silence
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
 def point_environment_at(endpoint_url: str) -> None:
     """Make every boto3 and PynamoDB client in this process (and its children) talk to the emulator."""
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint_url,
-            "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_ACCESS_KEY,
-            "AWS_DEFAULT_REGION": LOCAL_REGION,
-            "AWS_REGION": LOCAL_REGION,
-            Env.STAGE: LOCAL_STAGE,
-            Env.MEDIA_BUCKET: physical_name(LOCAL_STAGE, Buckets.MEDIA),
-            Env.TTS_ENGINE: "openjtalk",  # the emulator's Polly returns silence
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
+    os.environ.update(local_environment(endpoint_url))
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
-from shared.catalog import JOB_WORKERS, QUEUES, SCHEDULED_FUNCTIONS
+from localcloud.identity import acting_as
+from shared.catalog import JOB_WORKERS, JWT_KEY_ROTATION, QUEUES, SCHEDULED_FUNCTIONS
 from shared.constants import Env, Queues, dead_letter_queue_name, physical_name
 from shared.dal import key_store
 from shared.dal.tables import table_definitions
@@ -122,7 +123,8 @@ def create_signing_key(settings: Settings) -> None:
         # CDK creates the secret with a placeholder too; the first rotation puts a real key in it.
         client.create_secret(Name=name, SecretString=json.dumps({"placeholder": True}))
     if key_store.secret_version(name, key_store.CURRENT) is None:
-        signing_keys.rotate_now(name)
+        with acting_as(JWT_KEY_ROTATION.name):  # in AWS, Secrets Manager runs it as the rotation function
+            signing_keys.rotate_now(name)
 
 
 def create_generated_keys(settings: Settings) -> None:

@@ -7,6 +7,10 @@
   as Lambda's event source mappings do; a failing batch is retried a few times, then skipped and logged.
 - EventBridge schedules (read from the emulator's rules) run their function at the local interval.
 Handlers run in this process, or, for workers marked `separate_process`, in a child process each.
+
+Each handler call acts as its function (localcloud/identity.py), and the queue and stream reads that feed it are signed
+with its key too, since Lambda's event source mappings read with the function's role; what only AWS itself does (the
+schedule's rule, the table's stream ARN that CDK gives the mapping) is read with the tooling key.
 """
 
 import importlib
@@ -20,6 +24,7 @@ from typing import Any
 import boto3
 
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
+from localcloud.identity import SECRET_ACCESS_KEY, acting_as, function_access_key
 from shared.catalog import SCHEDULED_FUNCTIONS, STREAM_CONSUMERS, ScheduledFunction, StreamConsumer
 from shared.constants import physical_name
 from shared.observability import logger
@@ -53,7 +58,18 @@ def load_handler(function_name: str) -> Handler:
 
 
 def invoke(function_name: str, event: dict[str, Any]) -> Any:
-    return load_handler(function_name)(event, LocalLambdaContext(function_name=function_name))
+    with acting_as(function_name):
+        return load_handler(function_name)(event, LocalLambdaContext(function_name=function_name))
+
+
+def client_of(function_name: str, service: str) -> Any:
+    """A client that signs as the function: for what its event source mapping reads in AWS with its role."""
+    return boto3.client(
+        service,
+        region_name=LOCAL_REGION,
+        aws_access_key_id=function_access_key(function_name),
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
 
 
 def scheduled_event(rule_arn: str, when: datetime) -> dict[str, Any]:
@@ -129,7 +145,7 @@ class EventPump:
         self._threads.append(thread)
 
     def _poll_queue(self, route: QueueRoute) -> None:
-        sqs = boto3.client("sqs", region_name=LOCAL_REGION)
+        sqs = client_of(route.function_name, "sqs")
         queue_arn = sqs.get_queue_attributes(QueueUrl=route.queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -172,7 +188,7 @@ class EventPump:
         stream_arn = boto3.client("dynamodb", region_name=LOCAL_REGION).describe_table(TableName=table)["Table"][
             "LatestStreamArn"
         ]
-        streams = boto3.client("dynamodbstreams", region_name=LOCAL_REGION)
+        streams = client_of(consumer.name, "dynamodbstreams")
         shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
         # A fresh iterator after the last record delivered, on every poll, rather than following
         # NextShardIterator: moto rolls a cancelled transaction back by restoring a copy of the table, and an

@@ -8,6 +8,7 @@ import argparse
 import signal
 import threading
 
+from localcloud.identity import sign_as_acting_function
 from localcloud.lifetime import exit_with_parent
 from localcloud.pump import EventPump, QueueRoute
 from shared.runtime import configure
@@ -19,6 +20,7 @@ def main() -> None:
     parser.add_argument("function", help="folder under functions/, e.g. ocr_worker")
     parser.add_argument("queue_url")
     args = parser.parse_args()
+    sign_as_acting_function()
     configure()
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -47,10 +47,12 @@ STUDY_API = ApiFunction(
     # records and jobs: for the data export
     # daily_stats: the days written by the review aggregator, read here; a finished session and an added sentence
     # counted on the learner's totals here
-    reads=("vocabulary", "achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
+    reads=("achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
     # admin_audit: an admin's edit or deletion of someone else's sentence goes through /learning, with its entry
+    # vocabulary: an admin adds a word through /learning (POST /learning/vocabulary)
     writes=(
         "users",
+        "vocabulary",
         "daily_stats",
         "admin_audit",
         "sentences",

@@ -12,15 +12,18 @@ from constructs import Construct
 from infra.constructs.email_identity import EmailIdentities
 from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.jwt_keys import JwtKeys
-from infra.constructs.lambda_function import LIST_BUCKET_ACTIONS, KotobaFunction, zip_package
+from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
 from infra.nag import acknowledge
 from infra.stage_config import stage_config
 from shared.catalog import ApiFunction
 from shared.constants import Env
+from shared.iam_policy import (
+    LIST_BUCKET_ACTIONS,
+    POLLY_ACTIONS,
+    requested_region_condition,
+)
 
-# shared/dal/polly.py calls SynthesizeSpeech only: no lexicons, no asynchronous tasks (which would write to S3).
-POLLY_ACTIONS: Final = ("polly:SynthesizeSpeech",)
 TTS_ENGINE: Final = "polly"  # shared.settings.Settings.tts_engine: Polly in AWS, Open JTalk offline
 # The alias API Gateway invokes: the version published by the latest deploy, which SnapStart has a snapshot of
 # (SnapStart applies to published versions only, never to $LATEST).
@@ -101,7 +104,7 @@ class ApiHandler(KotobaFunction):
                 iam.PolicyStatement(
                     actions=list(POLLY_ACTIONS),
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": cdk.Aws.REGION}},
+                    conditions=requested_region_condition(cdk.Aws.REGION),
                 )
             ],
         )

@@ -14,24 +14,16 @@ from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction
+from shared.iam_policy import SES_SEND_ACTIONS, MailSender, sender_condition
 
-# SES v1 SendEmail (shared/dal/mailer.py) and its raw variant. SES authorizes them against the identity of the sender
-# (the address, or the verified domain that covers it) and, in the sandbox, against each recipient's identity.
-SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
 DKIM_RECORDS: Final = 3  # Easy DKIM publishes three CNAME records
 
 
 @dataclass(frozen=True)
-class EmailSettings:
-    sender: str  # the From address, pinned in IAM by ses:FromAddress
-    domain: str | None = None  # verify this domain (Easy DKIM) rather than the sender address alone
-    sandbox_recipients: tuple[str, ...] = ()  # verified recipients, while the account is in the SES sandbox
-    identity_exists: bool = False  # the identity is already verified in this account and region: create none
+class EmailSettings(MailSender):
+    """The sender and its identities (the domain is verified with Easy DKIM), and whether the identity exists."""
 
-    @property
-    def identity(self) -> str:
-        """The SES identity that covers the sender: its domain when one is given, else the address itself."""
-        return self.domain or self.sender
+    identity_exists: bool = False  # the identity is already verified in this account and region: create none
 
 
 class EmailIdentities(Construct):
@@ -81,9 +73,7 @@ class EmailIdentities(Construct):
 
     def grant_send(self, function: KotobaFunction) -> None:
         """SendEmail and SendRawEmail on these identities only, and only from the configured sender."""
-        function.allow(
-            SES_SEND_ACTIONS, self.identity_arns, conditions={"StringEquals": {"ses:FromAddress": self.settings.sender}}
-        )
+        function.allow(SES_SEND_ACTIONS, self.identity_arns, conditions=sender_condition(self.settings.sender))
 
 
 def _identity_arn(stack: cdk.Stack, identity: str) -> str:

@@ -9,8 +9,8 @@ from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction
 from infra.nag import acknowledge
+from shared.iam_policy import GENERATED_KEY_READ_ACTIONS
 
-READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 KEY_LENGTH: Final = 64  # random characters; the functions derive a 256-bit key from them
 
 
@@ -32,4 +32,4 @@ class GeneratedKey(Construct):
 
     def grant_read(self, function: KotobaFunction) -> None:
         """Read the key: GetSecretValue on this one secret."""
-        function.allow(READ_ACTIONS, [self.secret.secret_arn])
+        function.allow(GENERATED_KEY_READ_ACTIONS, [self.secret.secret_arn])

@@ -13,13 +13,12 @@ from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
 from infra.constructs.tables import KotobaTables
-from infra.constructs.upload_worker import QUEUE_CONSUME_ACTIONS
 from infra.constructs.work_queues import DEAD_LETTER_RETENTION, tls_only_queue
 from infra.stage_config import FunctionSize
 from shared.catalog import JobWorker
 from shared.constants import Env, dead_letter_queue_name, physical_name
+from shared.iam_policy import JOB_SEND_ACTIONS, QUEUE_CONSUME_ACTIONS
 
-SEND_ACTIONS: Final = ("sqs:SendMessage",)
 BATCH_SIZE: Final = 1  # one job per invocation: its timeout is the job's, and a failure retries that job alone
 
 
@@ -71,7 +70,7 @@ class JobWorkerFunction(KotobaFunction):
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
         self.grant_media(media_bucket, entry.media, listed=entry.lists_media)
         self.allow(QUEUE_CONSUME_ACTIONS, [self.queue.queue_arn])
-        self.allow(SEND_ACTIONS, [self.queue.queue_arn])  # the rest of a long job, for another invocation
+        self.allow(JOB_SEND_ACTIONS, [self.queue.queue_arn])  # the rest of a long job, for another invocation
         self.event_source_mapping = lambda_.EventSourceMapping(
             self,
             "QueueMapping",
@@ -83,5 +82,5 @@ class JobWorkerFunction(KotobaFunction):
 
     def grant_send(self, function: KotobaFunction) -> None:
         """Let `function` hand jobs to this worker, and tell it where."""
-        function.allow(SEND_ACTIONS, [self.queue.queue_arn])
+        function.allow(JOB_SEND_ACTIONS, [self.queue.queue_arn])
         function.function.add_environment(Env.ACCOUNT_JOBS_QUEUE_URL, self.queue.queue_url)

@@ -23,20 +23,13 @@ from infra.constructs.tables import construct_name
 from infra.stage_config import stage_config
 from shared.catalog import JWT_KEY_ROTATION, RotationFunction
 from shared.constants import signing_key_secret_name, verification_keys_parameter_name
-
-# The four steps of Secrets Manager's rotation protocol (shared/services/signing_keys.py): read the current and
-# pending versions, put the pending one, describe the stages and move AWSCURRENT. No GetRandomPassword: the key
-# is generated in the function.
-ROTATION_SECRET_ACTIONS: Final = (
-    "secretsmanager:DescribeSecret",
-    "secretsmanager:GetSecretValue",
-    "secretsmanager:PutSecretValue",
-    "secretsmanager:UpdateSecretVersionStage",
+from shared.iam_policy import (
+    PUBLISH_KEYS_ACTIONS,
+    ROTATION_SECRET_ACTIONS,
+    SIGNING_KEY_READ_ACTIONS,
+    VERIFY_KEYS_ACTIONS,
 )
-# setSecret creates or overwrites the parameter (PutParameter, Overwrite), testSecret reads it back.
-PUBLISH_ACTIONS: Final = ("ssm:GetParameter", "ssm:PutParameter")
-VERIFY_ACTIONS: Final = ("ssm:GetParameter",)
-SIGN_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
+
 # No "kid": shared/dal/key_store.py treats a version without one as "no key yet".
 PLACEHOLDER_TEMPLATE: Final = json.dumps({"placeholder": "replaced by the first rotation"})
 SECRETS_MANAGER: Final = "secretsmanager.amazonaws.com"
@@ -82,7 +75,7 @@ class JwtKeys(Construct):
             size=stage_config(stage).rotation_function,
         )
         self.rotation.allow(ROTATION_SECRET_ACTIONS, [self.signing_key.secret_arn])
-        self.rotation.allow(PUBLISH_ACTIONS, [self.verification_keys_arn])
+        self.rotation.allow(PUBLISH_KEYS_ACTIONS, [self.verification_keys_arn])
         self.rotation.function.add_permission(
             "InvokedBySecretsManager",
             principal=iam.ServicePrincipal(SECRETS_MANAGER),
@@ -106,8 +99,8 @@ class JwtKeys(Construct):
 
     def grant_verify(self, function: KotobaFunction) -> None:
         """Read the public verification keys: GetParameter on this one parameter."""
-        function.allow(VERIFY_ACTIONS, [self.verification_keys_arn])
+        function.allow(VERIFY_KEYS_ACTIONS, [self.verification_keys_arn])
 
     def grant_sign(self, function: KotobaFunction) -> None:
         """Read the private signing key: GetSecretValue on this one secret."""
-        function.allow(SIGN_ACTIONS, [self.signing_key.secret_arn])
+        function.allow(SIGNING_KEY_READ_ACTIONS, [self.signing_key.secret_arn])

@@ -25,6 +25,13 @@ from infra.layout import CONTAINERS_DIR, FUNCTIONS_DIR, REPO_ROOT, SHARED_PACKAG
 from infra.nag import acknowledge, finding_resource
 from infra.stage_config import FunctionSize, stage_config
 from shared.constants import LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env
+from shared.iam_policy import (
+    DYNAMODB_READ_ACTIONS,
+    DYNAMODB_WRITE_ACTIONS,
+    LIST_BUCKET_ACTIONS,
+    MEDIA_OBJECT_ACTIONS,
+    list_bucket_condition,
+)
 
 HANDLER: Final = "handler.handler"
 # Every function runs on x86_64: the layer holds x86_64 wheels, and the images are built for that platform.
@@ -38,33 +45,6 @@ IMAGE_PLATFORM: Final = ecr_assets.Platform.custom(ARCHITECTURE.docker_platform)
 NO_ATTESTATIONS_ENV: Final = "BUILDX_NO_DEFAULT_ATTESTATIONS"
 POWERTOOLS_LOG_LEVEL: Final = "INFO"
 CODE_EXCLUDES: Final = ("**/__pycache__", "**/*.pyc")
-
-DYNAMODB_READ_ACTIONS: Final = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-)
-# Reads plus item writes (transactions are authorized per item with these); never Scan.
-# The trade-off, accepted: grants are per table, as the catalog lists them (`reads`, `writes`), not per action a
-# function happens to call. A writer gets every item write on its tables, so the review aggregator, which only
-# calls UpdateItem on `sentences` and `vocabulary`, may also Put and Delete items there, and a bug or a compromise
-# of it could. Exact per-action lists would be a second, hand-kept copy of each function's data access that the
-# catalog cannot check. What stays exact: which tables, which indexes (by name, no `index/*`), and never Scan.
-DYNAMODB_WRITE_ACTIONS: Final = (
-    *DYNAMODB_READ_ACTIONS,
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-)
-
-
-MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
-# HeadBucket (the health check), listing a prefix, and, for a missing key, the 404 of HeadObject are all authorized by
-# ListBucket.
-LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
 
 
 def image_context_excludes(name: str) -> list[str]:
@@ -225,11 +205,7 @@ class KotobaFunction(Construct):
         if listed:
             if not set(listed) <= set(prefixes):
                 raise ValueError(f"{self.name}: the prefixes it lists must be within its media prefixes")
-            self.allow(
-                LIST_BUCKET_ACTIONS,
-                [bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in listed]}},
-            )
+            self.allow(LIST_BUCKET_ACTIONS, [bucket.bucket_arn], conditions=list_bucket_condition(listed))
 
     def grant_tables(self, tables: KotobaTables, *, reads: Sequence[str] = (), writes: Sequence[str] = ()) -> None:
         """Item reads on `reads`, reads and item writes on `writes`: each table and its indexes by name, no Scan."""

@@ -22,6 +22,7 @@ from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
 from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, StreamConsumer
 from shared.constants import dead_letter_queue_name
+from shared.iam_policy import STREAM_READ_ACTIONS
 
 # Lambda accepts up to 10,000 records per batch from a DynamoDB stream (and up to 6 MB of payload).
 MAX_STREAM_BATCH_SIZE: Final = 10_000
@@ -29,13 +30,6 @@ RETRY_ATTEMPTS: Final = 3
 STARTING_POSITION: Final = lambda_.StartingPosition.TRIM_HORIZON  # nothing written before the mapping is lost
 # Memory and timeout: infra/stage_config.py (stream_function, stream_image_function). The timeout also bounds how long
 # one failing batch holds its shard before the retry.
-# What an event source mapping reads a DynamoDB stream with, granted on the consumer's own stream ARN only.
-STREAM_READ_ACTIONS: Final = (
-    "dynamodb:DescribeStream",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:ListStreams",
-)
 NEW_OR_CHANGED: Final = ("INSERT", "MODIFY")
 
 

@@ -22,14 +22,11 @@ from infra.constructs.work_queues import queue_name
 from infra.nag import acknowledge, finding_resource
 from infra.stage_config import FunctionSize, stage_config
 from shared.catalog import QueueSpec
+from shared.iam_policy import QUEUE_CONSUME_ACTIONS, UPLOAD_READ_ACTIONS
 
 # One upload per invocation: the function's timeout then bounds the work on one file, and a failure retries that
 # file alone (the handler also reports partial batch failures, which keeps that true if the size ever grows).
 BATCH_SIZE: Final = 1
-# What the event source mapping receives, deletes and reads attributes with (AWS's AWSLambdaSQSQueueExecutionRole
-# holds exactly these): granted on the worker's own queue only.
-QUEUE_CONSUME_ACTIONS: Final = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
-UPLOAD_READ_ACTIONS: Final = ("s3:GetObject",)
 # PaddleX writes its cache under this folder; /tmp is the only writable one in Lambda (the image's ENV says the same).
 PADDLEX_CACHE_HOME: Final = "/tmp/paddlex"  # noqa: S108 - /tmp is Lambda's only writable directory
 

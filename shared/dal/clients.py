@@ -8,6 +8,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
+from botocore.credentials import CredentialProvider
 from pynamodb.connection import Connection
 from pynamodb.connection import base as pynamodb_connection
 
@@ -18,6 +19,8 @@ _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect
 # older than 2014 (us-east-1 among them), which AWS has deprecated and buckets created since mid-2020 may refuse.
 _SERVICE_CONFIG = {"s3": _CLIENT_CONFIG.merge(Config(signature_version="s3v4"))}
 _SERVICE_DEFINITIONS = botocore.loaders.create_loader()  # caches what it has parsed
+# Consulted before the environment by every session built here; None (always, in AWS) leaves botocore's own chain.
+_credential_provider: CredentialProvider | None = None
 
 
 def botocore_session() -> botocore.session.Session:
@@ -28,7 +31,21 @@ def botocore_session() -> botocore.session.Session:
     table, in a Lambda's first request and in each of the local API's threads. With the shared loader it is ~7 ms."""
     session = botocore.session.get_session()
     session.register_component("data_loader", _SERVICE_DEFINITIONS)
+    if _credential_provider is not None:
+        session.get_component("credential_provider").insert_before("env", _credential_provider)
     return session
+
+
+def use_credential_provider(provider: CredentialProvider | None) -> None:
+    """Resolve credentials with `provider` first in every session built from now on (None: botocore's chain again).
+
+    Only the local cloud calls this (localcloud/identity.py), so that each AWS call is signed as the function making
+    it and its emulator can enforce that function's policy; in AWS nothing does, and a function signs with its role's
+    credentials from the environment. Call it before the first AWS call of the process: PynamoDB models keep their
+    connections (and sessions) until `bind_tables` renews them."""
+    global _credential_provider
+    _credential_provider = provider
+    reset_clients()
 
 
 pynamodb_connection.get_session = botocore_session  # type: ignore[attr-defined]  # PynamoDB offers no other way

@@ -2,16 +2,19 @@
 public JWT verification keys in SSM.
 
 Reads go through Powertools Parameters, which caches them in the function for `max_age` seconds: one
-Secrets Manager or SSM call per cold start (and per cache period), not per request.
+Secrets Manager or SSM call per cold start (and per cache period), not per request. Its readers are built on the
+clients of `shared.dal.clients` rather than on a default session of their own, so that these calls are made like
+every other AWS call of the app (and, in the local cloud, signed as the function that makes them).
 """
 
 import hashlib
 import json
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError
 
@@ -32,8 +35,20 @@ class SigningKey:
     private_key_pem: str
 
 
+@cache
+def secrets_reader() -> SecretsProvider:
+    """Powertools' Secrets Manager reader, with its cache of what it read, once per process."""
+    return SecretsProvider(boto3_client=aws_client("secretsmanager"))
+
+
+@cache
+def parameters_reader() -> SSMProvider:
+    """Powertools' SSM Parameter Store reader, with its cache of what it read, once per process."""
+    return SSMProvider(boto3_client=aws_client("ssm"))
+
+
 def signing_key() -> SigningKey:
-    value: Any = parameters.get_secret(
+    value: Any = secrets_reader().get(
         get_settings().signing_key_secret, transform="json", max_age=KEY_CACHE_SECONDS, VersionStage=CURRENT
     )
     if "kid" not in value:  # the placeholder CDK creates, until the first rotation puts a key in it
@@ -51,7 +66,7 @@ def verification_keys() -> dict[str, str]:
         return {}
     name = get_settings().verification_keys_parameter
     try:
-        value: Any = parameters.get_parameter(name, transform="json", max_age=KEY_CACHE_SECONDS)
+        value: Any = parameters_reader().get(name, transform="json", max_age=KEY_CACHE_SECONDS)
     except GetParameterError as error:
         if not _parameter_not_found(error):
             raise
@@ -77,7 +92,7 @@ def link_key() -> bytes:
 
 
 def _generated_key(secret_name: str) -> bytes:
-    value: Any = parameters.get_secret(secret_name, max_age=KEY_CACHE_SECONDS)
+    value: Any = secrets_reader().get(secret_name, max_age=KEY_CACHE_SECONDS)
     return hashlib.sha256(str(value).encode()).digest()
 
 
@@ -140,6 +155,8 @@ def make_current(secret_id: str, token: str) -> None:
 
 
 def clear_cache() -> None:
+    """Forget every key read (and the readers with their clients): the next read asks AWS again."""
     global _missing_until
     _missing_until = 0.0
-    parameters.clear_caches()
+    secrets_reader.cache_clear()
+    parameters_reader.cache_clear()

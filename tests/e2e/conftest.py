@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from localcloud.__main__ import READY_LINE
+from localcloud.iam.gate import IAM_DENIAL_LOG_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 90
@@ -88,6 +89,23 @@ def local_cloud(tmp_path: Path) -> Iterator[LocalCloud]:
     cloud = start_local_cloud(tmp_path / "data")
     yield cloud
     cloud.stop()
+    # Every function acted within its role: a refusal swallowed by a retry or a logged failure would show here.
+    assert iam_denials(cloud) == []
+
+
+def iam_denials(cloud: LocalCloud) -> list[str]:
+    """The emulator's line for each request its IAM gate refused (localcloud/iam/gate.py)."""
+    return [line for line in cloud.output if line.startswith(IAM_DENIAL_LOG_PREFIX)]
+
+
+def login_admin(cloud: LocalCloud) -> dict[str, str]:
+    """The Authorization header of the admin account the local cloud printed."""
+    line = next(line for line in cloud.output if line.startswith("admin account:"))
+    email, password = line.removeprefix("admin account:").strip().split(" / ")
+    tokens = requests.post(
+        f"{cloud.api_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10
+    )
+    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
 def get(cloud: LocalCloud, path: str, **params: str) -> requests.Response:

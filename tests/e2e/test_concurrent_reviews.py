@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from localcloud.outbox import sent_emails
-from tests.e2e.conftest import LocalCloud, eventually, start_local_cloud
+from tests.e2e.conftest import LocalCloud, eventually, iam_denials, start_local_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +30,7 @@ def cloud() -> Iterator[LocalCloud]:
     running = start_local_cloud()
     yield running
     running.stop()
+    assert iam_denials(running) == []
 
 
 @dataclass(frozen=True)

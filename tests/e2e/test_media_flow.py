@@ -10,20 +10,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import LocalCloud
+from tests.e2e.conftest import LocalCloud, login_admin
 
 pytestmark = pytest.mark.slow
 
 POLL_SECONDS = 120  # a cold start of the model worker included; warm processing takes seconds
-
-
-def login_admin(cloud: LocalCloud) -> dict[str, str]:
-    line = next(line for line in cloud.output if line.startswith("admin account:"))
-    email, password = line.removeprefix("admin account:").strip().split(" / ")
-    tokens = requests.post(
-        f"{cloud.api_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10
-    )
-    return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
 
 
 def upload_and_wait(cloud: LocalCloud, auth: dict[str, str], kind: str, body: dict[str, Any], data: bytes) -> Any:

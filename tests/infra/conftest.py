@@ -103,3 +103,17 @@ def resources_of_type(template: Template, resource_type: str) -> dict[str, dict[
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def table_exports(synthesized: SynthesizedApp, attribute: str) -> dict[str, str]:
+    """Export name of each table attribute (`Arn`, `StreamArn`) exported by the data stack -> logical table name."""
+    template = synthesized.template(synthesized.data)
+    logical_by_id = {
+        lid: table["Properties"]["TableName"].removeprefix(physical_name(STAGE, ""))
+        for lid, table in resources_of_type(template, "AWS::DynamoDB::Table").items()
+    }
+    return {
+        output["Export"]["Name"]: logical_by_id[output["Value"]["Fn::GetAtt"][0]]
+        for output in template["Outputs"].values()
+        if "Export" in output and output["Value"].get("Fn::GetAtt", [None, None])[1] == attribute
+    }

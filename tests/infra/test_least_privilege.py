@@ -23,10 +23,18 @@ from shared.catalog import (
     ScheduledFunction,
     StreamConsumer,
 )
-from shared.constants import MediaPrefixes, physical_name, verification_keys_parameter_name
+from shared.constants import MediaPrefixes, verification_keys_parameter_name
 from shared.dal.tables import table_definitions
 from tests.infra import code_scan
-from tests.infra.conftest import SES_SENDER, STAGE, SynthesizedApp, as_list, logical_id, resources_of_type
+from tests.infra.conftest import (
+    SES_SENDER,
+    STAGE,
+    SynthesizedApp,
+    as_list,
+    logical_id,
+    resources_of_type,
+    table_exports,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -99,28 +107,14 @@ def template(synthesized: SynthesizedApp) -> dict[str, Any]:
     return synthesized.template(synthesized.api)
 
 
-def _exports_of(synthesized: SynthesizedApp, attribute: str) -> dict[str, str]:
-    """Export name of each table attribute (`Arn`, `StreamArn`) exported by the data stack -> logical table name."""
-    template = synthesized.template(synthesized.data)
-    logical_by_id = {
-        lid: table["Properties"]["TableName"].removeprefix(physical_name(STAGE, ""))
-        for lid, table in resources_of_type(template, "AWS::DynamoDB::Table").items()
-    }
-    return {
-        output["Export"]["Name"]: logical_by_id[output["Value"]["Fn::GetAtt"][0]]
-        for output in template["Outputs"].values()
-        if "Export" in output and output["Value"].get("Fn::GetAtt", [None, None])[1] == attribute
-    }
-
-
 @pytest.fixture(scope="module")
 def table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
-    return _exports_of(synthesized, "Arn")
+    return table_exports(synthesized, "Arn")
 
 
 @pytest.fixture(scope="module")
 def stream_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
-    return _exports_of(synthesized, "StreamArn")
+    return table_exports(synthesized, "StreamArn")
 
 
 def _grants(

@@ -15,8 +15,8 @@ from infra.constructs.stream_consumer import STREAM_SETTINGS, StreamConsumerFunc
 from infra.constructs.tables import KotobaTables
 from infra.stage_config import DEV
 from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, STREAM_CONSUMERS, StreamConsumer
-from shared.constants import dead_letter_queue_name, physical_name
-from tests.infra.conftest import STAGE, SynthesizedApp, image_assets, logical_id, resources_of_type
+from shared.constants import dead_letter_queue_name
+from tests.infra.conftest import STAGE, SynthesizedApp, image_assets, logical_id, resources_of_type, table_exports
 
 pytestmark = pytest.mark.slow
 
@@ -36,16 +36,7 @@ def consumers(synthesized: SynthesizedApp) -> dict[str, StreamConsumerFunction]:
 @pytest.fixture(scope="module")
 def stream_table_by_export(synthesized: SynthesizedApp) -> dict[str, str]:
     """Export name of each stream ARN in the data stack -> logical name of the table whose stream it is."""
-    data = synthesized.template(synthesized.data)
-    table_by_id = {
-        lid: table["Properties"]["TableName"].removeprefix(physical_name(STAGE, ""))
-        for lid, table in resources_of_type(data, "AWS::DynamoDB::Table").items()
-    }
-    return {
-        output["Export"]["Name"]: table_by_id[output["Value"]["Fn::GetAtt"][0]]
-        for output in data["Outputs"].values()
-        if "Export" in output and output["Value"].get("Fn::GetAtt", [None, None])[1] == "StreamArn"
-    }
+    return table_exports(synthesized, "StreamArn")
 
 
 def _mapping(template: dict[str, Any], consumer: StreamConsumerFunction) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def test_any_other_failure_to_read_the_keys_is_not_taken_for_no_keys(
         except ClientError as error:
             raise GetParameterError(str(error))  # noqa: B904 - as Powertools wraps it: the context, no cause
 
-    monkeypatch.setattr(key_store.parameters, "get_parameter", refused)
+    monkeypatch.setattr(key_store.parameters_reader(), "get", refused)
 
     with pytest.raises(GetParameterError):
         key_store.verification_keys()

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
 from shared import runtime
 from shared.catalog import API_FUNCTIONS
@@ -27,14 +25,15 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Callable[..., A
 
 def test_after_restore_clears_parameter_cache_and_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    provider = parameters.SecretsProvider()  # what get_secret caches its values (with their expiry) in
-    monkeypatch.setitem(DEFAULT_PROVIDERS, "secrets", provider)
+    secrets, parameters = key_store.secrets_reader(), key_store.parameters_reader()  # each caches what it read
     client = clients.aws_client("secretsmanager")
     monkeypatch.setattr(key_store, "_missing_until", 1e12)
 
     runtime.after_restore()
 
-    assert "secrets" not in DEFAULT_PROVIDERS  # the next read builds a provider and fetches again
+    # the next read builds readers on fresh clients and fetches again
+    assert key_store.secrets_reader() is not secrets and key_store.parameters_reader() is not parameters
+    assert key_store.secrets_reader().client is not client
     assert key_store._missing_until == 0.0
     assert clients.aws_client("secretsmanager") is not client
 
