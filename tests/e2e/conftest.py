@@ -17,6 +17,7 @@ import requests
 
 from localcloud.__main__ import READY_LINE
 from localcloud.iam.gate import IAM_DENIAL_LOG_PREFIX
+from localcloud.identity import SECRET_ACCESS_KEY, TOOLING_ACCESS_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 90
@@ -106,6 +107,16 @@ def login_admin(cloud: LocalCloud) -> dict[str, str]:
         f"{cloud.api_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=10
     )
     return {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+
+
+def tooling(cloud: LocalCloud) -> dict[str, str]:
+    """Client settings of the local cloud's own unrestricted key, for a test that looks into the emulator directly."""
+    return {
+        "region_name": "us-east-1",
+        "endpoint_url": cloud.emulator_url,
+        "aws_access_key_id": TOOLING_ACCESS_KEY,
+        "aws_secret_access_key": SECRET_ACCESS_KEY,
+    }
 
 
 def get(cloud: LocalCloud, path: str, **params: str) -> requests.Response:

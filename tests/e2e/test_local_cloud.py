@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from shared.dal.tables import table_definitions
-from tests.e2e.conftest import LocalCloud, get, start_local_cloud
+from tests.e2e.conftest import LocalCloud, get, start_local_cloud, tooling
 
 pytestmark = pytest.mark.slow
 
@@ -43,21 +43,22 @@ def test_docs_health_and_sample_content(local_cloud: LocalCloud) -> None:
 
 
 def test_the_emulator_holds_the_queues_and_schedules(local_cloud: LocalCloud) -> None:
-    session = {
-        "region_name": "us-east-1",
-        "endpoint_url": local_cloud.emulator_url,
-        "aws_access_key_id": "local",
-        "aws_secret_access_key": "local",
-    }
+    session = tooling(local_cloud)
     queues = boto3.client("sqs", **session).list_queues()["QueueUrls"]
     assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
+        "kotoba-local-account-jobs",
+        "kotoba-local-account-jobs-dlq",
         "kotoba-local-ocr-jobs",
         "kotoba-local-ocr-jobs-dlq",
         "kotoba-local-speech-jobs",
         "kotoba-local-speech-jobs-dlq",
     ]
     rules = boto3.client("events", **session).list_rules()["Rules"]
-    assert [(r["Name"], r["ScheduleExpression"]) for r in rules] == [("kotoba-local-job_janitor", "rate(10 minutes)")]
+    assert sorted((r["Name"], r["ScheduleExpression"]) for r in rules) == [
+        ("kotoba-local-job_janitor", "rate(10 minutes)"),
+        ("kotoba-local-streak_check", "rate(15 minutes)"),
+        ("kotoba-local-study_reminders", "rate(15 minutes)"),
+    ]
 
 
 def test_ctrl_c_stops_everything_and_data_survives_a_restart(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from shared.constants import physical_name
 from shared.dal.streaks_repository import CheckKind, check_shard
 from shared.dal.users import UserItem
 from shared.settings import LOCAL_STAGE
-from tests.e2e.conftest import LocalCloud, eventually
+from tests.e2e.conftest import LocalCloud, eventually, tooling
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +114,7 @@ def test_the_local_pump_runs_the_reminder_check_and_the_mail_unsubscribes_withou
     # the reminder to a minute ago, as the scheduled-checks index would hold it then)
     now = datetime.now(UTC)
     due = now - timedelta(minutes=1)
-    boto3.client("dynamodb", endpoint_url=local_cloud.emulator_url, region_name="us-east-1").update_item(
+    boto3.client("dynamodb", **tooling(local_cloud)).update_item(
         TableName=physical_name(LOCAL_STAGE, "users"),
         Key={"user_id": {"S": me["id"]}},
         UpdateExpression="SET last_study_date = :yesterday, reminder_due_at = :due, check_key = :key, check_at = :due",
