@@ -37,7 +37,7 @@ AUTHENTICATION_READS: Final = ("users", "auth_sessions")
 AUTH_API = ApiFunction(
     name="auth_api",
     route_prefixes=("/auth",),
-    writes=("users", "unique_keys", "auth_sessions", "action_tokens", "rate_limits"),
+    writes=("users", "unique_keys", "auth_sessions", "action_tokens", "rate_limits", "analytics"),  # a sign-up counted
     signs_tokens=True,
     sends_email=True,
 )
@@ -47,11 +47,14 @@ STUDY_API = ApiFunction(
     # records and jobs: for the data export
     # daily_stats: the days written by the review aggregator, read here; a finished session and an added sentence
     # counted on the learner's totals here
-    reads=("achievements", "auth_sessions", "ocr_records", "audio_records", "jobs"),
+    reads=("achievements", "auth_sessions", "ocr_records", "audio_records"),
     # admin_audit: an admin's edit or deletion of someone else's sentence goes through /learning, with its entry
     # vocabulary: an admin adds a word through /learning (POST /learning/vocabulary)
+    # jobs: a large export's and an account deletion's; analytics: a finished session counted
     writes=(
         "users",
+        "jobs",
+        "analytics",
         "vocabulary",
         "daily_stats",
         "admin_audit",
@@ -81,7 +84,7 @@ MEDIA_API = ApiFunction(
 ADMIN_API = ApiFunction(
     name="admin_api",
     route_prefixes=("/admin", "/health"),
-    reads=(*AUTHENTICATION_READS, "jobs"),
+    reads=(*AUTHENTICATION_READS, "jobs", "analytics", "vocabulary"),  # analytics, vocabulary: GET /admin/analytics
     writes=("sentences", "users", "admin_audit"),  # users: an account's role and activation, with its audit entry
     describes_all_tables=True,
     pages_lists=True,
@@ -115,7 +118,8 @@ QUEUES: Final = (
         worker="ocr_worker",
         worker_timeout_seconds=60,
         worker_memory_mb=2048,  # PaddleOCR peaks near 850 MB; more memory also buys more vCPU
-        writes=("ocr_records", "jobs", "sentences", "daily_stats"),  # daily_stats: the learner's totals
+        # daily_stats: the learner's totals; analytics: uploads processed and failed
+        writes=("ocr_records", "jobs", "sentences", "daily_stats", "analytics"),
     ),
     QueueSpec(
         Queues.SPEECH,
@@ -124,7 +128,7 @@ QUEUES: Final = (
         worker="speech_worker",
         worker_timeout_seconds=120,
         worker_memory_mb=2048,  # Whisper base int8 needs about 450 MB; vCPU scales with memory
-        writes=("audio_records", "jobs", "daily_stats"),  # daily_stats: the learner's totals
+        writes=("audio_records", "jobs", "daily_stats", "analytics"),  # as the OCR worker's
     ),
 )
 
@@ -172,6 +176,7 @@ ACCOUNT_JOBS = JobWorker(
         "admin_audit",
         "jobs",
         "sentences",
+        "analytics",  # an account deleted, counted
     ),
     media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
     lists_media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
@@ -200,7 +205,7 @@ JOB_JANITOR = ScheduledFunction(
     name="job_janitor",
     schedule="rate(10 minutes)",
     every_seconds=600,
-    writes=("jobs", "ocr_records", "audio_records"),
+    writes=("jobs", "ocr_records", "audio_records", "analytics"),  # analytics: an upload failed, counted
     enqueues=(Queues.ACCOUNT_JOBS,),
 )
 
@@ -257,7 +262,8 @@ REVIEW_AGGREGATOR = StreamConsumer(
     # achievements, daily_stats: what each learner of the batch has done, read from their totals;
     # idempotency: a marker per review counted
     reads=("users", "achievements", "review_logs", "progress"),
-    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency"),
+    # analytics: reviews, correct answers and learners active per day, week and month
+    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics"),
 )
 READINGS_WORKER = StreamConsumer(
     name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)

@@ -12,6 +12,8 @@ from shared.observability import logger, metrics, tracer
 from shared.runtime import configure
 from shared.services.aggregation import AnsweredItem, aggregate
 
+STORED_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"  # how the log stores times (PynamoDB's UTCDateTimeAttribute)
+
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
@@ -27,6 +29,7 @@ def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any
             correct=bool(image["correct"]),
             response_time_ms=int(image["response_time_ms"]) if image.get("response_time_ms") is not None else None,
             study_day=date.fromisoformat(str(image["study_day"])) if image.get("study_day") else None,
+            reviewed_at=datetime.strptime(str(image["reviewed_at"]), STORED_TIME),
             deck_changed=bool(image.get("deck_changed", True)),
         )
         for record in event.records

@@ -8,8 +8,9 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
-from shared.dal import audit_repository
+from shared.dal import analytics_repository, audit_repository
 from shared.dal.activity import count_activity
+from shared.dal.analytics_repository import Figures
 from shared.dal.audit_repository import AdminAction
 from shared.dal.base import applied, atomic_writes, batch_save, refused_conditions, utcnow
 from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS, SentenceItem, UsageExample, VocabularyWordItem
@@ -178,9 +179,12 @@ COUNTED_MARKER_LIFETIME = timedelta(days=2)  # longer than the 24 h a stream kee
 
 
 @tracer.capture_method
-def add_counts_once(markers: list[str], totals: dict[str, ContentCounts], now: datetime) -> CountsRefused | None:
-    """In one transaction, write a marker per review (each only if new) and add the totals to each item's counters
-    (each only if the item exists). None when written; otherwise nothing was, and what refused it."""
+def add_counts_once(
+    markers: list[str], totals: dict[str, ContentCounts], activity: dict[str, Figures], now: datetime
+) -> CountsRefused | None:
+    """In one transaction, write a marker per review (each only if new), add the totals to each item's counters
+    (each only if the item exists) and the reviews' activity to the admins' figures of each period (in one shard,
+    picked by the first marker). None when written; otherwise nothing was, and what refused it."""
     expires = now + COUNTED_MARKER_LIFETIME
     keys = list(totals)
     try:
@@ -212,6 +216,8 @@ def add_counts_once(markers: list[str], totals: dict[str, ContentCounts], now: d
                         ],
                         condition=VocabularyWordItem.word_id.exists(),
                     )
+            for period, figures in activity.items():  # after the counters: their positions stay as above
+                analytics_repository.count(transaction, period, markers[0], figures, now)
     except TransactWriteError as error:
         refused = refused_conditions(error)  # puts (the markers) come before updates (the counters)
         if not refused:

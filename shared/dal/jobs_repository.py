@@ -8,7 +8,8 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
-from shared.dal import media_repository
+from shared.dal import analytics_repository, media_repository
+from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.base import applied, atomic_writes, refused_conditions, utcnow
 from shared.dal.jobs import BackgroundJobItem
 from shared.enums import JobStatus, JobType
@@ -50,6 +51,10 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
             if record_failure is not None:
                 record, record_actions, record_condition = record_failure
                 transaction.update(record, actions=record_actions, condition=record_condition)
+                if outcome == JobStatus.FAILED and job.user_id:
+                    analytics_repository.count(
+                        transaction, day_period(now.date()), str(job.user_id), Figures(uploads_failed=1), now
+                    )
     except TransactWriteError as error:
         if refused_conditions(error):
             return False
@@ -176,13 +181,21 @@ def finish_account_job(
 
 
 @tracer.capture_method
-def forget_learner(job_id: str, now: datetime) -> None:
-    """A finished deletion keeps its job for operations, with no trace of whose it was."""
-    BackgroundJobItem(id=job_id).update(
-        actions=[
-            BackgroundJobItem.user_id.remove(),
-            BackgroundJobItem.input_data.remove(),
-            BackgroundJobItem.updated_at.set(now),
-        ],
-        condition=BackgroundJobItem.id.exists(),
-    )
+def close_deletion(job_id: str, now: datetime) -> None:
+    """A finished deletion: COMPLETED, kept for operations with no trace of whose it was, and counted (the one
+    anonymous count an erased account leaves), together."""
+    job = BackgroundJobItem.get(job_id, consistent_read=True)
+    with atomic_writes() as transaction:
+        transaction.update(
+            job,
+            actions=[
+                BackgroundJobItem.status.set(JobStatus.COMPLETED),
+                BackgroundJobItem.completed_at.set(now),
+                BackgroundJobItem.processing_time_ms.set(int((now - (job.started_at or now)).total_seconds() * 1000)),
+                BackgroundJobItem.user_id.remove(),
+                BackgroundJobItem.input_data.remove(),
+                BackgroundJobItem.updated_at.set(now),
+            ],
+            condition=BackgroundJobItem.status == JobStatus.RUNNING,
+        )
+        analytics_repository.count(transaction, day_period(now.date()), job_id, Figures(accounts_deleted=1), now)

@@ -9,7 +9,9 @@ from pynamodb.expressions.update import Action
 
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import MediaPrefixes
+from shared.dal import analytics_repository
 from shared.dal.activity import count_activity
+from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.base import atomic_writes, refused_conditions
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
@@ -180,6 +182,14 @@ def finish(
             )
         elif outcome == ProcessingStatus.COMPLETED:
             count_activity(transaction, user_id, now, (DailyStatsItem.recordings_processed, 1))
+        processed = outcome == ProcessingStatus.COMPLETED
+        analytics_repository.count(
+            transaction,
+            day_period(now.date()),
+            user_id,
+            Figures(uploads_processed=int(processed), uploads_failed=int(not processed)),
+            now,
+        )
 
 
 def _stored(kind: str, name: str, value: Any) -> Any:

@@ -11,7 +11,9 @@ from enum import Enum
 from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.transactions import TransactGet
 
+from shared.dal import analytics_repository
 from shared.dal.activity import count_activity
+from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
@@ -456,6 +458,19 @@ def stored_figures(user_id: str, first_day: date) -> StoredFigures:
 
 
 @tracer.capture_method
+def reviewed_between(user_id: str, start: datetime, before: datetime) -> bool:
+    """Whether the learner answered anything from `start` up to (not including) `before`: a Query of the log's time
+    index for one key."""
+    until = before - timedelta(microseconds=1)
+    if until < start:
+        return False
+    found = ReviewLogItem.by_time.query(
+        user_id, ReviewLogItem.reviewed_at.between(start, until), limit=1, attributes_to_get=["review_id"]
+    )
+    return next(iter(found), None) is not None
+
+
+@tracer.capture_method
 def reviews_stored(user_id: str) -> int:
     """The learner's reviews as far as the stored days count them (not the day in progress): one Query of one small
     item per study day, reading their review counts only."""
@@ -591,6 +606,13 @@ def finish_session(user_id: str, session_id: str, summary: SessionSummary) -> bo
                 condition=LearningSessionItem.session_id.exists() & LearningSessionItem.end_time.does_not_exist(),
             )
             count_activity(transaction, user_id, summary.end_time, (DailyStatsItem.sessions_completed, 1))
+            analytics_repository.count(
+                transaction,
+                day_period(summary.end_time.date()),
+                user_id,
+                Figures(sessions_finished=1),
+                summary.end_time,
+            )
     except TransactWriteError as error:
         if refused_conditions(error):
             return False

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
+from shared.dal.analytics import AnalyticsItem
 from shared.dal.audit import AdminAuditItem
 from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
 from shared.dal.content import SentenceItem, VocabularyWordItem
@@ -45,6 +46,7 @@ TABLE_MODELS: tuple[type[Model], ...] = (
     ReviewLogItem,
     DailyStatsItem,
     AdminAuditItem,
+    AnalyticsItem,
 )
 
 _LOGICAL_NAMES: dict[type[Model], str] = {model: model.Meta.table_name for model in TABLE_MODELS}

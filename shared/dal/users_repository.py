@@ -6,7 +6,8 @@ from enum import Enum
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
-from shared.dal import audit_repository
+from shared.dal import analytics_repository, audit_repository
+from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.audit_repository import AdminAction
 from shared.dal.base import applied, atomic_writes, refused_conditions, utcnow
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
@@ -37,6 +38,10 @@ def create_user(user: UserItem) -> NewUser:
             writes.save(user, condition=UserItem.user_id.does_not_exist())
             for key in (UniqueKeyItem.email_key(user.email), UniqueKeyItem.username_key(user.username)):
                 writes.save(UniqueKeyItem(key=key, user_id=user.user_id), condition=UniqueKeyItem.key.does_not_exist())
+            signed_up = user.created_at
+            analytics_repository.count(
+                writes, day_period(signed_up.date()), user.user_id, Figures(registrations=1), signed_up
+            )
     except TransactWriteError as error:
         refused = refused_conditions(error)
         if EMAIL_CLAIM in refused:

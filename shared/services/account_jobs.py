@@ -5,7 +5,7 @@ A deletion begins in the request: the password is asked again, the account is cl
 on, every session ended, out of the admin roster and the scheduled checks) and its job is queued. The worker then
 erases it page by page, each step idempotent, handing the job back to its queue to continue when its invocation's
 time runs short; the user item and the claims on the address and username go last. What is kept: the job, with no
-trace of whose it was, and the `AccountDeleted` count.
+trace of whose it was, and the count of accounts deleted that day (admin analytics).
 """
 
 from collections.abc import Callable
@@ -78,8 +78,7 @@ def run(job_id: str, now: datetime, time_left_ms: Callable[[], int]) -> JobRun:
     while time_left_ms() > TIME_RESERVE_MS:
         if not erasure_repository.erase_step(job.user_id, keep_job=job.id):
             erasure_repository.erase_account_record(job.user_id)
-            jobs_repository.finish_account_job(job.id, JobStatus.COMPLETED, now)
-            jobs_repository.forget_learner(job.id, now)
+            jobs_repository.close_deletion(job.id, now)
             metrics.add_metric(name="AccountDeleted", unit="Count", value=1)
             return JobRun(job_id, Progress.DONE)
     job_queue.hand_to_worker(job.id)

@@ -15,14 +15,18 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from shared.dal import content_repository, progress_repository
+from shared.dal.analytics_repository import Figures, day_period, month_period, week_period
 from shared.dal.content_repository import ContentCounts
 from shared.observability import metrics
 from shared.services.achievements import check_after_reviews
 
 TRANSACTION_ACTIONS = 100  # DynamoDB's limit of writes in one TransactWriteItems
+# The admins' figures a transaction adds to: a UTC day, its ISO week and month, twice over for a chunk that spans
+# midnight (all in the one shard of the transaction, so one write each).
+ANALYTICS_PERIODS = 6
 COUNT_ATTEMPTS = 3  # a refusal names the reviews counted before and the items gone; the next try leaves them out
 
 
@@ -34,6 +38,7 @@ class AnsweredItem:
     correct: bool
     response_time_ms: int | None
     study_day: date | None  # None on logs written before reviews carried their day
+    reviewed_at: datetime
     deck_changed: bool = True  # the card changed mastery level or lapsed: the learner's deck summary is counted again
 
     @property
@@ -83,12 +88,37 @@ def totals_by_item(answers: list[AnsweredItem]) -> dict[str, ContentCounts]:
     return dict(totals)
 
 
+def activity(answers: list[AnsweredItem]) -> dict[str, Figures]:
+    """What these reviews add to the admins' figures, by period: reviews and correct answers per UTC day, and each
+    learner active for the first time in a day, an ISO week or a month (no earlier review of theirs in the log: the
+    reviews of one learner reach the aggregator in order, and these are not counted yet, so whichever is earliest in
+    its period is counted active there once)."""
+    added: dict[str, Figures] = defaultdict(Figures)
+    earliest: dict[tuple[str, date], datetime] = {}
+    for answer in answers:
+        day = answer.reviewed_at.astimezone(UTC).date()
+        added[day_period(day)] += Figures(reviews=1, correct=int(answer.correct))
+        key = (answer.user_id, day)
+        earliest[key] = min(earliest.get(key, answer.reviewed_at), answer.reviewed_at)
+    for (user_id, day), first in earliest.items():
+        day_start = datetime.combine(day, time.min, tzinfo=UTC)
+        if progress_repository.reviewed_between(user_id, day_start, first):
+            continue
+        added[day_period(day)] += Figures(active_learners=1)
+        week_start = day_start - timedelta(days=day.weekday())
+        if not progress_repository.reviewed_between(user_id, week_start, day_start):
+            added[week_period(day)] += Figures(active_learners=1)
+        if not progress_repository.reviewed_between(user_id, day_start.replace(day=1), day_start):
+            added[month_period(day)] += Figures(active_learners=1)
+    return dict(added)
+
+
 def _chunks(answers: list[AnsweredItem]) -> Iterator[list[AnsweredItem]]:
     """Runs of answers whose markers and distinct items fit in one transaction."""
     chunk: list[AnsweredItem] = []
     items: set[str] = set()
     for answer in answers:
-        if len(chunk) + 1 + len(items | {answer.item_key}) > TRANSACTION_ACTIONS:
+        if len(chunk) + 1 + len(items | {answer.item_key}) > TRANSACTION_ACTIONS - ANALYTICS_PERIODS:
             yield chunk
             chunk, items = [], set()
         chunk.append(answer)
@@ -105,7 +135,7 @@ def _count_once(chunk: list[AnsweredItem], now: datetime) -> tuple[int, int]:
         if not pending:
             return 0, 0
         totals = {key: counts for key, counts in totals_by_item(pending).items() if key not in gone}
-        refused = content_repository.add_counts_once([a.marker for a in pending], totals, now)
+        refused = content_repository.add_counts_once([a.marker for a in pending], totals, activity(pending), now)
         if refused is None:
             return len(pending), len(totals)
         pending = [answer for answer in pending if answer.marker not in refused.counted_before]

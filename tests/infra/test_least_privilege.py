@@ -258,11 +258,11 @@ def test_queries_reach_exactly_the_indexes_of_its_tables(
 
 
 def test_job_janitor_touches_only_jobs_and_their_media_records(grants_by_function: dict[str, list[Grant]]) -> None:
-    """It Queries the by_status index and updates jobs with the photo or recording record each belongs to:
-    granted on those three tables and nothing else."""
+    """It Queries the by_status index and updates jobs with the photo or recording record each belongs to (and
+    counts a failed upload in the admins' figures): granted on those four tables and nothing else."""
     dynamodb = [g for g in grants_by_function["job_janitor"] if g.action.startswith("dynamodb:")]
 
-    assert {g.table for g in dynamodb} == {"jobs", "ocr_records", "audio_records"}
+    assert {g.table for g in dynamodb} == {"jobs", "ocr_records", "audio_records", "analytics"}
     assert ("dynamodb:Query", "by_status") in {(g.action, g.index) for g in dynamodb}
     for table in ("jobs", "ocr_records", "audio_records"):
         assert "dynamodb:UpdateItem" in {g.action for g in dynamodb if g.table == table and g.index is None}
@@ -583,13 +583,13 @@ def test_review_aggregator_writes_only_counters_figures_and_achievements(
     grants_by_function: dict[str, list[Grant]],
 ) -> None:
     """Item writes on `sentences` and `vocabulary` (counters), `daily_stats` (each learner's days and deck summary),
-    `idempotency` (a marker per review counted) and `user_achievements`; reads of the review log (a day recounted
-    from its reviews), the deck (its mastery index) and the achievement catalogue; nothing on auth tables, media
-    records or objects."""
+    `idempotency` (a marker per review counted), `user_achievements` and `analytics` (the admins' figures); reads of
+    the review log (a day recounted from its reviews), the deck (its mastery index) and the achievement catalogue;
+    nothing on auth tables, media records or objects."""
     dynamodb = _table_grants(grants_by_function["review_aggregator"])
     writes = {g.table for g in dynamodb if g.action == "dynamodb:UpdateItem" and g.index is None}
 
-    assert writes == {"sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency"}
+    assert writes == {"sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics"}
     assert {g.table for g in dynamodb} == writes | {
         "users",
         "achievements",

@@ -1,15 +1,16 @@
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 
 from shared.api.deps import AdminUser, Now
 from shared.api.errors import errors
 from shared.api.params import Cursor, ItemId, PageSize
-from shared.schemas.admin import AccountUpdate, AuditEntry
+from shared.schemas.admin import AccountUpdate, AnalyticsReport, AuditEntry
 from shared.schemas.auth import UserPublic
 from shared.schemas.common import Page
 from shared.schemas.content import ModerationDecision, SentencePublic
-from shared.services import admin, moderation
+from shared.services import admin, analytics, moderation
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(403))
 
@@ -20,6 +21,26 @@ DECISION_EXAMPLES = {
         "value": {"approve": False, "reason": "not natural Japanese"},
     },
 }
+
+
+@router.get(
+    "/analytics",
+    summary="System analytics for a range of UTC days (at most 92): activity, reviews, content",
+    responses=errors(400),
+)
+def get_analytics(
+    _: AdminUser,
+    now: Now,
+    first_day: Annotated[
+        date | None, Query(description="The range's first UTC day; default: 29 days before the last.")
+    ] = None,
+    last_day: Annotated[date | None, Query(description="The range's last UTC day; default: today.")] = None,
+) -> AnalyticsReport:
+    """Learners active per day, ISO week and month; registrations, reviews and retention (correct / reviews),
+    sessions finished, uploads processed and failed, and accounts deleted per day; the content by JLPT level and
+    status as it is now. Read from figures kept as the events happen: the same few requests for any number of
+    users."""
+    return analytics.report(first_day, last_day, now.date())
 
 
 @router.get("/users", summary="Users, newest first")

@@ -57,6 +57,7 @@ BAD_INPUT = {
     "auth_logout",
     "users_unsubscribe_page",
     "users_unsubscribe_one_click",
+    "admin_get_analytics",
 }
 RATE_LIMITED = {
     "auth_register",

@@ -55,12 +55,13 @@ EXPECTED = {
         {"by_status": ("global", "status", "created_at"), "by_user": ("global", "user_id", "created_at")},
     ),
     "idempotency": (("id", None), {}),
-    "auth_sessions": (("session_id", None), {}),
-    "action_tokens": (("token_hash", None), {}),
+    "auth_sessions": (("session_id", None), {"by_user": ("global", "user_id", "session_id")}),
+    "action_tokens": (("token_hash", None), {"by_user": ("global", "user_id", "token_hash")}),
     "rate_limits": (("key", None), {}),
     "review_logs": (("user_id", "review_id"), {"by_time": ("local", "user_id", "reviewed_at")}),
     "daily_stats": (("user_id", "day"), {}),
     "admin_audit": (("target_id", "entry_key"), {}),
+    "analytics": (("period", "shard"), {}),
 }
 
 
@@ -114,6 +115,8 @@ def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_nee
     assert projection("users", "by_signup") == {"ProjectionType": "KEYS_ONLY"}
     assert projection("users", "active_admins") == {"ProjectionType": "KEYS_ONLY"}
     assert projection("users", "scheduled_checks") == {"ProjectionType": "KEYS_ONLY"}
+    assert projection("auth_sessions", "by_user") == {"ProjectionType": "KEYS_ONLY"}
+    assert projection("action_tokens", "by_user") == {"ProjectionType": "KEYS_ONLY"}
     by_time = projection("review_logs", "by_time")
     assert by_time["ProjectionType"] == "INCLUDE"
     assert {"study_day", "correct", "response_time_ms", "session_id"} <= set(by_time["NonKeyAttributes"])  # type: ignore[arg-type]
