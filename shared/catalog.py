@@ -50,11 +50,13 @@ STUDY_API = ApiFunction(
     reads=("achievements", "auth_sessions", "ocr_records", "audio_records"),
     # admin_audit: an admin's edit or deletion of someone else's sentence goes through /learning, with its entry
     # vocabulary: an admin adds a word through /learning (POST /learning/vocabulary)
-    # jobs: a large export's and an account deletion's; analytics: a finished session counted
+    # jobs: a large export's and an account deletion's; analytics: a finished session counted; rate_limits: the
+    # password asked again to delete the account counts failures like a login
     writes=(
         "users",
         "jobs",
         "analytics",
+        "rate_limits",
         "vocabulary",
         "daily_stats",
         "admin_audit",

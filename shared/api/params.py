@@ -1,8 +1,11 @@
 """Query and path parameters shared by several routers."""
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
+from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 ID_PATTERN = r"^[0-9a-fA-F-]+$"
@@ -33,3 +36,13 @@ Cursor = Annotated[
     Query(max_length=2048, description="`next_cursor` of the previous page; anything else is a 400."),
 ]
 ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+
+
+def _calendar_date(value: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic would also read a number (`0`) as a Unix time."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]

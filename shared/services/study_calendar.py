@@ -10,6 +10,7 @@ from shared.dal import progress_repository, streaks_repository
 from shared.dal.streaks_repository import Learner
 from shared.domain.streaks import ReminderSettings, StreakRecord, StreakState, StudyCalendar
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.observability import logger, metrics
 from shared.schemas.auth import UserPublic
 from shared.schemas.streaks import VacationStatus
 from shared.services import reminders, streaks
@@ -64,7 +65,11 @@ def record_study(user: UserPublic, calendar: StudyCalendar, now: datetime) -> No
             return None
         return CalendarChange(after, calendar.reminders, streaks.history_records(calendar.streak, ended, after))
 
-    apply(Learner(user, calendar), studied, now)
+    try:
+        apply(Learner(user, calendar), studied, now)
+    except Conflict:  # the review is saved: its day is counted by the next one (a rare three-way race)
+        logger.warning("the day's study was not counted on the calendar", extra={"user_id": user.id})
+        metrics.add_metric(name="StudyDayNotCounted", unit="Count", value=1)
 
 
 def set_vacation(user: UserPublic, calendar: StudyCalendar, active: bool, now: datetime) -> VacationStatus:

@@ -1,11 +1,10 @@
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
 from shared.api.deps import AdminUser, Now
 from shared.api.errors import errors
-from shared.api.params import Cursor, ItemId, PageSize
+from shared.api.params import CalendarDate, Cursor, ItemId, PageSize
 from shared.schemas.admin import AccountUpdate, AnalyticsReport, AuditEntry
 from shared.schemas.auth import UserPublic
 from shared.schemas.common import Page
@@ -32,9 +31,9 @@ def get_analytics(
     _: AdminUser,
     now: Now,
     first_day: Annotated[
-        date | None, Query(description="The range's first UTC day; default: 29 days before the last.")
+        CalendarDate | None, Query(description="The range's first UTC day; default: 29 days before the last.")
     ] = None,
-    last_day: Annotated[date | None, Query(description="The range's last UTC day; default: today.")] = None,
+    last_day: Annotated[CalendarDate | None, Query(description="The range's last UTC day; default: today.")] = None,
 ) -> AnalyticsReport:
     """Learners active per day, ISO week and month; registrations, reviews and retention (correct / reviews),
     sessions finished, uploads processed and failed, and accounts deleted per day; the content by JLPT level and

@@ -108,8 +108,9 @@ def test_only_admins_read_analytics_and_the_range_is_bounded(client: TestClient,
     assert_error(client.get("/api/v1/admin/analytics", headers=admin.headers, params=too_long), 400, "invalid_input")
     backwards = {"first_day": "2026-02-01", "last_day": "2026-01-01"}
     assert_error(client.get("/api/v1/admin/analytics", headers=admin.headers, params=backwards), 400, "invalid_input")
-    bad = {"first_day": "yesterday"}
-    assert_error(client.get("/api/v1/admin/analytics", headers=admin.headers, params=bad), 422, "validation_error")
+    for bad in ({"first_day": "yesterday"}, {"last_day": "0"}, {"first_day": "2026-02-30"}):
+        refused = client.get("/api/v1/admin/analytics", headers=admin.headers, params=bad)
+        assert_error(refused, 422, "validation_error")
     default = analytics(client, admin)
     assert (len(default["days"]), default["last_day"]) == (30, TODAY.isoformat())
 

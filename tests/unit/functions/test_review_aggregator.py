@@ -17,6 +17,9 @@ pytestmark = pytest.mark.usefixtures("aws")
 SERIALIZER = TypeSerializer()
 
 
+REVIEWED = "2026-11-24T03:00:00.000000+0000"  # as the log stores a review's time
+
+
 def stream_record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
     return serialized_record(event_name, {key: SERIALIZER.serialize(value) for key, value in image.items()})
 
@@ -38,7 +41,13 @@ def serialized_record(event_name: str, new_image: dict[str, Any]) -> dict[str, A
 
 
 def review(item_key: str, correct: bool, response_time_ms: int | None, n: int) -> dict[str, Any]:
-    image = {"user_id": f"u{n}", "review_id": f"r{n}", "item_key": item_key, "correct": correct}
+    image = {
+        "user_id": f"u{n}",
+        "review_id": f"r{n}",
+        "item_key": item_key,
+        "correct": correct,
+        "reviewed_at": REVIEWED,
+    }
     if response_time_ms is not None:
         image["response_time_ms"] = response_time_ms
     return stream_record("INSERT", image)
