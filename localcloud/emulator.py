@@ -112,6 +112,7 @@ def point_environment_at(endpoint_url: str) -> None:
             Env.STAGE: LOCAL_STAGE,
             Env.MEDIA_BUCKET: physical_name(LOCAL_STAGE, Buckets.MEDIA),
             Env.TTS_ENGINE: "openjtalk",  # the emulator's Polly returns silence
+            Env.API_DOCS: "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }

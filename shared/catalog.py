@@ -25,6 +25,8 @@ class ApiFunction:
     sends_email: bool = False  # sends through SES from the configured sender
     synthesizes_speech: bool = False  # calls Amazon Polly (text to speech)
     pages_lists: bool = False  # seals and opens list cursors: reads the cursor-key secret
+    # Serves the whole API's documentation (constants.DocsPaths) on stages that turn it on (infra/stage_config.py).
+    serves_docs: bool = False
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
@@ -79,6 +81,7 @@ ADMIN_API = ApiFunction(
     writes=("sentences", "users", "admin_audit"),  # users: an account's role and activation, with its audit entry
     describes_all_tables=True,
     pages_lists=True,
+    serves_docs=True,  # like /health, a public page that touches no data
 )
 
 API_FUNCTIONS: Final = (AUTH_API, STUDY_API, MEDIA_API, ADMIN_API)

@@ -22,6 +22,18 @@ class Env:
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
     WHISPER_MODEL_DIR: Final = "KOTOBA_WHISPER_MODEL_DIR"  # a prepared model directory (the speech image sets it)
+    API_DOCS: Final = "KOTOBA_API_DOCS"  # "true": serve the documentation pages and the OpenAPI document
+
+
+class DocsPaths:
+    """Where the API's documentation is served, when the settings turn it on (`Settings.api_docs`). The pages sit at
+    the root, beside `API_PREFIX`, so that the URLs inside them can be relative (shared/api/docs.py); API Gateway
+    routes these paths to the function whose catalog entry `serves_docs`."""
+
+    SWAGGER_UI: Final = "/docs"
+    REDOC: Final = "/redoc"
+    ASSETS: Final = "/docs/assets"  # the pages' scripts and styles, e.g. /docs/assets/swagger-ui.css
+    OPENAPI: Final = f"{API_PREFIX}/openapi.json"
 
 
 class Buckets:
