@@ -12,6 +12,8 @@ on (`Settings.api_docs`: the local cloud and dev stages).
 """
 
 import base64
+import hashlib
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -37,6 +39,13 @@ FAVICON: Final = "favicon.png"
 # Swagger UI would otherwise send the document's URL to validator.swagger.io for a badge.
 SWAGGER_UI_PARAMETERS: Final = {"validatorUrl": None, "displayRequestDuration": True, "persistAuthorization": True}
 NOT_FOUND_MESSAGE: Final = "Not Found"  # what FastAPI answers for a path it does not route
+# Both UIs set inline styles; ReDoc builds its search index in a worker made from a blob: URL.
+CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'self'; script-src 'self'{inline_scripts}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+INLINE_SCRIPT: Final = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def relative(path: str) -> str:
@@ -63,8 +72,20 @@ def require_docs_enabled() -> None:
         raise NotFound(NOT_FOUND_MESSAGE)
 
 
+def with_content_security_policy(page: HTMLResponse) -> HTMLResponse:
+    """The page may load only from the API's own origin, and run only its own inline script: ReDoc's sidebar shows a
+    logo from cdn.redoc.ly that no option turns off, and this keeps the browser from asking for it."""
+    body = bytes(page.body).decode()
+    inline_scripts = "".join(
+        f" 'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in INLINE_SCRIPT.findall(body)
+    )
+    page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(inline_scripts=inline_scripts)
+    return page
+
+
 def swagger_ui_page() -> HTMLResponse:
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=relative(DocsPaths.OPENAPI),
         title=f"{TITLE} - Swagger UI",
         swagger_js_url=asset_url("swagger-ui-bundle.js"),
@@ -72,16 +93,18 @@ def swagger_ui_page() -> HTMLResponse:
         swagger_favicon_url=favicon_data_url(),
         swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
     )
+    return with_content_security_policy(page)
 
 
 def redoc_page() -> HTMLResponse:
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=relative(DocsPaths.OPENAPI),
         title=f"{TITLE} - ReDoc",
         redoc_js_url=asset_url("redoc.standalone.js"),
         redoc_favicon_url=favicon_data_url(),
         with_google_fonts=False,  # ReDoc falls back to the system's fonts
     )
+    return with_content_security_policy(page)
 
 
 def docs_router(document: Callable[[], dict[str, Any]]) -> APIRouter:

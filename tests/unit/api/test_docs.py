@@ -3,6 +3,9 @@ the installed package through the API itself, every URL is relative (so the page
 path), and nothing of it answers where the settings turn docs off. The rendering is checked in a real browser by
 tests/e2e/test_docs_in_a_browser.py."""
 
+import base64
+import hashlib
+import re
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -68,6 +71,22 @@ def test_redoc_loads_only_relative_urls_and_no_fonts(docs_client: TestClient) ->
     assert page.status_code == 200
     assert references(page.text) == ["data:image/png;base64", "api/v1/openapi.json", "docs/assets/redoc.standalone.js"]
     assert "http://" not in page.text and "https://" not in page.text
+
+
+@pytest.mark.parametrize(("path", "inline_scripts"), [("/docs", 1), ("/redoc", 0)])
+def test_pages_may_load_only_from_their_own_origin(docs_client: TestClient, path: str, inline_scripts: int) -> None:
+    # Given docs turned on, When a page is fetched
+    page = docs_client.get(path)
+
+    # Then its policy allows the API's origin and the page's own inline script (by hash) only
+    scripts = re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL)
+    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in scripts)
+    assert len(scripts) == inline_scripts
+    assert page.headers["content-security-policy"] == (
+        f"default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ASSETS))
