@@ -100,8 +100,11 @@ def start_emulator(port: int) -> Emulator:
     raise RuntimeError(f"the AWS emulator did not answer on port {port} within {START_TIMEOUT_SECONDS} s")
 
 
-def point_environment_at(endpoint_url: str) -> None:
-    """Make every boto3 and PynamoDB client in this process (and its children) talk to the emulator."""
+def point_environment_at(endpoint_url: str, log_level: str = "WARNING") -> None:
+    """Make every boto3 and PynamoDB client in this process (and its children) talk to the emulator, and their
+    Powertools loggers write from `log_level` up (uvicorn's access log still shows each request)."""
+    # Powertools warns on every handler call that publishes no metric; locally none is ever published.
+    warnings_filter = "ignore:No application metrics to publish:UserWarning"
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": endpoint_url,
@@ -115,6 +118,8 @@ def point_environment_at(endpoint_url: str) -> None:
             Env.API_DOCS: "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": log_level,
+            "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), warnings_filter])),
         }
     )
 

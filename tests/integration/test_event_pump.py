@@ -37,6 +37,10 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
         "KOTOBA_MEDIA_BUCKET",
         "POWERTOOLS_TRACE_DISABLED",
         "POWERTOOLS_METRICS_DISABLED",
+        "POWERTOOLS_LOG_LEVEL",
+        "PYTHONWARNINGS",
+        "KOTOBA_TTS_ENGINE",
+        "KOTOBA_API_DOCS",
     ):
         monkeypatch.delenv(key, raising=False)  # monkeypatch restores what point_environment_at sets
         monkeypatch.setenv(key, "placeholder")
