@@ -9,6 +9,7 @@ APP_NAME: Final = "kotoba"
 SERVICE_NAME: Final = "kotoba-api"
 METRICS_NAMESPACE: Final = "Kotoba"
 API_PREFIX: Final = "/api/v1"
+API_TITLE: Final = "Kotoba API"  # the OpenAPI document's title and the docs pages'
 LAMBDA_PYTHON_VERSION: Final = "3.12"
 
 

@@ -24,11 +24,10 @@ from fastapi import APIRouter, Depends
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
-from shared.constants import DocsPaths
+from shared.constants import API_TITLE, DocsPaths
 from shared.errors import NotFound
 from shared.settings import get_settings
 
-TITLE: Final = "Kotoba API"
 # Served file name -> media type: what the two pages load, and nothing else of the package.
 ASSETS: Final = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
@@ -37,7 +36,7 @@ ASSETS: Final = {
 }
 FAVICON: Final = "favicon.png"
 # Swagger UI would otherwise send the document's URL to validator.swagger.io for a badge.
-SWAGGER_UI_PARAMETERS: Final = {"validatorUrl": None, "displayRequestDuration": True, "persistAuthorization": True}
+SWAGGER_UI_PARAMETERS: Final = {"validatorUrl": None, "displayRequestDuration": True}
 NOT_FOUND_MESSAGE: Final = "Not Found"  # what FastAPI answers for a path it does not route
 # Both UIs set inline styles; ReDoc builds its search index in a worker made from a blob: URL.
 CONTENT_SECURITY_POLICY: Final = (
@@ -87,7 +86,7 @@ def with_content_security_policy(page: HTMLResponse) -> HTMLResponse:
 def swagger_ui_page() -> HTMLResponse:
     page = get_swagger_ui_html(
         openapi_url=relative(DocsPaths.OPENAPI),
-        title=f"{TITLE} - Swagger UI",
+        title=f"{API_TITLE} - Swagger UI",
         swagger_js_url=asset_url("swagger-ui-bundle.js"),
         swagger_css_url=asset_url("swagger-ui.css"),
         swagger_favicon_url=favicon_data_url(),
@@ -99,7 +98,7 @@ def swagger_ui_page() -> HTMLResponse:
 def redoc_page() -> HTMLResponse:
     page = get_redoc_html(
         openapi_url=relative(DocsPaths.OPENAPI),
-        title=f"{TITLE} - ReDoc",
+        title=f"{API_TITLE} - ReDoc",
         redoc_js_url=asset_url("redoc.standalone.js"),
         redoc_favicon_url=favicon_data_url(),
         with_google_fonts=False,  # ReDoc falls back to the system's fonts

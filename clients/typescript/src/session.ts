@@ -29,8 +29,9 @@ export class MemoryTokenStore implements TokenStore {
 
 export const API_PREFIX = "/api/v1";
 const REFRESH_PATH = `${API_PREFIX}/auth/refresh`;
-// A 401 from these means wrong credentials or a spent token, never an expired access token: no refresh.
-const NOT_REFRESHED = new Set(["/auth/login", "/auth/refresh", "/auth/register"].map((path) => API_PREFIX + path));
+// A 401 from these means wrong credentials or a spent token, never an expired access token: no refresh. Matched at
+// the end of the path, since a deployed stage's URL has the stage's name before it (`/dev/api/v1/...`).
+const NOT_REFRESHED = ["/auth/login", "/auth/refresh", "/auth/register"].map((path) => API_PREFIX + path);
 
 export class Session {
   private refreshing: Promise<boolean> | undefined;
@@ -52,7 +53,8 @@ export class Session {
     const retry = request.clone(); // a body can be read once: keep a copy for the second attempt
     const sentWith = this.store.load()?.access_token;
     const response = await this.send(withToken(request, sentWith));
-    if (response.status !== 401 || sentWith === undefined || NOT_REFRESHED.has(new URL(request.url).pathname)) {
+    const path = new URL(request.url).pathname;
+    if (response.status !== 401 || sentWith === undefined || NOT_REFRESHED.some((end) => path.endsWith(end))) {
       return response;
     }
     const current = this.store.load()?.access_token;
@@ -74,7 +76,7 @@ export class Session {
       return false;
     }
     const response = await this.send(
-      new Request(new URL(REFRESH_PATH, this.baseUrl), {
+      new Request(`${this.baseUrl.replace(/\/$/, "")}${REFRESH_PATH}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ refresh_token: refreshToken }),

@@ -22,3 +22,12 @@ def test_the_generated_types_are_those_of_the_committed_document() -> None:
 
     # Then they are the same; after an API change, `make openapi` writes both the document and the types
     assert checked.returncode == 0, f"clients/typescript/src/schema.d.ts is stale: run `make openapi`\n{checked.stderr}"
+
+
+def test_the_hand_written_session_passes_its_node_tests() -> None:
+    # Given the session's tests against a fake server (clients/typescript/test), When node's test runner runs them
+    ran = run_node_tool(CLIENT_DIR, "npm", "test", "--silent")
+
+    # Then all pass: one refresh for requests that got a 401 together, none for a wrong password
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "# pass 3\n# fail 0" in ran.stdout
