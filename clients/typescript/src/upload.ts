@@ -7,7 +7,9 @@ import type { components } from "./schema.js";
 export type PresignedUpload = components["schemas"]["PresignedUpload"];
 export type ProcessingStatus = components["schemas"]["ProcessingStatus"];
 
-/** Multipart POST of `file` to S3 with the policy fields of `upload`; S3 requires the file to be the last field. */
+/** Multipart POST of `file` to S3 with the policy fields of `upload`; S3 requires the file to be the last field.
+ * Sent with plain `fetch`, never the session's: the presigned policy is the authorization, and the API's bearer token
+ * has no business reaching S3. */
 export async function uploadToS3(
   upload: PresignedUpload,
   file: Blob,
