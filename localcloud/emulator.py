@@ -145,8 +145,11 @@ def start_emulator(port: int) -> Emulator:
     raise RuntimeError(f"the AWS emulator did not answer on port {port} within {START_TIMEOUT_SECONDS} s")
 
 
-def local_environment(endpoint_url: str) -> dict[str, str]:
-    """The variables that point every boto3 and PynamoDB client at the emulator, as the local cloud's functions."""
+def local_environment(endpoint_url: str, log_level: str = "WARNING") -> dict[str, str]:
+    """The variables that point every boto3 and PynamoDB client at the emulator, as the local cloud's functions, and
+    have their Powertools loggers write from `log_level` up (uvicorn's access log still shows each request)."""
+    # Powertools warns on every handler call that publishes no metric; locally none is ever published.
+    warnings_filter = "ignore:No application metrics to publish:UserWarning"
     return {
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_ACCESS_KEY_ID": TOOLING_ACCESS_KEY,  # a function's calls are signed as the function (identity.py)
@@ -157,14 +160,17 @@ def local_environment(endpoint_url: str) -> dict[str, str]:
         Env.MEDIA_BUCKET: LOCAL_MEDIA_BUCKET,
         Env.SES_SENDER: LOCAL_SES_SENDER,
         Env.TTS_ENGINE: "openjtalk",  # the emulator's Polly returns silence
+        Env.API_DOCS: "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": log_level,
+        "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), warnings_filter])),
     }
 
 
-def point_environment_at(endpoint_url: str) -> None:
+def point_environment_at(endpoint_url: str, log_level: str = "WARNING") -> None:
     """Make every boto3 and PynamoDB client in this process (and its children) talk to the emulator."""
-    os.environ.update(local_environment(endpoint_url))
+    os.environ.update(local_environment(endpoint_url, log_level))
 
 
 def main() -> None:

@@ -18,16 +18,23 @@ PARENT_POLL_SECONDS = 1.0
 ANSWER_POLL_SECONDS = 0.1
 
 
+def answers(url: str) -> bool:
+    """Whether a GET of `url` gets an HTTP answer (any status) now."""
+    try:
+        requests.get(url, timeout=1)
+    except requests.RequestException:
+        return False
+    return True
+
+
 def answers_within(url: str, seconds: float, gave_up: Callable[[], bool] = lambda: False) -> bool:
     """Whether a GET of `url` gets an HTTP answer (any status) within `seconds`, polling; False as soon as
     `gave_up()` says the server is gone (its process exited)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not gave_up():
-        try:
-            requests.get(url, timeout=1)
+        if answers(url):
             return True
-        except requests.RequestException:
-            time.sleep(ANSWER_POLL_SECONDS)
+        time.sleep(ANSWER_POLL_SECONDS)
     return False
 
 

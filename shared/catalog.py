@@ -27,6 +27,8 @@ class ApiFunction:
     pages_lists: bool = False  # seals and opens list cursors: reads the cursor-key secret
     signs_links: bool = False  # signs or opens links in e-mails (a reminder's unsubscribe link): reads the link key
     enqueues: tuple[str, ...] = ()  # job queues (JOB_WORKERS) it hands work to: sqs:SendMessage on each
+    # Serves the whole API's documentation (constants.DocsPaths) on stages that turn it on (infra/stage_config.py).
+    serves_docs: bool = False
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
@@ -90,6 +92,7 @@ ADMIN_API = ApiFunction(
     writes=("sentences", "users", "admin_audit"),  # users: an account's role and activation, with its audit entry
     describes_all_tables=True,
     pages_lists=True,
+    serves_docs=True,  # like /health, a public page that touches no data
 )
 
 API_FUNCTIONS: Final = (AUTH_API, STUDY_API, MEDIA_API, ADMIN_API)

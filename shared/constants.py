@@ -9,6 +9,7 @@ APP_NAME: Final = "kotoba"
 SERVICE_NAME: Final = "kotoba-api"
 METRICS_NAMESPACE: Final = "Kotoba"
 API_PREFIX: Final = "/api/v1"
+API_TITLE: Final = "Kotoba API"  # the OpenAPI document's title and the docs pages'
 LAMBDA_PYTHON_VERSION: Final = "3.12"
 
 
@@ -22,6 +23,18 @@ class Env:
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
     PUBLIC_API_URL: Final = "KOTOBA_PUBLIC_API_URL"  # where links in e-mails reach the API (unsubscribe)
     WHISPER_MODEL_DIR: Final = "KOTOBA_WHISPER_MODEL_DIR"  # a prepared model directory (the speech image sets it)
+    API_DOCS: Final = "KOTOBA_API_DOCS"  # "true": serve the documentation pages and the OpenAPI document
+
+
+class DocsPaths:
+    """Where the API's documentation is served, when the settings turn it on (`Settings.api_docs`). The pages sit at
+    the root, beside `API_PREFIX`, so that the URLs inside them can be relative (shared/api/docs.py); API Gateway
+    routes these paths to the function whose catalog entry `serves_docs`."""
+
+    SWAGGER_UI: Final = "/docs"
+    REDOC: Final = "/redoc"
+    ASSETS: Final = "/docs/assets"  # the pages' scripts and styles, e.g. /docs/assets/swagger-ui.css
+    OPENAPI: Final = f"{API_PREFIX}/openapi.json"
 
 
 class Buckets:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     tts_engine: Literal["polly", "openjtalk"] = Field(
         default="polly", description="Amazon Polly in AWS; Open JTalk offline (the local cloud, tests)."
     )
+    api_docs: bool = Field(
+        default=False,
+        description="Serve Swagger UI, ReDoc and the OpenAPI document: the local cloud and dev stages; never prod.",
+    )
     jwt_audience: str = "kotoba-app"
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)

@@ -29,6 +29,7 @@ TEST_ENVIRONMENT = {
     "KOTOBA_STAGE": "test",
     "KOTOBA_MEDIA_BUCKET": "kotoba-test-media",
     "KOTOBA_TTS_ENGINE": "openjtalk",
+    "KOTOBA_API_DOCS": "true",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "KotobaTest",
 }

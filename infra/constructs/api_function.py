@@ -53,6 +53,8 @@ class ApiHandler(KotobaFunction):
             environment[Env.SES_SENDER] = email.settings.sender
         if entry.synthesizes_speech:
             environment[Env.TTS_ENGINE] = TTS_ENGINE
+        if entry.serves_docs:
+            environment[Env.API_DOCS] = "true" if stage_config(stage).api_docs else "false"
         super().__init__(
             scope,
             construct_id,

@@ -13,9 +13,13 @@ from infra.constructs.api_function import ApiHandler
 from infra.constructs.web_acl import ApiWebAcl
 from infra.nag import acknowledge, finding_resource
 from infra.stage_config import stage_config
-from shared.constants import API_PREFIX, physical_name
+from shared.constants import API_PREFIX, DocsPaths, physical_name
 
 PROXY_PATH_PART: Final = "{proxy+}"
+DOCS_ARE_PUBLIC: Final = (
+    "The API's documentation, on a stage whose configuration publishes it (infra/stage_config.py: api_docs, dev "
+    "only): static pages and the OpenAPI document, which read no data, for the app's developers to open in a browser."
+)
 # What API Gateway's account-level role needs to write execution and access logs (the actions of the
 # AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, kept inline and limited to this account's logs).
 API_GATEWAY_LOGS_ACTIONS: Final = (
@@ -134,6 +138,8 @@ class KotobaRestApi(Construct):
         )
         for handler in handlers:
             self._route(handler)
+            if handler.entry.serves_docs and config.api_docs:
+                self._route_docs(handler)
 
     def _route(self, handler: ApiHandler) -> None:
         # The alias, not the function: $LATEST has no SnapStart snapshot, and the invoke permission is on the alias.
@@ -142,10 +148,23 @@ class KotobaRestApi(Construct):
             prefix_resource = self.rest_api.root.resource_for_path(f"{API_PREFIX}{prefix}")
             for resource in (prefix_resource, prefix_resource.add_resource(PROXY_PATH_PART)):
                 method = resource.add_method("ANY", integration, request_validator=self.request_validator)
-                for finding in ("APIG4", "COG4"):
-                    acknowledge(
-                        method,
-                        finding,
-                        "Authorization is done in the function: it verifies the app's JWT (python-jose, issue "
-                        "#3) and some routes (sign-in, health) are public, so no API Gateway authorizer.",
-                    )
+                self._acknowledge_no_authorizer(
+                    method,
+                    "Authorization is done in the function: it verifies the app's JWT (python-jose, issue #3) and some "
+                    "routes (sign-in, health) are public, so no API Gateway authorizer.",
+                )
+
+    def _route_docs(self, handler: ApiHandler) -> None:
+        """GET of the documentation pages, their files and the OpenAPI document, to the function serving them."""
+        integration = apigw.LambdaIntegration(handler.alias, allow_test_invoke=False)
+        root = self.rest_api.root
+        pages = [root.resource_for_path(path) for path in (DocsPaths.SWAGGER_UI, DocsPaths.REDOC, DocsPaths.OPENAPI)]
+        assets = root.resource_for_path(DocsPaths.ASSETS).add_resource(PROXY_PATH_PART)
+        for resource in (*pages, assets):
+            method = resource.add_method("GET", integration, request_validator=self.request_validator)
+            self._acknowledge_no_authorizer(method, DOCS_ARE_PUBLIC)
+
+    @staticmethod
+    def _acknowledge_no_authorizer(method: apigw.Method, reason: str) -> None:
+        for finding in ("APIG4", "COG4"):
+            acknowledge(method, finding, reason)

@@ -32,6 +32,9 @@ WHEEL_PLATFORMS: Final = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
 UV_PYTHON_PLATFORM: Final = "x86_64-manylinux_2_28"
 LAYER_SITE_DIR: Final = "python"  # Lambda adds /opt/python to sys.path
 SHARED_CONTENT_GLOB: Final = "content/*.json"
+# Unzipped, as Lambda counts it against the 250 MB of a function with its layers (issue #10's budget, measured by
+# bench/cold_start.py and tests/infra/test_shared_layer.py). Swagger UI's and ReDoc's files take 2.8 MB of it.
+LAYER_SIZE_BUDGET_MB: Final = 40
 
 
 def shared_package_files(package_dir: Path = SHARED_PACKAGE_DIR) -> list[Path]:

@@ -15,8 +15,8 @@ from shared.runtime import configure, register_snapstart_hooks
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def make_api_handler(*routers: APIRouter) -> LambdaHandler:
-    asgi = Mangum(create_app(*routers), lifespan="off", api_gateway_base_path="/")
+def make_api_handler(*routers: APIRouter, serves_docs: bool = False) -> LambdaHandler:
+    asgi = Mangum(create_app(*routers, serves_docs=serves_docs), lifespan="off", api_gateway_base_path="/")
     register_snapstart_hooks()  # SnapStart: caches and clients are renewed after a restore
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -11,6 +11,7 @@ a test fails when the served document differs from that file.
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -191,8 +192,22 @@ def whole_api() -> FastAPI:
     from shared.api.routers import admin, ai, auth, health, learning, progress, users
 
     return create_app(
-        auth.router, users.router, learning.router, progress.router, ai.router, admin.router, health.router
+        auth.router,
+        users.router,
+        learning.router,
+        progress.router,
+        ai.router,
+        admin.router,
+        health.router,
+        serves_docs=True,
     )
+
+
+@cache
+def whole_api_document() -> dict[str, Any]:
+    """The document of every router, built once per process: the function that serves the docs in AWS has only some
+    of the routers, and imports the others here, at the first request for the document rather than at its start."""
+    return whole_api().openapi()
 
 
 def main(argv: list[str]) -> None:

@@ -223,6 +223,12 @@ def _engine() -> _Engine:
     return _Engine(pipeline=pipeline, lock=threading.Lock())
 
 
+def warm_up() -> None:
+    """Import paddle and load the models now (a function's init, the local cloud's start) rather than on the first
+    photo."""
+    _engine()
+
+
 def _usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on (Lambda: 2 to 6)
         return len(os.sched_getaffinity(0))

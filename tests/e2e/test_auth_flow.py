@@ -1,17 +1,14 @@
 """The accounts flow against the running local cloud, e-mails read back from its emulator:
 register → verify e-mail → login → me → refresh → logout → forgot → reset."""
 
-import re
-
 import pytest
 import requests
 
-from localcloud.outbox import sent_emails
+from localcloud import outbox
 from tests.e2e.conftest import LocalCloud
 
 pytestmark = pytest.mark.slow
 
-CODE = re.compile(r"enter this code: (\S+)")
 PASSWORD = "kumo-to-ame-42"
 
 
@@ -21,10 +18,9 @@ def post(cloud: LocalCloud, path: str, body: dict[str, str], token: str | None =
 
 
 def latest_code(cloud: LocalCloud, to: str, subject: str) -> str:
-    [*_, email] = [e for e in sent_emails(cloud.emulator_url, to) if e.subject == subject]
-    match = CODE.search(email.body)
-    assert match
-    return match.group(1)
+    code = outbox.latest_code(cloud.emulator_url, to, subject)
+    assert code is not None
+    return code
 
 
 def test_register_verify_login_me_refresh_logout_reset(local_cloud: LocalCloud) -> None:

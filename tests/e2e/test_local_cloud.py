@@ -1,19 +1,51 @@
-"""The README's first command, end to end: the local cloud comes up, serves the API and docs with sample
-content and an admin account, stops cleanly on Ctrl-C, and keeps its data between runs."""
+"""The README's first command, end to end: the local cloud reports each step of its start and one ready block,
+serves the API and docs with sample content and an admin account, stops cleanly on Ctrl-C, and keeps its data
+between runs."""
 
+import re
 from pathlib import Path
 
 import boto3
 import pytest
 import requests
 
+from localcloud.__main__ import READY_LINE
+from localcloud.progress import RULE
 from shared.dal.tables import table_definitions
 from tests.e2e.conftest import LocalCloud, get, start_local_cloud, tooling
 
 pytestmark = pytest.mark.slow
 
 
-def test_docs_health_and_sample_content(local_cloud: LocalCloud) -> None:
+STEP_TIME = re.compile(r" \(\d+\.\d s\)$")
+
+
+def test_start_report_docs_health_and_sample_content(local_cloud: LocalCloud) -> None:
+    # The start-up report: each step once done, each model worker once its model is loaded, then the ready block
+    report = [STEP_TIME.sub("", line) for line in local_cloud.output if line.startswith("  ✓ ")]
+    assert report[:4] == [
+        f"  ✓ AWS emulator on 127.0.0.1:{local_cloud.emulator_url.rsplit(':', 1)[1]} (moto)",
+        "  ✓ tables, queues, bucket, schedule, keys, e-mail sender",
+        "  ✓ data: sample content, 89 sentences, 178 words, 19 achievements",
+        "  ✓ admin account: created",
+    ]
+    assert sorted(report[4:]) == [
+        "  ✓ API (uvicorn, 2 processes): answering",
+        "  ✓ ocr_worker: PaddleOCR 3.7.0 PP-OCRv5_mobile loaded",
+        "  ✓ speech_worker: faster-whisper 1.2.1 (Whisper base, int8) loaded",
+    ]
+    block = local_cloud.output[local_cloud.output.index(RULE) :]
+    assert [line.split(":", 1)[0] for line in block[1:7]] == [
+        "API",
+        "docs",
+        "admin account",
+        "e-mail",
+        "emulator",
+        "data",
+    ]
+    assert block[2] == f"docs:          {local_cloud.api_url}/docs   (ReDoc {local_cloud.api_url}/redoc)"
+    assert block[8].startswith(f"{READY_LINE} after ")
+
     assert get(local_cloud, "/docs").status_code == 200
     assert get(local_cloud, "/api/v1/health").json() == {"status": "ok"}  # liveness: public, calls nothing
 
@@ -77,7 +109,10 @@ def test_ctrl_c_stops_everything_and_data_survives_a_restart(tmp_path: Path) -> 
     second = start_local_cloud(data_dir)
     try:
         assert any("kept from an earlier run" in line for line in second.output)
-        assert not any(line.startswith("sample content:") for line in second.output)
+        assert not any("sample content" in line for line in second.output)
+        assert f"  ✓ data: kept from an earlier run, restored from {data_dir}" in [
+            STEP_TIME.sub("", line) for line in second.output
+        ]
         assert len(get(second, "/api/v1/learning/sentences", limit="100").json()["items"]) >= 50
         s3 = boto3.client(
             "s3",

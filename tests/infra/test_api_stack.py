@@ -20,7 +20,15 @@ from shared.catalog import (
     ApiFunction,
     ScheduledFunction,
 )
-from shared.constants import API_PREFIX, LAMBDA_PYTHON_VERSION, METRICS_NAMESPACE, SERVICE_NAME, Env, physical_name
+from shared.constants import (
+    API_PREFIX,
+    LAMBDA_PYTHON_VERSION,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
+    DocsPaths,
+    Env,
+    physical_name,
+)
 from tests.infra.conftest import SES_SENDER, STAGE, SynthesizedApp, logical_id, resources_of_type
 
 pytestmark = pytest.mark.slow
@@ -141,6 +149,7 @@ def test_api_function_environment(
     assert variables[Env.MEDIA_BUCKET] == {"Fn::ImportValue": physical_name(STAGE, MEDIA_BUCKET_EXPORT)}
     assert variables.get(Env.SES_SENDER) == (SES_SENDER if entry.sends_email else None)
     assert variables.get(Env.TTS_ENGINE) == ("polly" if entry.synthesizes_speech else None)
+    assert variables.get(Env.API_DOCS) == ("true" if entry.serves_docs else None)  # dev publishes its docs
 
 
 def test_only_the_media_api_speaks() -> None:
@@ -206,17 +215,46 @@ def test_shared_layer_is_for_python_312_on_x86_64(template: dict[str, Any]) -> N
     assert layer["Properties"]["CompatibleArchitectures"] == ["x86_64"]
 
 
-def test_routes_are_exactly_the_catalog_prefixes(template: dict[str, Any], handlers: dict[str, ApiHandler]) -> None:
+DOCS_ROUTES = [
+    (DocsPaths.SWAGGER_UI, "GET"),
+    (DocsPaths.REDOC, "GET"),
+    (DocsPaths.OPENAPI, "GET"),
+    (f"{DocsPaths.ASSETS}/{{proxy+}}", "GET"),
+]
+
+
+def test_routes_are_exactly_the_catalog_prefixes_and_the_docs(
+    template: dict[str, Any], handlers: dict[str, ApiHandler]
+) -> None:
+    # Given dev, whose configuration publishes the docs, served by the admin function
+    docs_function = logical_id(handlers["admin_api"].alias)
     expected = {
         (f"{API_PREFIX}{prefix}{suffix}", "ANY"): logical_id(handlers[entry.name].alias)
         for entry in API_FUNCTIONS
         for prefix in entry.route_prefixes
         for suffix in ("", "/{proxy+}")
-    }
+    } | dict.fromkeys(DOCS_ROUTES, docs_function)
 
+    # When the routes are read from the template
     routed = {route: _integrated_function(method) for route, method in _routes(template).items()}
 
+    # Then they are the catalog's prefixes and GET of the docs' pages, files and document
     assert routed == expected
+    assert [entry.name for entry in API_FUNCTIONS if entry.serves_docs] == ["admin_api"]
+
+
+def test_prod_routes_no_docs_and_turns_them_off(synthesized_prod: SynthesizedApp) -> None:
+    # Given prod, whose configuration does not publish the docs
+    template = synthesized_prod.template(synthesized_prod.api)
+    admin = next(handler for handler in synthesized_prod.api.handlers if handler.entry.serves_docs)
+
+    # When its routes and the docs function's settings are read
+    routed = {path for path, _ in _routes(template)}
+    variables = template["Resources"][logical_id(admin.function)]["Properties"]["Environment"]["Variables"]
+
+    # Then no documentation path is routed, and the function itself would not serve them either
+    assert [path for path in routed if not path.startswith(API_PREFIX) or path == DocsPaths.OPENAPI] == []
+    assert variables[Env.API_DOCS] == "false"
 
 
 def test_every_method_uses_the_request_validator(template: dict[str, Any]) -> None:

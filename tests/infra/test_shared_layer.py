@@ -9,6 +9,7 @@ import pytest
 
 from infra.constructs import shared_layer
 from infra.constructs.shared_layer import (
+    LAYER_SIZE_BUDGET_MB,
     LocalLayerBundler,
     install_command,
     layer_content_hash,
@@ -99,3 +100,21 @@ def test_bundler_installs_into_python_and_copies_shared(fake_repo: Path, monkeyp
 def test_repo_layout_points_at_the_real_folders() -> None:
     assert (REPO_ROOT / "cdk.json").is_file()
     assert API_LAYER_REQUIREMENTS.is_file()
+
+
+def test_the_built_layer_fits_its_budget_with_the_docs_files(tmp_path: Path) -> None:
+    # Given the layer built as CDK bundles it (pip fetches the pinned wheels for Lambda's Python and platform)
+    LocalLayerBundler().try_bundle(str(tmp_path), image=cdk.DockerImage.from_registry("unused"))
+
+    # When it is measured unzipped
+    size_mb = sum(path.stat().st_size for path in tmp_path.rglob("*") if path.is_file()) / 1e6
+
+    # Then it is within the budget, with the files the docs pages load (served by the API, not a CDN)
+    assert size_mb <= LAYER_SIZE_BUDGET_MB
+    static = tmp_path / "python" / "fastapi_offline" / "static"
+    assert sorted(path.name for path in static.iterdir()) == [
+        "favicon.png",
+        "redoc.standalone.js",
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+    ]

@@ -29,6 +29,7 @@ def test_the_figures_per_stage() -> None:
     assert (DEV.worker_reserved_concurrency, PROD.worker_reserved_concurrency) == (None, 50)
     assert (DEV.waf, PROD.waf is not None) == (None, True)
     assert (DEV.table_deletion_protection, PROD.table_deletion_protection) == (False, True)
+    assert (DEV.api_docs, PROD.api_docs) == (True, False)
 
 
 def test_reserved_concurrency_may_not_be_under_the_mappings_maximum() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from localcloud import provision
-from localcloud.emulator import Emulator, point_environment_at, start_emulator
+from localcloud.emulator import Emulator, local_environment, point_environment_at, start_emulator
 from shared.dal.clients import reset_clients
 from shared.runtime import configure
 from shared.settings import get_settings
@@ -21,15 +21,7 @@ def free_port() -> int:
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
     running = start_emulator(free_port())
-    for key in (
-        "AWS_ENDPOINT_URL",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "KOTOBA_STAGE",
-        "KOTOBA_MEDIA_BUCKET",
-        "POWERTOOLS_TRACE_DISABLED",
-        "POWERTOOLS_METRICS_DISABLED",
-    ):
+    for key in local_environment(running.endpoint_url):
         monkeypatch.delenv(key, raising=False)  # monkeypatch restores what point_environment_at sets
         monkeypatch.setenv(key, "placeholder")
     point_environment_at(running.endpoint_url)
