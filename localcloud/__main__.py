@@ -112,9 +112,6 @@ def provision_emulated_aws() -> tuple[Settings, list[provision.ProvisionedQueue]
     settings = get_settings()
     provision.create_tables(settings)
     queues = provision.create_queues(settings)
-    provision.export_queue_urls(queues)
-    get_settings.cache_clear()  # the queue URLs are known now
-    settings = get_settings()
     bucket = provision.create_media_bucket(settings, queues)
     provision.create_schedules(settings)
     provision.create_signing_key(settings)

@@ -1,7 +1,6 @@
 """Creates in the emulator what CDK creates in AWS, from the same definitions."""
 
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,7 @@ import boto3
 from localcloud.emulator import LOCAL_ACCOUNT, LOCAL_REGION
 from localcloud.identity import acting_as
 from shared.catalog import JOB_WORKERS, JWT_KEY_ROTATION, QUEUES, SCHEDULED_FUNCTIONS
-from shared.constants import Env, Queues, dead_letter_queue_name, physical_name
+from shared.constants import dead_letter_queue_name, physical_name
 from shared.dal import key_store
 from shared.dal.tables import table_definitions
 from shared.services import signing_keys
@@ -105,12 +104,6 @@ def create_schedules(settings: Settings) -> list[str]:
         events.put_targets(Rule=rule, Targets=[{"Id": scheduled.name, "Arn": function_arn}])
         names.append(rule)
     return names
-
-
-def export_queue_urls(queues: list[ProvisionedQueue]) -> None:
-    """Hand the job queue's URL to the functions that send to it through the variable CDK sets."""
-    by_name = {queue.logical_name: queue.url for queue in queues}
-    os.environ[Env.ACCOUNT_JOBS_QUEUE_URL] = by_name[Queues.ACCOUNT_JOBS]
 
 
 def create_signing_key(settings: Settings) -> None:

@@ -18,7 +18,6 @@ class Env:
 
     STAGE: Final = "KOTOBA_STAGE"
     MEDIA_BUCKET: Final = "KOTOBA_MEDIA_BUCKET"
-    ACCOUNT_JOBS_QUEUE_URL: Final = "KOTOBA_ACCOUNT_JOBS_QUEUE_URL"  # where the API hands out export and deletion jobs
     SES_SENDER: Final = "KOTOBA_SES_SENDER"
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
     PUBLIC_API_URL: Final = "KOTOBA_PUBLIC_API_URL"  # where links in e-mails reach the API (unsubscribe)

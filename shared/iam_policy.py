@@ -95,8 +95,8 @@ VERIFY_KEYS_ACTIONS: Final = ("ssm:GetParameter",)
 SIGNING_KEY_READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
 # The list-cursor key and the e-mail link key (infra/constructs/generated_key.py): read, never written.
 GENERATED_KEY_READ_ACTIONS: Final = ("secretsmanager:GetSecretValue",)
-# Handing a job to a job worker (shared/dal/job_queue.py): a message on its queue, nothing else of it.
-JOB_SEND_ACTIONS: Final = ("sqs:SendMessage",)
+# Handing a job to a job worker (shared/dal/job_queue.py): the queue's URL from its name, and a message on it.
+JOB_SEND_ACTIONS: Final = ("sqs:GetQueueUrl", "sqs:SendMessage")
 # What CDK grants every function for its own log group (`LogGroup.grant_write`) and for active tracing.
 LOG_WRITE_ACTIONS: Final = ("logs:CreateLogStream", "logs:PutLogEvents")
 TRACE_WRITE_ACTIONS: Final = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")

@@ -28,7 +28,6 @@ class Settings(BaseSettings):
     stage: str = Field(default=LOCAL_STAGE, pattern=r"^[a-z][a-z0-9-]{1,20}$")
     region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     media_bucket: str = Field(default="", description="Bucket for uploads, TTS audio and exports.")
-    account_jobs_queue_url: str = Field(default="", description="The queue of export and account-deletion jobs.")
     ses_sender: str = "no-reply@kotoba.local"
     app_link_base: str = Field(
         default="kotoba://", description="Start of the links in e-mails, opened by the mobile app."

@@ -64,8 +64,6 @@ def provision_emulated_aws() -> None:
     provision.create_tables(settings)
     queues = provision.create_queues(settings)
     provision.create_media_bucket(settings, queues)
-    provision.export_queue_urls(queues)
-    get_settings.cache_clear()  # the job queue's URL is known now
     provision.create_signing_key(settings)
     provision.create_generated_keys(settings)
     provision.verify_email_sender(settings)

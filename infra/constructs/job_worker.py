@@ -65,7 +65,7 @@ class JobWorkerFunction(KotobaFunction):
             stage=stage,
             size=FunctionSize(memory_mb=entry.memory_mb, timeout_seconds=entry.timeout_seconds),
             package=zip_package(entry.name, layer),
-            environment={Env.MEDIA_BUCKET: media_bucket.bucket_name, Env.ACCOUNT_JOBS_QUEUE_URL: self.queue.queue_url},
+            environment={Env.MEDIA_BUCKET: media_bucket.bucket_name},
         )
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
         self.grant_media(media_bucket, entry.media, listed=entry.lists_media)
@@ -81,6 +81,5 @@ class JobWorkerFunction(KotobaFunction):
         )
 
     def grant_send(self, function: KotobaFunction) -> None:
-        """Let `function` hand jobs to this worker, and tell it where."""
+        """Let `function` hand jobs to this worker (it finds the queue by its name, which derives from the stage)."""
         function.allow(JOB_SEND_ACTIONS, [self.queue.queue_arn])
-        function.function.add_environment(Env.ACCOUNT_JOBS_QUEUE_URL, self.queue.queue_url)

@@ -381,9 +381,14 @@ def test_api_function_gets_logs_xray_token_cursor_and_link_keys_and_mail_and_not
 
 
 def _hands_jobs_to(synthesized: SynthesizedApp, queues: tuple[str, ...]) -> set[tuple[str, str]]:
-    """SendMessage on each job queue the function hands work to (its catalog entry's `enqueues`)."""
+    """GetQueueUrl (it is found by name) and SendMessage on each job queue the function hands work to (its catalog
+    entry's `enqueues`)."""
     workers = {worker.entry.queue: worker for worker in synthesized.api.job_workers}
-    return {_pair("sqs:SendMessage", synthesized.api.resolve(workers[queue].queue.queue_arn)) for queue in queues}
+    return {
+        _pair(action, synthesized.api.resolve(workers[queue].queue.queue_arn))
+        for queue in queues
+        for action in ("sqs:GetQueueUrl", "sqs:SendMessage")
+    }
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
@@ -539,7 +544,7 @@ def test_job_worker_gets_its_queue_media_prefixes_tables_logs_and_xray_only(
     others = {g.pair for g in grants if not g.action.startswith(("dynamodb:", "s3:ListBucket"))}
 
     assert others == _logs_and_xray(worker) | objects | {
-        _pair(action, queue) for action in (*QUEUE_CONSUME_ACTIONS, "sqs:SendMessage")
+        _pair(action, queue) for action in (*QUEUE_CONSUME_ACTIONS, "sqs:GetQueueUrl", "sqs:SendMessage")
     }
     assert _listed_prefixes([g for g in grants if g.action == "s3:ListBucket"]) == {f"{p}*" for p in entry.lists_media}
     assert entry.media == entry.lists_media == ("uploads/ocr/", "uploads/speech/", "exports/")

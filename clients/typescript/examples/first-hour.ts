@@ -20,21 +20,26 @@ const [apiUrl = "http://127.0.0.1:8000", emulatorUrl = "http://127.0.0.1:4566", 
 const CONFIRMATION_SUBJECT = "Confirm your Kotoba e-mail address";
 const CODE = /enter this code: (\S+)/;
 
+/** A message as the backend sends it: MIME, sent raw (its confirmation e-mails are plain 7-bit text). */
 interface SentEmail {
-  destinations: { ToAddresses: string[] };
-  subject: string;
-  body: string;
+  destinations: string[];
+  raw_data: string;
+}
+
+function header(raw: string, name: string): string | undefined {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? "";
+  return head.match(new RegExp(`^${name}: (.*)$`, "im"))?.[1]?.trim();
 }
 
 /** The code of the newest confirmation e-mail to `to`, from SES in the emulator (what `localcloud.outbox` prints). */
 async function confirmationCode(to: string): Promise<string> {
   const state = (await (await fetch(`${emulatorUrl}/moto-api/data.json`)).json()) as {
-    ses?: { Message?: SentEmail[] };
+    ses?: { RawMessage?: SentEmail[] };
   };
-  const mail = (state.ses?.Message ?? [])
-    .filter((m) => m.destinations.ToAddresses.includes(to) && m.subject === CONFIRMATION_SUBJECT)
+  const mail = (state.ses?.RawMessage ?? [])
+    .filter((m) => header(m.raw_data, "To") === to && header(m.raw_data, "Subject") === CONFIRMATION_SUBJECT)
     .at(-1);
-  const code = mail?.body.match(CODE)?.[1];
+  const code = mail?.raw_data.match(CODE)?.[1];
   if (code === undefined) {
     throw new Error(`no confirmation e-mail to ${to} in the outbox`);
   }

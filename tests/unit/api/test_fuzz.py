@@ -77,6 +77,7 @@ class World:
     learner: Session
     admin: Session
     leaver: Session  # whose session the logout operation ends, so that the learner's stays valid
+    deleter: Session  # whose account the deletion closes (the document's example is the tests' password)
     known: dict[str, tuple[str, ...]]  # ids that exist, by the name of the parameter or field that takes them
 
     def ids_for(self, name: str, path: str) -> tuple[str, ...]:
@@ -139,6 +140,7 @@ def world() -> Iterator[World]:
                 learner=learner,
                 admin=admin,
                 leaver=signed_up(setup, "ken@example.com", "ken"),
+                deleter=signed_up(setup, "kai@example.com", "kai"),
                 known=known_ids(setup, learner, admin),
             )
             reset_clients()
@@ -147,8 +149,11 @@ def world() -> Iterator[World]:
 
 
 def headers_for(case: Case, who: Session, world: World) -> dict[str, Any]:
-    if case.operation.definition.raw.get("operationId") == "auth_logout":
+    operation = case.operation.definition.raw.get("operationId")
+    if operation == "auth_logout":
         return world.leaver.headers
+    if operation == "users_delete_account":
+        return world.deleter.headers
     return who.headers
 
 

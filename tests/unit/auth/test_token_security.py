@@ -5,13 +5,16 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jose import jwt
 
+from shared.api.deps import now
 from shared.dal import key_store
 from shared.dal.users import UserItem
 from shared.services.accounts import ensure_admin
@@ -236,7 +239,12 @@ class TestRoles:
 
 
 class TestRateLimits:
-    def test_the_sixth_wrong_password_in_a_minute_is_429(self, client: TestClient, session: Session) -> None:
+    def test_the_sixth_wrong_password_in_a_minute_is_429(
+        self, app: FastAPI, client: TestClient, session: Session
+    ) -> None:
+        # Given the clock stopped at one moment (a slow machine must not carry the six tries into the next minute)
+        stopped = datetime.now(UTC).replace(second=30)
+        app.dependency_overrides[now] = lambda: stopped
         wrong = {"email": session.email, "password": "not the password"}
         for _ in range(5):
             assert_error(client.post("/api/v1/auth/login", json=wrong), 401, "not_authenticated")
@@ -246,6 +254,7 @@ class TestRateLimits:
         # Even the right password waits: the account is being guessed at.
         right = client.post("/api/v1/auth/login", json={"email": session.email, "password": PASSWORD})
         assert_error(right, 429, "rate_limited")
+        app.dependency_overrides.clear()
 
     def test_the_limit_is_per_account(self, client: TestClient, session: Session) -> None:
         for _ in range(6):

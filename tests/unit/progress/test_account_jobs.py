@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from functions.account_jobs.handler import handler as account_jobs_worker
 from functions.job_janitor.handler import handler as janitor
 from localcloud.pump import scheduled_event, sqs_event
+from shared.constants import Queues, physical_name
 from shared.dal.content import SentenceItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.tables import TABLE_MODELS
@@ -30,7 +31,7 @@ DELETE = {"password": PASSWORD, "confirm": "delete my account"}
 def queued_jobs() -> list[dict[str, Any]]:
     """The messages waiting in the account-jobs queue (received, so a later call sees only newer ones)."""
     sqs = boto3.client("sqs")
-    url = get_settings().account_jobs_queue_url
+    url = sqs.get_queue_url(QueueName=physical_name(get_settings().stage, Queues.ACCOUNT_JOBS))["QueueUrl"]
     return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
 
 
