@@ -15,6 +15,7 @@ from tests.helpers import FakeLambdaContext, aggregate_reviews
 
 pytestmark = pytest.mark.usefixtures("aws")
 SERIALIZER = TypeSerializer()
+REVIEWED_AT = "2026-11-24T12:00:00.000000+0000"  # as the review log stores it (every review has one)
 
 
 def stream_record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +39,13 @@ def serialized_record(event_name: str, new_image: dict[str, Any]) -> dict[str, A
 
 
 def review(item_key: str, correct: bool, response_time_ms: int | None, n: int) -> dict[str, Any]:
-    image = {"user_id": f"u{n}", "review_id": f"r{n}", "item_key": item_key, "correct": correct}
+    image = {
+        "user_id": f"u{n}",
+        "review_id": f"r{n}",
+        "item_key": item_key,
+        "correct": correct,
+        "reviewed_at": REVIEWED_AT,
+    }
     if response_time_ms is not None:
         image["response_time_ms"] = response_time_ms
     return stream_record("INSERT", image)
