@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -29,6 +29,7 @@ os.environ.update(  # the in-process emulator takes any credentials
 )  # fmt: skip
 
 import botocore.client  # noqa: E402
+from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
@@ -83,6 +84,8 @@ def counted() -> Iterator[Measured]:
 
 
 class BenchLambdaContext:
+    """The attributes of Lambda's context object that Powertools and the aggregator read."""
+
     function_name = "review_aggregator"
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:review_aggregator"
@@ -150,8 +153,8 @@ def measure(size: int) -> dict[str, Measured]:
         again = {**review, "review_id": str(uuid.uuid4()), "rating": "again"}  # the card already in the deck
         call("POST /progress/review (a known card)", "POST", "/api/v1/progress/review", json=again)
         with counted() as calls:
-            aggregated = aggregator({"Records": [stream_record(log) for log in ReviewLogItem.query(user.user_id)]},
-                                    BenchLambdaContext())  # fmt: skip
+            event = {"Records": [stream_record(log) for log in ReviewLogItem.query(user.user_id)]}
+            aggregated = aggregator(event, cast(LambdaContext, BenchLambdaContext()))
         results[f"review aggregator ({aggregated['answers']} reviews)"] = calls
         call("GET /progress/sentences", "GET", "/api/v1/progress/sentences", params={"limit": 50})
         call("GET /progress/stats", "GET", "/api/v1/progress/stats")

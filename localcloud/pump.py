@@ -16,6 +16,7 @@ schedule's rule, the table's stream ARN that CDK gives the mapping) is read with
 import importlib
 import threading
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ POLL_WAIT_SECONDS = 1
 SQS_BATCH_SIZE = 10
 STREAM_POLL_SECONDS = 0.5
 STREAM_BATCH_ATTEMPTS = 3
+# What Powertools warns after each invocation that added no metric of its own (most workers' invocations).
+EMPTY_METRICS_WARNING = "No application metrics to publish"
 
 
 @dataclass
@@ -60,6 +63,13 @@ def load_handler(function_name: str) -> Handler:
 def invoke(function_name: str, event: dict[str, Any]) -> Any:
     with acting_as(function_name):
         return load_handler(function_name)(event, LocalLambdaContext(function_name=function_name))
+
+
+def ignore_empty_metrics_warning() -> None:
+    """Keep Powertools' empty-metrics warning, which follows a worker invocation that added no metric of its own, out
+    of the developer's terminal. The filter is the one Powertools' metrics documentation gives for functions that often
+    add none; locally nothing is published anyway (POWERTOOLS_METRICS_DISABLED). In AWS the warning is left as it is."""
+    warnings.filterwarnings("ignore", message=f"{EMPTY_METRICS_WARNING}.*", category=UserWarning)
 
 
 def client_of(function_name: str, service: str) -> Any:
@@ -125,6 +135,7 @@ class EventPump:
         self.delivered = 0
 
     def start(self) -> None:
+        ignore_empty_metrics_warning()
         for route in self._routes:
             self._spawn(f"queue:{route.function_name}", self._poll_queue, route)
         if not self._schedules_and_streams:

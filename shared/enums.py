@@ -84,6 +84,14 @@ class RequirementType(StrEnum):
     SPEECH_UPLOADS = "speech_uploads"
 
 
+class MediaKind(StrEnum):
+    """A learner's upload and its record: a photo read by the OCR worker or a recording heard by the speech worker
+    (`uploads/<kind>/…` is its key)."""
+
+    OCR = "ocr"
+    SPEECH = "speech"
+
+
 class JobType(StrEnum):
     OCR_PROCESSING = "ocr_processing"
     STT_PROCESSING = "stt_processing"

@@ -1,17 +1,26 @@
-"""Start-up of a function's execution environment, shared by API and event-driven functions, and the SnapStart
-runtime hooks of the API functions."""
+"""The one wrapper of every function's handler (`lambda_handler`), the start-up of a function's execution environment
+that it runs, and the SnapStart runtime hooks of the API functions.
+
+The wrapper is here rather than in shared/observability.py, whose logger, tracer and metrics it applies: start-up binds
+the tables (shared/dal), and data access imports shared/observability, which must not import it back.
+"""
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
-from typing import Any
+from functools import cache, wraps
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.dal import key_store
 from shared.dal.clients import reset_clients
 from shared.dal.tables import bind_tables
+from shared.observability import correlation_id_of, logger, metrics, tracer
 from shared.settings import get_settings
+
+Response = TypeVar("Response")
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], Response]
 
 try:  # provided by Lambda's Python runtimes (3.12+) for SnapStart; not on PyPI, so absent locally and in tests
     from snapshot_restore_py import register_after_restore as _register_after_restore  # type: ignore[import-not-found]
@@ -28,6 +37,29 @@ def configure() -> None:
     Called on the first invocation rather than at import, so that importing a handler reads no environment.
     """
     bind_tables(get_settings())
+
+
+def lambda_handler(handler: LambdaHandler[Response]) -> LambdaHandler[Response]:
+    """Every function's handler, wrapped once for all of them:
+
+    - the logger's context, cleared per invocation: the Lambda context's fields, `cold_start`, and the event's
+      correlation id (`observability.correlation_id_of`);
+    - the tracer's subsegment of the invocation (X-Ray), with its response or error;
+    - the metrics the invocation added, flushed at its end, and the ColdStart metric after the environment's first
+      invocation that returns (Powertools counts one that raised as no start);
+    - `configure()`, on the environment's first invocation.
+    """
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    @wraps(handler)
+    def wrapped(event: dict[str, Any], context: LambdaContext) -> Response:
+        logger.set_correlation_id(correlation_id_of(event))
+        configure()
+        return handler(event, context)
+
+    return wrapped
 
 
 def scheduled_time(event: EventBridgeEvent) -> datetime:

@@ -5,14 +5,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, metrics, tracer
-from shared.runtime import configure
+from shared.observability import logger
+from shared.record_batches import process_each_record
+from shared.runtime import LambdaHandler, lambda_handler
 from shared.services.media_processing import Analyser, Outcome, process_upload
 
 UploadHandler = Callable[[str, str], object]  # (bucket, key) → outcome
@@ -31,29 +32,18 @@ def make_record_handler(process: UploadHandler) -> Callable[[SQSRecord], None]:
     return handle
 
 
-def sqs_batch_processor() -> BatchProcessor:
-    """Failed messages are reported one by one (partial batch response), so one bad upload blocks nothing."""
-    return BatchProcessor(event_type=EventType.SQS)
-
-
 def make_upload_worker(
     kind: str, analyse: Analyser, rejections: tuple[type[Exception], ...]
-) -> Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]:
+) -> LambdaHandler[PartialItemFailureResponse]:
     """The Lambda handler of an upload worker: SQS batch → S3 events → `process_upload` of each upload."""
-    processor = sqs_batch_processor()
 
     def process(bucket: str, key: str) -> Outcome:
         return process_upload(kind, bucket, key, analyse, rejections)
 
     record_handler = make_record_handler(process)
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler
-    @metrics.log_metrics
+    @lambda_handler
     def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-        configure()
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        return process_each_record(event, context, EventType.SQS, record_handler)
 
     return handler

@@ -5,16 +5,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, metrics, tracer
-from shared.runtime import configure, scheduled_time
+from shared.runtime import lambda_handler, scheduled_time
 from shared.services.jobs import sweep_stale_jobs
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    configure()
     result = sweep_stale_jobs(now=scheduled_time(event))
     return {"failed": result.failed, "cancelled": result.cancelled, "requeued": result.requeued}

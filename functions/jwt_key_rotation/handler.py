@@ -5,16 +5,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SecretsManagerEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, tracer
-from shared.runtime import configure
+from shared.observability import logger
+from shared.runtime import lambda_handler
 from shared.services.signing_keys import RotationStep, rotate
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@lambda_handler
 @event_source(data_class=SecretsManagerEvent)
 def handler(event: SecretsManagerEvent, context: LambdaContext) -> dict[str, Any]:
-    configure()
     step = RotationStep(event.step)
     logger.info("rotation step", extra={"step": step.value})  # never the key itself
     rotate(step, event.secret_id, event.client_request_token)

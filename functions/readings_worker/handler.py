@@ -3,7 +3,7 @@ the sentences table's stream → hiragana and romaji for sentences written witho
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
@@ -11,11 +11,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, metrics, tracer
-from shared.runtime import configure
+from shared.observability import metrics, tracer
+from shared.record_batches import process_each_record
+from shared.runtime import lambda_handler
 from shared.services.sentence_readings import SentenceText, fill_readings
-
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @tracer.capture_method
@@ -37,10 +36,7 @@ def fill_record(record: DynamoDBRecord) -> None:
         metrics.add_metric(name="ReadingsFilled", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """A failed record is reported alone (partial batch response), so one bad sentence blocks nothing."""
-    configure()
-    return process_partial_response(event=event, record_handler=fill_record, processor=processor, context=context)
+    return process_each_record(event, context, EventType.DynamoDBStreams, fill_record)

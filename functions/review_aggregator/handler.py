@@ -8,19 +8,15 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, ev
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecordEventName
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, metrics, tracer
-from shared.runtime import configure
+from shared.runtime import lambda_handler
 from shared.services.aggregation import AnsweredItem, aggregate
 
 STORED_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"  # how the log stores times (PynamoDB's UTCDateTimeAttribute)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 @event_source(data_class=DynamoDBStreamEvent)
 def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any]:
-    configure()
     answers = [
         AnsweredItem(
             user_id=str(image["user_id"]),

@@ -6,16 +6,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.observability import logger, metrics, tracer
-from shared.runtime import configure, scheduled_time
+from shared.runtime import lambda_handler, scheduled_time
 from shared.services.scheduled_checks import check_streaks
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    configure()
     run = check_streaks(now=scheduled_time(event), time_left_ms=context.get_remaining_time_in_millis)
     return {"learners": run.learners, "outcomes": run.outcomes}

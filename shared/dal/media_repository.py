@@ -17,16 +17,14 @@ from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.reviews import DailyStatsItem
-from shared.enums import JobStatus, JobType, ProcessingStatus
+from shared.enums import JobStatus, JobType, MediaKind, ProcessingStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.media import AudioRecordPublic, OcrRecordPublic
 
-OCR = "ocr"
-SPEECH = "speech"
-_MODELS: dict[str, type[MediaRecordItem]] = {OCR: OCRRecordItem, SPEECH: AudioRecordItem}
-_JOB_TYPES = {OCR: JobType.OCR_PROCESSING, SPEECH: JobType.STT_PROCESSING}
-_PREFIXES = {OCR: MediaPrefixes.OCR_UPLOADS, SPEECH: MediaPrefixes.SPEECH_UPLOADS}
+_MODELS: dict[str, type[MediaRecordItem]] = {MediaKind.OCR: OCRRecordItem, MediaKind.SPEECH: AudioRecordItem}
+_JOB_TYPES: dict[str, JobType] = {MediaKind.OCR: JobType.OCR_PROCESSING, MediaKind.SPEECH: JobType.STT_PROCESSING}
+_PREFIXES: dict[str, str] = {MediaKind.OCR: MediaPrefixes.OCR_UPLOADS, MediaKind.SPEECH: MediaPrefixes.SPEECH_UPLOADS}
 # Clock skew between the machines that compare `updated_at` with their own clock, with room to spare.
 CLOCK_MARGIN: Final = timedelta(seconds=30)
 
@@ -39,15 +37,15 @@ def _queue(kind: str) -> QueueSpec:
 # A record PROCESSING and untouched this long has no live worker: Lambda stops a worker at its timeout. The message of
 # a worker that timed out comes back after the queue's visibility timeout, which is longer (six times the timeout),
 # and takes the record over; a duplicated S3 event within the window finds the record held and does nothing.
-TAKEOVER_AFTER: Final = {
-    kind: timedelta(seconds=_queue(kind).worker_timeout_seconds) + CLOCK_MARGIN for kind in (OCR, SPEECH)
+TAKEOVER_AFTER: Final[dict[str, timedelta]] = {
+    kind: timedelta(seconds=_queue(kind).worker_timeout_seconds) + CLOCK_MARGIN for kind in MediaKind
 }
 # A record untouched this long (PROCESSING, or given back PENDING after a transient error) has no live worker and no
 # redelivery on the way, which would have come within one visibility timeout and taken it: the janitor may fail it.
-ABANDONED_AFTER: Final = {
+ABANDONED_AFTER: Final[dict[str, timedelta]] = {
     kind: timedelta(seconds=max(_queue(kind).worker_timeout_seconds, _queue(kind).visibility_timeout_seconds))
     + CLOCK_MARGIN
-    for kind in (OCR, SPEECH)
+    for kind in MediaKind
 }
 
 
@@ -175,7 +173,7 @@ def finish(
     with atomic_writes() as transaction:
         transaction.update(record, actions=actions, condition=model.processing_status == ProcessingStatus.PROCESSING)
         transaction.update(BackgroundJobItem(id=job_id), actions=job_actions, condition=BackgroundJobItem.id.exists())
-        if outcome == ProcessingStatus.COMPLETED and kind == OCR:
+        if outcome == ProcessingStatus.COMPLETED and kind == MediaKind.OCR:
             found = len(fields.get("processed_sentences") or [])
             count_activity(
                 transaction, user_id, now, (DailyStatsItem.photos_processed, 1), (DailyStatsItem.sentences_added, found)
@@ -193,7 +191,7 @@ def finish(
 
 
 def _stored(kind: str, name: str, value: Any) -> Any:
-    if kind == OCR and name == "japanese_sentences":
+    if kind == MediaKind.OCR and name == "japanese_sentences":
         return [ExtractedSentence(**sentence) for sentence in value]
     return value
 

@@ -10,9 +10,10 @@ trace of whose it was, and the count of accounts deleted that day (admin analyti
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from shared.catalog import ACCOUNT_JOBS
 from shared.dal import erasure_repository, job_queue, jobs_repository, users_repository
 from shared.dal.jobs_repository import AccountJob
 from shared.enums import JobStatus, JobType
@@ -65,6 +66,18 @@ class Progress(StrEnum):
 class JobRun:
     job_id: str
     progress: Progress
+
+
+def run_delivery(message_body: str, delivery: int, time_left_ms: Callable[[], int]) -> JobRun:
+    """One delivery of a job's message (`delivery`: how many times the queue has handed it out): `run` the job; when
+    the queue's last delivery fails too, `give_up` on it before the message goes to the dead-letter queue."""
+    job_id = job_queue.job_id_of(message_body)
+    try:
+        return run(job_id, datetime.now(UTC), time_left_ms)
+    except Exception:
+        if delivery >= ACCOUNT_JOBS.max_receive_count:
+            give_up(job_id, datetime.now(UTC))
+        raise
 
 
 def run(job_id: str, now: datetime, time_left_ms: Callable[[], int]) -> JobRun:

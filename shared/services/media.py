@@ -13,6 +13,7 @@ from typing import Any
 from shared.constants import MediaPrefixes
 from shared.dal import content_repository, media_repository, media_storage
 from shared.dal.base import new_id
+from shared.enums import MediaKind
 from shared.errors import NotFound
 from shared.schemas.common import Page
 from shared.schemas.media import (
@@ -30,7 +31,7 @@ from shared.services.auth import Principal
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # the OCR worker refuses more (shared/services/ocr.py)
 MAX_AUDIO_BYTES = 10 * 1024 * 1024  # the speech worker refuses more (shared/services/speech.py)
-PREFIXES = {media_repository.OCR: MediaPrefixes.OCR_UPLOADS, media_repository.SPEECH: MediaPrefixes.SPEECH_UPLOADS}
+PREFIXES: dict[str, str] = {MediaKind.OCR: MediaPrefixes.OCR_UPLOADS, MediaKind.SPEECH: MediaPrefixes.SPEECH_UPLOADS}
 _KEY = re.compile(
     r"^uploads/(?P<kind>ocr|speech)/(?P<user_id>[0-9a-f-]{36})/(?P<record_id>[0-9a-f-]{36})\.(?P<extension>[a-z0-9]+)$"
 )
@@ -61,7 +62,7 @@ def _ticket_upload(policy: media_storage.UploadPolicy) -> PresignedUpload:
 
 def start_ocr_upload(principal: Principal, request: OcrUploadRequest, now: datetime) -> OcrUploadTicket:
     record_id = new_id()
-    key = upload_key(media_repository.OCR, principal.user.id, record_id, IMAGE_EXTENSIONS[request.content_type])
+    key = upload_key(MediaKind.OCR, principal.user.id, record_id, IMAGE_EXTENSIONS[request.content_type])
     fields = {
         "content_type": request.content_type,
         "image_path": key,
@@ -69,7 +70,7 @@ def start_ocr_upload(principal: Principal, request: OcrUploadRequest, now: datet
         "source_description": request.source_description,
         "learning_purpose": request.learning_purpose,
     }
-    media_repository.create_record(media_repository.OCR, principal.user.id, record_id, fields, key)
+    media_repository.create_record(MediaKind.OCR, principal.user.id, record_id, fields, key)
     policy = media_storage.presigned_upload(key, request.content_type, MAX_IMAGE_BYTES, now)
     record = get_ocr_record(principal, record_id)
     return OcrUploadTicket(record=record, upload=_ticket_upload(policy))
@@ -83,7 +84,7 @@ def start_speech_upload(principal: Principal, request: SpeechUploadRequest, now:
             raise NotFound("sentence not found")
         target_text = target_text or sentence.japanese_text
     record_id = new_id()
-    key = upload_key(media_repository.SPEECH, principal.user.id, record_id, AUDIO_EXTENSIONS[request.content_type])
+    key = upload_key(MediaKind.SPEECH, principal.user.id, record_id, AUDIO_EXTENSIONS[request.content_type])
     fields = {
         "content_type": request.content_type,
         "file_path": key,
@@ -92,21 +93,21 @@ def start_speech_upload(principal: Principal, request: SpeechUploadRequest, now:
         "target_text": target_text,
         "exercise_type": request.exercise_type,
     }
-    media_repository.create_record(media_repository.SPEECH, principal.user.id, record_id, fields, key)
+    media_repository.create_record(MediaKind.SPEECH, principal.user.id, record_id, fields, key)
     policy = media_storage.presigned_upload(key, request.content_type, MAX_AUDIO_BYTES, now)
     record = get_audio_record(principal, record_id)
     return SpeechUploadTicket(record=record, upload=_ticket_upload(policy))
 
 
 def get_ocr_record(principal: Principal, record_id: str) -> OcrRecordPublic:
-    record = media_repository.get_record(media_repository.OCR, principal.user.id, record_id)
+    record = media_repository.get_record(MediaKind.OCR, principal.user.id, record_id)
     if not isinstance(record, OcrRecordPublic):
         raise NotFound("record not found")
     return record
 
 
 def get_audio_record(principal: Principal, record_id: str) -> AudioRecordPublic:
-    record = media_repository.get_record(media_repository.SPEECH, principal.user.id, record_id)
+    record = media_repository.get_record(MediaKind.SPEECH, principal.user.id, record_id)
     if not isinstance(record, AudioRecordPublic):
         raise NotFound("record not found")
     return record

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.dal import media_repository, media_storage
-from shared.enums import ProcessingStatus
+from shared.enums import MediaKind, ProcessingStatus
 from shared.observability import logger, metrics
 from shared.services.media import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, parse_upload_key
 from shared.services.media_types import UploadRefused, check_upload
@@ -21,7 +21,7 @@ from shared.services.media_types import UploadRefused, check_upload
 Analysis = tuple[dict[str, Any], dict[str, Any]]  # (fields for the record, a summary for the job)
 Analyser = Callable[[bytes, dict[str, Any]], Analysis]
 GIVE_UP_MESSAGE = "We could not process this file. Please try again later."
-MAX_BYTES = {media_repository.OCR: MAX_IMAGE_BYTES, media_repository.SPEECH: MAX_AUDIO_BYTES}
+MAX_BYTES: dict[str, int] = {MediaKind.OCR: MAX_IMAGE_BYTES, MediaKind.SPEECH: MAX_AUDIO_BYTES}
 
 
 class Outcome(StrEnum):

@@ -66,6 +66,11 @@ def lazy_imports(module: str) -> frozenset[str]:
     )
 
 
+def imports_of(module: str) -> frozenset[str]:
+    """Project modules `module` imports, when it is imported or inside its functions."""
+    return frozenset(_imported(module)) | lazy_imports(module)
+
+
 def project_modules() -> list[str]:
     """Every module of the project's packages."""
     return sorted(

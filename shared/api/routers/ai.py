@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 from shared.api.deps import CurrentUser, Now
 from shared.api.errors import errors
 from shared.api.params import Cursor, ItemId, PageSize
-from shared.dal.media_repository import OCR, SPEECH
+from shared.enums import MediaKind
 from shared.schemas.common import Page
 from shared.schemas.media import (
     AudioRecordPublic,
@@ -72,7 +72,7 @@ def upload_photo(
 @router.get("/ocr", summary="The caller's photo records, newest first")
 def list_photos(principal: CurrentUser, limit: PageSize = 20, cursor: Cursor = None) -> Page[OcrRecordPublic]:
     """Only the caller's own records."""
-    return media.list_records(principal, OCR, limit, cursor)
+    return media.list_records(principal, MediaKind.OCR, limit, cursor)
 
 
 @router.get("/ocr/{record_id:id}", summary="One photo record: its status, then its text and sentences")
@@ -98,7 +98,7 @@ def upload_recording(
 @router.get("/speech", summary="The caller's recordings, newest first")
 def list_recordings(principal: CurrentUser, limit: PageSize = 20, cursor: Cursor = None) -> Page[AudioRecordPublic]:
     """Only the caller's own records."""
-    return media.list_records(principal, SPEECH, limit, cursor)
+    return media.list_records(principal, MediaKind.SPEECH, limit, cursor)
 
 
 @router.get("/speech/{record_id:id}", summary="One recording: its status, then transcript and pronunciation score")

@@ -7,7 +7,7 @@ import pytest
 from functions.job_janitor.handler import handler
 from localcloud.pump import scheduled_event
 from shared.dal.jobs import BackgroundJobItem
-from shared.enums import JobStatus, JobType
+from shared.enums import JobStatus, JobType, MediaKind
 from tests.helpers import FakeLambdaContext
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -88,10 +88,10 @@ def media_job(
     from shared.dal.base import utcnow
     from shared.dal.media import AudioRecordItem, OCRRecordItem
 
-    model = OCRRecordItem if kind == media_repository.OCR else AudioRecordItem
+    model = OCRRecordItem if kind == MediaKind.OCR else AudioRecordItem
     fields = (
         {"image_path": "k", "image_format": "png"}
-        if kind == media_repository.OCR
+        if kind == MediaKind.OCR
         else {"file_path": "k", "audio_format": "wav"}
     )
     record_id = f"r-{kind}-{record_status}{name}"

@@ -15,9 +15,7 @@ from tests.helpers import FakeLambdaContext, aggregate_reviews
 
 pytestmark = pytest.mark.usefixtures("aws")
 SERIALIZER = TypeSerializer()
-
-
-REVIEWED = "2026-11-24T03:00:00.000000+0000"  # as the log stores a review's time
+REVIEWED_AT = "2026-11-24T12:00:00.000000+0000"  # as the review log stores it (every review has one)
 
 
 def stream_record(event_name: str, image: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +44,7 @@ def review(item_key: str, correct: bool, response_time_ms: int | None, n: int) -
         "review_id": f"r{n}",
         "item_key": item_key,
         "correct": correct,
-        "reviewed_at": REVIEWED,
+        "reviewed_at": REVIEWED_AT,
     }
     if response_time_ms is not None:
         image["response_time_ms"] = response_time_ms

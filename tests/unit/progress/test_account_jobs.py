@@ -8,11 +8,13 @@ from urllib.parse import urlparse
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from fastapi.testclient import TestClient
 
 from functions.account_jobs.handler import handler as account_jobs_worker
 from functions.job_janitor.handler import handler as janitor
 from localcloud.pump import scheduled_event, sqs_event
+from shared.catalog import ACCOUNT_JOBS
 from shared.constants import Queues, physical_name
 from shared.dal.content import SentenceItem
 from shared.dal.jobs import BackgroundJobItem
@@ -151,6 +153,34 @@ def test_a_long_deletion_goes_on_in_another_invocation(client: TestClient, learn
     assert UserItem.count() == 1  # the account is still there, closed
     assert run_worker() == {"batchItemFailures": []}
     assert learner.user_id not in everything_stored()
+
+
+def test_an_export_that_fails_is_left_to_the_queue_until_its_last_delivery_gives_it_up(
+    client: TestClient, learner: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a learner's large export queued, and the export's document failing to be written
+    study_a_little(client, learner)
+    monkeypatch.setattr(export, "LARGE_HISTORY_REVIEWS", 0)
+    status_url = client.get("/api/v1/users/me/export", headers=learner.headers).json()["status_url"]
+
+    def write_fails(*args: Any) -> None:
+        raise RuntimeError("S3 is unavailable")
+
+    monkeypatch.setattr(export, "write_export", write_fails)
+    (message,) = queued_jobs()
+    arn = "arn:aws:sqs:us-east-1:123456789012:kotoba-test-account-jobs"
+
+    # When the queue delivers its message for the last time but one, then for the last time
+    statuses = []
+    for delivery in (ACCOUNT_JOBS.max_receive_count - 1, ACCOUNT_JOBS.max_receive_count):
+        message["Attributes"]["ApproximateReceiveCount"] = str(delivery)
+        with pytest.raises(BatchProcessingError):  # the batch's only message failed: Lambda retries the batch
+            account_jobs_worker(sqs_event(arn, [message]), FakeLambdaContext())
+        job = client.get(status_url, headers=learner.headers).json()
+        statuses.append((job["status"], job["error"]))
+
+    # Then the job stays running for the queue to retry, and after the last delivery it failed for the learner to see
+    assert statuses == [("running", None), ("failed", account_jobs.EXPORT_FAILED)]
 
 
 def test_a_wrong_password_or_confirmation_deletes_nothing(client: TestClient, learner: Session) -> None:
