@@ -1,13 +1,14 @@
 """Per-sentence and per-word counters, summed from the review log's stream, one write per item per batch, and the
 achievements of the batch's learners."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 from fastapi.testclient import TestClient
 
-from functions.review_aggregator.handler import handler
+from functions.review_aggregator.handler import STORED_TIME, handler
 from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.services.sample_content import load_sample_content
 from tests.auth_helpers import signed_up
@@ -38,7 +39,15 @@ def serialized_record(event_name: str, new_image: dict[str, Any]) -> dict[str, A
 
 
 def review(item_key: str, correct: bool, response_time_ms: int | None, n: int) -> dict[str, Any]:
-    image = {"user_id": f"u{n}", "review_id": f"r{n}", "item_key": item_key, "correct": correct}
+    # as the log stores it: every logged review has its time (the analytics count it by day)
+    reviewed_at = datetime.now(UTC).strftime(STORED_TIME)
+    image = {
+        "user_id": f"u{n}",
+        "review_id": f"r{n}",
+        "item_key": item_key,
+        "correct": correct,
+        "reviewed_at": reviewed_at,
+    }
     if response_time_ms is not None:
         image["response_time_ms"] = response_time_ms
     return stream_record("INSERT", image)
