@@ -2,5 +2,6 @@
 
 from shared.api.lambda_entry import make_api_handler
 from shared.api.routers import auth
+from shared.catalog import AUTH_API
 
-handler = make_api_handler(auth.router)
+handler = make_api_handler(AUTH_API, auth.router)

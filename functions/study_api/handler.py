@@ -2,5 +2,6 @@
 
 from shared.api.lambda_entry import make_api_handler
 from shared.api.routers import learning, progress, users
+from shared.catalog import STUDY_API
 
-handler = make_api_handler(learning.router, progress.router, users.router)
+handler = make_api_handler(STUDY_API, learning.router, progress.router, users.router)

@@ -1,23 +1,30 @@
 """Turns routers into a Lambda handler: the FastAPI app behind Mangum, wrapped in Powertools."""
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import iter_route_contexts
 from mangum import Mangum
 
 from shared.api.app import create_app
+from shared.catalog import ApiFunction
+from shared.dal.clients import aws_client
 from shared.observability import logger, metrics, tracer
-from shared.runtime import configure, register_snapstart_hooks
+from shared.runtime import configure, prime_before_snapshot, register_snapstart_hooks
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def make_api_handler(*routers: APIRouter) -> LambdaHandler:
-    asgi = Mangum(create_app(*routers), lifespan="off", api_gateway_base_path="/")
+def make_api_handler(function: ApiFunction, *routers: APIRouter) -> LambdaHandler:
+    """The handler of `function`, serving `routers` (its entry in the catalog says which AWS services it calls)."""
+    app = create_app(*routers)
+    asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
     register_snapstart_hooks()  # SnapStart: caches and clients are renewed after a restore
+    prime_before_snapshot(partial(prime, app, function.aws_services))
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @tracer.capture_lambda_handler
@@ -27,3 +34,19 @@ def make_api_handler(*routers: APIRouter) -> LambdaHandler:
         return asgi(event, context)  # type: ignore[arg-type]  # Powertools' and Mangum's context types
 
     return handler
+
+
+def prime(app: FastAPI, aws_services: tuple[str, ...]) -> None:
+    """What the first request would otherwise do, done before the SnapStart snapshot:
+
+    - FastAPI builds the routing of each included router (every route's dependencies and models, once more, with the
+      router's prefix) when the first request arrives;
+    - the first client of each AWS service parses botocore's definitions of it (about 1 MB of JSON for the endpoints
+      and DynamoDB's model) into the process's loader (shared.dal.clients), which keeps them. The clients themselves
+      are dropped after a restore (`after_restore`), and built again from the loaded definitions in milliseconds.
+    """
+    configure()
+    for _ in iter_route_contexts(app.routes):
+        pass
+    for service in aws_services:
+        aws_client(service)
