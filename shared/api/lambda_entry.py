@@ -39,11 +39,13 @@ def make_api_handler(function: ApiFunction, *routers: APIRouter) -> LambdaHandle
 def prime(app: FastAPI, aws_services: tuple[str, ...]) -> None:
     """What the first request would otherwise do, done before the SnapStart snapshot:
 
+    - `configure`: the settings (from the environment, which a restore keeps) and the tables bound to them;
     - FastAPI builds the routing of each included router (every route's dependencies and models, once more, with the
       router's prefix) when the first request arrives;
     - the first client of each AWS service parses botocore's definitions of it (about 1 MB of JSON for the endpoints
-      and DynamoDB's model) into the process's loader (shared.dal.clients), which keeps them. The clients themselves
-      are dropped after a restore (`after_restore`), and built again from the loaded definitions in milliseconds.
+      and DynamoDB's model) into the process's loader (shared.dal.clients), which keeps them; PynamoDB's DynamoDB
+      clients read the same. The clients themselves are dropped after a restore (`after_restore`), and built again
+      from the loaded definitions in milliseconds.
     """
     configure()
     for _ in iter_route_contexts(app.routes):
