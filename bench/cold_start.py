@@ -56,16 +56,21 @@ timings = {{"init": time.perf_counter() - start}}
 print(json.dumps(timings))
 """
 BARE_INIT = "import {module}"
-# The before-snapshot hooks the handler registers are kept, as Lambda's runtime keeps them (shared/runtime.py).
+# The SnapStart hooks the handler registers are kept, as Lambda's runtime keeps them: the stand-in is the module
+# Lambda's Python runtimes provide (shared/runtime.py imports it), put in place before anything is imported.
 FUNCTION_INIT = """
-from shared import runtime
-before_snapshot = []
-runtime._register_before_snapshot = before_snapshot.append
+import sys, types
+snapshot_restore_py = types.ModuleType("snapshot_restore_py")
+before_snapshot, after_restore = [], []
+snapshot_restore_py.register_before_snapshot = lambda hook, *args, **kwargs: before_snapshot.append(hook)
+snapshot_restore_py.register_after_restore = lambda hook, *args, **kwargs: after_restore.append(hook)
+sys.modules["snapshot_restore_py"] = snapshot_restore_py
 import {module}
-runtime.configure()
+from shared.runtime import configure
+configure()
 """
 # The snapshot is taken after the before-snapshot hooks (not timed: done once, at publish); the restore path is timed
-# from the after-restore hook to the first answer, to an unrouted path (404) that reads nothing from AWS.
+# from the after-restore hooks to the first answer, to an unrouted path (404) that reads nothing from AWS.
 RESTORE = """
 from shared.dal import key_store
 from tests.helpers import FakeLambdaContext, api_gateway_event
@@ -73,7 +78,8 @@ for prime in before_snapshot:
     prime()
 event = api_gateway_event("GET", "/api/v1/no-such-route")
 start = time.perf_counter()
-runtime.after_restore()
+for renew in after_restore:
+    renew()
 key_store.parameters_reader()
 {module}.handler(event, FakeLambdaContext())
 timings["restore"] = time.perf_counter() - start
