@@ -32,6 +32,20 @@ class ApiFunction:
     # Every API function verifies access tokens: it reads the public verification keys (SSM parameter) and
     # the caller's user and session records (`AUTHENTICATION_READS`, within each entry's reads or writes).
 
+    @property
+    def aws_services(self) -> tuple[str, ...]:
+        """The AWS services its code builds clients for (botocore's names): what its role lets it call."""
+        wanted = {
+            "dynamodb": True,
+            "ssm": True,  # the verification keys
+            "secretsmanager": self.signs_tokens or self.pages_lists or self.signs_links,
+            "s3": bool(self.media) or self.describes_all_tables,  # the health check asks for the bucket
+            "ses": self.sends_email,
+            "polly": self.synthesizes_speech,
+            "sqs": bool(self.enqueues),
+        }
+        return tuple(service for service, used in wanted.items() if used)
+
 
 # What verifying an access token reads: the user and the session, in one TransactGetItems.
 AUTHENTICATION_READS: Final = ("users", "auth_sessions")

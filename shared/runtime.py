@@ -8,9 +8,8 @@ the tables (shared/dal), and data access imports shared/observability, which mus
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache, wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.dal import key_store
@@ -21,13 +20,23 @@ from shared.settings import get_settings
 
 Response = TypeVar("Response")
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], Response]
+if TYPE_CHECKING:  # Powertools' data_classes package imports every event class: the API functions take none of them
+    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent
 
 try:  # provided by Lambda's Python runtimes (3.12+) for SnapStart; not on PyPI, so absent locally and in tests
-    from snapshot_restore_py import register_after_restore as _register_after_restore  # type: ignore[import-not-found]
+    from snapshot_restore_py import (  # type: ignore[import-not-found]
+        register_after_restore as _register_after_restore,
+    )
+    from snapshot_restore_py import (
+        register_before_snapshot as _register_before_snapshot,
+    )
 except ImportError:  # pragma: no cover - depends on where the code runs
 
     def _register_after_restore(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Outside Lambda there is no snapshot to restore: nothing to register with."""
+
+    def _register_before_snapshot(func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Outside Lambda no snapshot is taken: nothing to register with."""
 
 
 @cache
@@ -62,7 +71,7 @@ def lambda_handler(handler: LambdaHandler[Response]) -> LambdaHandler[Response]:
     return wrapped
 
 
-def scheduled_time(event: EventBridgeEvent) -> datetime:
+def scheduled_time(event: "EventBridgeEvent") -> datetime:
     """The time an EventBridge schedule ran a function for (not the invocation time, which lags on retries): the
     scheduled functions do the work due by then."""
     return datetime.fromisoformat(event.time.replace("Z", "+00:00"))
@@ -87,3 +96,11 @@ def after_restore() -> None:
 def register_snapstart_hooks() -> None:
     """Register `after_restore` with the runtime, once per process: every API handler module calls this."""
     _register_after_restore(after_restore)
+
+
+def prime_before_snapshot(prime: Callable[[], None]) -> None:
+    """Have the runtime run `prime` when it takes the snapshot (at publish, after init), so that what it prepares is
+    in the snapshot: each restored environment then starts with it instead of doing it in its first request. A cold
+    start without SnapStart never runs it. Whatever `prime` builds that must not outlive the snapshot (clients),
+    `after_restore` drops."""
+    _register_before_snapshot(prime)

@@ -13,6 +13,7 @@ from infra.constructs.email_identity import EmailIdentities
 from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.jwt_keys import JwtKeys
 from infra.constructs.lambda_function import KotobaFunction, zip_package
+from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import KotobaTables
 from infra.nag import acknowledge
 from infra.stage_config import stage_config
@@ -40,7 +41,7 @@ class ApiHandler(KotobaFunction):
         *,
         entry: ApiFunction,
         stage: str,
-        layer: lambda_.ILayerVersion,
+        layer: SharedDependencyLayer,
         tables: KotobaTables,
         media_bucket: s3.IBucket,
         jwt_keys: JwtKeys,

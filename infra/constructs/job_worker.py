@@ -12,6 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
+from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import DEAD_LETTER_RETENTION, tls_only_queue
 from infra.stage_config import FunctionSize
@@ -32,7 +33,7 @@ class JobWorkerFunction(KotobaFunction):
         *,
         entry: JobWorker,
         stage: str,
-        layer: lambda_.ILayerVersion,
+        layer: SharedDependencyLayer,
         tables: KotobaTables,
         media_bucket: s3.IBucket,
     ) -> None:

@@ -19,6 +19,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, zip_package
+from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import construct_name
 from infra.stage_config import stage_config
 from shared.catalog import JWT_KEY_ROTATION, RotationFunction
@@ -44,7 +45,7 @@ class JwtKeys(Construct):
         construct_id: str,
         *,
         stage: str,
-        layer: lambda_.ILayerVersion,
+        layer: SharedDependencyLayer,
         rotation: RotationFunction = JWT_KEY_ROTATION,
     ) -> None:
         super().__init__(scope, construct_id)

@@ -1,10 +1,11 @@
 """The one Lambda factory: every function of the app (API, scheduled, key rotation, stream consumers) is a
-`KotobaFunction` with the same architecture, tracing, logging and environment, and a role of its own that starts
-with nothing but its log group and X-Ray. Whoever builds one then grants exactly what the catalog lists for it,
-through `allow` and `grant_tables`.
+`KotobaFunction` with the same tracing, logging and environment, and a role of its own that starts with nothing but
+its log group and X-Ray. Whoever builds one then grants exactly what the catalog lists for it, through `allow` and
+`grant_tables`.
 
-What differs is only the package: a zip of `functions/<name>/` on the shared layer (`zip_package`), or a
-container image built from `containers/<name>/Dockerfile` (`image_package`) for code too big for a zip.
+What differs is the package: a zip of `functions/<name>/` on the shared layer (`zip_package`), or a container image
+built from `containers/<name>/Dockerfile` (`image_package`) for code too big for a zip. The package also says which
+processor the function runs on: the shared layer's platform, or the image's (both decided in infra/architectures.py).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import aws_cdk as cdk
-from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.constructs.shared_layer import LAYER_ARCHITECTURE, PYTHON_RUNTIME
+from infra.architectures import LambdaPlatform, image_platform
+from infra.constructs.shared_layer import PYTHON_RUNTIME, SharedDependencyLayer
 from infra.constructs.tables import KotobaTables
 from infra.layout import CONTAINERS_DIR, FUNCTIONS_DIR, REPO_ROOT, SHARED_PACKAGE_DIR
 from infra.nag import acknowledge, finding_resource
@@ -34,11 +35,6 @@ from shared.iam_policy import (
 )
 
 HANDLER: Final = "handler.handler"
-# Every function runs on x86_64: the layer holds x86_64 wheels, and the images are built for that platform.
-ARCHITECTURE: Final = LAYER_ARCHITECTURE
-# Images are built for the functions' architecture (x86_64: linux/amd64), even on an arm64 laptop: derived, not
-# repeated, so that the two cannot disagree. The Dockerfiles name the multi-arch base tag and leave the choice to this.
-IMAGE_PLATFORM: Final = ecr_assets.Platform.custom(ARCHITECTURE.docker_platform)
 # Lambda rejects an image whose manifest is an index with provenance attestations, which Docker's BuildKit adds by
 # default. CDK's image assets (aws-cdk-lib 2.275) have no setting for them (`outputs` is `--output`, `build_args` are
 # `--build-arg`), so whoever runs `cdk deploy` exports this variable (README, deploy section); buildx reads it.
@@ -67,17 +63,20 @@ class FunctionPackage:
     code: lambda_.Code
     handler: str
     runtime: lambda_.Runtime
+    platform: LambdaPlatform  # what the function runs on: what its layer's wheels or its image were built for
     layers: tuple[lambda_.ILayerVersion, ...] = ()
     is_image: bool = False
 
 
-def zip_package(name: str, layer: lambda_.ILayerVersion) -> FunctionPackage:
-    """`functions/<name>/` zipped, on the shared layer (dependencies and `shared/`), Python 3.12."""
+def zip_package(name: str, layer: SharedDependencyLayer) -> FunctionPackage:
+    """`functions/<name>/` zipped, on the shared layer (dependencies and `shared/`), Python 3.12, on the layer's
+    platform."""
     return FunctionPackage(
         code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=list(CODE_EXCLUDES)),
         handler=HANDLER,
         runtime=PYTHON_RUNTIME,
-        layers=(layer,),
+        platform=layer.platform,
+        layers=(layer.layer,),
     )
 
 
@@ -85,18 +84,22 @@ def image_package(name: str) -> FunctionPackage:
     """The image `containers/<name>/Dockerfile` builds from the repository root (its CMD names the handler).
 
     Synth only stages the context (see `image_context_excludes`); the image is built by `cdk deploy`, with Docker,
-    for `IMAGE_PLATFORM`, and must be built with `NO_ATTESTATIONS_ENV=1` in the environment.
+    for the image's platform (`image_platform`), even on a laptop of the other architecture (Docker then needs
+    QEMU), and must be built with `NO_ATTESTATIONS_ENV=1` in the environment. The Dockerfiles name the multi-arch
+    base tag and leave the choice of architecture to this.
     """
+    platform = image_platform(name)
     return FunctionPackage(
         code=lambda_.Code.from_asset_image(
             str(REPO_ROOT),
             file=(CONTAINERS_DIR / name / "Dockerfile").relative_to(REPO_ROOT).as_posix(),
-            platform=IMAGE_PLATFORM,
+            platform=platform.image_platform,
             exclude=image_context_excludes(name),
             ignore_mode=cdk.IgnoreMode.DOCKER,
         ),
         handler=lambda_.Handler.FROM_IMAGE,
         runtime=lambda_.Runtime.FROM_IMAGE,
+        platform=platform,
         is_image=True,
     )
 
@@ -146,7 +149,7 @@ class KotobaFunction(Construct):
             "Function",
             description=description,
             runtime=package.runtime,
-            architecture=ARCHITECTURE,
+            architecture=package.platform.architecture,
             handler=package.handler,
             code=package.code,
             layers=list(package.layers) or None,

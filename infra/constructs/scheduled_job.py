@@ -11,13 +11,13 @@ from typing import Final
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from constructs import Construct
 
 from infra.constructs.email_identity import EmailIdentities
 from infra.constructs.generated_key import GeneratedKey
 from infra.constructs.lambda_function import KotobaFunction, zip_package
+from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
@@ -41,7 +41,7 @@ class ScheduledJob(KotobaFunction):
         *,
         entry: ScheduledFunction,
         stage: str,
-        layer: lambda_.ILayerVersion,
+        layer: SharedDependencyLayer,
         tables: KotobaTables,
         email: EmailIdentities,
         link_key: GeneratedKey,

@@ -17,6 +17,7 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.architectures import LAYER_PLATFORM, LambdaPlatform
 from infra.layout import API_LAYER_DIR, API_LAYER_REQUIREMENTS, PINNED_UV, REPO_ROOT, SHARED_PACKAGE_DIR
 from shared.constants import LAMBDA_PYTHON_VERSION
 
@@ -24,12 +25,6 @@ from shared.constants import LAMBDA_PYTHON_VERSION
 PYTHON_RUNTIME: Final = lambda_.Runtime(
     f"python{LAMBDA_PYTHON_VERSION}", lambda_.RuntimeFamily.PYTHON, supports_snap_start=True
 )
-# The layer holds x86_64 wheels, so the functions that use it must run on x86_64 too.
-LAYER_ARCHITECTURE: Final = lambda_.Architecture.X86_64
-# Lambda's Python 3.12 runs on Amazon Linux 2023 (glibc 2.34); some pinned wheels (argon2-cffi-bindings 26)
-# are only published for manylinux_2_28, so manylinux2014 alone cannot satisfy the requirements.
-WHEEL_PLATFORMS: Final = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
-UV_PYTHON_PLATFORM: Final = "x86_64-manylinux_2_28"
 LAYER_SITE_DIR: Final = "python"  # Lambda adds /opt/python to sys.path
 SHARED_CONTENT_GLOB: Final = "content/*.json"
 # Unzipped, as Lambda counts it against the 250 MB of a function with its layers (issue #10's budget, measured by
@@ -43,8 +38,8 @@ def shared_package_files(package_dir: Path = SHARED_PACKAGE_DIR) -> list[Path]:
     return sorted([*modules, *package_dir.glob(SHARED_CONTENT_GLOB)])
 
 
-def install_command(requirements: Path, target: Path) -> list[str]:
-    """Install the requirements for Lambda's platform into `target`.
+def install_command(requirements: Path, target: Path, platform: LambdaPlatform = LAYER_PLATFORM) -> list[str]:
+    """Install the requirements for Lambda's Python on `platform` into `target`.
 
     `--no-deps`: requirements.txt is the complete pinned set minus boto3 and its dependencies, which the
     Lambda runtime provides; resolving again would pull in an unpinned botocore that shadows the runtime's.
@@ -53,7 +48,9 @@ def install_command(requirements: Path, target: Path) -> list[str]:
     ship without pip.
     """
     if importlib.util.find_spec("pip") is not None:
-        platforms = [argument for platform in WHEEL_PLATFORMS for argument in ("--platform", platform)]
+        platforms = [
+            argument for wheel_platform in platform.wheel_platforms for argument in ("--platform", wheel_platform)
+        ]
         return [
             sys.executable, "-m", "pip", "install", "-r", str(requirements), "-t", str(target), *platforms,
             "--only-binary=:all:", "--python-version", LAMBDA_PYTHON_VERSION, "--implementation", "cp",
@@ -64,7 +61,7 @@ def install_command(requirements: Path, target: Path) -> list[str]:
         raise RuntimeError("bundling the API layer needs pip in this interpreter or uv on PATH")
     return [
         uv, "pip", "install", "-r", str(requirements), "--target", str(target),
-        "--python-platform", UV_PYTHON_PLATFORM, "--python-version", LAMBDA_PYTHON_VERSION,
+        "--python-platform", platform.uv_python_platform, "--python-version", LAMBDA_PYTHON_VERSION,
         "--only-binary", ":all:", "--no-deps", "--quiet",
     ]  # fmt: skip
 
@@ -76,11 +73,15 @@ def copy_shared_package(destination: Path, package_dir: Path = SHARED_PACKAGE_DI
         shutil.copy2(source, target)
 
 
-def layer_content_hash(requirements: Path = API_LAYER_REQUIREMENTS, package_dir: Path = SHARED_PACKAGE_DIR) -> str:
-    """A hash of everything the layer is built from, so that a change to `shared/` publishes a new layer
-    version even though the asset's source folder (`layers/api/`) did not change."""
+def layer_content_hash(
+    requirements: Path = API_LAYER_REQUIREMENTS,
+    package_dir: Path = SHARED_PACKAGE_DIR,
+    platform: LambdaPlatform = LAYER_PLATFORM,
+) -> str:
+    """A hash of everything the layer is built from, so that a change to `shared/` or of platform publishes a new
+    layer version even though the asset's source folder (`layers/api/`) did not change."""
     digest = hashlib.sha256()
-    digest.update(" ".join((LAMBDA_PYTHON_VERSION, *WHEEL_PLATFORMS)).encode())
+    digest.update(" ".join((LAMBDA_PYTHON_VERSION, *platform.wheel_platforms)).encode())
     for path in [requirements, *shared_package_files(package_dir)]:
         digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
         digest.update(path.read_bytes())
@@ -91,35 +92,43 @@ def layer_content_hash(requirements: Path = API_LAYER_REQUIREMENTS, package_dir:
 class LocalLayerBundler:
     """Builds the layer folder with pip (or uv) on the synth machine instead of in Docker."""
 
-    def __init__(self, requirements: Path = API_LAYER_REQUIREMENTS, package_dir: Path = SHARED_PACKAGE_DIR) -> None:
+    def __init__(
+        self,
+        requirements: Path = API_LAYER_REQUIREMENTS,
+        package_dir: Path = SHARED_PACKAGE_DIR,
+        platform: LambdaPlatform = LAYER_PLATFORM,
+    ) -> None:
         self._requirements = requirements
         self._package_dir = package_dir
+        self._platform = platform
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_docker_options: Any) -> bool:
         """Called by CDK before Docker bundling; jsii passes the keyword-only options by name (`image`)."""
         site_dir = Path(output_dir) / LAYER_SITE_DIR
-        subprocess.run(install_command(self._requirements, site_dir), check=True)  # noqa: S603 - fixed argv
+        subprocess.run(install_command(self._requirements, site_dir, self._platform), check=True)  # noqa: S603 - fixed argv
         copy_shared_package(site_dir / "shared", self._package_dir)
         return True
 
 
 class SharedDependencyLayer(Construct):
-    """The layer version with the API's dependencies and `shared/`, for Python 3.12 on x86_64."""
+    """The layer version with the API's dependencies and `shared/`, for Python 3.12 on `LAYER_PLATFORM`: the
+    platform of every function that runs on it."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        self.platform = LAYER_PLATFORM
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
             description="kotoba API dependencies (layers/api/requirements.txt) and the shared package",
             code=lambda_.Code.from_asset(
                 str(API_LAYER_DIR),
-                asset_hash=layer_content_hash(),
+                asset_hash=layer_content_hash(platform=self.platform),
                 bundling=cdk.BundlingOptions(
                     image=PYTHON_RUNTIME.bundling_image,  # required by the API, never used: local bundling
-                    local=LocalLayerBundler(),
+                    local=LocalLayerBundler(platform=self.platform),
                 ),
             ),
             compatible_runtimes=[PYTHON_RUNTIME],
-            compatible_architectures=[LAYER_ARCHITECTURE],
+            compatible_architectures=[self.platform.architecture],
         )

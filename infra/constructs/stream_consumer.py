@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, image_package, zip_package
+from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
@@ -82,7 +83,7 @@ class StreamConsumerFunction(KotobaFunction):
         *,
         entry: StreamConsumer,
         stage: str,
-        layer: lambda_.ILayerVersion,
+        layer: SharedDependencyLayer,
         tables: KotobaTables,
         settings: Mapping[str, StreamSettings] = STREAM_SETTINGS,
     ) -> None:

@@ -50,8 +50,7 @@ class ApiStack(cdk.Stack):
         )
         media_bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", media_bucket_name)
         self.shared_layer = SharedDependencyLayer(self, "SharedLayer")
-        layer = self.shared_layer.layer
-        self.jwt_keys = JwtKeys(self, "JwtKeys", stage=stage, layer=layer)
+        self.jwt_keys = JwtKeys(self, "JwtKeys", stage=stage, layer=self.shared_layer)
         self.cursor_key = GeneratedKey(
             self,
             "CursorKey",
@@ -75,7 +74,7 @@ class ApiStack(cdk.Stack):
                 construct_name(entry.name),
                 entry=entry,
                 stage=stage,
-                layer=layer,
+                layer=self.shared_layer,
                 tables=tables,
                 media_bucket=media_bucket,
                 jwt_keys=self.jwt_keys,
@@ -92,7 +91,7 @@ class ApiStack(cdk.Stack):
                 construct_name(entry.name),
                 entry=entry,
                 stage=stage,
-                layer=layer,
+                layer=self.shared_layer,
                 tables=tables,
                 email=self.email,
                 link_key=self.link_key,
@@ -103,7 +102,7 @@ class ApiStack(cdk.Stack):
         # The stream ARNs come from the data stack (exports): each consumer reads its own table's stream only.
         self.stream_consumers = [
             StreamConsumerFunction(
-                self, construct_name(entry.name), entry=entry, stage=stage, layer=layer, tables=tables
+                self, construct_name(entry.name), entry=entry, stage=stage, layer=self.shared_layer, tables=tables
             )
             for entry in STREAM_CONSUMERS
         ]
@@ -120,7 +119,7 @@ class ApiStack(cdk.Stack):
                 construct_name(entry.name),
                 entry=entry,
                 stage=stage,
-                layer=layer,
+                layer=self.shared_layer,
                 tables=tables,
                 media_bucket=media_bucket,
             )

@@ -39,7 +39,7 @@ from shared.schemas.auth import (
     VerifyEmailRequest,
     check_password_policy,
 )
-from shared.services import rate_limits, study_calendar
+from shared.services import rate_limits
 from shared.services.passwords import hash_password, needs_rehash, verify_password
 from shared.services.tokens import (
     INVALID_REFRESH_TOKEN,
@@ -180,8 +180,18 @@ def verify_email(request: VerifyEmailRequest, client: Client, now: datetime) -> 
     if user_id is None:
         raise InvalidInput("this confirmation link is invalid, used or expired")
     users_repository.update_user(user_id, {"is_verified": True})
-    study_calendar.reschedule(user_id, now)  # a confirmed address gets study reminders
+    _reschedule_reminders(user_id, now)  # a confirmed address gets study reminders
     return Message(message="Your e-mail address is confirmed.")
+
+
+def _reschedule_reminders(user_id: str, now: datetime) -> None:
+    """Work out the study reminders of an address just confirmed.
+
+    Imported here: the study calendar brings the review scheduler, the progress data and their schemas, which no
+    other part of the auth function needs; its cold start no longer loads them."""
+    from shared.services import study_calendar
+
+    study_calendar.reschedule(user_id, now)
 
 
 def resend_verification(request: EmailRequest, client: Client, now: datetime) -> Message:
@@ -340,6 +350,6 @@ def reset_password(request: ResetPasswordRequest, client: Client, now: datetime)
     was_verified = bool(user.is_verified)
     users_repository.set_password(user, hash_password(request.new_password))
     if not was_verified:
-        study_calendar.reschedule(user.user_id, now)  # reading the reset mail confirmed the address
+        _reschedule_reminders(user.user_id, now)  # reading the reset mail confirmed the address
     metrics.add_metric(name="PasswordReset", unit="Count", value=1)
     return Message(message="Your password is changed; every device has been logged out.")

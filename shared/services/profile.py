@@ -7,7 +7,6 @@ from shared.dal import streaks_repository, users_repository
 from shared.dal.streaks_repository import Learner
 from shared.errors import NotFound
 from shared.schemas.auth import PreferencesUpdate, ProfileUpdate, UserPublic
-from shared.services import study_calendar
 from shared.services.auth import Principal
 
 # Preferences that belong to the study calendar: written on its version, with the next reminder worked out again.
@@ -29,7 +28,11 @@ def update_preferences(principal: Principal, changes: PreferencesUpdate, now: da
         settings = replace(settings, enabled=reminder_values["study_reminders"])
     if "preferred_learning_time" in reminder_values:
         settings = replace(settings, local_time=time.fromisoformat(reminder_values["preferred_learning_time"]))
-    # A new time zone moves the streak's deadline and the reminder: both are worked out again here.
+    # A new time zone moves the streak's deadline and the reminder: both are worked out again here. Imported here:
+    # the study calendar brings the review scheduler and the progress data, which the auth function (it serves
+    # profile changes, never preferences) does not otherwise load.
+    from shared.services import study_calendar
+
     study_calendar.change_reminders(Learner(user, principal.calendar), settings, now)
     learner = streaks_repository.learner(user.id)
     if learner is None:

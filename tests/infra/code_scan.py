@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Final
 
 from infra.layout import FUNCTIONS_DIR, REPO_ROOT
 
 PROJECT_PACKAGES = ("shared", "functions")
+# Modules whose imports inside functions no function runs, so the scan does not follow them: `whole_api` builds the
+# app of every router, for the local cloud and `make openapi`.
+UNFOLLOWED_LAZY_IMPORTS: Final = frozenset({"shared.api.openapi"})
 
 
 def _module_path(module: str) -> Path | None:
@@ -52,10 +56,13 @@ def _project_modules(node: ast.AST) -> Iterator[str]:
 
 
 def _imported(module: str) -> Iterator[str]:
-    """Project modules `module` imports when it is imported. Imports inside functions are not followed (see
-    `lazy_imports`): which of those run depends on which functions are called."""
+    """Project modules `module` imports, when it is imported or inside its functions: a module a function imports
+    where it needs it (to spare the cold start) is still code the function runs. Except in
+    `UNFOLLOWED_LAZY_IMPORTS`."""
     for node in _module_level(_tree(module)):
         yield from _project_modules(node)
+    if module not in UNFOLLOWED_LAZY_IMPORTS:
+        yield from lazy_imports(module)
 
 
 def lazy_imports(module: str) -> frozenset[str]:
@@ -82,7 +89,8 @@ def project_modules() -> list[str]:
 
 @cache
 def reachable_modules(function_name: str) -> frozenset[str]:
-    """Every project module the handler of `functions/<function_name>/` imports, directly or not."""
+    """Every project module the handler of `functions/<function_name>/` imports, directly or not, at once or where
+    its functions need it."""
     start = f"functions.{function_name}.handler"
     assert (FUNCTIONS_DIR / function_name / "handler.py").is_file(), start
     seen, todo = {start}, [start]

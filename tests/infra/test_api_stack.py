@@ -124,7 +124,7 @@ def test_zip_function_runtime_and_configuration(
     properties = template["Resources"][logical_id(function.function)]["Properties"]
 
     assert properties["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
-    assert properties["Architectures"] == ["x86_64"]
+    assert properties["Architectures"] == ["arm64"]  # Graviton: every wheel of the shared layer has an aarch64 build
     assert properties["Handler"] == "handler.handler"
     assert properties["MemorySize"] == MEMORY.get(name, DEV.api_function.memory_mb) == MEMORY.get(name, 512)
     assert properties["Timeout"] == TIMEOUTS.get(name, 15)
@@ -208,11 +208,11 @@ def test_function_logs_to_its_own_log_group_with_retention(
     assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == LOG_RETENTION_DAYS
 
 
-def test_shared_layer_is_for_python_312_on_x86_64(template: dict[str, Any]) -> None:
+def test_shared_layer_is_for_python_312_on_arm64(template: dict[str, Any]) -> None:
     (layer,) = resources_of_type(template, "AWS::Lambda::LayerVersion").values()
 
     assert layer["Properties"]["CompatibleRuntimes"] == [f"python{LAMBDA_PYTHON_VERSION}"]
-    assert layer["Properties"]["CompatibleArchitectures"] == ["x86_64"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
 
 
 DOCS_ROUTES = [

@@ -1,5 +1,6 @@
-"""Container image functions (the readings worker and the upload workers): each is built for amd64 from the
-repository root with its own Dockerfile, and what its build context stages is exactly what that Dockerfile copies."""
+"""Container image functions (the readings worker and the upload workers): each is built for its platform (arm64,
+except the OCR worker: infra/architectures.py) from the repository root with its own Dockerfile, and what its build
+context stages is exactly what that Dockerfile copies."""
 
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from tests.infra.conftest import SynthesizedApp, image_assets, logical_id
 pytestmark = pytest.mark.slow
 
 IMAGE_FUNCTIONS = sorted([*(e.name for e in STREAM_CONSUMERS if e.container), *(spec.worker for spec in QUEUES)])
+# Graviton wherever the wheels allow; paddlepaddle's aarch64 wheel has no oneDNN, PaddleOCR's fast CPU path.
+ARCHITECTURES = {"ocr_worker": "x86_64", "readings_worker": "arm64", "speech_worker": "arm64"}
+DOCKER_PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
 # What must never reach an image's build context (the repository root), at any depth.
 NEVER_STAGED = {".venv", "node_modules", "cdk.out", "tests", ".git", "__pycache__", ".cache", ".tools", "localcloud"}
 MAX_STAGED_BYTES = 5 * 1024 * 1024  # sources only: under a megabyte today
@@ -44,7 +48,7 @@ def test_the_image_functions_are_the_readings_worker_and_the_upload_workers(
 
 
 @pytest.mark.parametrize("name", IMAGE_FUNCTIONS)
-def test_image_function_runs_its_own_image_on_x86_64(
+def test_image_function_runs_its_own_image_on_its_platform(
     template: dict[str, Any],
     functions: dict[str, KotobaFunction],
     assets: dict[str, tuple[str, dict[str, Any]]],
@@ -55,7 +59,7 @@ def test_image_function_runs_its_own_image_on_x86_64(
     asset_hash, _ = assets[f"containers/{name}/Dockerfile"]
 
     assert properties["PackageType"] == "Image"
-    assert properties["Architectures"] == ["x86_64"]
+    assert properties["Architectures"] == [ARCHITECTURES[name]]
     assert {"Runtime", "Handler", "Layers"}.isdisjoint(properties)  # the image's CMD names the handler
     assert properties["Code"]["ImageUri"]["Fn::Sub"].endswith(f":{asset_hash}")
     assert properties["TracingConfig"] == {"Mode": "Active"}
@@ -64,12 +68,12 @@ def test_image_function_runs_its_own_image_on_x86_64(
 
 
 @pytest.mark.parametrize("name", IMAGE_FUNCTIONS)
-def test_image_is_built_for_amd64_from_the_repository_root_with_its_dockerfile(
+def test_image_is_built_for_its_platform_from_the_repository_root_with_its_dockerfile(
     assets: dict[str, tuple[str, dict[str, Any]]], name: str
 ) -> None:
     _, source = assets[f"containers/{name}/Dockerfile"]
 
-    assert source["platform"] == "linux/amd64"
+    assert source["platform"] == DOCKER_PLATFORMS[ARCHITECTURES[name]]
     assert (CONTAINERS_DIR / name / "Dockerfile").is_file()
 
 

@@ -1,5 +1,6 @@
-"""How the container images are built, beyond what they contain: for the functions' architecture, from a multi-arch
-base that leaves the platform to CDK, and with nothing in the asset that would change the manifest Lambda pulls.
+"""How the container images are built, beyond what they contain: for the architecture their function runs on, from a
+multi-arch base that leaves the platform to CDK, and with nothing in the asset that would change the manifest Lambda
+pulls.
 
 Lambda rejects an image manifest list carrying provenance attestations (BuildKit's default). aws-cdk-lib 2.275's image
 assets cannot turn them off, so the deployer exports `BUILDX_NO_DEFAULT_ATTESTATIONS=1` (README, deploy section); what
@@ -12,7 +13,8 @@ from typing import Any
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from infra.constructs.lambda_function import ARCHITECTURE, IMAGE_PLATFORM, NO_ATTESTATIONS_ENV, KotobaFunction
+from infra.architectures import ARM64, X86_64, image_platform
+from infra.constructs.lambda_function import NO_ATTESTATIONS_ENV, KotobaFunction
 from infra.layout import CONTAINERS_DIR
 from shared.constants import LAMBDA_PYTHON_VERSION
 from tests.infra.conftest import SynthesizedApp, image_assets, logical_id
@@ -24,9 +26,18 @@ BASE_IMAGE = f"public.ecr.aws/lambda/python:{LAMBDA_PYTHON_VERSION}"
 ALLOWED_SOURCE_KEYS = {"directory", "dockerFile", "platform", "dockerBuildArgs"}
 
 
-def test_the_image_platform_is_the_functions_architecture() -> None:
-    assert ARCHITECTURE.name == lambda_.Architecture.X86_64.name  # jsii objects compare by identity
-    assert IMAGE_PLATFORM.platform == ARCHITECTURE.docker_platform == "linux/amd64"
+def test_each_platform_builds_images_for_its_own_architecture() -> None:
+    assert (X86_64.name, X86_64.docker_platform, X86_64.image_platform.platform) == (
+        "x86_64",
+        "linux/amd64",
+        "linux/amd64",
+    )
+    assert (ARM64.name, ARM64.docker_platform, ARM64.image_platform.platform) == ("arm64", "linux/arm64", "linux/arm64")
+    # jsii objects compare by identity: by name, the platforms hold Lambda's own architectures
+    assert [X86_64.architecture.name, ARM64.architecture.name] == [
+        lambda_.Architecture.X86_64.name,
+        lambda_.Architecture.ARM_64.name,
+    ]
     assert NO_ATTESTATIONS_ENV == "BUILDX_NO_DEFAULT_ATTESTATIONS"
 
 
@@ -51,6 +62,8 @@ def test_every_image_asset_is_built_for_the_architecture_its_function_runs_on(sy
     for function in functions:
         properties = template["Resources"][logical_id(function.function)]["Properties"]
         _, source = assets[f"containers/{function.name}/Dockerfile"]
-        assert properties["Architectures"] == [ARCHITECTURE.name]
-        assert source["platform"] == ARCHITECTURE.docker_platform
+        platform = image_platform(function.name)
+        assert function.package.platform == platform
+        assert properties["Architectures"] == [platform.name]
+        assert source["platform"] == platform.docker_platform
         assert set(source) <= ALLOWED_SOURCE_KEYS, source

@@ -1,16 +1,19 @@
 """Every shared library that a container image's Python packages link against is in the image: bundled inside the
 wheel that needs it (auditwheel's `<name>.libs/`, found through the file's RUNPATH), in the Lambda base image, or
-installed by the image's Dockerfile with dnf. Docker cannot build the images here, so this reads what it can: the
-packages an image pins are installed in this machine's .venv too (the same versions, from uv.lock), and the ELF files
-among their installed files say which sonames they need (DT_NEEDED) and where the loader looks for them.
+installed by the image's Dockerfile with dnf. Docker cannot build the images here, so this reads what it can, the ELF
+files among the installed files of the packages an image pins: which sonames they need (DT_NEEDED) and where the loader
+looks for them. Each image is read for the platform it is built for (infra/architectures.py):
 
-What the base image and each dnf package provide is kept in containers/lambda-python-base-libs.txt (where it came from
-and how to refresh it from the real image are written there). A wheel that links against an X11 or OpenGL library
-(opencv-contrib-python's cv2 needs libGL.so.1) or against libgomp (paddlepaddle) fails here, not at the first
-invocation of a deployed function.
+- on this machine's own platform, from the .venv, which holds the same versions (from uv.lock); the .venv runs Python
+  3.11 and the images 3.12: the extension modules differ by ABI tag only, and link against the same libraries;
+- on the other platform, from that platform's CPython 3.12 wheels of the image's native distributions (those whose
+  .venv install holds an ELF file), installed into a temporary folder with the shared layer's own install command (uv
+  downloads them once, then reads its cache).
 
-The .venv runs Python 3.11 and the images 3.12: the extension modules differ by ABI tag only, and what they link
-against is the same for the same version of a package. Checked only on x86_64 Linux, the functions' platform.
+What the base image and each dnf package provide is kept in containers/lambda-python-base-libs.txt, per architecture
+(where it came from and how to refresh it from the real image are written there). A wheel that links against an X11 or
+OpenGL library (opencv-contrib-python's cv2 needs libGL.so.1) or against libgomp (paddlepaddle) fails here, not at the
+first invocation of a deployed function.
 """
 
 import importlib.metadata
@@ -30,37 +33,44 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from infra.architectures import PLATFORMS, LambdaPlatform, image_platform
+from infra.constructs.shared_layer import install_command
 from infra.layout import CONTAINERS_DIR
 from shared.constants import LAMBDA_PYTHON_VERSION
-from tests.infra.elf import EM_X86_64, DynamicInfo, is_elf, read_dynamic
+from tests.infra.elf import EM_AARCH64, EM_X86_64, DynamicInfo, is_elf, read_dynamic
 
-# The image tests read the .venv's wheels: they are the images' only where the .venv is x86_64 Linux.
-needs_linux_x86_64 = pytest.mark.skipif(
-    sys.platform != "linux" or platform.machine() != "x86_64",
-    reason="the .venv must hold the x86_64 Linux wheels the images install",
+# This machine's platform: the .venv holds its wheels, which tell which distributions are native.
+HOST_PLATFORM: Final = next((p for p in PLATFORMS if p.machine == platform.machine()), None)
+needs_linux_venv = pytest.mark.skipif(
+    sys.platform != "linux" or HOST_PLATFORM is None,
+    reason="the .venv must hold the Linux (x86_64 or aarch64) wheels of the images' packages",
 )
 
 IMAGES: Final = sorted(path.parent.name for path in CONTAINERS_DIR.glob("*/Dockerfile"))
 LIBRARY_LISTS: Final = CONTAINERS_DIR / "lambda-python-base-libs.txt"
-BASE_SECTION: Final = "base-image"
-# The marker environment of public.ecr.aws/lambda/python:3.12 on x86_64, for the environment markers of the pins.
-LAMBDA_MARKER_ENVIRONMENT: Final = {
-    "implementation_name": "cpython",
-    "os_name": "posix",
-    "platform_machine": "x86_64",
-    "platform_python_implementation": "CPython",
-    "platform_system": "Linux",
-    "python_full_version": f"{LAMBDA_PYTHON_VERSION}.0",
-    "python_version": LAMBDA_PYTHON_VERSION,
-    "sys_platform": "linux",
-}
+BASE_SECTION: Final = "base-image"  # on every architecture; "base-image <architecture>" for what one alone has
+ELF_MACHINES: Final = {"x86_64": EM_X86_64, "arm64": EM_AARCH64}
 _SHARED_OBJECT: Final = re.compile(r"\.so(\.\d+)*$")
 _PACKAGE_MANAGERS: Final = {"dnf", "microdnf", "yum"}
 
 
+def lambda_marker_environment(platform: LambdaPlatform) -> dict[str, str]:
+    """The marker environment of public.ecr.aws/lambda/python:3.12 on `platform`, for the pins' environment markers."""
+    return {
+        "implementation_name": "cpython",
+        "os_name": "posix",
+        "platform_machine": platform.machine,
+        "platform_python_implementation": "CPython",
+        "platform_system": "Linux",
+        "python_full_version": f"{LAMBDA_PYTHON_VERSION}.0",
+        "python_version": LAMBDA_PYTHON_VERSION,
+        "sys_platform": "linux",
+    }
+
+
 @dataclass(frozen=True)
 class LibraryLists:
-    base: frozenset[str]
+    base: Mapping[str, frozenset[str]]  # architecture (Lambda's name) -> sonames of the base image there
     dnf: Mapping[str, frozenset[str]]  # package -> sonames that installing it guarantees
 
 
@@ -80,13 +90,16 @@ def read_library_lists(path: Path = LIBRARY_LISTS) -> LibraryLists:
             raise ValueError(f"{path}:{number}: expected a soname inside a section, got {line!r}")
         else:
             current.add(line)
-    unknown = [name for name in sections if name != BASE_SECTION and not name.startswith("dnf ")]
-    if unknown or BASE_SECTION not in sections:
-        raise ValueError(f"{path}: sections must be [{BASE_SECTION}] and [dnf PACKAGE], not {unknown}")
+    base_sections = [BASE_SECTION, *(f"{BASE_SECTION} {p.name}" for p in PLATFORMS)]
+    unknown = [name for name in sections if name not in base_sections and not name.startswith("dnf ")]
+    if unknown or not set(base_sections) <= set(sections):
+        raise ValueError(f"{path}: sections must be {base_sections} and [dnf PACKAGE], not {unknown}")
     return LibraryLists(
-        base=frozenset(sections[BASE_SECTION]),
+        base={p.name: frozenset(sections[BASE_SECTION] | sections[f"{BASE_SECTION} {p.name}"]) for p in PLATFORMS},
         dnf={
-            name.removeprefix("dnf "): frozenset(sonames) for name, sonames in sections.items() if name != BASE_SECTION
+            name.removeprefix("dnf "): frozenset(sonames)
+            for name, sonames in sections.items()
+            if name.startswith("dnf ")
         },
     )
 
@@ -162,14 +175,16 @@ def pip_commands(dockerfile: str, verb: str) -> list[str]:
 
 def image_pins(name: str) -> dict[str, str]:
     """Distribution -> version, of what `name`'s image pip-installs: its requirements.txt (with the markers of the
-    Lambda image) plus any pinned `pip install` of its Dockerfile, minus what the Dockerfile uninstalls."""
+    Lambda image on its platform) plus any pinned `pip install` of its Dockerfile, minus what the Dockerfile
+    uninstalls."""
     dockerfile = (CONTAINERS_DIR / name / "Dockerfile").read_text()
     lines = (CONTAINERS_DIR / name / "requirements.txt").read_text().splitlines()
     requirements = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    markers = lambda_marker_environment(image_platform(name))
     pins: dict[str, str] = {}
     for spec in [*requirements, *pip_commands(dockerfile, "install")]:
         requirement = Requirement(spec)
-        if requirement.marker is not None and not requirement.marker.evaluate(LAMBDA_MARKER_ENVIRONMENT):
+        if requirement.marker is not None and not requirement.marker.evaluate(markers):
             continue
         versions = [s.version for s in requirement.specifier if s.operator == "=="]
         if len(versions) != 1:
@@ -182,31 +197,71 @@ def image_pins(name: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class InstalledImage:
-    """The files of an image's packages, as installed in the .venv."""
+    """The files of an image's packages, installed for the platform the image is built for."""
 
+    platform: LambdaPlatform
     files: Mapping[Path, str]  # absolute path -> distribution
     elf_files: Mapping[Path, DynamicInfo]
     unchecked: Mapping[str, str]  # distribution -> why it could not be checked
+    sites: Mapping[str, Path]  # distribution -> the folder it is installed in
 
 
-def installed_image(name: str) -> InstalledImage:
-    files: dict[Path, str] = {}
+def _paths(dist: importlib.metadata.Distribution) -> list[Path]:
+    return [Path(os.path.normpath(str(dist.locate_file(f)))) for f in dist.files or []]
+
+
+def _is_native(path: Path) -> bool:
+    return bool(_SHARED_OBJECT.search(path.name)) and path.is_file() and is_elf(path)
+
+
+def venv_distributions(pins: Mapping[str, str]) -> tuple[dict[str, importlib.metadata.Distribution], dict[str, str]]:
+    """The .venv's installs of the pinned distributions, and why the others cannot stand for the image's."""
+    found: dict[str, importlib.metadata.Distribution] = {}
     unchecked: dict[str, str] = {}
-    for dist_name, version in image_pins(name).items():
+    for dist_name, version in pins.items():
         try:
             dist = importlib.metadata.distribution(dist_name)
         except importlib.metadata.PackageNotFoundError:
             unchecked[dist_name] = f"{version} is not installed in the .venv"
             continue
-        paths = [Path(os.path.normpath(str(dist.locate_file(f)))) for f in dist.files or []]
         if dist.version != version:
             # A pin split by Python version (e.g. networkx); tolerable only when this version is pure Python.
-            if any(_SHARED_OBJECT.search(p.name) and p.is_file() and is_elf(p) for p in paths):
+            if any(_is_native(p) for p in _paths(dist)):
                 unchecked[dist_name] = f"the image pins {version}, the .venv has {dist.version} with native code"
             continue
-        files.update(dict.fromkeys(paths, dist_name))
-    elf_files = {p: read_dynamic(p) for p in files if _SHARED_OBJECT.search(p.name) and p.is_file() and is_elf(p)}
-    return InstalledImage(files=files, elf_files=elf_files, unchecked=unchecked)
+        found[dist_name] = dist
+    return found, unchecked
+
+
+def other_platform_distributions(
+    native: Mapping[str, str], platform: LambdaPlatform, scratch: Path
+) -> dict[str, importlib.metadata.Distribution]:
+    """`platform`'s CPython 3.12 wheels of the `native` distributions (name -> version), installed into `scratch`."""
+    requirements = scratch / "requirements.txt"
+    requirements.write_text("".join(f"{name}=={version}\n" for name, version in sorted(native.items())))
+    site = scratch / "site"
+    subprocess.run(install_command(requirements, site, platform), check=True)
+    installed = importlib.metadata.distributions(path=[str(site)])
+    return {canonicalize_name(dist.metadata["Name"]): dist for dist in installed}
+
+
+def installed_image(name: str, scratch: Path) -> InstalledImage:
+    """The image's packages for its platform: the .venv's where that is this machine's platform, else the other
+    platform's wheels of those the .venv shows to be native (a pure-Python one links against nothing)."""
+    platform = image_platform(name)
+    dists, unchecked = venv_distributions(image_pins(name))
+    if platform != HOST_PLATFORM:
+        native = {dist_name: dist.version for dist_name, dist in dists.items() if any(map(_is_native, _paths(dist)))}
+        dists = other_platform_distributions(native, platform, scratch)
+        assert sorted(dists) == sorted(native), f"{name}: installed {sorted(dists)} for {platform.name}"
+    files = {path: dist_name for dist_name, dist in dists.items() for path in _paths(dist)}
+    return InstalledImage(
+        platform=platform,
+        files=files,
+        elf_files={path: read_dynamic(path) for path in files if _is_native(path)},
+        unchecked=unchecked,
+        sites={dist_name: Path(str(dist.locate_file(""))) for dist_name, dist in dists.items()},
+    )
 
 
 def _search_dirs(path: Path, info: DynamicInfo) -> list[Path]:
@@ -230,7 +285,7 @@ def missing_libraries(image: InstalledImage, provided: frozenset[str]) -> dict[s
         for soname in info.needed:
             if soname in provided or soname in bundled[dist] or any(d / soname in image.files for d in dirs):
                 continue
-            relative = path.relative_to(str(importlib.metadata.distribution(dist).locate_file("")))
+            relative = path.relative_to(image.sites[dist])
             missing.setdefault(soname, []).append(f"{dist}: {relative}")
     return {soname: sorted(files) for soname, files in sorted(missing.items())}
 
@@ -241,16 +296,16 @@ def library_lists() -> LibraryLists:
 
 
 @pytest.fixture(scope="module", params=IMAGES)
-def image(request: pytest.FixtureRequest) -> tuple[str, InstalledImage]:
+def image(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, InstalledImage]:
     name: str = request.param
-    return name, installed_image(name)
+    return name, installed_image(name, tmp_path_factory.mktemp(name))
 
 
 def test_the_images_are_the_three_model_workers() -> None:
     assert IMAGES == ["ocr_worker", "readings_worker", "speech_worker"]
 
 
-@needs_linux_x86_64
+@needs_linux_venv
 def test_every_library_an_image_links_against_is_in_the_image(
     library_lists: LibraryLists, image: tuple[str, InstalledImage]
 ) -> None:
@@ -259,7 +314,7 @@ def test_every_library_an_image_links_against_is_in_the_image(
     installs = dnf_installs(dockerfile)
     unknown = [package for package in installs if package not in library_lists.dnf]
     assert not unknown, f"{name}: add a [dnf PACKAGE] section to {LIBRARY_LISTS.name} for {unknown}"
-    provided = library_lists.base.union(*(library_lists.dnf[package] for package in installs))
+    provided = library_lists.base[installed.platform.name].union(*(library_lists.dnf[package] for package in installs))
 
     assert installed.unchecked == {}
     assert installed.elf_files, f"{name}: no shared object found: is the .venv in sync with uv.lock?"
@@ -274,11 +329,12 @@ def test_every_library_an_image_links_against_is_in_the_image(
     )
 
 
-@needs_linux_x86_64
-def test_every_native_file_is_built_for_x86_64(image: tuple[str, InstalledImage]) -> None:
-    """The functions run on x86_64 (infra: ARCHITECTURE), so what the images load must be x86_64 code."""
-    _, installed = image
-    assert {info.machine for info in installed.elf_files.values()} == {EM_X86_64}
+@needs_linux_venv
+def test_every_native_file_is_built_for_the_platform_of_its_image(image: tuple[str, InstalledImage]) -> None:
+    """What an image loads must be code for the architecture its function runs on (infra/architectures.py)."""
+    name, installed = image
+    assert installed.platform == image_platform(name)
+    assert {info.machine for info in installed.elf_files.values()} == {ELF_MACHINES[installed.platform.name]}
 
 
 def test_the_dnf_sections_are_only_for_packages_a_dockerfile_installs(library_lists: LibraryLists) -> None:
@@ -286,7 +342,15 @@ def test_the_dnf_sections_are_only_for_packages_a_dockerfile_installs(library_li
         package for name in IMAGES for package in dnf_installs((CONTAINERS_DIR / name / "Dockerfile").read_text())
     }
     assert set(library_lists.dnf) == installed
-    assert all(library_lists.dnf.values()) and len(library_lists.base) > 50
+    assert all(library_lists.dnf.values()) and all(len(sonames) > 50 for sonames in library_lists.base.values())
+
+
+def test_each_architecture_has_its_own_dynamic_loader(library_lists: LibraryLists) -> None:
+    """glibc names its loader per architecture (and 2.34 has libmvec on x86_64 only): the lists must not be one."""
+    x86_64, arm64 = library_lists.base["x86_64"], library_lists.base["arm64"]
+
+    assert x86_64 - arm64 == {"ld-linux-x86-64.so.2", "libmvec.so.1"}
+    assert arm64 - x86_64 == {"ld-linux-aarch64.so.1"}
 
 
 def test_the_ocr_image_installs_the_x11_opengl_and_openmp_libraries_that_opencv_and_paddle_need(
@@ -295,11 +359,12 @@ def test_the_ocr_image_installs_the_x11_opengl_and_openmp_libraries_that_opencv_
     """The libraries of issue #10, named: opencv-contrib-python's cv2 (paddlex pins it and checks its distribution
     name at run time, so the headless build cannot replace it) and paddlepaddle's libgomp."""
     installs = dnf_installs((CONTAINERS_DIR / "ocr_worker" / "Dockerfile").read_text())
-    provided = library_lists.base.union(*(library_lists.dnf[package] for package in installs))
+    base = library_lists.base[image_platform("ocr_worker").name]
+    provided = base.union(*(library_lists.dnf[package] for package in installs))
 
     assert {"libGL.so.1", "libSM.so.6", "libICE.so.6", "libX11.so.6", "libXext.so.6", "libxcb.so.1"} <= provided
     assert {"libgomp.so.1", "libglib-2.0.so.0", "libgthread-2.0.so.0"} <= provided
-    assert not {"libGL.so.1", "libX11.so.6", "libgomp.so.1"} & library_lists.base
+    assert not {"libGL.so.1", "libX11.so.6", "libgomp.so.1"} & base
 
 
 def test_dockerfile_parsing_finds_dnf_and_pip_operands() -> None:
@@ -317,7 +382,7 @@ def test_dockerfile_parsing_finds_dnf_and_pip_operands() -> None:
     assert pip_commands(dockerfile, "uninstall") == ["weights-1", "weights-2"]
 
 
-@needs_linux_x86_64
+@needs_linux_venv
 @pytest.mark.skipif(shutil.which("readelf") is None, reason="binutils' readelf is not installed")
 def test_the_elf_reader_agrees_with_readelf(image: tuple[str, InstalledImage]) -> None:
     _, installed = image

@@ -7,6 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
+from infra.architectures import ARM64, LAYER_PLATFORM, PLATFORMS, X86_64, LambdaPlatform
 from infra.constructs import shared_layer
 from infra.constructs.shared_layer import (
     LAYER_SIZE_BUDGET_MB,
@@ -76,7 +77,25 @@ def test_install_targets_lambda_python_without_resolving_boto3(tmp_path: Path) -
     assert str(tmp_path) in command
     assert command[command.index("--python-version") + 1] == LAMBDA_PYTHON_VERSION
     assert "--no-deps" in command
-    assert any("x86_64" in argument for argument in command)
+    assert LAYER_PLATFORM == ARM64
+    assert any("aarch64" in argument for argument in command)
+    assert not any("x86_64" in argument for argument in command)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda p: p.name)
+def test_install_downloads_the_wheels_of_the_platform_asked_for(tmp_path: Path, platform: LambdaPlatform) -> None:
+    command = install_command(API_LAYER_REQUIREMENTS, tmp_path, platform)
+    other = X86_64 if platform == ARM64 else ARM64
+
+    named = [argument for argument in command if platform.machine in argument]
+    assert named and set(named) <= {*platform.wheel_platforms, platform.uv_python_platform}
+    assert not any(other.machine in argument for argument in command)
+
+
+def test_hash_follows_the_platform(fake_repo: Path) -> None:
+    requirements, package = fake_repo / "requirements.txt", fake_repo / "shared"
+
+    assert layer_content_hash(requirements, package, ARM64) != layer_content_hash(requirements, package, X86_64)
 
 
 def test_bundler_installs_into_python_and_copies_shared(fake_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
-from aws_cdk import aws_lambda as lambda_
 
 from infra.constructs import stream_consumer
+from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.stream_consumer import STREAM_SETTINGS, StreamConsumerFunction, StreamSettings
 from infra.constructs.tables import KotobaTables
 from infra.stage_config import DEV
@@ -220,7 +220,7 @@ def test_review_aggregator_is_a_zip_on_the_shared_layer(
     assert (properties["MemorySize"], properties["Timeout"]) == (512, 60)
 
 
-def test_readings_worker_is_an_x86_64_image_with_a_gigabyte_and_a_minute(
+def test_readings_worker_is_an_arm64_image_with_a_gigabyte_and_a_minute(
     synthesized: SynthesizedApp, template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
 ) -> None:
     consumer = consumers[READINGS_WORKER.name]
@@ -228,7 +228,7 @@ def test_readings_worker_is_an_x86_64_image_with_a_gigabyte_and_a_minute(
     asset_hash, _ = image_assets(synthesized)["containers/readings_worker/Dockerfile"]
 
     assert properties["PackageType"] == "Image"
-    assert properties["Architectures"] == ["x86_64"]
+    assert properties["Architectures"] == ["arm64"]
     assert {"Runtime", "Handler", "Layers"}.isdisjoint(properties)  # the image's CMD names the handler
     assert properties["Code"]["ImageUri"]["Fn::Sub"].endswith(f":{asset_hash}")
     assert (
@@ -262,9 +262,7 @@ def test_batch_size_is_capped_at_lambdas_stream_limit_and_a_consumer_needs_setti
     """On a throwaway stack: the catalog may ask for more than Lambda takes from a DynamoDB stream (10,000)."""
     stack = cdk.Stack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "Throwaway")
     tables = KotobaTables(stack, "Tables", stage=STAGE)
-    layer = lambda_.LayerVersion.from_layer_version_arn(
-        stack, "Layer", "arn:aws:lambda:eu-west-1:123456789012:layer:shared:1"
-    )
+    layer = SharedDependencyLayer(stack, "Layer")  # not bundled on this stack
     huge = StreamConsumer(name=REVIEW_AGGREGATOR.name, table="review_logs", batch_size=20_000)
 
     StreamConsumerFunction(stack, "Huge", entry=huge, stage=STAGE, layer=layer, tables=tables)

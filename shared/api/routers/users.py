@@ -10,7 +10,10 @@ from shared.schemas.achievements import AchievementList
 from shared.schemas.auth import Message, PreferencesUpdate, UserPublic
 from shared.schemas.export import AccountDeletionRequest, DataExport, ExportJob, ExportStarted
 from shared.schemas.streaks import StreakHistory, VacationRequest, VacationStatus
-from shared.services import account_jobs, achievements, export, profile, streaks, study_calendar
+from shared.services import achievements, profile, streaks, study_calendar
+
+# The data export and the account's deletion (shared.services.export, .account_jobs: jobs, queues, storage links and
+# their schemas) are imported by the three routes that use them, seldom called, rather than at every cold start.
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -142,6 +145,8 @@ def export_data(principal: CurrentUser, current_time: Now) -> DataExport | JSONR
     it that expires soon (`expires_at`); each call writes a new document. A history too large to write within the
     request (more than 20,000 reviews) is written by a background job: the answer is then a 202 with the job, to
     follow at `status_url` until it is `completed`."""
+    from shared.services import export
+
     exported = export.export_user_data(principal.user, current_time)
     if isinstance(exported, ExportStarted):
         return JSONResponse(exported.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
@@ -151,6 +156,8 @@ def export_data(principal: CurrentUser, current_time: Now) -> DataExport | JSONR
 @router.get("/me/export/{job_id:id}", summary="An export job: its status and, once completed, the link")
 def export_job(principal: CurrentUser, job_id: ItemId, current_time: Now) -> ExportJob:
     """Only the caller's own export jobs; each answer of a completed one carries a fresh short-lived link."""
+    from shared.services import export
+
     return export.export_job(principal.user, job_id, current_time)
 
 
@@ -169,4 +176,6 @@ def delete_account(
     item it holds in every table and its photos, recordings and exports. Its approved sentences stay, for others
     studying them, without the link to it; the others go. A wrong password is a 403 (counted like a failed login);
     the last active administrator cannot go (409)."""
+    from shared.services import account_jobs
+
     return account_jobs.request_deletion(principal, body, current_time)

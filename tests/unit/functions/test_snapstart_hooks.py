@@ -6,11 +6,15 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import fastapi.routing
 import pytest
 
+from localcloud.emulator import local_stage_arns
 from shared import runtime
-from shared.catalog import API_FUNCTIONS
+from shared.catalog import API_FUNCTIONS, ApiFunction
 from shared.dal import clients, key_store
+from shared.iam_policy import api_function_statements
+from tests.helpers import FakeLambdaContext, api_gateway_event
 
 
 @pytest.fixture
@@ -51,3 +55,60 @@ def test_each_api_handler_module_registers_the_hook_once(registered: list[Callab
 def test_without_the_runtime_module_registering_is_a_no_op() -> None:
     assert "snapshot_restore_py" not in sys.modules
     getattr(runtime, "_register_after_restore")(runtime.after_restore)  # noqa: B009  # the local stand-in: nothing to register with
+
+
+@pytest.fixture
+def before_snapshot(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], None]]:
+    """Stands in for the runtime's `register_before_snapshot`: what each handler module asks it to run."""
+    hooks: list[Callable[[], None]] = []
+    monkeypatch.setattr(runtime, "_register_before_snapshot", hooks.append)
+    return hooks
+
+
+def _import_anew(function_name: str) -> types.ModuleType:
+    module_name = f"functions.{function_name}.handler"
+    sys.modules.pop(module_name, None)
+    return importlib.import_module(module_name)
+
+
+@pytest.mark.usefixtures("aws")
+@pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda entry: entry.name)
+def test_before_the_snapshot_each_api_function_builds_its_routing_and_its_clients(
+    before_snapshot: list[Callable[[], None]], monkeypatch: pytest.MonkeyPatch, entry: ApiFunction
+) -> None:
+    """What the snapshot holds, a restored environment does not do in its first request: FastAPI's routing of the
+    included routers, and botocore's definitions of each service the function calls (the clients are dropped)."""
+    route_builds: list[object] = []
+    populate = fastapi.routing._populate_api_route_state
+    monkeypatch.setattr(
+        fastapi.routing, "_populate_api_route_state", lambda *a, **k: route_builds.append(populate(*a, **k))
+    )
+    handler = _import_anew(entry.name).handler
+    route_builds.clear()  # the routers' own routes, built as their modules are imported
+    (prime,) = before_snapshot
+
+    prime()
+    built_before_snapshot = len(route_builds)
+    runtime.after_restore()
+    files_read: list[str] = []
+    file_loader = clients._SERVICE_DEFINITIONS.file_loader
+    read_file = file_loader.load_file
+    monkeypatch.setattr(file_loader, "load_file", lambda path: files_read.append(path) or read_file(path))
+    response = handler(api_gateway_event("GET", "/api/v1/no-such-route"), FakeLambdaContext())
+    for service in entry.aws_services:
+        clients.aws_client(service)
+
+    assert built_before_snapshot >= 1 and len(route_builds) == built_before_snapshot
+    assert files_read == []
+    assert response["statusCode"] == 404
+
+
+def test_a_function_calls_exactly_the_services_its_role_allows() -> None:
+    """The services primed before the snapshot are those of the function's IAM role (logs and X-Ray aside: the
+    runtime and the X-Ray daemon call them, not the function's clients)."""
+    arns = local_stage_arns()
+    for entry in API_FUNCTIONS:
+        allowed = {
+            action.split(":")[0] for statement in api_function_statements(entry, arns) for action in statement.actions
+        }
+        assert set(entry.aws_services) == allowed - {"logs", "xray"}, entry.name
