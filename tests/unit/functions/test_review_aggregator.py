@@ -1,14 +1,13 @@
 """Per-sentence and per-word counters, summed from the review log's stream, one write per item per batch, and the
 achievements of the batch's learners."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 from fastapi.testclient import TestClient
 
-from functions.review_aggregator.handler import STORED_TIME, handler
+from functions.review_aggregator.handler import handler
 from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.services.sample_content import load_sample_content
 from tests.auth_helpers import signed_up
