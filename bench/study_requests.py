@@ -51,6 +51,7 @@ from shared.services.sample_content import load_sample_content  # noqa: E402
 from shared.settings import get_settings  # noqa: E402
 
 PASSWORD = "bench-password-42"
+BATCH_REVIEWS = 5  # offline answers sent in one batch: its figures are per batch, divide for one review
 METER = write_units.install()
 _calls: Counter[str] = Counter()
 _measured = botocore.client.BaseClient._make_api_call
@@ -156,6 +157,15 @@ def measure(size: int) -> dict[str, Measured]:
             event = {"Records": [stream_record(log) for log in ReviewLogItem.query(user.user_id)]}
             aggregated = aggregator(event, cast(LambdaContext, BenchLambdaContext()))
         results[f"review aggregator ({aggregated['answers']} reviews)"] = calls
+        # After the aggregator's row, so that its figures stay those of the three single reviews above.
+        cards = [c.item_key for c in ProgressItem.query(user.user_id, limit=BATCH_REVIEWS + 1)]
+        offline_at = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()  # after the deck's last reviews
+        batch = {"reviews": [
+            {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": key.split("#", 1)[1],
+             "rating": "good", "answered_at": offline_at}
+            for key in cards if key != f"sentence#{sentence}"][:BATCH_REVIEWS]}  # fmt: skip
+        call(f"POST /progress/reviews:batch ({BATCH_REVIEWS})", "POST", "/api/v1/progress/reviews:batch", json=batch)
+        call("POST /progress/reviews:batch (replay)", "POST", "/api/v1/progress/reviews:batch", json=batch)
         call("GET /progress/sentences", "GET", "/api/v1/progress/sentences", params={"limit": 50})
         call("GET /progress/stats", "GET", "/api/v1/progress/stats")
         call("GET /progress/dashboard", "GET", "/api/v1/progress/dashboard")

@@ -25,10 +25,15 @@ class ErrorDetail(BaseModel):
     extra: dict[str, Any] | None = None
 
 
-class ErrorBody(BaseModel):
+class ItemError(BaseModel):
+    """Why one item of a batch was refused: the error body without the request id (the batch's is in its header)."""
+
     code: str = Field(description="Stable machine-readable error code, e.g. `not_found`.")
     message: str = Field(description="What went wrong, for people.")
     details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorBody(ItemError):
     request_id: str = Field(description="Quote it when reporting a problem; it is in every log line.")
 
 

@@ -1,12 +1,14 @@
 """What the study loop reads and returns: due cards, reviews, progress, sessions and the dashboard."""
 
+from collections import Counter
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from shared.enums import MasteryLevel, SessionType
-from shared.schemas.common import ApiModel, PublicModel
+from shared.schemas.common import ApiModel, ItemError, PublicModel
 from shared.schemas.content import SentencePublic, VocabularyWordPublic
 
 ItemType = Literal["sentence", "word"]
@@ -51,6 +53,47 @@ class ReviewResult(PublicModel):
     mastery_level: MasteryLevel
     interval_days: float
     next_review_date: datetime
+
+
+MAX_BATCH_REVIEWS = 100
+
+
+class OfflineReview(ReviewRequest):
+    """One answer given while the phone was offline, sent later with the real time it was given."""
+
+    answered_at: AwareDatetime = Field(
+        description="When the learner answered, with its UTC offset: at most a few minutes ahead of the server's "
+        "clock and at most 30 days old."
+    )
+
+
+class ReviewBatch(ApiModel):
+    reviews: list[OfflineReview] = Field(min_length=1, max_length=MAX_BATCH_REVIEWS)
+
+    @model_validator(mode="after")
+    def _unique_review_ids(self) -> "ReviewBatch":
+        repeated = sorted(review_id for review_id, n in Counter(r.review_id for r in self.reviews).items() if n > 1)
+        if repeated:
+            raise ValueError(f"each review_id may appear once in a batch: {', '.join(repeated)} repeat")
+        return self
+
+
+class ReviewStatus(StrEnum):
+    APPLIED = "applied"  # stored and the card moved on
+    DUPLICATE = "duplicate"  # this review id was stored before (a replay): nothing changed
+    RECORDED_NOT_APPLIED = "recorded_not_applied"  # older than the card's last review: logged, the card kept
+    ERROR = "error"  # refused; `error` says why, and the other reviews of the batch are not affected
+
+
+class BatchReviewResult(PublicModel):
+    review_id: str
+    status: ReviewStatus
+    result: ReviewResult | None = Field(default=None, description="The card's schedule; absent on an error.")
+    error: ItemError | None = Field(default=None, description="Why it was refused; only on an error.")
+
+
+class ReviewBatchResult(PublicModel):
+    results: list[BatchReviewResult] = Field(description="One per review, in the order they were sent.")
 
 
 class CardProgress(PublicModel):

@@ -4,16 +4,17 @@
 """
 
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from shared.dal import content_repository, progress_repository
-from shared.enums import ModerationStatus
-from shared.errors import Conflict, NotFound
+from shared.enums import MasteryLevel, ModerationStatus
+from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from shared.observability import metrics
-from shared.schemas.common import Page
+from shared.schemas.common import ItemError, Page
 from shared.schemas.content import SentenceFilters
 from shared.schemas.progress import (
+    BatchReviewResult,
     CardProgress,
     CardUpdate,
     Dashboard,
@@ -22,8 +23,11 @@ from shared.schemas.progress import (
     DueReviews,
     ItemType,
     RetentionFigure,
+    ReviewBatch,
+    ReviewBatchResult,
     ReviewRequest,
     ReviewResult,
+    ReviewStatus,
     SessionPublic,
     SessionStart,
     StudyCard,
@@ -90,6 +94,18 @@ def _new_sentence_ids(user_id: str, wanted: int) -> list[str]:
 
 
 def review(principal: Principal, request: ReviewRequest, now: datetime) -> ReviewResult:
+    return answer(principal, request, now).result
+
+
+@dataclass(frozen=True)
+class Answered:
+    result: ReviewResult
+    status: ReviewStatus
+
+
+def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_at: datetime | None = None) -> Answered:
+    """Store one answer once per review id. `offline_at`: the real time of an answer given offline and sent later
+    (it is logged at that time, and the streak is left to the caller); None for an answer given now."""
     user = principal.user
     algorithm = srs.Algorithm(user.srs_algorithm)
     rating = RATINGS[request.rating] if request.rating else srs.rating_from_quality(int(request.quality or 0))
@@ -101,7 +117,7 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
         if context is None:
             continue  # a write to the card or the session was in flight: read again
         if context.earlier is not None:
-            return _result(context.earlier, request)
+            return Answered(_result(context.earlier, request), ReviewStatus.DUPLICATE)
         if not context.session_open:
             raise NotFound("that session does not exist or is already finished")
         card = context.card
@@ -116,16 +132,20 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             before = progress_repository.state_of(card)
         level_before = card.mastery_level
         was_mature = level_before in progress_repository.MATURE_LEVELS
-        # A concurrent answer on another device may carry a slightly later clock than ours.
-        answered_at = max(now, before.last_review or now)
-        after = srs.review(before, algorithm, rating, answered_at, quality=request.quality)
-        mastery = srs.mastery_level(after)
-        progress_repository.apply_state(card, after, mastery)
-        progress_repository.apply_answer(card, correct, request.response_time_ms, now)
+        # A concurrent answer on another device may carry a slightly later clock than ours. An offline answer keeps
+        # its real time; one older than the card's last review is logged but does not move the card backward.
+        answered_at = max(now, before.last_review or now) if offline_at is None else offline_at
+        reviewed_at = now if offline_at is None else offline_at
+        stale = before.last_review is not None and answered_at < before.last_review
+        after = before if stale else srs.review(before, algorithm, rating, answered_at, quality=request.quality)
+        mastery = MasteryLevel(level_before) if stale else srs.mastery_level(after)
+        if not stale:
+            progress_repository.apply_state(card, after, mastery)
+            progress_repository.apply_answer(card, correct, request.response_time_ms, reviewed_at)
         became_mature = mastery in progress_repository.MATURE_LEVELS and not was_mature
         entry = progress_repository.ReviewEntry(
             review_id=request.review_id,
-            reviewed_at=now,
+            reviewed_at=reviewed_at,
             algorithm=algorithm.value,
             rating=int(rating),
             quality=request.quality,
@@ -135,13 +155,15 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
             was_new=was_new,
             became_mature=became_mature,
             deck_changed=was_new or mastery != level_before or after.lapses != before.lapses,
-            study_day=local_day(now, user.timezone),
+            study_day=local_day(reviewed_at, user.timezone),
         )
         outcome = progress_repository.record_review(card, entry)
         if outcome == progress_repository.ReviewOutcome.SAVED:
             metrics.add_metric(name="ReviewRecorded", unit="Count", value=1)
-            study_calendar.record_study(principal.user, principal.calendar, now)
-            return _result(progress_repository.review_result(card, entry), request)
+            if offline_at is None:
+                study_calendar.record_study(principal.user, principal.calendar, now)
+            status = ReviewStatus.RECORDED_NOT_APPLIED if stale else ReviewStatus.APPLIED
+            return Answered(_result(progress_repository.review_result(card, entry), request), status)
         # ALREADY_RECORDED or CARD_CHANGED: read again; the loop returns the earlier result or retries
     raise Conflict("this card is being reviewed elsewhere at the same moment; try again")
 
@@ -167,6 +189,56 @@ def _result(recorded: progress_repository.RecordedReview, request: ReviewRequest
         interval_days=recorded.interval_days,
         next_review_date=recorded.next_review_date,
     )
+
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock a little ahead of ours
+MAX_OFFLINE_AGE = timedelta(days=30)  # older answers are from a phone whose clock or queue went wrong
+
+
+def review_batch(principal: Principal, batch: ReviewBatch, now: datetime) -> ReviewBatchResult:
+    """Store answers given offline, in the order they were given, each exactly once and each on its own: one refused
+    (a card suspended, an item gone) leaves the others stored. Times out of bounds refuse the whole batch first."""
+    _require_plausible_times(batch, now)
+    outcomes: dict[str, BatchReviewResult] = {}
+    for item in sorted(batch.reviews, key=lambda review: review.answered_at):  # stable: ties keep the sent order
+        try:
+            done = answer(principal, item, now, offline_at=min(item.answered_at, now))
+        except DomainError as refused:
+            error = ItemError(code=refused.code, message=refused.message, details=refused.details)
+            outcomes[item.review_id] = BatchReviewResult(
+                review_id=item.review_id, status=ReviewStatus.ERROR, error=error
+            )
+            continue
+        outcomes[item.review_id] = BatchReviewResult(review_id=item.review_id, status=done.status, result=done.result)
+    today = local_day(now, principal.user.timezone)
+    if any(
+        outcomes[item.review_id].status in STORED and local_day(item.answered_at, principal.user.timezone) == today
+        for item in batch.reviews
+    ):
+        # The streak counts today once; days studied offline before today are not counted afterwards.
+        study_calendar.record_study(principal.user, principal.calendar, now)
+    return ReviewBatchResult(results=[outcomes[item.review_id] for item in batch.reviews])
+
+
+STORED = frozenset({ReviewStatus.APPLIED, ReviewStatus.RECORDED_NOT_APPLIED})
+
+
+def _require_plausible_times(batch: ReviewBatch, now: datetime) -> None:
+    problems = [
+        {"field": f"body.reviews.{index}.answered_at", "message": problem, "type": "answered_at_out_of_range"}
+        for index, item in enumerate(batch.reviews)
+        if (problem := _time_problem(item.answered_at, now))
+    ]
+    if problems:
+        raise ValidationFailed("some answer times are out of range; nothing was stored", details=problems)
+
+
+def _time_problem(answered_at: datetime, now: datetime) -> str | None:
+    if answered_at > now + MAX_CLOCK_SKEW:
+        return "is in the future"
+    if answered_at < now - MAX_OFFLINE_AGE:
+        return f"is more than {MAX_OFFLINE_AGE.days} days ago"
+    return None
 
 
 def card_progress_page(principal: Principal, item_type: ItemType, limit: int, cursor: str | None) -> Page[CardProgress]:

@@ -519,6 +519,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/progress/reviews:batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answers given offline, up to 100: stored in answer-time order, each once, each with its own result
+         * @description Each review is one `POST /progress/review` with the time it was really answered (`answered_at`), and is
+         *     stored in the order of those times whatever the order sent. Each has its result, in the order sent: `applied`;
+         *     `duplicate` (its `review_id` was stored before: sending a batch again changes nothing); `recorded_not_applied`
+         *     (answered before the card's last review: kept in the log and the day's figures, the card does not go back);
+         *     `error`, with the error's `code` and `message` (a 404 or 409 of the single call), the others being stored.
+         *     A batch whose body is not valid (over 100 reviews, a `review_id` twice, an answer more than 5 minutes ahead of
+         *     the server's clock or more than 30 days old) is a 422 and nothing is stored. Today's answers count for the
+         *     streak; days studied offline before today are not counted afterwards.
+         */
+        post: operations["progress_review_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/progress/sentences": {
         parameters: {
             query?: never;
@@ -1219,6 +1246,16 @@ export interface components {
              */
             at: string;
         };
+        /** BatchReviewResult */
+        BatchReviewResult: {
+            /** Review Id */
+            review_id: string;
+            status: components["schemas"]["ReviewStatus"];
+            /** @description The card's schedule; absent on an error. */
+            result?: components["schemas"]["ReviewResult"] | null;
+            /** @description Why it was refused; only on an error. */
+            error?: components["schemas"]["ItemError"] | null;
+        };
         /** CardProgress */
         CardProgress: {
             /**
@@ -1583,6 +1620,24 @@ export interface components {
             };
         };
         /**
+         * ItemError
+         * @description Why one item of a batch was refused: the error body without the request id (the batch's is in its header).
+         */
+        ItemError: {
+            /**
+             * Code
+             * @description Stable machine-readable error code, e.g. `not_found`.
+             */
+            code: string;
+            /**
+             * Message
+             * @description What went wrong, for people.
+             */
+            message: string;
+            /** Details */
+            details?: components["schemas"]["ErrorDetail"][];
+        };
+        /**
          * JLPTLevel
          * @enum {string}
          */
@@ -1721,6 +1776,47 @@ export interface components {
             record: components["schemas"]["OcrRecordPublic"];
             upload: components["schemas"]["PresignedUpload"];
         };
+        /**
+         * OfflineReview
+         * @description One answer given while the phone was offline, sent later with the real time it was given.
+         */
+        OfflineReview: {
+            /** Review Id */
+            review_id: string;
+            /**
+             * Item Type
+             * @enum {string}
+             */
+            item_type: "sentence" | "word";
+            /** Item Id */
+            item_id: string;
+            /**
+             * Rating
+             * @description FSRS-style grade.
+             */
+            rating?: ("again" | "hard" | "good" | "easy") | null;
+            /**
+             * Quality
+             * @description SM-2 grade 0-5, instead of `rating`.
+             */
+            quality?: number | null;
+            /** Response Time Ms */
+            response_time_ms?: number | null;
+            /** Session Id */
+            session_id?: string | null;
+            /**
+             * Answered At
+             * Format: date-time
+             * @description When the learner answered, with its UTC offset: at most a few minutes ahead of the server's clock and at most 30 days old.
+             */
+            answered_at: string;
+        } & ({
+            rating: string;
+            quality?: null;
+        } | {
+            quality: number;
+            rating?: null;
+        });
         /** Page[AudioRecordPublic] */
         Page_AudioRecordPublic_: {
             /** Items */
@@ -1967,6 +2063,19 @@ export interface components {
              */
             rate: number | null;
         };
+        /** ReviewBatch */
+        ReviewBatch: {
+            /** Reviews */
+            reviews: components["schemas"]["OfflineReview"][];
+        };
+        /** ReviewBatchResult */
+        ReviewBatchResult: {
+            /**
+             * Results
+             * @description One per review, in the order they were sent.
+             */
+            results: components["schemas"]["BatchReviewResult"][];
+        };
         /**
          * ReviewRequest
          * @description One answer, graded with exactly one of `rating` or `quality` (a null one counts as not given).
@@ -2025,6 +2134,11 @@ export interface components {
              */
             next_review_date: string;
         };
+        /**
+         * ReviewStatus
+         * @enum {string}
+         */
+        ReviewStatus: "applied" | "duplicate" | "recorded_not_applied" | "error";
         /** SentenceCreate */
         SentenceCreate: {
             /** Japanese Text */
@@ -4851,6 +4965,81 @@ export interface operations {
             };
             /** @description The request conflicts with the current state; reload and try again (`conflict`). */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_review_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewBatchResult"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];

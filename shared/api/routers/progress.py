@@ -12,6 +12,8 @@ from shared.schemas.progress import (
     Dashboard,
     DueReviews,
     ItemType,
+    ReviewBatch,
+    ReviewBatchResult,
     ReviewRequest,
     ReviewResult,
     SessionPublic,
@@ -69,6 +71,50 @@ def review_card(
     result; the same `review_id` for another card is a 409, as is a card answered elsewhere at the same moment.
     An item that is not an approved sentence or a word, or a `session_id` that is unknown or finished, is a 404."""
     return progress.review(principal, body, now)
+
+
+BATCH_EXAMPLES = {
+    "offline": {
+        "summary": "Two answers given on a train, sent when the phone came back online",
+        "value": {
+            "reviews": [
+                {
+                    "review_id": "5b0f3c1e-2d4a-4e8b-9c7d-1a2b3c4d5e6f",
+                    "item_type": "sentence",
+                    "item_id": "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70",
+                    "rating": "good",
+                    "response_time_ms": 3200,
+                    "answered_at": "2026-11-24T08:15:03+09:00",
+                },
+                {
+                    "review_id": "6a1e2f3d-4c5b-4a69-8d7e-2b3c4d5e6f70",
+                    "item_type": "word",
+                    "item_id": "1e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
+                    "rating": "again",
+                    "answered_at": "2026-11-24T08:15:41+09:00",
+                },
+            ]
+        },
+    }
+}
+
+
+@router.post(
+    "/reviews:batch",
+    summary="Answers given offline, up to 100: stored in answer-time order, each once, each with its own result",
+)
+def review_batch(
+    principal: CurrentUser, body: Annotated[ReviewBatch, Body(openapi_examples=BATCH_EXAMPLES)], now: Now
+) -> ReviewBatchResult:
+    """Each review is one `POST /progress/review` with the time it was really answered (`answered_at`), and is
+    stored in the order of those times whatever the order sent. Each has its result, in the order sent: `applied`;
+    `duplicate` (its `review_id` was stored before: sending a batch again changes nothing); `recorded_not_applied`
+    (answered before the card's last review: kept in the log and the day's figures, the card does not go back);
+    `error`, with the error's `code` and `message` (a 404 or 409 of the single call), the others being stored.
+    A batch whose body is not valid (over 100 reviews, a `review_id` twice, an answer more than 5 minutes ahead of
+    the server's clock or more than 30 days old) is a 422 and nothing is stored. Today's answers count for the
+    streak; days studied offline before today are not counted afterwards."""
+    return progress.review_batch(principal, body, now)
 
 
 @router.get("/sentences", summary="The learner's progress per sentence (or per word with item_type=word)")
