@@ -1,6 +1,8 @@
 """Request-scoped concerns: a request id on every response and log line, the headers every response carries,
-OPTIONS on every path, and a cap on body size."""
+OPTIONS on every path, a cap on body size, and conditional GETs (ETag, If-None-Match, 304)."""
 
+import base64
+import hashlib
 from collections.abc import Awaitable, Callable
 from uuid import uuid4
 
@@ -28,6 +30,40 @@ def _declared_too_large(request: Request) -> bool:
     return declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES
 
 
+def _entity_tag(body: bytes) -> str:
+    """A weak tag of the body as sent: equal bodies, equal tags (the JSON is written the same way every time)."""
+    digest = hashlib.sha256(body).digest()[:16]
+    return f'W/"{base64.urlsafe_b64encode(digest).decode().rstrip("=")}"'
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    """RFC 9110's weak comparison: `*`, or any listed tag with the same opaque part, W/ or not."""
+    opaque = tag.removeprefix("W/")
+    listed = [part.strip() for part in if_none_match.split(",")]
+    return "*" in listed or any(part.removeprefix("W/") == opaque for part in listed)
+
+
+async def _conditional(request: Request, response: Response) -> Response:
+    """A successful JSON GET gets an ETag of its body; a client sending it back in If-None-Match while the body is
+    the same gets a 304 without it. The body is still computed (the tag is of it): what is saved is the transfer,
+    which is what a phone polling on a slow network pays for."""
+    if request.method != "GET" or response.status_code != 200:
+        return response
+    if response.headers.get("content-type", "").split(";")[0] != "application/json":
+        return response
+    body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+    tag = _entity_tag(body)
+    unchanged = _matches(request.headers.get("if-none-match", ""), tag)
+    dropped = {b"content-length", b"content-type"} if unchanged else {b"content-length"}
+    conditional = Response(status_code=304) if unchanged else Response(content=body, status_code=200)
+    conditional.raw_headers = [
+        *((name, value) for name, value in response.raw_headers if name.lower() not in dropped),
+        *((name, value) for name, value in conditional.raw_headers if name == b"content-length"),
+        (b"etag", tag.encode()),
+    ]
+    return conditional
+
+
 def _options(request: Request) -> Response:
     """OPTIONS on a path that exists is a 204 listing its methods; on any other path a 404."""
     methods = allowed_methods(request)
@@ -49,7 +85,7 @@ def install_middleware(app: FastAPI) -> None:
             response = _options(request)
         else:
             try:
-                response = await call_next(request)
+                response = await _conditional(request, await call_next(request))
             except Exception:
                 # Handled here, inside this middleware, so that the 500 carries the request id too.
                 logger.exception("unhandled error")

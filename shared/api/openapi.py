@@ -57,6 +57,21 @@ COMMON_HEADERS: dict[str, dict[str, Any]] = {
     "X-Content-Type-Options": {"required": True, "schema": {"type": "string", "enum": ["nosniff"]}},
 }
 
+# A JSON GET's 200 carries a weak ETag of its body; sent back in If-None-Match, an unchanged body is a 304.
+ETAG_HEADER: dict[str, Any] = {
+    "description": "A weak tag of this body: send it as `If-None-Match` to get a 304 while the body is unchanged.",
+    "required": True,
+    "schema": {"type": "string", "examples": ['W/"q1w2e3r4t5y6u7i8o9p0aA"']},
+}
+IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of the copy the client holds: a 304 without a body while the answer is the same.",
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED: dict[str, Any] = {"description": "Unchanged since the `ETag` sent in `If-None-Match`: no body."}
+
 EMAIL_RULE = {"format": "email", "description": "An e-mail address; addresses are compared lower-cased."}
 TIME_ZONE_RULE = {
     "description": "An IANA time zone name (the tz database, e.g. `Asia/Tokyo`), or `UTC`; anything else is a 422. "
@@ -87,6 +102,9 @@ on stages with a web ACL, AWS WAF's 403 for a request it blocks.
 
 **Headers.** Every response carries `X-Request-Id`, `Cache-Control: no-store` (except the TTS audio redirect)
 and `X-Content-Type-Options: nosniff`.
+
+**Polling.** Every GET answering JSON carries a weak `ETag` of its body. Send it back as `If-None-Match` and an
+unchanged answer is a `304` without a body (the app keeps its copy itself: `no-store` keeps HTTP caches out).
 """
 
 
@@ -140,6 +158,19 @@ def _complete_operation(operation: dict[str, Any]) -> None:
     # otherwise as the route states it, e.g. an optional token: [{}, {"HTTPBearer": []}]
 
 
+def _conditional_get(operation: dict[str, Any]) -> None:
+    """What shared.api.middleware adds to a GET answering JSON: the tag on its 200, and the 304."""
+    ok = operation["responses"].get("200", {})
+    if "application/json" not in ok.get("content", {}):
+        return
+    ok.setdefault("headers", {})["ETag"] = {"$ref": "#/components/headers/ETag"}
+    headers = {name: {"$ref": f"#/components/headers/{name}"} for name in (*COMMON_HEADERS, "ETag")}
+    operation["responses"] = dict(
+        sorted({**operation["responses"], "304": {**NOT_MODIFIED, "headers": headers}}.items())
+    )
+    operation.setdefault("parameters", []).append(IF_NONE_MATCH)
+
+
 def _state_rules(schemas: dict[str, Any]) -> None:
     for (schema, prop), rule in PROPERTY_RULES.items():
         schemas[schema]["properties"][prop].update(rule)
@@ -161,15 +192,17 @@ def build_document(app: FastAPI) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     _state_rules(schemas)
-    components["headers"] = COMMON_HEADERS
+    components["headers"] = COMMON_HEADERS | {"ETag": ETAG_HEADER}
     components["schemas"] = dict(sorted(schemas.items()))
     bearer = components.setdefault("securitySchemes", {}).get(BEARER)
     if bearer is not None:
         bearer["bearerFormat"] = "JWT"
         document["security"] = [{BEARER: []}]
     for path_item in document["paths"].values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             _complete_operation(operation)
+            if method == "get":
+                _conditional_get(operation)
     return document
 
 

@@ -2717,6 +2717,8 @@ export interface components {
         /** @description `no-store`: responses carry tokens and learners' data. Only the TTS audio redirect may be cached, privately and for 5 minutes. */
         "Cache-Control": string;
         "X-Content-Type-Options": "nosniff";
+        /** @description A weak tag of this body: send it as `If-None-Match` to get a 304 while the body is unchanged. */
+        ETag: string;
     };
     pathItems: never;
 }
@@ -3419,7 +3421,10 @@ export interface operations {
     auth_get_me: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3431,11 +3436,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -3868,7 +3885,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3880,11 +3900,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StreakHistory"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -3939,7 +3971,10 @@ export interface operations {
     users_list_achievements: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3951,11 +3986,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AchievementList"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -3986,7 +4033,10 @@ export interface operations {
     users_export_data: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3998,6 +4048,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4015,6 +4066,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ExportStarted"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -4045,7 +4107,10 @@ export interface operations {
     users_export_job: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 job_id: string;
             };
@@ -4059,11 +4124,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExportJob"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -4242,7 +4319,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4254,11 +4334,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SentencePublic_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -4376,7 +4468,10 @@ export interface operations {
     learning_get_sentence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 sentence_id: string;
             };
@@ -4390,11 +4485,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SentencePublic"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -4663,7 +4770,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4675,11 +4785,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_VocabularyWordPublic_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -4809,7 +4931,10 @@ export interface operations {
     learning_get_vocabulary_word: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 word_id: string;
             };
@@ -4823,11 +4948,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VocabularyWordPublic"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Nothing with that id, or nothing the caller may see (`not_found`). */
             404: {
@@ -4870,7 +5007,10 @@ export interface operations {
     progress_get_due: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4882,11 +5022,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DueReviews"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -5097,7 +5249,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5109,11 +5264,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CardProgress_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -5270,7 +5437,10 @@ export interface operations {
     progress_get_stats: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5282,11 +5452,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StudyStats"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -5317,7 +5499,10 @@ export interface operations {
     progress_get_dashboard: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5329,11 +5514,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -5439,7 +5636,10 @@ export interface operations {
     progress_get_session: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 session_id: string;
             };
@@ -5453,11 +5653,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionPublic"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -5677,7 +5889,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5689,11 +5904,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_OcrRecordPublic_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -5748,7 +5975,10 @@ export interface operations {
     ai_get_photo: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 record_id: string;
             };
@@ -5762,11 +5992,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OcrRecordPublic"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -5913,7 +6155,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5925,11 +6170,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AudioRecordPublic_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -5984,7 +6241,10 @@ export interface operations {
     ai_get_recording: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 record_id: string;
             };
@@ -5998,11 +6258,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AudioRecordPublic"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
@@ -6234,7 +6506,10 @@ export interface operations {
                 /** @description The range's last UTC day; default: today. */
                 last_day?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6246,11 +6521,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AnalyticsReport"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -6322,7 +6609,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6334,11 +6624,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_UserPublic_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -6523,7 +6825,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 user_id: string;
             };
@@ -6537,11 +6842,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntry_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -6625,7 +6942,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 sentence_id: string;
             };
@@ -6639,11 +6959,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntry_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -6727,7 +7059,10 @@ export interface operations {
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6739,11 +7074,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SentencePublic_"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
@@ -6923,7 +7270,10 @@ export interface operations {
     health_check_liveness: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6935,11 +7285,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Liveness"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Something went wrong on our side (`internal_error`); quote the request id. */
             500: {
@@ -6958,7 +7320,10 @@ export interface operations {
     health_check_dependencies: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6970,11 +7335,23 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HealthReport"];
                 };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {

@@ -1,7 +1,7 @@
 """Sync for offline phones: answers given offline sent as one batch, replayed safely, applied in answer order."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -167,3 +167,38 @@ def test_todays_offline_answers_count_for_the_streak(client: TestClient, learner
     body = {"reviews": [offline(sentence, "good", START - timedelta(minutes=30))]}
     assert client.post(BATCH, headers=learner.headers, json=body).status_code == 200
     assert client.get("/api/v1/auth/me", headers=learner.headers).json()["current_streak_days"] == 1
+
+
+def test_a_phone_polling_with_the_etag_gets_a_304_until_something_changes(
+    client: TestClient, learner: Session, clock: Clock
+) -> None:
+    # Given the learner's card list as the phone last read it
+    sentence = new_sentences(client, learner, 1)[0]
+    answer(client, learner, sentence, "good")
+    first = client.get("/api/v1/progress/sentences", headers=learner.headers)
+    tag = first.headers["etag"]
+    assert tag.startswith('W/"') and first.json()["items"]
+
+    # When it asks again with that tag, the answer is a 304 without a body, carrying the same tag
+    unchanged = client.get("/api/v1/progress/sentences", headers={**learner.headers, "If-None-Match": tag})
+    assert (unchanged.status_code, unchanged.content, unchanged.headers["etag"]) == (304, b"", tag)
+    assert unchanged.headers["x-request-id"] and unchanged.headers["cache-control"] == "no-store"
+    listed = client.get("/api/v1/progress/sentences", headers={**learner.headers, "If-None-Match": f'"x", {tag}'})
+    assert listed.status_code == 304
+
+    # Then, once a review changes the card, the same tag gets the new list and a new tag
+    clock.at += timedelta(hours=1)
+    answer(client, learner, sentence, "easy")
+    changed = client.get("/api/v1/progress/sentences", headers={**learner.headers, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+    assert changed.json()["items"][0]["total_attempts"] == 2
+
+
+def test_only_successful_reads_are_tagged(client: TestClient, learner: Session) -> None:
+    missing = client.get("/api/v1/progress/sessions/0000dead", headers=learner.headers)
+    assert missing.status_code == 404 and "etag" not in missing.headers
+    body = {"reviews": [offline(new_sentences(client, learner, 1)[0], "good", datetime.now(UTC))]}
+    posted = client.post(BATCH, headers=learner.headers, json=body)
+    assert posted.status_code == 200 and "etag" not in posted.headers
+    everything = client.get("/api/v1/progress/due", headers={**learner.headers, "If-None-Match": "*"})
+    assert everything.status_code == 304
