@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from shared.api.errors import allowed_methods, error_response
 from shared.observability import logger
+from shared.services import rate_limits
 
 MAX_BODY_BYTES = 64 * 1024  # JSON bodies only: media goes straight to S3 through presigned posts
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -64,6 +65,17 @@ async def _conditional(request: Request, response: Response) -> Response:
     return conditional
 
 
+def _state_quota(response: Response, quota: rate_limits.Quota | None) -> None:
+    """The limit of shared.services.rate_limits closest to refusing this caller, as the IETF draft "RateLimit header
+    fields for HTTP" states it; none on operations that no such limit counts."""
+    if quota is None:
+        return
+    response.headers["RateLimit-Limit"] = str(quota.limit)
+    response.headers["RateLimit-Remaining"] = str(quota.remaining)
+    response.headers["RateLimit-Reset"] = str(quota.reset_seconds)
+    response.headers["RateLimit-Policy"] = f"{quota.limit};w={quota.window_seconds}"
+
+
 def _options(request: Request) -> Response:
     """OPTIONS on a path that exists is a 204 listing its methods; on any other path a 404."""
     methods = allowed_methods(request)
@@ -84,8 +96,10 @@ def install_middleware(app: FastAPI) -> None:
         elif request.method == "OPTIONS":
             response = _options(request)
         else:
+            quotas = rate_limits.track_quotas()
             try:
                 response = await _conditional(request, await call_next(request))
+                _state_quota(response, quotas.closest)
             except Exception:
                 # Handled here, inside this middleware, so that the 500 carries the request id too.
                 logger.exception("unhandled error")

@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 
 from shared.api.errors import ERROR_DESCRIPTIONS
 from shared.schemas.common import ErrorResponse
+from shared.services import rate_limits
 
 DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 REGENERATE = "python -m shared.api.openapi"
@@ -72,6 +73,49 @@ IF_NONE_MATCH: dict[str, Any] = {
 }
 NOT_MODIFIED: dict[str, Any] = {"description": "Unchanged since the `ETag` sent in `If-None-Match`: no body."}
 
+# The limits of shared.services.rate_limits, by the operation that counts them.
+RATE_LIMITS: list[tuple[str, str, rate_limits.RateLimit]] = [
+    ("POST /auth/login", "attempts per client IP", rate_limits.LOGIN_PER_IP),
+    ("POST /auth/login", "wrong passwords per account", rate_limits.LOGIN_FAILURES_PER_ACCOUNT),
+    ("POST /auth/register", "attempts per client IP", rate_limits.REGISTER_PER_IP),
+    ("POST /auth/register", "attempts per e-mail address", rate_limits.REGISTER_PER_ACCOUNT),
+    ("POST /auth/verify-email", "attempts per client IP", rate_limits.VERIFY_PER_IP),
+    ("POST /auth/resend-verification", "attempts per client IP", rate_limits.VERIFY_PER_IP),
+    ("POST /auth/resend-verification", "attempts per e-mail address", rate_limits.RESEND_PER_ACCOUNT),
+    ("POST /auth/forgot-password", "attempts per client IP", rate_limits.FORGOT_PER_IP),
+    ("POST /auth/forgot-password", "attempts per e-mail address", rate_limits.FORGOT_PER_ACCOUNT),
+    ("POST /auth/reset-password", "attempts per client IP", rate_limits.RESET_PER_IP),
+]
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Limit": {
+        "description": "The limit closest to refusing this caller on this operation: requests in its window.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {"description": "Requests left in that window.", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {"description": "Seconds until that window ends.", "schema": {"type": "integer"}},
+    "RateLimit-Policy": {
+        "description": "That limit as `<requests>;w=<window seconds>`.",
+        "schema": {"type": "string", "examples": ["5;w=60"]},
+    },
+}
+
+
+def _window(seconds: int) -> str:
+    names = {60: "minute", 3600: "hour"}
+    return names.get(seconds) or f"{seconds // 60} minutes"
+
+
+def rate_limits_table() -> str:
+    """The limits in Markdown, for the document's description (README quotes the same table)."""
+    rows = [
+        f"| `{operation}` | {what} | {rule.limit} per {_window(rule.window_seconds)} | "
+        f"{round(rule.limit * 60 / rule.window_seconds, 2):g} |"
+        for operation, what, rule in RATE_LIMITS
+    ]
+    header = "| Operation | Counted | Limit | Per minute |\n|---|---|---|---|\n"
+    return header + "\n".join(rows)
+
+
 EMAIL_RULE = {"format": "email", "description": "An e-mail address; addresses are compared lower-cased."}
 TIME_ZONE_RULE = {
     "description": "An IANA time zone name (the tz database, e.g. `Asia/Tokyo`), or `UTC`; anything else is a 422. "
@@ -103,9 +147,20 @@ on stages with a web ACL, AWS WAF's 403 for a request it blocks.
 **Headers.** Every response carries `X-Request-Id`, `Cache-Control: no-store` (except the TTS audio redirect)
 and `X-Content-Type-Options: nosniff`.
 
+**Rate limits.** The operations below count their requests in fixed windows (per client IP, per account); each
+of their answers carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds) and
+`RateLimit-Policy` for the limit closest to refusing (IETF draft "RateLimit header fields for HTTP"), and a 429
+with `Retry-After` once it is reached. Every other operation, the study calls included, is limited only by the
+stage's throttle in API Gateway, a steady rate and a burst for the whole stage, not per caller (`dev` and the
+stages built like it: 50 requests/s, 3,000 a minute, a burst of 100; `prod`: 5,000/s, 300,000 a minute,
+a burst of 10,000), and states no `RateLimit-*` headers; a `POST /progress/reviews:batch` is one request there
+however many reviews it holds.
+
+{rate_limits}
+
 **Polling.** Every GET answering JSON carries a weak `ETag` of its body. Send it back as `If-None-Match` and an
 unchanged answer is a `304` without a body (the app keeps its copy itself: `no-store` keeps HTTP caches out).
-"""
+""".replace("{rate_limits}", rate_limits_table())
 
 
 def operation_id(route: APIRoute) -> str:
@@ -171,6 +226,15 @@ def _conditional_get(operation: dict[str, Any]) -> None:
     operation.setdefault("parameters", []).append(IF_NONE_MATCH)
 
 
+def _state_quotas(operation: dict[str, Any]) -> None:
+    """An operation counted by a rate limit (it can answer 429) states the limit on its answers."""
+    if "429" not in operation["responses"]:
+        return
+    for code, response in operation["responses"].items():
+        if code.startswith("2") or code == "429":
+            response["headers"].update({name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS})
+
+
 def _state_rules(schemas: dict[str, Any]) -> None:
     for (schema, prop), rule in PROPERTY_RULES.items():
         schemas[schema]["properties"][prop].update(rule)
@@ -192,7 +256,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
     _state_rules(schemas)
-    components["headers"] = COMMON_HEADERS | {"ETag": ETAG_HEADER}
+    components["headers"] = COMMON_HEADERS | RATE_LIMIT_HEADERS | {"ETag": ETAG_HEADER}
     components["schemas"] = dict(sorted(schemas.items()))
     bearer = components.setdefault("securitySchemes", {}).get(BEARER)
     if bearer is not None:
@@ -201,6 +265,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
     for path_item in document["paths"].values():
         for method, operation in path_item.items():
             _complete_operation(operation)
+            _state_quotas(operation)
             if method == "get":
                 _conditional_get(operation)
     return document

@@ -4,6 +4,7 @@ API Gateway's stage throttling protects the service as a whole; these protect ea
 password guessing and each mailbox from floods. Counters expire with DynamoDB TTL.
 """
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,26 +44,74 @@ VERIFY_PER_IP = RateLimit("verify", "ip", limit=20, window_seconds=900)
 RESEND_PER_ACCOUNT = RateLimit("resend-verification", "account", limit=3, window_seconds=3600)
 
 
+@dataclass(frozen=True)
+class Quota:
+    """Where one limit stands for this caller: what the RateLimit-* response headers say."""
+
+    limit: int
+    remaining: int
+    reset_seconds: int  # until the window ends
+    window_seconds: int
+
+
+class RequestQuotas:
+    """The limits one request met; the API reports the one closest to refusing (the IETF draft's choice)."""
+
+    def __init__(self) -> None:
+        self.closest: Quota | None = None
+
+    def met(self, quota: Quota) -> None:
+        if self.closest is None or (quota.remaining, -quota.reset_seconds) < (
+            self.closest.remaining,
+            -self.closest.reset_seconds,
+        ):
+            self.closest = quota
+
+
+# Set per request by the API (a mutable holder: routes run in a worker thread on a copy of the context).
+_request_quotas: ContextVar[RequestQuotas | None] = ContextVar("request_quotas", default=None)
+
+
+def track_quotas() -> RequestQuotas:
+    """Start collecting the limits the current request meets."""
+    quotas = RequestQuotas()
+    _request_quotas.set(quotas)
+    return quotas
+
+
+def _report(rule: RateLimit, used: int, now: datetime) -> None:
+    quotas = _request_quotas.get()
+    if quotas is not None:
+        quotas.met(Quota(rule.limit, max(0, rule.limit - used), _seconds_left(rule, now), rule.window_seconds))
+
+
+def _seconds_left(rule: RateLimit, now: datetime) -> int:
+    return max(1, rule.window(now)[1] - int(now.timestamp()))
+
+
 def _refuse(rule: RateLimit, now: datetime) -> RateLimited:
     metrics.add_metric(name="RateLimited", unit="Count", value=1)
     logger.warning("rate limited", extra={"action": rule.action, "scope": rule.scope})
-    retry_after = max(1, rule.window(now)[1] - int(now.timestamp()))
-    return RateLimited("too many attempts; try again later", retry_after_seconds=retry_after)
+    return RateLimited("too many attempts; try again later", retry_after_seconds=_seconds_left(rule, now))
 
 
 def hit(rule: RateLimit, client: str, now: datetime) -> None:
     """Count this attempt; refuse it when the window already holds `limit` attempts."""
     expires = datetime.fromtimestamp(rule.window(now)[1], tz=now.tzinfo) + TTL_MARGIN
-    if auth_repository.count_hit(rule.key(client, now), expires) > rule.limit:
+    used = auth_repository.count_hit(rule.key(client, now), expires)
+    _report(rule, used, now)
+    if used > rule.limit:
         raise _refuse(rule, now)
 
 
 def check(rule: RateLimit, client: str, now: datetime) -> None:
     """Refuse when the window is full, without counting (for limits that count failures only)."""
-    if auth_repository.hits(rule.key(client, now)) >= rule.limit:
+    used = auth_repository.hits(rule.key(client, now))
+    _report(rule, used, now)
+    if used >= rule.limit:
         raise _refuse(rule, now)
 
 
 def record(rule: RateLimit, client: str, now: datetime) -> None:
     expires = datetime.fromtimestamp(rule.window(now)[1], tz=now.tzinfo) + TTL_MARGIN
-    auth_repository.count_hit(rule.key(client, now), expires)
+    _report(rule, auth_repository.count_hit(rule.key(client, now), expires), now)

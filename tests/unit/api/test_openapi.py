@@ -174,3 +174,29 @@ def test_rules_checked_in_code_are_stated(document: dict[str, Any]) -> None:
         assert "IANA" in timezone["description"] and timezone["examples"] == ["Asia/Tokyo"], model
     assert [branch["required"] for branch in schemas["ReviewRequest"]["oneOf"]] == [["rating"], ["quality"]]
     assert [branch["required"] for branch in schemas["TtsRequest"]["oneOf"]] == [["text"], ["sentence_id"]]
+
+
+def test_rate_limits_are_documented_as_configured(document: dict[str, Any]) -> None:
+    from infra.stage_config import DEV, PROD
+    from shared.services import rate_limits
+
+    description = document["info"]["description"]
+    for stage in (DEV, PROD):
+        per_second, per_minute = stage.api_throttle_rate_rps, stage.api_throttle_rate_rps * 60
+        assert f"{per_second:,}" in description and f"{per_minute:,} a minute" in description
+        assert f"a burst of {stage.api_throttle_burst:,}" in description
+    assert "| `POST /auth/login` | wrong passwords per account | 5 per minute | 5 |" in description
+    assert rate_limits.LOGIN_FAILURES_PER_ACCOUNT.limit == 5
+    login = document["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    for status in ("200", "429"):
+        assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"} <= set(
+            login[status]["headers"]
+        )
+    assert "RateLimit-Limit" not in document["paths"]["/api/v1/progress/due"]["get"]["responses"]["200"]["headers"]
+
+
+def test_json_reads_state_their_conditional_answers(document: dict[str, Any]) -> None:
+    due = document["paths"]["/api/v1/progress/due"]["get"]
+    assert "ETag" in due["responses"]["200"]["headers"] and "304" in due["responses"]
+    assert {"name": "If-None-Match", "in": "header"}.items() <= due["parameters"][-1].items()
+    assert "304" not in document["paths"]["/api/v1/progress/review"]["post"]["responses"]

@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -254,6 +255,32 @@ class TestRateLimits:
         # Even the right password waits: the account is being guessed at.
         right = client.post("/api/v1/auth/login", json={"email": session.email, "password": PASSWORD})
         assert_error(right, 429, "rate_limited")
+        app.dependency_overrides.clear()
+
+    def test_answers_state_the_limit_closest_to_refusing(
+        self, app: FastAPI, client: TestClient, session: Session
+    ) -> None:
+        # Given the clock stopped half-way through a minute
+        stopped = datetime.now(UTC).replace(second=30)
+        app.dependency_overrides[now] = lambda: stopped
+        wrong = {"email": session.email, "password": "not the password"}
+
+        # When a wrong password is tried, then again until the account's limit refuses
+        first = client.post("/api/v1/auth/login", json=wrong)
+        for _ in range(4):
+            client.post("/api/v1/auth/login", json=wrong)
+        refused = client.post("/api/v1/auth/login", json=wrong)
+
+        # Then each answer states the failures left to the account (5 a minute, before the IP's 30) and when the
+        # window ends, the 429 with none left
+        def quota(response: Any) -> tuple[str, ...]:
+            names = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
+            return tuple(response.headers[name] for name in names)
+
+        assert quota(first) == ("5", "4", "30", "5;w=60")
+        assert quota(refused) == ("5", "0", "30", "5;w=60") and refused.headers["retry-after"] == "30"
+        # and an operation no such limit counts states none
+        assert "ratelimit-limit" not in client.get("/api/v1/auth/me", headers=session.headers).headers
         app.dependency_overrides.clear()
 
     def test_the_limit_is_per_account(self, client: TestClient, session: Session) -> None:
