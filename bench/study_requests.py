@@ -166,6 +166,9 @@ def measure(size: int) -> dict[str, Measured]:
             for key in cards if key != f"sentence#{sentence}"][:BATCH_REVIEWS]}  # fmt: skip
         call(f"POST /progress/reviews:batch ({BATCH_REVIEWS})", "POST", "/api/v1/progress/reviews:batch", json=batch)
         call("POST /progress/reviews:batch (replay)", "POST", "/api/v1/progress/reviews:batch", json=batch)
+        since = {"updated_after": offline_at, "limit": 50}  # what the batch changed: its cards and its reviews
+        call("GET /progress/sentences?updated_after", "GET", "/api/v1/progress/sentences", params=since)
+        call("GET /progress/reviews?updated_after", "GET", "/api/v1/progress/reviews", params=since)
         call("GET /progress/sentences", "GET", "/api/v1/progress/sentences", params={"limit": 50})
         call("GET /progress/stats", "GET", "/api/v1/progress/stats")
         call("GET /progress/dashboard", "GET", "/api/v1/progress/dashboard")

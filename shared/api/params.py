@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 ID_PATTERN = r"^[0-9a-fA-F-]+$"
@@ -36,6 +36,14 @@ Cursor = Annotated[
     Query(max_length=2048, description="`next_cursor` of the previous page; anything else is a 400."),
 ]
 ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
+UpdatedAfter = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; "
+        "`+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has "
+        "them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless."
+    ),
+]
 
 
 def _calendar_date(value: object) -> object:

@@ -4,6 +4,8 @@ Both kinds share the user's partition, so one Query on `by_due` returns every du
 order, whatever its kind. The `item_type` discriminator picks the model class when items are read.
 """
 
+from datetime import datetime
+
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -51,6 +53,21 @@ class CardsByMasteryIndex(LocalSecondaryIndex["ProgressItem"]):
     mastery_key = UnicodeAttribute(range_key=True)
 
 
+class CardsByChangeIndex(LocalSecondaryIndex["ProgressItem"]):
+    """A user's cards of one kind in the order they were last written (`sentence#<updated_at>`): what a phone that
+    synced at some moment fetches to catch up, a page at a time, whatever the size of the deck.
+
+    Every write of a card moves its key here (a delete and a put, 2 write units for a card under 1 KB); the whole
+    card is projected, so a page is one Query."""
+
+    class Meta:
+        index_name = "by_change"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    change_key = UnicodeAttribute(range_key=True)
+
+
 class ProgressItem(TimestampedModel):
     class Meta(TableMeta):
         table_name = "progress"
@@ -85,16 +102,23 @@ class ProgressItem(TimestampedModel):
     version = VersionAttribute()
 
     mastery_key = UnicodeAttribute()
+    change_key = UnicodeAttribute()  # <sentence|word>#<updated_at>, for `by_change`
 
     by_due = CardsByDueIndex()
     by_mastery = CardsByMasteryIndex()
+    by_change = CardsByChangeIndex()
 
     @staticmethod
     def card_key(kind: str, item_id: str) -> str:
         return f"{kind}#{item_id}"
 
+    @staticmethod
+    def change_key_of(kind: str, updated_at: datetime) -> str:
+        return f"{kind}#{UTCDateTimeAttribute().serialize(updated_at)}"  # a fixed-width UTC time: sorts as it runs
+
     def derive_keys(self) -> None:
         self.mastery_key = f"{MasteryLevel(self.mastery_level).value}#{self.item_key}"
+        self.change_key = self.change_key_of(self.item_key.split("#", 1)[0], self.updated_at)
 
 
 class SentenceProgressItem(ProgressItem, discriminator=SENTENCE_CARD):

@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactGet
 from shared.dal import analytics_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
-from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions
+from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
@@ -29,7 +29,7 @@ from shared.dal.sessions import LearningSessionItem
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
-from shared.schemas.progress import CardProgress, DayStats, ItemType, SessionPublic, SessionStart
+from shared.schemas.progress import CardProgress, DayStats, ItemType, ReviewPublic, SessionPublic, SessionStart
 from shared.services.srs import CardState
 
 
@@ -168,14 +168,18 @@ def shift_due_dates(user_id: str, since: datetime, until: datetime, by: timedelt
             return moved
         for start in range(0, len(cards), TRANSACTION_ITEMS):
             chunk = cards[start : start + TRANSACTION_ITEMS]
+            written = utcnow()
             try:
                 with atomic_writes() as writes:
                     for card in chunk:
+                        kind, _ = card.item_key.split("#", 1)
                         writes.update(
                             card,
                             actions=[
                                 ProgressItem.next_review_date.set(card.next_review_date + by),
                                 ProgressItem.moved_for_vacation.set(vacation),
+                                ProgressItem.updated_at.set(written),  # a change a phone's sync must see
+                                ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
                             ],
                             condition=ProgressItem.user_id.exists(),  # and its version, added by PynamoDB
                         )
@@ -272,6 +276,58 @@ def cards_page(
     page = collect_page(results, limit, scope)
     return Page[CardProgress](
         items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@tracer.capture_method
+def cards_changed_page(
+    user_id: str, item_type: ItemType, since: datetime, leech_threshold: int, limit: int, cursor: str | None
+) -> Page[CardProgress]:
+    """The cards of one kind written after `since`, oldest change first: one consistent Query of `by_change` a
+    page (a change's write is on the table and its local index at once)."""
+    kind = SENTENCE_CARD if item_type == "sentence" else WORD_CARD
+    scope = cursor_scope("progress.cards_changed", user_id, item_type, since.isoformat())
+    results = ProgressItem.by_change.query(
+        user_id,
+        ProgressItem.change_key.between(
+            ProgressItem.change_key_of(kind, since + timedelta(microseconds=1)), f"{kind}#~"
+        ),  # "~" sorts after every time
+        consistent_read=True,
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, scope),
+    )
+    page = collect_page(results, limit, scope)
+    return Page[CardProgress](
+        items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@tracer.capture_method
+def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, cursor: str | None) -> Page[ReviewPublic]:
+    """The learner's reviews stored after `since` (all of them without it), in the order they were stored: one
+    consistent Query of `by_record` a page."""
+    scope = cursor_scope("progress.reviews", user_id, since.isoformat() if since else None)
+    results = ReviewLogItem.by_record.query(
+        user_id,
+        ReviewLogItem.updated_at > since if since else None,
+        consistent_read=True,
+        limit=limit,
+        last_evaluated_key=decode_cursor(cursor, scope),
+    )
+    page = collect_page(results, limit, scope)
+    return Page[ReviewPublic](items=[_review_public(log) for log in page.items], next_cursor=page.next_cursor)
+
+
+def _review_public(log: ReviewLogItem) -> ReviewPublic:
+    kind, item_id = log.item_key.split("#", 1)
+    return ReviewPublic.model_validate(
+        {
+            **log.attribute_values,
+            "item_type": "sentence" if kind == SENTENCE_CARD else "word",
+            "item_id": item_id,
+            "answered_at": log.reviewed_at,
+            "recorded_at": log.updated_at,
+        }
     )
 
 
@@ -535,6 +591,7 @@ def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
 
     The log is conditional on its review id being new (idempotency), the card on its version (no lost update).
     """
+    card.updated_at = utcnow()  # as Model.save would: what a phone's sync (`by_change`) finds it by
     card.derive_keys()
     fields = vars(entry) | {"study_day": entry.study_day.isoformat()}
     log = ReviewLogItem(

@@ -7,7 +7,7 @@ review aggregator, fed by the stream of new logs), so a retried batch rewrites t
 """
 
 from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import IncludeProjection, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, IncludeProjection, LocalSecondaryIndex
 
 from shared.dal.base import TableMeta, TimestampedModel
 
@@ -24,6 +24,19 @@ class ReviewsByTimeIndex(LocalSecondaryIndex["ReviewLogItem"]):
 
     user_id = UnicodeAttribute(hash_key=True)
     reviewed_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ReviewsByRecordIndex(LocalSecondaryIndex["ReviewLogItem"]):
+    """A user's reviews in the order they were stored (`updated_at`; a review is never changed), which is not the
+    order they were answered for answers sent later from an offline phone: what another device fetches to catch
+    up. The whole review is projected (one Query a page)."""
+
+    class Meta:
+        index_name = "by_record"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
 
 
 class ReviewLogItem(TimestampedModel):
@@ -51,6 +64,7 @@ class ReviewLogItem(TimestampedModel):
     mastery_level = UnicodeAttribute()
 
     by_time = ReviewsByTimeIndex()
+    by_record = ReviewsByRecordIndex()
 
 
 DECK_SUMMARY = "deck"  # the `day` of a learner's deck summary: it sorts after every `YYYY-MM-DD`

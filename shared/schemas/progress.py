@@ -112,6 +112,26 @@ class CardProgress(PublicModel):
     is_leech: bool = Field(description="Lapsed at least the learner's `leech_threshold` times.")
     suspended: bool = Field(description="Taken out of study by the learner: never due until taken back.")
     suspended_at: datetime | None = None
+    updated_at: datetime = Field(description="When the card last changed: what `updated_after` compares.")
+
+
+class ReviewPublic(PublicModel):
+    """One stored answer, as another of the learner's devices syncs it."""
+
+    review_id: str
+    item_type: ItemType
+    item_id: str
+    answered_at: datetime = Field(description="When the learner answered (earlier than stored for offline answers).")
+    recorded_at: datetime = Field(description="When it was stored: what `updated_after` compares.")
+    algorithm: str
+    rating: int = Field(description="The grade as scheduled: 1 again, 2 hard, 3 good, 4 easy.")
+    quality: int | None = None
+    correct: bool
+    response_time_ms: int | None = None
+    session_id: str | None = None
+    mastery_level: MasteryLevel = Field(description="The card's level after this answer.")
+    interval_days: float
+    next_review_date: datetime
 
 
 class CardUpdate(ApiModel):

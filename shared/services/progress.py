@@ -25,6 +25,7 @@ from shared.schemas.progress import (
     RetentionFigure,
     ReviewBatch,
     ReviewBatchResult,
+    ReviewPublic,
     ReviewRequest,
     ReviewResult,
     ReviewStatus,
@@ -241,8 +242,22 @@ def _time_problem(answered_at: datetime, now: datetime) -> str | None:
     return None
 
 
-def card_progress_page(principal: Principal, item_type: ItemType, limit: int, cursor: str | None) -> Page[CardProgress]:
-    return progress_repository.cards_page(principal.user.id, item_type, principal.user.leech_threshold, limit, cursor)
+def card_progress_page(
+    principal: Principal, item_type: ItemType, limit: int, cursor: str | None, updated_after: datetime | None = None
+) -> Page[CardProgress]:
+    """The learner's cards in item order, or, with `updated_after`, those changed since then, oldest change first."""
+    user = principal.user
+    if updated_after is None:
+        return progress_repository.cards_page(user.id, item_type, user.leech_threshold, limit, cursor)
+    return progress_repository.cards_changed_page(
+        user.id, item_type, updated_after, user.leech_threshold, limit, cursor
+    )
+
+
+def review_page(
+    principal: Principal, updated_after: datetime | None, limit: int, cursor: str | None
+) -> Page[ReviewPublic]:
+    return progress_repository.reviews_recorded_page(principal.user.id, updated_after, limit, cursor)
 
 
 def update_card(

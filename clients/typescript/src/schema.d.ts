@@ -555,9 +555,32 @@ export interface paths {
         };
         /**
          * The learner's progress per sentence (or per word with item_type=word)
-         * @description Every card the learner has answered at least once, with its schedule and counts.
+         * @description Every card the learner has answered at least once, with its schedule and counts; with `updated_after`, only
+         *     those changed since (answered, suspended, taken back, moved by a vacation), oldest change first. A card is
+         *     deleted only with the account, so this list has no tombstones.
          */
         get: operations["progress_list_cards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learner's answers in the order they were stored, or those stored since a moment
+         * @description Answers are never changed or deleted (except with the account): `updated_after` returns those stored since,
+         *     including answers sent later by an offline device with an earlier `answered_at`.
+         */
+        get: operations["progress_list_reviews"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1299,6 +1322,12 @@ export interface components {
             suspended: boolean;
             /** Suspended At */
             suspended_at?: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description When the card last changed: what `updated_after` compares.
+             */
+            updated_at: string;
         };
         /**
          * CardUpdate
@@ -1857,6 +1886,16 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[ReviewPublic] */
+        Page_ReviewPublic_: {
+            /** Items */
+            items: components["schemas"]["ReviewPublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; absent on the last page.
+             */
+            next_cursor?: string | null;
+        };
         /** Page[SentencePublic] */
         Page_SentencePublic_: {
             /** Items */
@@ -2075,6 +2114,57 @@ export interface components {
              * @description One per review, in the order they were sent.
              */
             results: components["schemas"]["BatchReviewResult"][];
+        };
+        /**
+         * ReviewPublic
+         * @description One stored answer, as another of the learner's devices syncs it.
+         */
+        ReviewPublic: {
+            /** Review Id */
+            review_id: string;
+            /**
+             * Item Type
+             * @enum {string}
+             */
+            item_type: "sentence" | "word";
+            /** Item Id */
+            item_id: string;
+            /**
+             * Answered At
+             * Format: date-time
+             * @description When the learner answered (earlier than stored for offline answers).
+             */
+            answered_at: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             * @description When it was stored: what `updated_after` compares.
+             */
+            recorded_at: string;
+            /** Algorithm */
+            algorithm: string;
+            /**
+             * Rating
+             * @description The grade as scheduled: 1 again, 2 hard, 3 good, 4 easy.
+             */
+            rating: number;
+            /** Quality */
+            quality?: number | null;
+            /** Correct */
+            correct: boolean;
+            /** Response Time Ms */
+            response_time_ms?: number | null;
+            /** Session Id */
+            session_id?: string | null;
+            /** @description The card's level after this answer. */
+            mastery_level: components["schemas"]["MasteryLevel"];
+            /** Interval Days */
+            interval_days: number;
+            /**
+             * Next Review Date
+             * Format: date-time
+             */
+            next_review_date: string;
         };
         /**
          * ReviewRequest
@@ -5312,6 +5402,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
+                /** @description Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; `+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless. */
+                updated_after?: string | null;
             };
             header?: {
                 /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
@@ -5333,6 +5425,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CardProgress_"];
+                };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_list_reviews: {
+        parameters: {
+            query?: {
+                /** @description Items per page. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; anything else is a 400. */
+                cursor?: string | null;
+                /** @description Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; `+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless. */
+                updated_after?: string | null;
+            };
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewPublic_"];
                 };
             };
             /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Body, status
 
 from shared.api.deps import CurrentUser, Now
 from shared.api.errors import errors
-from shared.api.params import Cursor, ItemId, PageSize
+from shared.api.params import Cursor, ItemId, PageSize, UpdatedAfter
 from shared.schemas.common import Page
 from shared.schemas.progress import (
     CardProgress,
@@ -14,6 +14,7 @@ from shared.schemas.progress import (
     ItemType,
     ReviewBatch,
     ReviewBatchResult,
+    ReviewPublic,
     ReviewRequest,
     ReviewResult,
     SessionPublic,
@@ -123,9 +124,21 @@ def list_cards(
     item_type: Literal["sentence", "word"] = "sentence",
     limit: PageSize = 50,
     cursor: Cursor = None,
+    updated_after: UpdatedAfter = None,
 ) -> Page[CardProgress]:
-    """Every card the learner has answered at least once, with its schedule and counts."""
-    return progress.card_progress_page(principal, item_type, limit, cursor)
+    """Every card the learner has answered at least once, with its schedule and counts; with `updated_after`, only
+    those changed since (answered, suspended, taken back, moved by a vacation), oldest change first. A card is
+    deleted only with the account, so this list has no tombstones."""
+    return progress.card_progress_page(principal, item_type, limit, cursor, updated_after)
+
+
+@router.get("/reviews", summary="The learner's answers in the order they were stored, or those stored since a moment")
+def list_reviews(
+    principal: CurrentUser, limit: PageSize = 50, cursor: Cursor = None, updated_after: UpdatedAfter = None
+) -> Page[ReviewPublic]:
+    """Answers are never changed or deleted (except with the account): `updated_after` returns those stored since,
+    including answers sent later by an offline device with an earlier `answered_at`."""
+    return progress.review_page(principal, updated_after, limit, cursor)
 
 
 @router.put(

@@ -202,3 +202,88 @@ def test_only_successful_reads_are_tagged(client: TestClient, learner: Session) 
     assert posted.status_code == 200 and "etag" not in posted.headers
     everything = client.get("/api/v1/progress/due", headers={**learner.headers, "If-None-Match": "*"})
     assert everything.status_code == 304
+
+
+def changed_cards(client: TestClient, who: Session, since: datetime, **params: Any) -> Any:
+    return client.get(
+        "/api/v1/progress/sentences", headers=who.headers, params={"updated_after": since.isoformat(), **params}
+    )
+
+
+def test_updated_after_returns_exactly_the_cards_changed_since(
+    client: TestClient, learner: Session, clock: Clock
+) -> None:
+    # Given three cards, as a phone last synced them
+    first, second, third = new_sentences(client, learner, 3)
+    for sentence in (first, second, third):
+        answer(client, learner, sentence, "good")
+    synced = datetime.now(UTC)  # the cards' updated_at is the time of the write
+
+    # When one is answered again and another suspended
+    clock.at += timedelta(hours=1)
+    answer(client, learner, third, "easy")
+    client.put(f"/api/v1/progress/cards/sentence/{second}", headers=learner.headers, json={"suspended": True})
+
+    # Then exactly those two come back, oldest change first, a page at a time
+    changed = changed_cards(client, learner, synced).json()
+    assert [c["item_id"] for c in changed["items"]] == [third, second]
+    assert changed["items"][1]["suspended"] is True and changed["next_cursor"] is None
+    assert all(datetime.fromisoformat(c["updated_at"]) > synced for c in changed["items"])
+    page = changed_cards(client, learner, synced, limit=1).json()
+    rest = changed_cards(client, learner, synced, limit=1, cursor=page["next_cursor"]).json()
+    assert [c["item_id"] for c in page["items"] + rest["items"]] == [third, second]
+    everything = changed_cards(client, learner, synced - timedelta(days=1)).json()["items"]
+    assert sorted(c["item_id"] for c in everything) == sorted([first, second, third])
+    assert changed_cards(client, learner, datetime.now(UTC)).json() == {"items": [], "next_cursor": None}
+    assert changed_cards(client, learner, synced, item_type="word").json()["items"] == []
+    # A cursor belongs to its moment: reused with another, it is refused
+    other = changed_cards(client, learner, synced - timedelta(seconds=1), limit=1, cursor=page["next_cursor"])
+    assert_error(other, 400, "invalid_input")
+
+
+def test_cards_moved_by_a_vacation_are_changes_too(client: TestClient, learner: Session, clock: Clock) -> None:
+    sentence = new_sentences(client, learner, 1)[0]
+    answer(client, learner, sentence, "good")  # due again within the hour
+    client.put("/api/v1/users/me/vacation", headers=learner.headers, json={"active": True})
+    synced = datetime.now(UTC)
+    clock.at += timedelta(days=2)
+    ended = client.put("/api/v1/users/me/vacation", headers=learner.headers, json={"active": False}).json()
+    assert ended["cards_moved"] == 1
+    assert [c["item_id"] for c in changed_cards(client, learner, synced).json()["items"]] == [sentence]
+
+
+def test_updated_after_needs_a_time_with_its_offset(client: TestClient, learner: Session) -> None:
+    for path in ("/api/v1/progress/sentences", "/api/v1/progress/reviews"):
+        for bad in ("2026-11-24T03:00:00", "yesterday"):
+            response = client.get(path, headers=learner.headers, params={"updated_after": bad})
+            assert_error(response, 422, "validation_error")
+
+
+def test_updated_after_returns_the_reviews_stored_since_offline_ones_included(
+    client: TestClient, learner: Session, clock: Clock
+) -> None:
+    # Given an answer given online, as another device last synced the learner's reviews
+    first, second = new_sentences(client, learner, 2)
+    online = answer(client, learner, first, "good").json()
+    synced = datetime.now(UTC)
+
+    # When a phone sends an answer it gave offline two days ago
+    late = offline(second, "hard", START - timedelta(days=2), response_time_ms=2100)
+    client.post(BATCH, headers=learner.headers, json={"reviews": [late]})
+
+    # Then that answer, and only it, is what changed since, with both its times
+    reviews = client.get(
+        "/api/v1/progress/reviews", headers=learner.headers, params={"updated_after": synced.isoformat()}
+    ).json()
+    (stored,) = reviews["items"]
+    assert (stored["review_id"], stored["item_id"], stored["rating"], stored["response_time_ms"]) == (
+        late["review_id"],
+        second,
+        2,
+        2100,
+    )
+    assert datetime.fromisoformat(stored["answered_at"]) == START - timedelta(days=2)
+    assert datetime.fromisoformat(stored["recorded_at"]) > synced
+    # and without updated_after, every review in the order stored
+    every = client.get("/api/v1/progress/reviews", headers=learner.headers).json()["items"]
+    assert [r["review_id"] for r in every] == [online["review_id"], late["review_id"]]
