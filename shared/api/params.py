@@ -5,8 +5,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
+
+from shared.schemas.common import Moment
 
 ID_PATTERN = r"^[0-9a-fA-F-]+$"
 MAX_ID_LENGTH = 64
@@ -37,7 +39,7 @@ Cursor = Annotated[
 ]
 ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)]
 UpdatedAfter = Annotated[
-    AwareDatetime | None,
+    Moment | None,
     Query(
         description="Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; "
         "`+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has "

@@ -1,8 +1,20 @@
 """Shapes every endpoint shares: the error body and paginated lists."""
 
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _iso_8601(value: Any) -> Any:
+    """Only the text the schema states (`format: date-time`): pydantic alone also takes a number of seconds."""
+    if not isinstance(value, str):
+        raise ValueError("give a date and time as ISO 8601 text, with its offset")
+    return datetime.fromisoformat(value)
+
+
+# A moment as ISO 8601 text with its UTC offset (`2026-11-24T03:00:00Z`): no bare numbers, no local times.
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
 
 
 class ApiModel(BaseModel):

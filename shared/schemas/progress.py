@@ -5,10 +5,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from shared.enums import MasteryLevel, SessionType
-from shared.schemas.common import ApiModel, ItemError, PublicModel
+from shared.schemas.common import ApiModel, ItemError, Moment, PublicModel
 from shared.schemas.content import SentencePublic, VocabularyWordPublic
 
 ItemType = Literal["sentence", "word"]
@@ -61,7 +61,7 @@ MAX_BATCH_REVIEWS = 100
 class OfflineReview(ReviewRequest):
     """One answer given while the phone was offline, sent later with the real time it was given."""
 
-    answered_at: AwareDatetime = Field(
+    answered_at: Moment = Field(
         description="When the learner answered, with its UTC offset: at most a few minutes ahead of the server's "
         "clock and at most 30 days old."
     )

@@ -138,6 +138,7 @@ def test_a_batch_that_is_not_valid_is_refused_whole(client: TestClient, learner:
         {"reviews": [good, {**good, "rating": "again"}]},  # one review id twice
         {"reviews": [good, {**offline(sentence, "good", START), "answered_at": "2026-11-24T02:00:00"}]},  # no offset
         {"reviews": [good, {**offline(sentence, "good", START), "rating": None}]},  # no grade
+        {"reviews": [good, {**offline(sentence, "good", START), "answered_at": START.timestamp()}]},  # a number
     ]
     for body in bodies:
         assert_error(client.post(BATCH, headers=learner.headers, json=body), 422, "validation_error")
@@ -254,7 +255,7 @@ def test_cards_moved_by_a_vacation_are_changes_too(client: TestClient, learner: 
 
 def test_updated_after_needs_a_time_with_its_offset(client: TestClient, learner: Session) -> None:
     for path in ("/api/v1/progress/sentences", "/api/v1/progress/reviews"):
-        for bad in ("2026-11-24T03:00:00", "yesterday"):
+        for bad in ("2026-11-24T03:00:00", "yesterday", "0.5", "1796651854"):
             response = client.get(path, headers=learner.headers, params={"updated_after": bad})
             assert_error(response, 422, "validation_error")
 
