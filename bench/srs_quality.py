@@ -40,6 +40,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from shared.domain.scheduler import LoggedReview  # noqa: E402
 from shared.services import fsrs_fit  # noqa: E402
 from shared.services.srs import Algorithm, CardState, Rating, new_card, recall_probability, review  # noqa: E402
 
@@ -177,7 +178,7 @@ def product_fit(path: Path, split_at_index: int, zone: tzinfo) -> fsrs_fit.Fit:
     """The product's optimizer (shared/services/fsrs_fit.py) on the training reviews, read from the log as the fit
     job reads a learner's log: raw instants and ratings, its own day arithmetic in the learner's time zone."""
     rows = _rows(path)[:split_at_index]
-    return fsrs_fit.fit([fsrs_fit.LoggedReview(card, moment, int(rating)) for moment, card, rating in rows], zone)
+    return fsrs_fit.fit([LoggedReview(card, moment, int(rating)) for moment, card, rating in rows], zone)
 
 
 def direct_fit(cards: Sequence[Card]) -> list[float]:

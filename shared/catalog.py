@@ -87,7 +87,7 @@ STUDY_API = ApiFunction(
     media=("exports/",),
     pages_lists=True,
     signs_links=True,  # opens the unsubscribe link of a study reminder (/users/reminders/unsubscribe)
-    enqueues=(Queues.ACCOUNT_JOBS,),  # a large data export, an account's deletion
+    enqueues=(Queues.ACCOUNT_JOBS, Queues.FSRS_FITS),  # a large data export, an account's deletion; a learner's fit
 )
 MEDIA_API = ApiFunction(
     name="media_api",
@@ -201,7 +201,18 @@ ACCOUNT_JOBS = JobWorker(
     lists_media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
 )
 
-JOB_WORKERS: Final = (ACCOUNT_JOBS,)
+# A learner's FSRS parameters fitted to their whole review log (a paged Query of their partition), stored on their user
+# item with the fit's figures. A fit takes well under a second; the recommended retention, seconds of simulation.
+FSRS_FITS = JobWorker(
+    name="fsrs_fit",
+    queue=Queues.FSRS_FITS,
+    timeout_seconds=120,
+    memory_mb=1024,
+    reads=("review_logs",),
+    writes=("users", "jobs"),
+)
+
+JOB_WORKERS: Final = (ACCOUNT_JOBS, FSRS_FITS)
 
 
 @dataclass(frozen=True)
@@ -271,6 +282,7 @@ class StreamConsumer:
     container: bool = False  # built as a container image (containers/<name>/Dockerfile), not a zip
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    enqueues: tuple[str, ...] = ()  # job queues (JOB_WORKERS) it hands work to: sqs:SendMessage on each
 
 
 REVIEW_AGGREGATOR = StreamConsumer(
@@ -280,9 +292,11 @@ REVIEW_AGGREGATOR = StreamConsumer(
     # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index;
     # achievements, daily_stats: what each learner of the batch has done, read from their totals;
     # idempotency: a marker per review counted
-    reads=("users", "achievements", "review_logs", "progress"),
+    reads=("achievements", "review_logs", "progress"),
     # analytics: reviews, correct answers and learners active per day, week and month
-    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics"),
+    # users, jobs: a learner's FSRS fit queued when they crossed FIT_EVERY_REVIEWS new reviews (services/scheduler.py)
+    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics", "users", "jobs"),
+    enqueues=(Queues.FSRS_FITS,),
 )
 READINGS_WORKER = StreamConsumer(
     name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)

@@ -48,6 +48,7 @@ class Queues:
     OCR: Final = "ocr-jobs"
     SPEECH: Final = "speech-jobs"
     ACCOUNT_JOBS: Final = "account-jobs"
+    FSRS_FITS: Final = "fsrs-fits"
 
 
 class MediaPrefixes:

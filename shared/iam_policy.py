@@ -286,6 +286,7 @@ def stream_consumer_statements(entry: StreamConsumer, arns: StageArns) -> tuple[
         *_tables(arns, entry.reads, entry.writes),
         Statement(STREAM_READ_ACTIONS, (arns.stream(entry.table),)),
         _sends_to_its_dead_letter_queue(entry.name, arns),
+        *_email_links_and_jobs(False, False, entry.enqueues, arns),
     )
 
 

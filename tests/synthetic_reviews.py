@@ -4,8 +4,8 @@ who forgets faster than the defaults predict, so that a fit on the log has somet
 import random
 from datetime import datetime, timedelta
 
+from shared.domain.scheduler import LoggedReview
 from shared.services import srs
-from shared.services.fsrs_fit import LoggedReview
 
 
 def forgetful_learner_log(cards: int, reviews_per_card: int, start: datetime, seed: int = 7) -> list[LoggedReview]:

@@ -129,6 +129,7 @@ class ApiStack(cdk.Stack):
         senders: list[tuple[KotobaFunction, tuple[str, ...]]] = [
             *((handler, handler.entry.enqueues) for handler in self.handlers),
             *((job, job.entry.enqueues) for job in self.scheduled_jobs),
+            *((consumer, consumer.entry.enqueues) for consumer in self.stream_consumers),
         ]
         for function, queues in senders:
             for queue in queues:

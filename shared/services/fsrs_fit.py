@@ -13,7 +13,6 @@ both packages compute the same intervals for it), clipped into the fsrs package'
 anything outside them.
 """
 
-import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -23,13 +22,13 @@ from datetime import datetime, timedelta, tzinfo
 import fsrs_rs_python
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
+from shared.domain.scheduler import MAX_RETENTION, MIN_RETENTION, LoggedReview
+
 DAY_STARTS_AT = timedelta(hours=4)
 # Fewer training examples than this (reviews at least a day after the card's previous one) and the learner keeps
 # the defaults: on a short log a fit mostly learns noise (fsrs-rs itself only pretrains the first stabilities below
 # a few hundred).
 MIN_TRAINING_REVIEWS = 400
-MIN_RETENTION = 0.70
-MAX_RETENTION = 0.97
 WORKLOAD_DAYS = 30
 # The workload simulation runs the learner's limits for this many days and reports the mean of the last WORKLOAD_DAYS:
 # the load of a learner who has studied that way for a while, not of the first weeks of a fresh deck.
@@ -38,13 +37,6 @@ RECOMMENDATION_DAYS = 365  # the horizon over which the recommended retention mi
 UNLIMITED_REVIEWS = 1_000_000
 UNLIMITED_SECONDS = 1e9
 SIMULATION_SEED = 2023  # simulations are reproducible: the same inputs give the same figures
-
-
-@dataclass(frozen=True)
-class LoggedReview:
-    card: str  # anything that tells the learner's cards apart
-    reviewed_at: datetime  # timezone-aware
-    rating: int  # 1 AGAIN, 2 HARD, 3 GOOD, 4 EASY
 
 
 @dataclass(frozen=True)
@@ -149,7 +141,3 @@ def recommended_retention(parameters: Sequence[float], new_per_day: int) -> floa
     config = _simulator(RECOMMENDATION_DAYS, new_per_day, UNLIMITED_REVIEWS)
     best = fsrs_rs_python.optimal_retention(config, list(parameters))
     return round(min(MAX_RETENTION, max(MIN_RETENTION, float(best))), 2)
-
-
-def is_valid_retention(retention: float) -> bool:
-    return math.isfinite(retention) and MIN_RETENTION <= retention <= MAX_RETENTION

@@ -118,7 +118,15 @@ def review(principal: Principal, request: ReviewRequest, now: datetime) -> Revie
         was_mature = level_before in progress_repository.MATURE_LEVELS
         # A concurrent answer on another device may carry a slightly later clock than ours.
         answered_at = max(now, before.last_review or now)
-        after = srs.review(before, algorithm, rating, answered_at, quality=request.quality)
+        after = srs.review(
+            before,
+            algorithm,
+            rating,
+            answered_at,
+            quality=request.quality,
+            parameters=principal.scheduler.parameters,  # the learner's own fit, or None: the defaults
+            desired_retention=principal.scheduler.desired_retention,
+        )
         mastery = srs.mastery_level(after)
         progress_repository.apply_state(card, after, mastery)
         progress_repository.apply_answer(card, correct, request.response_time_ms, now)

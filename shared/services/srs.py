@@ -13,10 +13,10 @@ from functools import lru_cache
 
 import fsrs
 
+from shared.domain.scheduler import DEFAULT_RETENTION
 from shared.enums import MasteryLevel
 
 SECONDS_PER_DAY = 86_400.0
-DEFAULT_RETENTION = 0.9  # FSRS schedules the next review when the predicted recall falls to this
 
 # SM-2 (SuperMemo 2, 1987).
 SM2_PASSING_QUALITY = 3

@@ -9,8 +9,8 @@ import fsrs_rs_python
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
+from shared.domain.scheduler import MAX_RETENTION, MIN_RETENTION, LoggedReview
 from shared.services import fsrs_fit, srs
-from shared.services.fsrs_fit import LoggedReview
 from tests.synthetic_reviews import forgetful_learner_log
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -131,4 +131,4 @@ def test_workload_grows_with_the_desired_retention_and_a_recommendation_is_withi
     loads = [fsrs_fit.daily_workload(fitted, r, new_per_day=10) for r in (0.70, 0.90, 0.97)]
 
     assert 10 <= loads[0] < loads[1] < loads[2]
-    assert fsrs_fit.MIN_RETENTION <= fsrs_fit.recommended_retention(fitted, new_per_day=10) <= fsrs_fit.MAX_RETENTION
+    assert MIN_RETENTION <= fsrs_fit.recommended_retention(fitted, new_per_day=10) <= MAX_RETENTION
