@@ -553,7 +553,7 @@ def test_job_worker_gets_its_queue_media_prefixes_tables_logs_and_xray_only(
         _pair(action, queue) for action in (*QUEUE_CONSUME_ACTIONS, "sqs:GetQueueUrl", "sqs:SendMessage")
     }
     assert _listed_prefixes([g for g in grants if g.action == "s3:ListBucket"]) == {f"{p}*" for p in entry.lists_media}
-    assert entry.media == entry.lists_media == ("uploads/ocr/", "uploads/speech/", "exports/")
+    assert entry.media == entry.lists_media
 
 
 def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:
@@ -581,7 +581,8 @@ def test_stream_consumer_gets_its_stream_tables_dead_letter_queue_logs_and_xray_
     (consumer,) = [c for c in synthesized.api.stream_consumers if c.entry == entry]
     others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith("dynamodb:")}
 
-    assert others == _logs_and_xray(consumer) | _sends_to_its_dead_letter_queue(consumer)
+    expected = _logs_and_xray(consumer) | _sends_to_its_dead_letter_queue(consumer)
+    assert others == expected | _hands_jobs_to(synthesized, entry.enqueues)
     assert all(g.condition is None for g in grants_by_function[entry.name])
 
 
@@ -590,19 +591,27 @@ def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction | Scheduled
     return {_pair(action, queue_arn) for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")}
 
 
-def test_review_aggregator_writes_only_counters_figures_and_achievements(
+def test_review_aggregator_writes_only_counters_figures_achievements_and_fits_queued(
     grants_by_function: dict[str, list[Grant]],
 ) -> None:
     """Item writes on `sentences` and `vocabulary` (counters), `daily_stats` (each learner's days and deck summary),
-    `idempotency` (a marker per review counted), `user_achievements` and `analytics` (the admins' figures); reads of
-    the review log (a day recounted from its reviews), the deck (its mastery index) and the achievement catalogue;
-    nothing on auth tables, media records or objects."""
+    `idempotency` (a marker per review counted), `user_achievements` and `analytics` (the admins' figures), `users`
+    and `jobs` (a learner's FSRS fit queued and claimed); reads of the review log (a day recounted from its reviews),
+    the deck (its mastery index) and the achievement catalogue; nothing on auth tables, media records or objects."""
     dynamodb = _table_grants(grants_by_function["review_aggregator"])
     writes = {g.table for g in dynamodb if g.action == "dynamodb:UpdateItem" and g.index is None}
 
-    assert writes == {"sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics"}
-    assert {g.table for g in dynamodb} == writes | {
+    assert writes == {
+        "sentences",
+        "vocabulary",
+        "user_achievements",
+        "daily_stats",
+        "idempotency",
+        "analytics",
         "users",
+        "jobs",
+    }
+    assert {g.table for g in dynamodb} == writes | {
         "achievements",
         "review_logs",
         "progress",

@@ -601,6 +601,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/progress/scheduler": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learner's FSRS parameters, desired retention and expected workload
+         * @description The parameters in use: fitted to the learner's own reviews once they have `min_training_reviews` of them
+         *     (a fit runs after every 500 new reviews, at most weekly, or when asked for), else the defaults. The retention
+         *     is set in the preferences (`PUT /users/me/preferences`, `desired_retention`, 0.70-0.97).
+         */
+        get: operations["progress_get_scheduler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/scheduler/optimize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a fit of the learner's FSRS parameters to their reviews
+         * @description A background job: its result shows in `GET /progress/scheduler` (`last_fit`) once done, and the reviews after
+         *     it are scheduled with it. One fit at a time per learner: while one is queued or running, that one is returned.
+         */
+        post: operations["progress_optimize_scheduler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/progress/sessions": {
         parameters: {
             query?: never;
@@ -1555,6 +1598,46 @@ export interface components {
             /** Bbox */
             bbox: number[];
         };
+        /** FitFigures */
+        FitFigures: {
+            /**
+             * Fitted At
+             * Format: date-time
+             * @description When the last fit ran (whether or not it changed the parameters).
+             */
+            fitted_at: string;
+            /**
+             * Reviews
+             * @description Reviews in the log it read.
+             */
+            reviews: number;
+            /**
+             * Training Reviews
+             * @description Of them, those it trained on: a day or more after the card's previous.
+             */
+            training_reviews: number;
+            /**
+             * Log Loss Before
+             * @description Of the parameters in use before it, on its training reviews (lower is better).
+             */
+            log_loss_before?: number | null;
+            /**
+             * Log Loss After
+             * @description Of the parameters in use after it, on the same.
+             */
+            log_loss_after?: number | null;
+        };
+        /** FitJob */
+        FitJob: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+        };
         /**
          * HealthReport
          * @description Every table and bucket answered (any that does not makes the check a 503 naming it).
@@ -1862,6 +1945,11 @@ export interface components {
              * @description Lapses (forgotten after being learned) that make a card a leech.
              */
             leech_threshold?: number | null;
+            /**
+             * Desired Retention
+             * @description FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.
+             */
+            desired_retention?: number | null;
         };
         /**
          * PresignedUpload
@@ -2024,6 +2112,52 @@ export interface components {
              * Format: date-time
              */
             next_review_date: string;
+        };
+        /**
+         * SchedulerStatus
+         * @description The learner's FSRS scheduler: their parameters (fitted to their own reviews, or the defaults) and retention.
+         */
+        SchedulerStatus: {
+            /**
+             * Algorithm
+             * @description The algorithm in use; the rest applies to FSRS.
+             * @enum {string}
+             */
+            algorithm: "fsrs" | "sm2";
+            /**
+             * Parameters
+             * @description The 21 FSRS-6 weights in use.
+             */
+            parameters: number[];
+            /**
+             * Personalized
+             * @description True: fitted to the learner's reviews; false: the defaults.
+             */
+            personalized: boolean;
+            /**
+             * Min Training Reviews
+             * @description Reviews a day or more after the card's previous one that a fit needs; below it, the defaults.
+             */
+            min_training_reviews: number;
+            /** @description Absent until a fit has run. */
+            last_fit?: components["schemas"]["FitFigures"] | null;
+            /**
+             * Desired Retention
+             * @description The learner's choice (preferences), 0.70-0.97.
+             */
+            desired_retention: number;
+            /**
+             * Recommended Retention
+             * @description The fit's least study time per card remembered; absent without enough reviews.
+             */
+            recommended_retention?: number | null;
+            /**
+             * Expected Daily Reviews
+             * @description Cards a day (new ones included) at `desired_retention` for a learner adding `max_daily_new_items` a day, simulated with these parameters: the mean of the 30 days after the first six months of study.
+             */
+            expected_daily_reviews: number;
+            /** @description A fit queued or running now. */
+            fit_job?: components["schemas"]["FitJob"] | null;
         };
         /** SentenceCreate */
         SentenceCreate: {
@@ -2475,6 +2609,8 @@ export interface components {
             srs_algorithm: "fsrs" | "sm2";
             /** Leech Threshold */
             leech_threshold: number;
+            /** Desired Retention */
+            desired_retention: number;
             /** Total Study Time Minutes */
             total_study_time_minutes: number;
             /** Current Streak Days */
@@ -5144,6 +5280,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_get_scheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerStatus"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_optimize_scheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitJob"];
                 };
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
