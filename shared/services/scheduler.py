@@ -16,7 +16,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 from shared.catalog import FSRS_FITS
 from shared.constants import Queues
 from shared.dal import job_queue, jobs_repository, scheduler_repository, users_repository
-from shared.dal.scheduler_repository import FitRecord
+from shared.dal.scheduler_repository import FIT_CLAIM_LIFETIME, FitRecord
 from shared.enums import JobStatus
 from shared.errors import NotFound
 from shared.observability import logger, metrics
@@ -32,7 +32,8 @@ FIT_FAILED = "the fit could not finish; the scheduler keeps the parameters it ha
 
 
 def status(principal: Principal) -> SchedulerStatus:
-    """From the user item read to authenticate, and a simulation of about a millisecond: no further request."""
+    """From the user item read to authenticate, and a workload simulation (about 0.1 s, then cached in the warm
+    function for those parameters and that retention): no further request."""
     user, scheduler = principal.user, principal.scheduler
     parameters = scheduler.parameters or tuple(DEFAULT_PARAMETERS)
     last_fit = None
@@ -72,6 +73,7 @@ def _queue(user_id: str, now: datetime) -> FitJob:
     if queued is None:
         raise NotFound("user not found")
     if queued.new:
+        # If this send fails, the claim expires (FIT_CLAIM_LIFETIME) and the learner or the aggregator queues again.
         job_queue.hand_to_worker(queued.job_id, Queues.FSRS_FITS)
         metrics.add_metric(name="FsrsFitQueued", unit="Count", value=1)
     return FitJob(job_id=queued.job_id, status=JobStatus.PENDING, queued_at=queued.queued_at)
@@ -80,7 +82,10 @@ def _queue(user_id: str, now: datetime) -> FitJob:
 def queue_due_fits(reviews_by_learner: Mapping[str, int], now: datetime) -> int:
     """The review aggregator's call, with each learner's lifetime review count (which it has just read for their
     achievements): queue a fit for those with FIT_EVERY_REVIEWS reviews since their last fit, itself at least
-    FIT_AT_MOST_EVERY old. One BatchGetItem of their fit bookkeeping. The number of fits queued."""
+    FIT_AT_MOST_EVERY old. One BatchGetItem of their fit bookkeeping. The number of fits queued.
+
+    A learner whose fit cannot be queued is logged and counted, not raised: the batch's counters are written already,
+    and the next batch of their reviews tries again."""
     candidates = {user for user, reviews in reviews_by_learner.items() if reviews >= FIT_EVERY_REVIEWS}
     if not candidates:
         return 0
@@ -90,9 +95,14 @@ def queue_due_fits(reviews_by_learner: Mapping[str, int], now: datetime) -> int:
             continue
         if state.fitted_at is not None and now - state.fitted_at < FIT_AT_MOST_EVERY:
             continue
-        if state.fit_job is not None:
-            continue  # queued or running already (a lost claim expires, and the next batch queues it)
-        _queue(user_id, now)
+        if state.fit_queued_at is not None and now - state.fit_queued_at < FIT_CLAIM_LIFETIME:
+            continue  # queued or running already; a claim older than that was lost, and is taken over
+        try:
+            _queue(user_id, now)
+        except Exception:  # see the docstring
+            logger.exception("fsrs fit not queued", extra={"user_id": user_id})
+            metrics.add_metric(name="FsrsFitNotQueued", unit="Count", value=1)
+            continue
         queued += 1
     return queued
 

@@ -167,6 +167,10 @@ def test_the_aggregator_queues_a_fit_every_500_new_reviews_at_most_weekly(learne
     assert scheduler.queue_due_fits({learner.user_id: 1000}, now + timedelta(days=6)) == 0
     assert scheduler.queue_due_fits({learner.user_id: 1000}, now + timedelta(days=7)) == 1
 
+    # And a fit whose message was lost holds its claim for an hour only: then the next batch queues it again
+    assert scheduler.queue_due_fits({learner.user_id: 1001}, now + timedelta(days=7, minutes=59)) == 0
+    assert scheduler.queue_due_fits({learner.user_id: 1001}, now + timedelta(days=7, minutes=61)) == 1
+
 
 def test_a_fit_whose_last_delivery_fails_is_failed_and_the_learner_may_queue_another(
     client: TestClient, learner: Session, monkeypatch: pytest.MonkeyPatch
