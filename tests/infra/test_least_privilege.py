@@ -212,7 +212,7 @@ def test_every_table_arn_export_is_known(table_by_export: dict[str, str]) -> Non
 
 
 def test_stream_arns_are_exported_for_the_consumed_streams_only(stream_by_export: dict[str, str]) -> None:
-    assert sorted(stream_by_export.values()) == sorted(entry.table for entry in STREAM_CONSUMERS)
+    assert sorted(stream_by_export.values()) == sorted({entry.table for entry in STREAM_CONSUMERS})
 
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda e: e.name)
@@ -275,15 +275,20 @@ def test_s3_access_only_under_its_media_prefixes(
 ) -> None:
     s3 = [g for g in grants_by_function[entry.name] if g.action.startswith("s3:")]
 
-    object_prefixes = {str(g.resource["Fn::Join"][1][-1]) for g in s3 if g.action != "s3:ListBucket"}
-    assert {g.action for g in s3 if g.action != "s3:ListBucket"} == (
-        {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} if entry.media else set()
-    )
-    assert object_prefixes == {f"/{prefix}*" for prefix in entry.media}
+    actions_by_prefix: dict[str, set[str]] = {}
+    for g in s3:
+        if g.action != "s3:ListBucket":
+            actions_by_prefix.setdefault(str(g.resource["Fn::Join"][1][-1]), set()).add(g.action)
+    # Everything under its own prefixes; only reads (the export's) under those it reads, the review archive
+    assert actions_by_prefix == {
+        **{f"/{prefix}*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} for prefix in entry.media},
+        **{f"/{prefix}*": {"s3:GetObject"} for prefix in entry.reads_media},
+    }
     listings = [g for g in s3 if g.action == "s3:ListBucket"]
-    # Unconditioned for the health check's HeadBucket only; otherwise limited to the prefixes it checks for objects.
+    # Unconditioned for the health check's HeadBucket only; otherwise limited to the prefixes it checks for objects
+    # and those it reads (a learner's archive is listed to be read).
     assert len([g for g in listings if g.condition is None]) == (1 if entry.describes_all_tables else 0)
-    assert _listed_prefixes(listings) == {f"{prefix}*" for prefix in entry.checks_objects_under}
+    assert _listed_prefixes(listings) == {f"{prefix}*" for prefix in (*entry.checks_objects_under, *entry.reads_media)}
     assert set(entry.checks_objects_under) <= set(entry.media)
 
 
@@ -338,8 +343,11 @@ def test_every_function_whose_code_asks_whether_an_object_exists_may_list_those_
     entry = {e.name: e for e in API_FUNCTIONS}.get(name)
     declared = set(entry.checks_objects_under) if entry else set()
     listings = [g for g in grants_by_function[name] if g.action == "s3:ListBucket"]
-    # a job worker lists its learners' prefixes to delete what is there (ListObjectsV2), which is another grant
+    # a job worker lists its learners' prefixes to delete what is there (ListObjectsV2), the export lists a learner's
+    # review archive and the archiver rewrites it (a missing month a 404): other grants
     listed_by_job = {prefix for worker in JOB_WORKERS if worker.name == name for prefix in worker.lists_media}
+    listed_by_job |= set(entry.reads_media) if entry else set()
+    listed_by_job |= {prefix for c in STREAM_CONSUMERS if c.name == name for prefix in c.rewrites_media}
 
     if sites:
         assert prefixes_in_code, f"{name}: {sites} build keys from no MediaPrefixes constant"
@@ -553,7 +561,7 @@ def test_job_worker_gets_its_queue_media_prefixes_tables_logs_and_xray_only(
         _pair(action, queue) for action in (*QUEUE_CONSUME_ACTIONS, "sqs:GetQueueUrl", "sqs:SendMessage")
     }
     assert _listed_prefixes([g for g in grants if g.action == "s3:ListBucket"]) == {f"{p}*" for p in entry.lists_media}
-    assert entry.media == entry.lists_media == ("uploads/ocr/", "uploads/speech/", "exports/")
+    assert entry.media == entry.lists_media == ("uploads/ocr/", "uploads/speech/", "exports/", "review-archive/")
 
 
 def test_function_roles_have_no_managed_policies(synthesized: SynthesizedApp, template: dict[str, Any]) -> None:
@@ -575,19 +583,42 @@ def test_stream_reads_only_by_consumers_and_only_on_their_own_stream(
 
 
 @pytest.mark.parametrize("entry", STREAM_CONSUMERS, ids=lambda e: e.name)
-def test_stream_consumer_gets_its_stream_tables_dead_letter_queue_logs_and_xray_only(
-    synthesized: SynthesizedApp, grants_by_function: dict[str, list[Grant]], entry: StreamConsumer
+def test_stream_consumer_gets_its_stream_tables_dead_letter_queue_media_prefixes_logs_and_xray_only(
+    synthesized: SynthesizedApp,
+    grants_by_function: dict[str, list[Grant]],
+    media_bucket_import: Any,
+    entry: StreamConsumer,
 ) -> None:
     (consumer,) = [c for c in synthesized.api.stream_consumers if c.entry == entry]
-    others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith("dynamodb:")}
+    grants = grants_by_function[entry.name]
+    others = {g.pair for g in grants if not g.action.startswith(("dynamodb:", "s3:ListBucket"))}
+    objects = {
+        _pair(action, {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", media_bucket_import, f"/{p}*"]]})
+        for p in entry.rewrites_media
+        for action in ("s3:GetObject", "s3:PutObject")  # the archive is merged into, never deleted from
+    }
 
-    assert others == _logs_and_xray(consumer) | _sends_to_its_dead_letter_queue(consumer)
-    assert all(g.condition is None for g in grants_by_function[entry.name])
+    assert others == _logs_and_xray(consumer) | _sends_to_its_dead_letter_queue(consumer) | objects
+    assert _listed_prefixes([g for g in grants if g.action == "s3:ListBucket"]) == {
+        f"{p}*" for p in entry.rewrites_media
+    }
+    assert all(g.condition is None for g in grants if g.action != "s3:ListBucket")
 
 
 def _sends_to_its_dead_letter_queue(consumer: StreamConsumerFunction | ScheduledJob) -> set[tuple[str, str]]:
     queue_arn = {"Fn::GetAtt": [logical_id(consumer.dead_letter_queue), "Arn"]}
     return {_pair(action, queue_arn) for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")}
+
+
+def test_review_archiver_reads_users_and_touches_nothing_else_in_dynamodb(
+    grants_by_function: dict[str, list[Grant]],
+) -> None:
+    """It reads whether each learner is still there (an erased account is not archived), and reads the removed
+    reviews from its stream's records, not the table."""
+    dynamodb = _table_grants(grants_by_function["review_archiver"])
+
+    assert {g.table for g in dynamodb} == {"users"}
+    assert "dynamodb:PutItem" not in {g.action for g in dynamodb}
 
 
 def test_review_aggregator_writes_only_counters_figures_and_achievements(

@@ -92,14 +92,30 @@ def test_media_lifecycle_rules(template: dict[str, Any], media_id: str) -> None:
     rules = template["Resources"][media_id]["Properties"]["LifecycleConfiguration"]["Rules"]
     enabled = [rule for rule in rules if rule["Status"] == "Enabled"]
 
-    expiry_by_prefix = {rule["Prefix"]: rule["ExpirationInDays"] for rule in enabled if "Prefix" in rule}
+    expiry_by_prefix = {rule["Prefix"]: rule["ExpirationInDays"] for rule in enabled if "ExpirationInDays" in rule}
     assert expiry_by_prefix == {MediaPrefixes.TTS_CACHE: 90, MediaPrefixes.EXPORTS: 7}
     assert [r["AbortIncompleteMultipartUpload"] for r in enabled if "AbortIncompleteMultipartUpload" in r] == [
         {"DaysAfterInitiation": 1}
     ]
-    assert [r["NoncurrentVersionExpiration"] for r in enabled if "NoncurrentVersionExpiration" in r] == [
-        {"NoncurrentDays": 30}
-    ]
+    noncurrent_by_prefix = {
+        r.get("Prefix"): r["NoncurrentVersionExpiration"] for r in enabled if "NoncurrentVersionExpiration" in r
+    }
+    assert noncurrent_by_prefix == {None: {"NoncurrentDays": 30}, MediaPrefixes.REVIEW_ARCHIVE: {"NoncurrentDays": 1}}
+
+
+def test_the_review_archive_moves_to_glacier_instant_retrieval_once_left_alone(
+    template: dict[str, Any], media_id: str
+) -> None:
+    # Given the media bucket's lifecycle rules
+    rules = template["Resources"][media_id]["Properties"]["LifecycleConfiguration"]["Rules"]
+
+    # When the transitions are listed by prefix
+    transitions = {rule.get("Prefix"): rule["Transitions"] for rule in rules if "Transitions" in rule}
+
+    # Then only the archive moves, to the cheaper class, 30 days after its last rewrite
+    assert transitions == {
+        MediaPrefixes.REVIEW_ARCHIVE: [{"StorageClass": "GLACIER_IR", "TransitionInDays": 30}],
+    }
 
 
 def test_media_bucket_name_is_an_output(template: dict[str, Any], media_id: str) -> None:

@@ -8,13 +8,14 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
+from aws_cdk import aws_s3 as s3
 
 from infra.constructs import stream_consumer
 from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.stream_consumer import STREAM_SETTINGS, StreamConsumerFunction, StreamSettings
 from infra.constructs.tables import KotobaTables
 from infra.stage_config import DEV
-from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, STREAM_CONSUMERS, StreamConsumer
+from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, REVIEW_ARCHIVER, STREAM_CONSUMERS, StreamConsumer
 from shared.constants import dead_letter_queue_name
 from tests.infra.conftest import STAGE, SynthesizedApp, image_assets, logical_id, resources_of_type, table_exports
 
@@ -89,6 +90,7 @@ def test_mapping_reads_its_own_table_stream_from_the_start_with_bounded_retries(
 def test_catalog_batch_sizes(template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]) -> None:
     assert _mapping(template, consumers[REVIEW_AGGREGATOR.name])["BatchSize"] == 500
     assert _mapping(template, consumers[READINGS_WORKER.name])["BatchSize"] == READINGS_WORKER.batch_size
+    assert _mapping(template, consumers[REVIEW_ARCHIVER.name])["BatchSize"] == 1000
 
 
 def test_review_aggregator_waits_30_seconds_for_a_batch_of_new_logs_and_handles_it_whole(
@@ -185,6 +187,45 @@ def test_review_aggregator_is_invoked_for_new_logs_only(
     assert any(_matches(json.loads(f["Pattern"]), record) for f in filters) is invoked
 
 
+REVIEW_KEYS = {"user_id": {"S": "u1"}, "review_id": {"S": "r1"}}
+TTL = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+
+@pytest.mark.parametrize(
+    ("record", "archived"),
+    [({"eventName": "REMOVE", "userIdentity": TTL, "dynamodb": {"Keys": REVIEW_KEYS}}, True),
+     ({"eventName": "REMOVE", "dynamodb": {"Keys": REVIEW_KEYS}}, False),  # an account's erasure
+     ({"eventName": "REMOVE", "userIdentity": {"type": "Service", "principalId": "other.amazonaws.com"}}, False),
+     ({"eventName": "INSERT", "dynamodb": {"Keys": REVIEW_KEYS}}, False)],
+    ids=["ttl removal", "erasure", "another service", "new log"],
+)  # fmt: skip
+def test_review_archiver_is_invoked_for_ttl_removals_only_and_the_aggregator_never_for_them(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], record: dict[str, Any], archived: bool
+) -> None:
+    archiver = _mapping(template, consumers[REVIEW_ARCHIVER.name])["FilterCriteria"]["Filters"]
+    aggregator = _mapping(template, consumers[REVIEW_AGGREGATOR.name])["FilterCriteria"]["Filters"]
+
+    assert any(_matches(json.loads(f["Pattern"]), record) for f in archiver) is archived
+    if record["eventName"] == "REMOVE":
+        assert not any(_matches(json.loads(f["Pattern"]), record) for f in aggregator)
+
+
+def test_review_archiver_waits_5_minutes_for_a_batch_and_is_told_the_bucket(
+    template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
+) -> None:
+    consumer = consumers[REVIEW_ARCHIVER.name]
+    mapping = _mapping(template, consumer)
+    variables = _function(template, consumer)["Properties"]["Environment"]["Variables"]
+
+    assert mapping["MaximumBatchingWindowInSeconds"] == 300  # Lambda's longest for a stream
+    assert "FunctionResponseTypes" not in mapping  # idempotent per learner-month: a retried batch rewrites nothing
+    assert "KOTOBA_MEDIA_BUCKET" in variables
+    assert (
+        "KOTOBA_MEDIA_BUCKET"
+        not in _function(template, consumers[REVIEW_AGGREGATOR.name])["Properties"]["Environment"]["Variables"]
+    )
+
+
 @pytest.mark.parametrize("entry", STREAM_CONSUMERS, ids=lambda e: e.name)
 def test_dead_letter_queue_is_named_encrypted_retained_and_tls_only(
     template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], entry: StreamConsumer
@@ -265,7 +306,8 @@ def test_batch_size_is_capped_at_lambdas_stream_limit_and_a_consumer_needs_setti
     layer = SharedDependencyLayer(stack, "Layer")  # not bundled on this stack
     huge = StreamConsumer(name=REVIEW_AGGREGATOR.name, table="review_logs", batch_size=20_000)
 
-    StreamConsumerFunction(stack, "Huge", entry=huge, stage=STAGE, layer=layer, tables=tables)
+    bucket = s3.Bucket.from_bucket_name(stack, "Media", "media")
+    StreamConsumerFunction(stack, "Huge", entry=huge, stage=STAGE, layer=layer, tables=tables, media_bucket=bucket)
     with pytest.raises(KeyError, match="no StreamSettings"):
         StreamConsumerFunction(
             stack,
@@ -274,6 +316,7 @@ def test_batch_size_is_capped_at_lambdas_stream_limit_and_a_consumer_needs_setti
             stage=STAGE,
             layer=layer,
             tables=tables,
+            media_bucket=bucket,
             settings={REVIEW_AGGREGATOR.name: StreamSettings()},
         )
 

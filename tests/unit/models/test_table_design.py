@@ -82,13 +82,14 @@ def test_rank_keys_are_numbers_and_others_strings() -> None:
     assert DEFINITIONS["users"].partition_key.type == "S"
 
 
-def test_records_that_go_stale_expire_by_ttl() -> None:
+def test_records_that_go_stale_expire_by_ttl_and_old_reviews_move_to_the_archive() -> None:
     ttl = {name: d.ttl_attribute for name, d in DEFINITIONS.items() if d.ttl_attribute}
     assert ttl == {
         "idempotency": "expiration",
         "auth_sessions": "expires_at",
         "action_tokens": "expires_at",
         "rate_limits": "expires_at",
+        "review_logs": "archive_at",  # 13 months after the answer; the archiver keeps what TTL removes
     }
 
 
@@ -122,6 +123,7 @@ def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_nee
     assert {"study_day", "correct", "response_time_ms", "session_id"} <= set(by_time["NonKeyAttributes"])  # type: ignore[arg-type]
 
 
-def test_streams_feed_the_readings_worker_and_the_review_aggregator() -> None:
+def test_streams_feed_the_readings_worker_the_review_aggregator_and_the_review_archiver() -> None:
+    # The archiver reads what TTL removed from a REMOVE record's old image
     streams = {name: d.stream_view_type for name, d in DEFINITIONS.items() if d.stream_view_type}
-    assert streams == {"sentences": "NEW_AND_OLD_IMAGES", "review_logs": "NEW_IMAGE"}
+    assert streams == {"sentences": "NEW_AND_OLD_IMAGES", "review_logs": "NEW_AND_OLD_IMAGES"}
