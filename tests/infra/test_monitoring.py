@@ -26,9 +26,9 @@ DEAD_LETTER_QUEUES = [
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-# One metric each: 13 functions x 2, the API x 2, 8 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
+# One metric each: 14 functions x 2, the API x 2, 9 dead-letter queues, 3 stream consumers, 2 work queues, SES x 2, the
 # account's concurrency, MailNotSent.
-ALARM_COUNT = 44
+ALARM_COUNT = 48
 TABLES = [definition.logical_name for definition in table_definitions()]  # one throttle alarm each, a math expression
 
 
@@ -126,7 +126,7 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
 
     watched = sorted(_watched(alarm) for alarm in alarms)
 
-    assert len(functions) == 13
+    assert len(functions) == 14
     assert (
         len(alarms)
         == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2 + 2
