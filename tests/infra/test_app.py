@@ -66,7 +66,7 @@ def test_plain_addresses_are_accepted_as_ses_sender(sender: str) -> None:
 
 @pytest.mark.parametrize("sender", ["", "kotoba.app", "Kotoba <no-reply@kotoba.app>", "a@b", "a@b.c,d@e.f"])
 def test_anything_but_one_plain_address_is_refused_as_ses_sender(sender: str) -> None:
-    # When the sender is empty, a domain, a display name, a bare host or two addresses, Then it is refused
+    # When the sender is empty, a domain, a display name, an undotted domain or two addresses, Then it is refused
     with pytest.raises(ValueError, match=SES_SENDER_CONTEXT_KEY):
         validate_ses_sender(sender)
 
@@ -174,7 +174,7 @@ def test_alarm_email_is_optional_and_must_be_one_address() -> None:
     # When it is one address, Then it is taken
     assert alarm_email({ALARM_EMAIL_CONTEXT_KEY: "ops@example.org"}) == "ops@example.org"
 
-    # When it is a name, two addresses or a host without a domain, Then it is refused, naming the key
+    # When it is a bare name, two addresses or an address at localhost, Then it is refused, naming the key
     for bad in ("ops", "a@example.org,b@example.org", "ops@localhost"):
         with pytest.raises(ValueError, match=ALARM_EMAIL_CONTEXT_KEY):
             alarm_email({ALARM_EMAIL_CONTEXT_KEY: bad})
