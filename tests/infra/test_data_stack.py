@@ -17,7 +17,6 @@ DEFINITIONS = table_definitions()
 
 
 def _table(synthesized: SynthesizedApp, definition: TableDefinition) -> dict[str, Any]:
-    # When the data stack's tables are listed
     tables = resources_of_type(synthesized.template(synthesized.data), "AWS::DynamoDB::Table")
     (table,) = [
         t for t in tables.values() if t["Properties"]["TableName"] == physical_name(STAGE, definition.logical_name)
@@ -30,6 +29,7 @@ def _by_name(indexes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_every_definition_is_deployed_and_nothing_else(synthesized: SynthesizedApp) -> None:
+    # When the data stack's tables are listed
     tables = resources_of_type(synthesized.template(synthesized.data), "AWS::DynamoDB::Table")
 
     # Then they are the stage's names of exactly the defined tables

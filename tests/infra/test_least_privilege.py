@@ -247,8 +247,8 @@ def test_dynamodb_actions_only_on_the_entry_tables(
     read = {g.table for g in dynamodb if g.action in READ_ACTIONS - {"dynamodb:DescribeTable"}}
     described = {g.table for g in dynamodb if g.action == "dynamodb:DescribeTable"}
 
-    # Then it writes exactly the tables its entry writes, reads those and the ones it reads, and describes them
-    # (every table, for the function of the deep health check)
+    # Then it writes exactly the tables its entry writes, reads those and the tables its entry reads, and describes
+    # the same (every table, for the function of the deep health check)
     assert {g.action for g in dynamodb} <= READ_ACTIONS | WRITE_ACTIONS
     assert written == set(entry.writes)
     assert read == set(entry.reads) | set(entry.writes)
@@ -571,13 +571,12 @@ def test_scheduled_function_gets_its_tables_dead_letter_queue_logs_xray_and_link
     (job,) = [j for j in synthesized.api.scheduled_jobs if j.entry == entry]
     others = {g.pair for g in grants_by_function[entry.name] if not g.action.startswith(("dynamodb:", "ses:"))}
 
+    # Then they are its logs, X-Ray, its dead-letter queue, the job queues it hands work to, and the link key if it
+    # signs links
     # Lambda sends the job's failed asynchronous invocations there with the function's role.
     expected = _logs_and_xray(job) | _sends_to_its_dead_letter_queue(job) | _hands_jobs_to(synthesized, entry.enqueues)
     if entry.signs_links:
         expected.add(_pair("secretsmanager:GetSecretValue", link_secret_arn))
-
-    # Then they are its logs, X-Ray, its dead-letter queue, the job queues it hands work to, and the link key if it
-    # signs links
     assert others == expected
 
 

@@ -131,7 +131,8 @@ def test_upload_workers_have_reserved_concurrency_in_prod_only(
             )
         return result
 
-    # Then dev's have no reservation and 5 at once, prod's 50 reserved and 50 at once, and no prod API function reserves
+    # Then dev's have no reservation and 5 at once, prod's 50 reserved and 50 at once, and no prod API
+    # function reserves concurrency
     workers = sorted(spec.worker for spec in QUEUES)
     assert concurrency(synthesized) == dict.fromkeys(workers, (None, 5))
     assert concurrency(synthesized_prod) == dict.fromkeys(workers, (50, 50))
