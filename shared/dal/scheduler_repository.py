@@ -22,8 +22,8 @@ from shared.observability import tracer
 
 FIT_CLAIM_LIFETIME = timedelta(hours=1)  # far beyond a fit's two minutes of timeout and its queue's retries
 LOG_PAGE_SIZE = 1000  # reviews per page of the paged Query of a learner's log (about 100 KB with three attributes)
-# What a fit reads of each review: the card, when, and the rating.
-LOG_ATTRIBUTES = ("item_key", "reviewed_at", "rating")
+# What a fit reads of each review: the card, when, the rating, and whether it was the card's first.
+LOG_ATTRIBUTES = ("item_key", "reviewed_at", "rating", "was_new")
 # What deciding whether a learner's fit is due reads of the user item.
 FIT_STATE_ATTRIBUTES = ("user_id", "fsrs_fitted_at", "fsrs_fit_reviews", "fsrs_fit_job", "fsrs_fit_queued_at")
 
@@ -102,11 +102,16 @@ def fit_states(user_ids: set[str]) -> dict[str, LearnerScheduler]:
 
 @tracer.capture_method
 def review_log(user_id: str) -> list[LoggedReview]:
-    """The learner's whole review log: a paged Query of their partition, three attributes a review."""
-    return [
-        LoggedReview(card=str(item.item_key), reviewed_at=item.reviewed_at, rating=int(item.rating))
+    """The learner's review log as a fit needs it: a paged Query of their partition, four attributes a review.
+
+    The log keeps 13 months (older reviews are archived to S3): a card whose first review has left it would read as
+    new at its first review still here, so only the cards whose first review (`was_new`) is in the log are kept."""
+    reviews = [
+        (item.was_new, LoggedReview(card=str(item.item_key), reviewed_at=item.reviewed_at, rating=int(item.rating)))
         for item in ReviewLogItem.query(user_id, attributes_to_get=list(LOG_ATTRIBUTES), page_size=LOG_PAGE_SIZE)
     ]
+    whole = {review.card for was_new, review in reviews if was_new}
+    return [review for _, review in reviews if review.card in whole]
 
 
 @dataclass(frozen=True)

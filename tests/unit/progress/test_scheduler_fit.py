@@ -13,6 +13,7 @@ from functions.fsrs_fit.handler import handler as fit_worker
 from localcloud.pump import sqs_event
 from shared.catalog import FSRS_FITS
 from shared.constants import Queues, physical_name
+from shared.dal import scheduler_repository
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.reviews import ReviewLogItem
 from shared.domain.scheduler import LoggedReview
@@ -30,7 +31,8 @@ PREFERENCES = "/api/v1/users/me/preferences"
 
 
 def write_log(user_id: str, log: list[LoggedReview]) -> None:
-    """The learner's history as the review path writes it (what a fit reads of it: card, time, rating)."""
+    """The learner's history as the review path writes it (what a fit reads of it: card, time, rating, first)."""
+    first_reviews = {review.card: review for review in reversed(log)}
     with ReviewLogItem.batch_write() as batch:
         for number, review in enumerate(log):
             batch.save(
@@ -42,6 +44,7 @@ def write_log(user_id: str, log: list[LoggedReview]) -> None:
                     algorithm="fsrs",
                     rating=review.rating,
                     correct=review.rating > 1,
+                    was_new=first_reviews[review.card] is review,
                     interval_days=1.0,
                     next_review_date=review.reviewed_at + timedelta(days=1),
                     mastery_level="young",
@@ -188,3 +191,19 @@ def test_a_fit_whose_last_delivery_fails_is_failed_and_the_learner_may_queue_ano
     assert BackgroundJobItem.get(job_id).status == JobStatus.FAILED
     assert client.get(SCHEDULER, headers=learner.headers).json()["fit_job"] is None
     assert client.post(OPTIMIZE, headers=learner.headers).json()["job_id"] != job_id
+
+
+def test_a_fit_reads_only_the_cards_whose_first_review_is_still_in_the_log(learner: Session) -> None:
+    # Given a learner's 150 cards, 100 of which have had their first review archived out of the log (13 months)
+    log = forgetful_learner_log(150, 6, START - timedelta(days=300))
+    write_log(learner.user_id, log)
+    archived = {f"sentence#{n:05d}" for n in range(100)}
+    for card in archived:
+        first = min((r for r in log if r.card == card), key=lambda r: r.reviewed_at)
+        number = log.index(first)
+        ReviewLogItem(user_id=learner.user_id, review_id=f"history-{number:06d}").delete()
+
+    # When the fit reads the log, Then it reads the other 50 cards whole, and nothing of the 100
+    read = scheduler_repository.review_log(learner.user_id)
+    assert {r.card for r in read} == {f"sentence#{n:05d}" for n in range(100, 150)}
+    assert len(read) == 50 * 6
