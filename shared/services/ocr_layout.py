@@ -32,6 +32,8 @@ GAP_ALONG = 1.0
 INDENT = 0.6
 SHORT = 1.2
 GAP_ACROSS = 1.0
+# A block of this many rows or more without any punctuation is a list (see _is_list).
+LIST_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,14 @@ def layout_break(previous: Line, line: Line, block: Sequence[Line], vertical: bo
     return _along(previous, vertical)[1] < far_edge - SHORT * size
 
 
+def _is_list(block: Sequence[Line], vertical: bool) -> bool:
+    """A block of LIST_ROWS rows (or columns) or more without any punctuation is a list, not prose: a menu without
+    prices, a sign. Each of its rows is a unit even where it happens to reach the block's edge."""
+    rows = 1 + sum(not _same_band(a, b, vertical) for a, b in itertools.pairwise(block))
+    marks = _TERMINATORS | _CONTINUING
+    return rows >= LIST_ROWS and not any(char in marks for line in block for char in line.box.text)
+
+
 @dataclass(frozen=True)
 class _Fragment:
     line: Line
@@ -312,12 +322,12 @@ class _Fragment:
 
 def sentences(lines: Sequence[Line], vertical: bool, width: int, height: int) -> list[TextBox]:
     """Japanese sentences across lines in reading order. Consecutive lines with kana or kanji form runs, cut where
-    `layout_break` says the layout starts a new unit; the texts of a run's lines are joined (without a separator, as
-    Japanese is written) and cut where `sentence_ends` says. A line without kana or kanji, or a price, ends the
-    sentence before it and belongs to none, except a line of punctuation only (a column's 。 read on its own), which
-    completes the sentence before it. A sentence's confidence is the mean of its lines'; its box is the union of
-    the parts of lines it covers, a part's share of its line estimated from character widths (full-width
-    characters count double)."""
+    `layout_break` says the layout starts a new unit (and at every row of a list: `_is_list`); the texts of a run's
+    lines are joined (without a separator, as Japanese is written) and cut where `sentence_ends` says. A line
+    without kana or kanji, or a price, ends the sentence before it and belongs to none, except a line of punctuation
+    only (a column's 。 read on its own), which completes the sentence before it. A sentence's confidence is the mean
+    of its lines'; its box is the union of the parts of lines it covers, a part's share of its line estimated from
+    character widths (full-width characters count double)."""
     blocks: list[list[Line]] = [[]]
     for line in lines:
         if _is_sentence_line(line) or (blocks[-1] and _PUNCTUATION_ONLY.fullmatch(line.box.text)):
@@ -327,9 +337,16 @@ def sentences(lines: Sequence[Line], vertical: bool, width: int, height: int) ->
 
     runs: list[list[Line]] = []
     for block in filter(None, blocks):
+        listed = _is_list(block, vertical)
         runs.append([block[0]])
         for previous, line in itertools.pairwise(block):
-            if _PUNCTUATION_ONLY.fullmatch(line.box.text) or not layout_break(previous, line, block, vertical):
+            if _PUNCTUATION_ONLY.fullmatch(line.box.text):
+                carries_on = True
+            elif listed and not _same_band(previous, line, vertical):
+                carries_on = False
+            else:
+                carries_on = not layout_break(previous, line, block, vertical)
+            if carries_on:
                 runs[-1].append(line)
             else:
                 runs.append([line])

@@ -1,8 +1,10 @@
-"""Pages laid out like what learners photograph, for the OCR layout tests and bench/ocr_accuracy.py: cafe menus (items
-with prices on the right), signs (short centred lines, some with furigana), vertical text with furigana, and
-paragraphs under headings (indented first lines, sentences running on across lines). Each sample knows the lines a
-reader sees (without furigana), the units they form (sentences, and lines that stand alone: a heading, a menu item,
-a price, a sign's line) and the furigana drawn. `boundary_hits` scores an OCR result's sentences against the units.
+# ruff: noqa: RUF001  (Japanese punctuation is full width: cuts are placed around it)
+"""Pages laid out like what learners photograph, for the OCR layout tests and bench/ocr_accuracy.py: cafe menus
+(items with prices on the right, or without prices), signs (short centred lines, some with furigana), vertical text
+with furigana, and paragraphs under headings (indented first lines, sentences running on across lines). Each sample
+knows the lines a reader sees (without furigana), the units they form (sentences, and lines that stand alone: a
+heading, a menu item, a price, a sign's line) and the furigana drawn. `boundary_hits` scores an OCR result's
+sentences against the units.
 """
 
 import itertools
@@ -170,12 +172,13 @@ def menu(index: int, photo: bool) -> LayoutSample:
     title, items = MENUS[index % len(MENUS)]
     size, pad, width = 40, 50, 760
     placed = [Placed(title, (width - _font(56).getlength(title, language="ja")) / 2, pad, 56)]
+    priced = index % len(MENUS) != 3  # the fourth menu is a board of items without prices
     for row, (item, price) in enumerate(items):
         y = pad + 56 * 1.8 + row * size * 1.7
         price_x = width - pad - _font(size).getlength(price, language="ja")
-        placed += [Placed(item, pad, y, size), Placed(price, price_x, y, size)]
+        placed += [Placed(item, pad, y, size), *([Placed(price, price_x, y, size)] if priced else [])]
     height = int(placed[-1].y + size + pad)
-    lines = [title, *itertools.chain.from_iterable(items)]
+    lines = [title, *(itertools.chain.from_iterable(items) if priced else (item for item, _ in items))]
     image = draw_rows(placed, width, height)
     return LayoutSample("menu", f"menu_{index}", _finish(image, photo, index), lines, lines, [])
 
@@ -279,10 +282,13 @@ def boundary_hits(lines: list[str], units: list[str], got_text: str, got_units: 
 
 
 def _carry(source: str, target: str, cuts: set[int]) -> set[int]:
-    """Offsets in `source` mapped onto `target` through their edit alignment (a cut at a deleted or inserted run
-    lands at the matching position)."""
+    """Offsets in `source` mapped onto `target` through their edit alignment. A cut just before punctuation that the
+    source lacks (a 。 not read) lands after it: the cut is in the right place, the missing mark counts in the CER."""
     mapping = {0: 0}
     for op in Levenshtein.opcodes(source, target):
+        if op.tag == "insert" and all(char in "。、！？!?」』）" for char in target[op.dest_start : op.dest_end]):
+            mapping[op.src_start] = op.dest_end
+            continue
         for offset in range(op.src_start, op.src_end + 1):
             if op.tag in ("equal", "replace"):
                 mapping[offset] = op.dest_start + min(offset - op.src_start, op.dest_end - op.dest_start)

@@ -18,7 +18,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-HORIZONTAL = ["今日は天気がいいです。明日は雨が", "降るでしょう。傘を持って行きましょう！"]
+# The first row is filled (as long as the second): a row of running text ending short of the block's edge without
+# punctuation reads as the end of a unit (a heading, a list item), not as text that runs on.
+HORIZONTAL = ["今日は天気がいいです。明日は雨が降る", "でしょう。傘を持って行きましょう！"]
 HORIZONTAL_SENTENCES = ["今日は天気がいいです。", "明日は雨が降るでしょう。", "傘を持って行きましょう！"]
 COLUMNS = ["今日は天気がいいです。", "明日は雨が降るでしょう。", "傘を持って行きます。"]  # read right to left
 PAGE = [  # six lines for a photo of a page (the bench's 1280x960 image)

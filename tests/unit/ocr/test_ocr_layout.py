@@ -88,6 +88,14 @@ def test_menu_items_and_their_prices_stay_apart_and_prices_are_not_sentences():
     assert (furigana, vertical) == ([], False)
 
 
+def test_a_list_without_punctuation_is_a_unit_a_row_even_where_a_row_reaches_the_edge():
+    # Given a drinks board without prices: the longest item reaches the block's edge, the next starts under it
+    lines = [row("ブレンドコーヒー", 50, 50), row("カフェラテ", 50, 110), row("ホットミルク", 50, 170)]
+
+    # Then every item is a unit
+    assert sentence_texts(lines) == ["ブレンドコーヒー", "カフェラテ", "ホットミルク"]
+
+
 def test_a_centred_signs_lines_are_separate_units():
     # Given a sign: two centred lines of different lengths, without punctuation
     lines = [row("関係者以外", 100, 50, size=64), row("立入禁止", 150, 150, size=50)]
