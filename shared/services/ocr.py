@@ -101,7 +101,8 @@ def read_image(data: bytes) -> OcrResult:
         # The detector took furigana into their base's box, and the recogniser then reads the two as one (in photos
         # of vertical text: 週末に友達と read as 週に友と). Reading the image again with the furigana painted over
         # gives clean lines; the furigana are those of the first reading.
-        lines, more, found, vertical = arrange(_predict(engine, _erased(pixels, furigana)), image.width, image.height)
+        again = _predict(engine, _erased(pixels, furigana, vertical))
+        lines, more, found, vertical = arrange(again, image.width, image.height)
         furigana = reading_order([*furigana, *more], vertical)
     ocr_s = time.perf_counter() - started
 
@@ -246,12 +247,19 @@ def _touching(lines: Sequence[Line], furigana: Sequence[Line]) -> bool:
     return any(min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0) for a in furigana for b in lines)
 
 
-def _erased(pixels: np.ndarray, boxes: Sequence[Line]) -> np.ndarray:
-    """A copy of the image with the boxes painted in its median colour (the paper)."""
+def _erased(pixels: np.ndarray, furigana: Sequence[Line], vertical: bool) -> np.ndarray:
+    """A copy of the image with the furigana painted in its median colour (the paper). The side of each box that
+    faces its base (left of a column's furigana, under a row's) is spared by a fifth of the box, which reaches past
+    the furigana's ink (on the bench's photos of vertical text this read one 。 more, and no stray mark)."""
     erased = pixels.copy()
     paper = np.median(pixels.reshape(-1, pixels.shape[2]), axis=0).astype(pixels.dtype)
-    for box in boxes:
-        erased[box.y0 : box.y1, box.x0 : box.x1] = paper
+    for box in furigana:
+        x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
+        if vertical:
+            x0 += (x1 - x0) // 5
+        else:
+            y1 -= (y1 - y0) // 5
+        erased[y0:y1, x0:x1] = paper
     return erased
 
 

@@ -143,7 +143,8 @@ def _pitch(line: Line, vertical: bool) -> float:
 
 # --- furigana ------------------------------------------------------------------------------------------------------
 
-_KANA_ONLY = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\s]+")
+# Kana, with the 、 or ・ that the model reads into the gap where the readings of two neighbouring words meet
+_KANA_ONLY = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\s、・]+")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
 
 

@@ -36,6 +36,6 @@ def test_lines_outside_any_sentence_count_as_units_of_their_own():
 
 
 def test_every_sample_s_units_are_its_lines_cut_differently():
-    for sample in layout_samples(per_kind=5):
+    for sample in layout_samples(per_kind=10):
         assert "".join(sample.units) == "".join(sample.lines), sample.name
         assert all(plain(line) == line for line in sample.lines)

@@ -178,6 +178,16 @@ def test_furigana_right_of_a_column_are_set_apart_including_misread_ones():
     assert [line.box.text for line in furigana] == ["むかし", "むら", "也", "id:)"]
 
 
+def test_the_furigana_of_neighbouring_words_read_as_one_box_with_a_comma_are_furigana():
+    # Given 私は毎朝 with わたし and まいあさ beside it, detected as one thin box and read with a 、 in the gap
+    lines = [column("私は毎朝六時に起きます。", 800, 50), column("わたし、まいあさ", 845, 50, size=18)]
+
+    # Then the box is furigana, not a sentence
+    _, furigana, found, _ = arrange(lines, WIDTH, HEIGHT)
+    assert [line.box.text for line in furigana] == ["わたし、まいあさ"]
+    assert [sentence.text for sentence in found] == ["私は毎朝六時に起きます。"]
+
+
 def test_furigana_the_detector_took_into_their_bases_box_are_still_set_apart():
     # Given a photo's column whose box took in the furigana beside it (83 px wide for 45 px characters), and the
     # furigana かさ found again inside that box, on its right half
