@@ -198,9 +198,29 @@ def reading_order(lines: Sequence[Line], vertical: bool) -> list[Line]:
     thinner of them (a skewed photo's rows still overlap little); otherwise it starts a new band.
     Horizontal text: rows top to bottom, each left to right. Vertical text: columns right to left, each top to
     bottom. PaddleOCR returns columns left to right, which is the wrong way round for Japanese.
-    Text set in several blocks side by side (two newspaper columns of rows) is read row by row across them.
+    Prose set in two blocks side by side (two newspaper columns of rows; tategaki in two tiers) is read block by
+    block: see `_gutter`. A line across both (a title) is read where it stands, the blocks above it first.
     """
+    ordered = _band_order(lines, vertical)
+    gutter = _gutter(ordered, vertical)
+    if gutter is None:
+        return ordered
+    result: list[Line] = []
+    first: list[Line] = []
+    second: list[Line] = []
+    for line in ordered:
+        start, end = _along(line, vertical)
+        if end <= gutter:
+            first.append(line)
+        elif start >= gutter:
+            second.append(line)
+        else:
+            result += [*first, *second, line]
+            first, second = [], []
+    return [*result, *first, *second]
 
+
+def _band_order(lines: Sequence[Line], vertical: bool) -> list[Line]:
     def centre(line: Line) -> float:
         start, end = _across(line, vertical)
         return -(start + end) / 2 if vertical else (start + end) / 2  # right to left: larger x first
@@ -216,6 +236,30 @@ def reading_order(lines: Sequence[Line], vertical: bool) -> list[Line]:
                 continue
         bands.append((start, end, [line]))
     return [line for _, _, members in bands for line in sorted(members, key=lambda line: _along(line, vertical)[0])]
+
+
+def _gutter(ordered: Sequence[Line], vertical: bool) -> float | None:
+    """Where two blocks of prose side by side meet, along the reading direction (an x for rows, a y for columns), or
+    None. Candidates are the gaps wider than GAP_ALONG between neighbours on one band; one is taken when at least two
+    lines lie wholly on each side of it, each side's text has sentence punctuation (prose: not items and their
+    prices), and at most a quarter of the lines cross it (titles)."""
+    best: tuple[int, float] | None = None
+    for previous, line in itertools.pairwise(ordered):
+        if not _same_band(previous, line, vertical):
+            continue
+        gap_start, gap_end = _along(previous, vertical)[1], _along(line, vertical)[0]
+        if gap_end - gap_start <= GAP_ALONG * max(_thickness(previous, vertical), _thickness(line, vertical)):
+            continue
+        gutter = (gap_start + gap_end) / 2
+        before = [other for other in ordered if _along(other, vertical)[1] <= gutter]
+        after = [other for other in ordered if _along(other, vertical)[0] >= gutter]
+        crossing = len(ordered) - len(before) - len(after)
+        prose = all(any(char in _TERMINATORS for other in side for char in other.box.text) for side in (before, after))
+        if min(len(before), len(after)) >= 2 and prose and crossing <= len(ordered) / 4:
+            score = min(len(before), len(after))
+            if best is None or score > best[0]:
+                best = (score, gutter)
+    return None if best is None else best[1]
 
 
 # --- language and sentences ----------------------------------------------------------------------------------------
@@ -302,7 +346,14 @@ def layout_break(previous: Line, line: Line, block: Sequence[Line], vertical: bo
     size = min(_thickness(previous, vertical), _thickness(line, vertical))
     if _along(line, vertical)[0] - _along(previous, vertical)[0] > INDENT * size:
         return True
-    far_edge = max(_along(other, vertical)[1] for other in block)
+    # the far edge of the text block the line is in: its own size of text, without a block side by side with it
+    along, pitch = _along(previous, vertical), _pitch(previous, vertical)
+    far_edge = max(
+        _along(other, vertical)[1]
+        for other in block
+        if _overlap(_along(other, vertical), along) > 0
+        and max(pitch, _pitch(other, vertical)) <= SIZE_CHANGE * min(pitch, _pitch(other, vertical))
+    )
     return _along(previous, vertical)[1] < far_edge - SHORT * size
 
 

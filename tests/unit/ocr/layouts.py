@@ -315,6 +315,26 @@ def headed_paragraphs(index: int, photo: bool) -> LayoutSample:
     return LayoutSample("headed_paragraphs", name, _finish(image, photo, index), lines, units, [])
 
 
+def two_column_page(index: int, photo: bool) -> LayoutSample:
+    """A title across the page over two blocks of rows side by side (a newspaper's columns), one section's paragraph
+    in each: read the left block, then the right one. Not a bench kind: tests/unit/ocr/test_ocr.py reads one."""
+    (first, left), (_, right) = ARTICLES[index % len(ARTICLES)]
+    size, title_size, pad, chars, gutter = 32, 48, 40, 11, 64
+    block = chars * size
+    width = 2 * pad + 2 * block + gutter
+    title_width = _font(title_size).getlength(first, language="ja")
+    placed = [Placed(first, (width - title_width) / 2, pad, title_size)]
+    lines, units = [first], [first]
+    for x, paragraph in ((pad, left), (pad + block + gutter, right)):
+        wrapped = _wrap(paragraph, chars)
+        placed += [Placed(line, x, pad + title_size * 2 + row * size * 1.6, size) for row, line in enumerate(wrapped)]
+        lines += wrapped
+        units += _sentences(paragraph)
+    height = int(max(line.y for line in placed) + size + pad)
+    image = draw_rows(placed, width, height)
+    return LayoutSample("two_columns", f"two_columns_{index}", _finish(image, photo, index), lines, units, [])
+
+
 _MAKERS = {"menu": menu, "sign": sign, "vertical_furigana": vertical_furigana, "headed_paragraphs": headed_paragraphs}
 
 

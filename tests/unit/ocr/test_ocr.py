@@ -27,7 +27,15 @@ import pytest
 from PIL import Image
 
 from shared.services.ocr import OcrResult, TextBox
-from tests.unit.ocr.layouts import LayoutSample, boundary_hits, headed_paragraphs, menu, sign, vertical_furigana
+from tests.unit.ocr.layouts import (
+    LayoutSample,
+    boundary_hits,
+    headed_paragraphs,
+    menu,
+    sign,
+    two_column_page,
+    vertical_furigana,
+)
 from tests.unit.ocr.samples import (
     COLUMNS,
     HORIZONTAL,
@@ -75,6 +83,8 @@ LAYOUTS: dict[str, LayoutSample] = {
         vertical_furigana(1, photo=True),  # the detector takes furigana into the columns' boxes
         headed_paragraphs(0, photo=False),
         headed_paragraphs(1, photo=True),
+        two_column_page(0, photo=False),  # read the left block of rows, then the right one
+        two_column_page(1, photo=True),
     )
 }
 
@@ -257,7 +267,8 @@ def test_transparent_and_16_bit_png_and_webp_are_read(read, name, fmt):
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
 def test_laid_out_pages_are_cut_into_sentences_and_lines_where_their_layout_says(read, name):
-    # Given a menu (prices on the right), a sign, vertical text with furigana or paragraphs under headings
+    # Given a menu (prices on the right), a sign, vertical text with furigana, paragraphs under headings or two
+    # blocks of rows side by side
     sample, result = LAYOUTS[name], read[name]
 
     # Then the text a reader sees comes back within the error bound, furigana left out of it

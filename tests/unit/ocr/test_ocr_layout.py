@@ -141,6 +141,30 @@ def test_a_column_cut_in_pieces_by_the_detector_is_read_as_one():
     assert sentence_texts(lines) == ["昔、ある村に優しいおじいさんがいました。"]
 
 
+def test_two_blocks_of_prose_side_by_side_are_read_one_after_the_other():
+    # Given a title across the page, then two newspaper columns of rows, each holding sentences that run on
+    lines = [
+        row("今日のニュース", 300, 20, size=56),
+        row("日本には四つの季節があ", 50, 120),
+        row("秋は食べ物がおいしい季", 560, 120),
+        row("ります。春は桜が咲きます。", 50, 180, length=440),
+        row("節です。山も美しいです。", 560, 180, length=440),
+    ]
+
+    # When arranged
+    body, _, found, _ = arrange(lines, WIDTH, HEIGHT)
+
+    # Then the title is read first, then the left block, then the right one
+    assert [line.box.text for line in body] == [lines[i].box.text for i in (0, 1, 3, 2, 4)]
+    assert [sentence.text for sentence in found] == [
+        "今日のニュース",
+        "日本には四つの季節があります。",
+        "春は桜が咲きます。",
+        "秋は食べ物がおいしい季節です。",
+        "山も美しいです。",
+    ]
+
+
 # --- furigana ------------------------------------------------------------------------------------------------------
 
 
