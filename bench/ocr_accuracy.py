@@ -8,7 +8,8 @@ Prints, per kind and overall, without asserting:
 - boundaries: the share of expected lines that the result cuts into sentences and stand-alone lines (a heading,
   a menu item, a price, a sign's line) exactly where expected (layouts.boundary_hits);
 - furigana: readings drawn that come back, exactly, among the result's furigana;
-- the median seconds an image (decoding, OCR and layout; the model loaded once before).
+- the median seconds an image (decoding, OCR and layout; the model loaded once before), wall and CPU (paddle's
+  threads together; less swayed than wall time by other work on a shared machine).
 
 Targets (issue #14): CER <= 2 % and boundaries right on >= 95 % of lines. `--show` prints each image's misses.
 The layout rules were tuned on the first five texts of each kind; `--start 5` reads five others written after.
@@ -46,13 +47,14 @@ class Score:
     furigana: int
     furigana_found: int
     seconds: float
+    cpu_seconds: float
 
 
 def _normal(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def score(sample: LayoutSample, result: OcrResult, seconds: float) -> Score:
+def score(sample: LayoutSample, result: OcrResult, seconds: float, cpu_seconds: float = 0.0) -> Score:
     expected = _normal("\n".join(sample.lines))
     hits = boundary_hits(sample.lines, sample.units, result.text, [sentence.text for sentence in result.sentences])
     got_furigana = [_normal(box.text) for box in result.furigana]
@@ -69,6 +71,7 @@ def score(sample: LayoutSample, result: OcrResult, seconds: float) -> Score:
         furigana=len(sample.furigana),
         furigana_found=found,
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
     )
 
 
@@ -79,7 +82,8 @@ def report(label: str, scores: list[Score]) -> tuple[float, float]:
     shown = f"{sum(s.furigana_found for s in scores)}/{furigana}" if furigana else "-"
     print(
         f"{label:<18} {len(scores):>6} {cer:>7.2%} {right:>10.1%} ({sum(s.lines_right for s in scores)}/"
-        f"{sum(s.lines for s in scores)}) {shown:>9} {statistics.median(s.seconds for s in scores):>8.2f}"
+        f"{sum(s.lines for s in scores)}) {shown:>9} {statistics.median(s.seconds for s in scores):>8.2f} "
+        f"{statistics.median(s.cpu_seconds for s in scores):>6.2f}"
     )
     return cer, right
 
@@ -101,16 +105,17 @@ def main() -> None:
 
     scores: dict[str, list[Score]] = {kind: [] for kind in KINDS}
     for sample in samples:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = ocr.read_image(sample.image)
-        scored = score(sample, result, time.perf_counter() - started)
+        scored = score(sample, result, time.perf_counter() - started, time.process_time() - cpu)
         scores[sample.kind].append(scored)
         if args.show and (scored.errors or scored.lines_right < scored.lines):
             print(f"-- {sample.name}: {scored.errors} errors, {scored.lines_right}/{scored.lines} lines right")
             print(f"   text:      {result.text!r}\n   sentences: {[s.text for s in result.sentences]}")
             print(f"   expected:  {sample.units}\n   furigana:  {[f.text for f in result.furigana]}")
 
-    print(f"{'kind':<18} {'images':>6} {'CER':>7} {'boundaries':>10}         {'furigana':>9} {'s/image':>8}")
+    header = f"{'kind':<18} {'images':>6} {'CER':>7} {'boundaries':>10}         {'furigana':>9}"
+    print(f"{header} {'s/image':>8} {'CPU s':>6}")
     for kind, kind_scores in scores.items():
         report(kind, kind_scores)
     cer, right = report("all", [s for kind_scores in scores.values() for s in kind_scores])

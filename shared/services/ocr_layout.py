@@ -100,6 +100,7 @@ def arrange(lines: Sequence[Line], width: int, height: int) -> tuple[list[Line],
     body, furigana = split_furigana(lines, vertical)
     japanese = is_japanese_context("".join(line.box.text for line in body))
     body = [line.with_text(normalise(line.box.text, japanese)) for line in body]
+    body = [piece for line in body for piece in _split_price(line, vertical, width, height)]
     body = reading_order(body, vertical)
     return body, reading_order(furigana, vertical), sentences(body, vertical, width, height), vertical
 
@@ -282,8 +283,13 @@ _BRACKETS = {
 }
 _CLOSING = frozenset(_BRACKETS.values())
 _PUNCTUATION_ONLY = re.compile(r"[\s。！？!?、，,.・…「」『』（）()【】〈〉《》〔〕［］“”]+")
-# A price on its own (800円, ¥1,200, 450円 with 税込 in brackets): read as a line, but not a sentence to learn.
-_PRICE = re.compile(r"[¥￥]?\s*[\d０-９][\d０-９,，.．]*\s*円?\s*(?:[（(]税込[)）])?")
+# A price on its own (800円, ¥1,200, 450円 with 税込 in brackets, after leader dots): a line, but not a sentence.
+_LEADERS = r"[\s・·･…‥.．]"
+_PRICE_TEXT = r"[¥￥]?\s*[\d０-９][\d０-９,，]*\s*円\s*(?:[（(]税込[)）])?"
+_PRICE = re.compile(rf"{_LEADERS}*[¥￥]?\s*[\d０-９][\d０-９,，.．]*\s*円?\s*(?:[（(]税込[)）])?")
+# An item and its price read as one box (the detector joins them across leader dots or a short gap): the item ends
+# with neither a leader, a digit nor a comma (so 1,200円 is not cut in two).
+_ITEM_AND_PRICE = re.compile(rf"(?P<item>.*[^\s・·･…‥.．\d０-９,，])(?P<leaders>{_LEADERS}*)(?P<price>{_PRICE_TEXT})")
 
 
 def language(text: str) -> str | None:
@@ -317,6 +323,34 @@ def sentence_ends(text: str) -> list[int]:
         ):
             ends.append(index + 1)
     return ends
+
+
+def _split_price(line: Line, vertical: bool, width: int, height: int) -> list[Line]:
+    """A line holding a menu item and its price (カレーライス・・・800円) as two lines, the item and the price, each
+    with its part of the line's box; the leader dots between them belong to neither. Where the detector cut the
+    row among the leaders instead, the item's trailing middle dots (カレーライス・) and the price's leading leaders
+    (・・・800円) are cut off. Other lines as they are."""
+    text = line.box.text
+    match = _ITEM_AND_PRICE.fullmatch(text)
+    if match is not None and _JAPANESE.search(match["item"]):
+        return [
+            _slice(line, 0, match.end("item"), vertical, width, height),
+            _slice(line, match.start("price"), len(text), vertical, width, height),
+        ]
+    if _PRICE.fullmatch(text) and (leaders := len(text) - len(text.lstrip("・·･…‥.． \u3000"))):
+        return [_slice(line, leaders, len(text), vertical, width, height)]
+    if _JAPANESE.search(text) and (kept := len(text.rstrip("・·･"))) < len(text):
+        return [_slice(line, 0, kept, vertical, width, height)] if kept else [line]
+    return [line]
+
+
+def _slice(line: Line, start: int, end: int, vertical: bool, width: int, height: int) -> Line:
+    """Characters start..end of a line as a line of their own, its quadrilateral cut from the line's."""
+    begin_a, end_a, begin_b, end_b = _fragment_corners(_Fragment(line, start, end), vertical)
+    # the corners come as (edge a at begin, edge a at end, edge b at begin, edge b at end); a row's edges are its top
+    # and bottom, a column's its left and right: put them clockwise from the top-left
+    corners = [begin_a, end_a, end_b, begin_b] if not vertical else [begin_a, begin_b, end_b, end_a]
+    return line_from_polygon(line.box.text[start:end], line.box.confidence, corners, width, height)
 
 
 def _is_sentence_line(line: Line) -> bool:

@@ -53,6 +53,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 CLEAN_CER = 0.05
 PHOTO_CER = 0.08
 
+LEADER_MENU = ["カレーライス・・・・・・800円", "ラーメン　750円", "コーヒー……………400円"]  # one box a row, or two
 DIALOGUE = ["「はい。」と言いました。", "「ありがとう！」「どういたしまして。」"]
 MIXED = ["Lesson 3", "私はPythonが好きです。", "I like Python."]
 
@@ -111,6 +112,8 @@ def samples() -> dict[str, bytes]:
         "transparent": encode(transparent, "PNG"),
         "webp": encode(horizontal, "WEBP", quality=80),
         "grey_16_bit": encode(grey_16_bit, "PNG"),
+        "leader_menu": encode(rows(LEADER_MENU, size=40), "PNG"),
+        "leader_menu_photo": photographed(rows(LEADER_MENU, size=40)),
         **{name: sample.image for name, sample in LAYOUTS.items()},
     }
 
@@ -310,4 +313,23 @@ def test_furigana_are_kept_apart_with_their_boxes(read, name):
             assert any(line.bbox[0] < x + width / 2 for line in result.lines), reading
         else:
             assert any(line.bbox[1] > y + height / 2 for line in result.lines), reading
+    assert_sane_boxes(result)
+
+
+@pytest.mark.parametrize("name", ["leader_menu", "leader_menu_photo"])
+def test_items_joined_to_their_prices_by_leader_dots_are_cut_apart(read, name):
+    # Given menu rows with leader dots or a space between item and price, which the detector reads as one box (or
+    # cuts among the dots in a photo)
+    result = read[name]
+
+    # Then each item and each price is a line of its own, without the dots, and only the items are sentences
+    assert [nfkc(line.text) for line in result.lines] == [
+        "カレーライス",
+        "800円",
+        "ラーメン",
+        "750円",
+        "コーヒー",
+        "400円",
+    ]
+    assert [sentence.text for sentence in result.sentences] == ["カレーライス", "ラーメン", "コーヒー"]
     assert_sane_boxes(result)

@@ -88,6 +88,37 @@ def test_menu_items_and_their_prices_stay_apart_and_prices_are_not_sentences():
     assert (furigana, vertical) == ([], False)
 
 
+def test_an_item_and_its_price_read_as_one_box_are_cut_into_two_lines():
+    # Given menu rows the detector read whole: leader dots or a space between the item and its price
+    lines = [
+        row("カレーライス・・・・800円", 50, 50, length=600),
+        row("ラーメン　750円", 50, 110, length=400),
+        row("コーヒー", 50, 170),
+        row("1,200円", 50, 230, length=120),
+    ]
+
+    # When arranged
+    body, _, found, _ = arrange(lines, WIDTH, HEIGHT)
+
+    # Then each item and its price are lines of their own, the item's box left of the price's on the same row
+    assert [line.box.text for line in body] == ["カレーライス", "800円", "ラーメン", "750円", "コーヒー", "1,200円"]
+    assert [sentence.text for sentence in found] == ["カレーライス", "ラーメン", "コーヒー"]
+    item, price = body[0], body[1]
+    assert item.x0 == 50 and item.x1 < price.x0 and price.x1 == 650
+    assert (item.y0, item.y1) == (price.y0, price.y1) == (50, 90)
+
+
+def test_leader_dots_are_cut_off_an_item_and_a_price_read_as_two_boxes():
+    # Given a photographed menu row that the detector cut among its leader dots
+    lines = [row("カレーライス・", 50, 50), row("····800円", 400, 50, length=200)]
+
+    # Then the item and the price come back without the dots, the price right of the item
+    body, _, found, _ = arrange(lines, WIDTH, HEIGHT)
+    assert [line.box.text for line in body] == ["カレーライス", "800円"]
+    assert [sentence.text for sentence in found] == ["カレーライス"]
+    assert body[0].x1 < 330 and body[1].x0 > 400
+
+
 def test_a_list_without_punctuation_is_a_unit_a_row_even_where_a_row_reaches_the_edge():
     # Given a drinks board without prices: the longest item reaches the block's edge, the next starts under it
     lines = [row("ブレンドコーヒー", 50, 50), row("カフェラテ", 50, 110), row("ホットミルク", 50, 170)]
