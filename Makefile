@@ -73,6 +73,7 @@ bench: install
 	$(BIN)/python bench/readings_accuracy.py
 	$(BIN)/python bench/srs_quality.py
 	$(BIN)/python bench/ocr_speed.py
+	$(BIN)/python bench/ocr_accuracy.py
 	$(BIN)/python bench/speech_speed.py
 	$(BIN)/python bench/upload_latency.py
 	$(BIN)/python bench/review_archive_cost.py

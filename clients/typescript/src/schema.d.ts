@@ -1757,8 +1757,16 @@ export interface components {
             confidence_score?: number | null;
             /** Language Detected */
             language_detected?: string | null;
-            /** Japanese Sentences */
+            /**
+             * Japanese Sentences
+             * @description Sentences and stand-alone lines (headings, menu items, a sign's lines) in reading order, each with its box (x, y, width, height in pixels); furigana are not part of their text.
+             */
             japanese_sentences?: components["schemas"]["ExtractedSentencePublic"][];
+            /**
+             * Furigana
+             * @description Readings set small over (or, in vertical text, beside) kanji, in reading order, with their boxes.
+             */
+            furigana?: components["schemas"]["ExtractedSentencePublic"][];
             /**
              * Processed Sentences
              * @description Ids of the sentences created.
