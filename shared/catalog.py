@@ -285,7 +285,11 @@ REVIEW_AGGREGATOR = StreamConsumer(
     writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics"),
 )
 READINGS_WORKER = StreamConsumer(
-    name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)
+    name="readings_worker",
+    table="sentences",
+    batch_size=25,
+    container=True,
+    writes=("sentences", "vocabulary"),  # vocabulary: the words of a gloss, found (by_lemma) or made from JMdict
 )
 
 STREAM_CONSUMERS: Final = (REVIEW_AGGREGATOR, READINGS_WORKER)

@@ -37,9 +37,11 @@ def update_sentence(principal: Principal, sentence_id: str, request: SentenceUpd
     sentence = _editable(principal, sentence_id)
     changes: dict[str, object] = request.model_dump(exclude_unset=True)
     if "japanese_text" in changes and changes["japanese_text"] != sentence.japanese_text:
-        # New text, old readings would be wrong: drop those not given, so the worker reads the new text.
+        # New text, old readings and gloss would be wrong: drop those not given, so the worker reads the new text.
         changes.setdefault("hiragana_reading", None)
         changes.setdefault("romaji_reading", None)
+        changes["word_gloss"] = None
+        changes["gloss_source"] = None
     if not principal.is_admin and sentence.status != ModerationStatus.PENDING:
         changes["status"] = ModerationStatus.PENDING
     updated = content_repository.update_sentence(

@@ -365,6 +365,14 @@ _VOWELS = "aeiou"
 _CONSONANTS = frozenset("bcdfghjkmprstvwz")
 
 
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+
+
+def word_romaji(kana: str) -> str:
+    """Modified Hepburn of one word's reading, in hiragana or katakana (たべる → taberu, コーヒー → koohii)."""
+    return _kana_to_romaji(kana.translate(_HIRAGANA_TO_KATAKANA))
+
+
 def _kana_to_romaji(kana: str) -> str:
     """Modified Hepburn of a katakana string: ッ doubles the next consonant (っち → tchi), ン before a vowel or
     y is n' (kin'en, kon'ya), ー repeats the vowel (コーヒー → koohii), other long vowels as spelled (ou, ei)."""
