@@ -46,7 +46,9 @@ _CONTENT_POS: Final = {
     "接続詞": PartOfSpeech.CONJUNCTION,
 }
 _INFLECTING: Final = frozenset({"動詞", "形容詞"})
-_NOT_CONTENT_SUBTYPES: Final = frozenset({"数詞"})  # numbers: their reading is the lesson, not a dictionary entry
+# Numbers (their reading is the lesson, not a dictionary entry) and the stems of auxiliaries (降りそう, 降るそう: the
+# そう of "looks like" and "I hear" is grammar).
+_NOT_CONTENT_SUBTYPES: Final = frozenset({"数詞", "助動詞語幹"})
 _TE_PARTICLES: Final = frozenset({"て", "で"})
 _HAS_KANJI: Final = re.compile(r"[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -146,11 +148,57 @@ def gloss_sentence(text: str) -> Gloss:
     engine = _engine()
     tokens = engine.tokens(text)
     words = []
-    for index, token in enumerate(tokens):
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
         previous = tokens[index - 1] if index else None
-        if _is_content(token, previous):
-            words.append(_look_up(engine, token))
+        if not _is_content(token, previous):
+            index += 1
+            continue
+        compound = _compound(engine, tokens, index)
+        if compound is not None:
+            word, used = compound
+            words.append(word)
+            index += used
+            continue
+        words.append(_look_up(engine, token))
+        index += 1
     return Gloss(text=text, words=tuple(words), source=engine.source)
+
+
+MAX_COMPOUND_TOKENS: Final = 4
+_NOT_IN_COMPOUNDS: Final = frozenset({"補助記号", "記号", "空白"})
+
+
+def _compound(engine: _Engine, tokens: Sequence[_Token], start: int) -> tuple[GlossWord, int] | None:
+    """A set phrase that Sudachi cut into pieces, written and read as the pieces are (今日|は is not こんにちは): the
+    longest from `start`, as (its gloss word, tokens taken). Only the dictionary's fixed forms of one verb or adjective
+    with its auxiliaries (すみ|ませ|ん, はじめ|まし|て, いけ|ませ|ん) and adverbs made with a particle (一緒|に,
+    本当|に): phrases of several words (写真を撮る) stay word by word, as a learner studies them."""
+    for span in range(min(MAX_COMPOUND_TOKENS, len(tokens) - start), 1, -1):
+        pieces = tokens[start : start + span]
+        surface = "".join(piece.surface for piece in pieces)
+        reading = to_hiragana("".join(piece.reading for piece in pieces))
+        matches = [
+            entry
+            for entry in engine.entries(surface)
+            if any(to_hiragana(kana) == reading for kana in entry.kana) and _fixed_phrase(pieces, entry)
+        ]
+        if matches:
+            best = max(matches, key=lambda entry: (entry.common, -entry.form_position, -entry.seq))
+            whole = _Token(surface, surface, surface, pieces[0].reading + "".join(p.reading for p in pieces[1:]),
+                           pieces[0].pos)  # fmt: skip
+            return _found(best, whole, surface), span
+    return None
+
+
+def _fixed_phrase(pieces: Sequence[_Token], entry: _Entry) -> bool:
+    head, rest = pieces[0], pieces[1:]
+    if any(piece.pos[0] in _NOT_IN_COMPOUNDS or piece.pos[1] in _NOT_CONTENT_SUBTYPES for piece in rest):
+        return False
+    if head.pos[0] in _INFLECTING:
+        return all(p.pos[0] == "助動詞" or (p.pos[0] == "助詞" and p.surface in _TE_PARTICLES) for p in rest)
+    return entry.pos == PartOfSpeech.ADVERB and all(p.pos[0] == "助詞" for p in rest)
 
 
 def _is_content(token: _Token, previous: _Token | None) -> bool:

