@@ -59,10 +59,21 @@ def fill_readings(sentence: SentenceText) -> Filled:
     return Filled(readings=reading is not None, glossed_words=len(gloss.words) if gloss else None, words_found=found)
 
 
+# Dictionary entry -> its vocabulary word, for the life of the process: a word's id never changes, and a batch of
+# sentences shares most of its words, which then cost no lookup.
+linked_words: dict[int, str] = {}
+
+
 def _linked(gloss: Gloss) -> Gloss:
     """The gloss with each word found in the dictionary linked to its vocabulary word (made where there is none)."""
-    entries = {word.entry_id: dictionary_word(word) for word in gloss.words if word.entry_id is not None}
-    word_ids = content_repository.link_words(list(entries.values()))
+    entries = {
+        word.entry_id: dictionary_word(word)
+        for word in gloss.words
+        if word.entry_id is not None and word.entry_id not in linked_words
+    }
+    if entries:
+        linked_words.update(content_repository.link_words(list(entries.values())))
+    word_ids = linked_words
     words = tuple(replace(w, word_id=word_ids.get(w.entry_id)) if w.entry_id is not None else w for w in gloss.words)
     return replace(gloss, words=words)
 
