@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.observability import metrics, tracer
 from shared.record_batches import process_each_record
 from shared.runtime import lambda_handler
-from shared.services.sentence_readings import SentenceText, fill_readings
+from shared.services.sentence_readings import SentenceText, fill_missing
 
 
 @tracer.capture_method
@@ -25,7 +25,7 @@ def fill_record(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image or {}
     if not image.get("japanese_text") or image.get("status") == "deleted":
         return
-    filled = fill_readings(
+    filled = fill_missing(
         SentenceText(
             sentence_id=str(image["sentence_id"]),
             japanese_text=str(image["japanese_text"]),

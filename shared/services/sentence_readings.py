@@ -38,8 +38,9 @@ class Filled:
     words_found: int | None  # of those, found in the dictionary
 
 
-def fill_readings(sentence: SentenceText) -> Filled:
-    """Compute and store what is missing (nothing at all when nothing is, so that our own update is a no-op)."""
+def fill_missing(sentence: SentenceText) -> Filled:
+    """Compute and store what is missing: the readings, the gloss (nothing at all when nothing is, so that our own
+    update is a no-op)."""
     reading = None if sentence.has_hiragana and sentence.has_romaji else read_japanese(sentence.japanese_text)
     gloss = None if sentence.has_gloss else _linked(gloss_sentence(sentence.japanese_text))
     if reading is None and gloss is None:
@@ -73,8 +74,9 @@ def _linked(gloss: Gloss) -> Gloss:
     }
     if entries:
         linked_words.update(content_repository.link_words(list(entries.values())))
-    word_ids = linked_words
-    words = tuple(replace(w, word_id=word_ids.get(w.entry_id)) if w.entry_id is not None else w for w in gloss.words)
+    words = tuple(
+        replace(w, word_id=linked_words.get(w.entry_id)) if w.entry_id is not None else w for w in gloss.words
+    )
     return replace(gloss, words=words)
 
 

@@ -29,6 +29,7 @@ from shared.constants import Env
 from shared.domain.vocabulary import Gloss, GlossWord
 from shared.enums import JLPTLevel, PartOfSpeech
 from shared.services.dictionary_build import cached_build
+from shared.services.readings import to_hiragana
 
 DICTIONARY_ENV: Final = Env.VOCABULARY_DICTIONARY
 TOKENISER_DISTRIBUTIONS: Final = ("sudachipy", "sudachidict-core")
@@ -186,8 +187,7 @@ def _compound(engine: _Engine, tokens: Sequence[_Token], start: int) -> tuple[Gl
         ]
         if matches:
             best = max(matches, key=lambda entry: (entry.common, -entry.form_position, -entry.seq))
-            whole = _Token(surface, surface, surface, pieces[0].reading + "".join(p.reading for p in pieces[1:]),
-                           pieces[0].pos)  # fmt: skip
+            whole = _Token(surface, surface, surface, "".join(p.reading for p in pieces), pieces[0].pos)
             return _found(best, whole, surface), span
     return None
 
@@ -210,13 +210,6 @@ def _is_content(token: _Token, previous: _Token | None) -> bool:
     # An auxiliary verb after て (食べている, 見てみる, 行ってください): grammar, not a word to learn here.
     after_te = previous is not None and previous.surface in _TE_PARTICLES
     return not (pos[0] == "動詞" and pos[1] == "非自立可能" and after_te)
-
-
-_KATAKANA_TO_HIRAGANA: Final = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
-
-
-def to_hiragana(kana: str) -> str:
-    return kana.translate(_KATAKANA_TO_HIRAGANA)
 
 
 def _look_up(engine: _Engine, token: _Token) -> GlossWord:

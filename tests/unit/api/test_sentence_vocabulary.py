@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from shared.dal.content import SentenceItem
 from shared.dal.progress import VocabularyProgressItem
 from shared.enums import ModerationStatus
-from shared.services.sentence_readings import SentenceText, fill_readings
+from shared.services.sentence_readings import SentenceText, fill_missing
 from tests.auth_helpers import Session, signed_up
 from tests.helpers import assert_error
 
@@ -21,7 +21,7 @@ def glossed_sentence(text: str, status: ModerationStatus = ModerationStatus.ACTI
         japanese_text=text, english_translation="", difficulty_level="easy", status=status, **fields
     )  # fmt: skip
     item.save()
-    fill_readings(SentenceText(item.sentence_id, text, has_hiragana=False, has_romaji=False))
+    fill_missing(SentenceText(item.sentence_id, text, has_hiragana=False, has_romaji=False))
     return item.sentence_id
 
 
