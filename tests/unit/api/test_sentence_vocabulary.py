@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from shared.dal.content import SentenceItem
 from shared.dal.progress import VocabularyProgressItem
 from shared.enums import ModerationStatus
+from shared.services.accounts import ensure_admin
 from shared.services.sentence_readings import SentenceText, fill_missing
-from tests.auth_helpers import Session, signed_up
+from tests.auth_helpers import Session, login, signed_up
 from tests.helpers import assert_error
 
 
@@ -129,3 +130,31 @@ def test_only_a_word_is_learned_from_a_sentence(client: TestClient, learner: Ses
         "learned_from_sentence_id": sentence_id,
     }
     assert_error(client.post("/api/v1/progress/review", headers=learner.headers, json=body), 422, "validation_error")
+
+
+def test_new_text_drops_the_old_gloss_until_the_worker_glosses_it_again(client: TestClient, aws: None) -> None:
+    # Given an admin's glossed sentence
+    ensure_admin("root@example.com", "root", "an admin's long password")
+    admin = login(client, "root@example.com", "an admin's long password")
+    sentence_id = glossed_sentence("猫が好きです。")
+
+    # When its Japanese changes
+    url = f"/api/v1/learning/sentences/{sentence_id}"
+    changed = client.put(url, headers=admin.headers, json={"japanese_text": "犬が好きです。"}).json()
+
+    # Then the old gloss and the tags made from it are gone at once, and the worker's next pass does the new text
+    assert (changed["word_gloss"], changed["vocabulary_tags"]) == (None, [])
+    fill_missing(SentenceText(sentence_id, "犬が好きです。", has_hiragana=False, has_romaji=False))
+    again = client.get(url).json()
+    assert [w["dictionary_form"] for w in again["word_gloss"]] == again["vocabulary_tags"] == ["犬", "好き"]
+
+
+def test_new_text_keeps_a_persons_tags(client: TestClient, aws: None) -> None:
+    ensure_admin("root@example.com", "root", "an admin's long password")
+    admin = login(client, "root@example.com", "an admin's long password")
+    sentence_id = glossed_sentence("猫が好きです。", vocabulary_tags=["pets"])
+
+    url = f"/api/v1/learning/sentences/{sentence_id}"
+    changed = client.put(url, headers=admin.headers, json={"japanese_text": "犬が好きです。"}).json()
+
+    assert (changed["word_gloss"], changed["vocabulary_tags"]) == (None, ["pets"])
