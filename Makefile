@@ -76,6 +76,7 @@ bench: install
 	$(BIN)/python bench/ocr_speed.py
 	$(BIN)/python bench/speech_speed.py
 	$(BIN)/python bench/upload_latency.py
+	$(BIN)/python bench/review_archive_cost.py
 
 # Pins exported from uv.lock for what CDK builds: the shared layer and each container image
 # (boto3 and its dependencies come with the Lambda runtime and its base images).

@@ -58,6 +58,9 @@ class MediaPrefixes:
     SPEECH_UPLOADS: Final = "uploads/speech/"
     TTS_CACHE: Final = "tts/"
     EXPORTS: Final = "exports/"
+    # The review log's archive: what DynamoDB's TTL removed from review_logs, one object per learner and month
+    # (shared/dal/review_archive.py).
+    REVIEW_ARCHIVE: Final = "review-archive/"
 
 
 def physical_name(stage: str, logical: str) -> str:

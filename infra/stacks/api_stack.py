@@ -102,7 +102,13 @@ class ApiStack(cdk.Stack):
         # The stream ARNs come from the data stack (exports): each consumer reads its own table's stream only.
         self.stream_consumers = [
             StreamConsumerFunction(
-                self, construct_name(entry.name), entry=entry, stage=stage, layer=self.shared_layer, tables=tables
+                self,
+                construct_name(entry.name),
+                entry=entry,
+                stage=stage,
+                layer=self.shared_layer,
+                tables=tables,
+                media_bucket=media_bucket,
             )
             for entry in STREAM_CONSUMERS
         ]

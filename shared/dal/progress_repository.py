@@ -24,7 +24,7 @@ from shared.dal.progress import (
     SentenceProgressItem,
     VocabularyProgressItem,
 )
-from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem
+from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem, archive_time
 from shared.dal.sessions import LearningSessionItem
 from shared.enums import MasteryLevel
 from shared.observability import tracer
@@ -545,6 +545,7 @@ def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
         interval_days=card.interval_days,
         next_review_date=card.next_review_date,
         mastery_level=MasteryLevel(card.mastery_level).value,
+        archive_at=archive_time(entry.reviewed_at),
         **fields,
     )
     try:
