@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/study_requests.py
 	$(BIN)/python bench/readings_accuracy.py
+	$(BIN)/python bench/vocabulary_lookup.py
 	$(BIN)/python bench/srs_quality.py
 	$(BIN)/python bench/ocr_speed.py
 	$(BIN)/python bench/ocr_accuracy.py

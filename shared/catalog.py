@@ -314,7 +314,11 @@ REVIEW_AGGREGATOR = StreamConsumer(
     enqueues=(Queues.FSRS_FITS,),
 )
 READINGS_WORKER = StreamConsumer(
-    name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)
+    name="readings_worker",
+    table="sentences",
+    batch_size=25,
+    container=True,
+    writes=("sentences", "vocabulary"),  # vocabulary: the words of a gloss, found (by_lemma) or made from JMdict
 )
 
 # The reviews DynamoDB's TTL removes from the log, merged into the learner-month objects of the review archive.

@@ -22,6 +22,7 @@ class Env:
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
     PUBLIC_API_URL: Final = "KOTOBA_PUBLIC_API_URL"  # where links in e-mails reach the API (unsubscribe)
     WHISPER_MODEL_DIR: Final = "KOTOBA_WHISPER_MODEL_DIR"  # a prepared model directory (the speech image sets it)
+    VOCABULARY_DICTIONARY: Final = "KOTOBA_VOCABULARY_DICTIONARY"  # trimmed JMdict (the readings image sets it)
     API_DOCS: Final = "KOTOBA_API_DOCS"  # "true": serve the documentation pages and the OpenAPI document
 
 

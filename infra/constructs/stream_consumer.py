@@ -75,11 +75,14 @@ STREAM_SETTINGS: Final[Mapping[str, StreamSettings]] = {
         batching_window=cdk.Duration.seconds(30),
         filters=({"eventName": lambda_.FilterRule.is_equal("INSERT")},),
     ),
-    # Only sentences still missing a reading: its own UpdateItem (filling both) then matches neither filter,
-    # so the worker never re-invokes itself.
+    # Only sentences still missing a reading or their gloss: its own write (filling all three) then matches no
+    # filter, so the worker never re-invokes itself. A sentence written before glosses existed is glossed at its
+    # next change (the review aggregator's counters, say).
     READINGS_WORKER.name: StreamSettings(
         report_batch_item_failures=True,
-        filters=(missing_string_attribute("hiragana_reading"), missing_string_attribute("romaji_reading")),
+        filters=tuple(
+            missing_string_attribute(name) for name in ("hiragana_reading", "romaji_reading", "gloss_source")
+        ),
     ),
     # TTL removals only (13 months after each review): its own filter keeps it off the aggregator's INSERTs, as the
     # aggregator's keeps it off these. Expired reviews are not urgent: the longest window, so that a learner's

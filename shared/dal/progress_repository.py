@@ -42,10 +42,12 @@ def item_of(card: ProgressItem) -> tuple[ItemType, str]:
     return ("sentence" if kind == SENTENCE_CARD else "word"), item_id
 
 
-def new_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem:
+def new_card(
+    user_id: str, item_type: ItemType, item_id: str, learned_from_sentence_id: str | None = None
+) -> ProgressItem:
     if item_type == "sentence":
         return SentenceProgressItem(user_id=user_id, sentence_id=item_id)
-    return VocabularyProgressItem(user_id=user_id, word_id=item_id)
+    return VocabularyProgressItem(user_id=user_id, word_id=item_id, learned_from_sentence_id=learned_from_sentence_id)
 
 
 def state_of(card: ProgressItem) -> CardState:

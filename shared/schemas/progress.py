@@ -35,11 +35,22 @@ class ReviewRequest(ApiModel):
     quality: StrictInt | None = Field(default=None, ge=0, le=5, description="SM-2 grade 0-5, instead of `rating`.")
     response_time_ms: StrictInt | None = Field(default=None, ge=0, le=600_000)
     session_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    learned_from_sentence_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9a-fA-F-]+$",
+        description="With a word's first answer: the sentence it was learned from (its words: GET "
+        "/learning/sentences/{id}/vocabulary), kept on the learner's card. The sentence must contain the word (else "
+        "404). Ignored once the card exists.",
+    )
 
     @model_validator(mode="after")
     def _one_grade(self) -> "ReviewRequest":
         if (self.rating is None) == (self.quality is None):
             raise ValueError("give exactly one of `rating` (again/hard/good/easy) or `quality` (0-5)")
+        if self.learned_from_sentence_id is not None and self.item_type != "word":
+            raise ValueError("`learned_from_sentence_id` goes with a word's answer (item_type word)")
         return self
 
 
@@ -69,6 +80,9 @@ class CardProgress(PublicModel):
     is_leech: bool = Field(description="Lapsed at least the learner's `leech_threshold` times.")
     suspended: bool = Field(description="Taken out of study by the learner: never due until taken back.")
     suspended_at: datetime | None = None
+    learned_from_sentence_id: str | None = Field(
+        default=None, description="A word card's sentence it was learned from, where its first answer named one."
+    )
 
 
 class CardUpdate(ApiModel):

@@ -129,18 +129,18 @@ def _readings_filters(template: dict[str, Any], consumers: dict[str, StreamConsu
     return [json.loads(f["Pattern"]) for f in filters]
 
 
-def test_readings_worker_filters_are_exactly_the_two_missing_readings(
+def test_readings_worker_filters_are_exactly_the_missing_readings_and_gloss(
     template: dict[str, Any], consumers: dict[str, StreamConsumerFunction]
 ) -> None:
-    """Two patterns, OR'ed by Lambda; `exists` on the typed leaf (`.S`), which is the only place it works."""
+    """Three patterns, OR'ed by Lambda; `exists` on the typed leaf (`.S`), which is the only place it works."""
     # When the readings worker's filters are read
-    # Then they are two: an inserted or modified sentence without hiragana, or without romaji
+    # Then they are three: an inserted or modified sentence without hiragana, without romaji, or without its gloss
     assert _readings_filters(template, consumers) == [
         {
             "eventName": ["INSERT", "MODIFY"],
             "dynamodb": {"NewImage": {attribute: {"S": [{"exists": False}]}}},
         }
-        for attribute in ("hiragana_reading", "romaji_reading")
+        for attribute in ("hiragana_reading", "romaji_reading", "gloss_source")
     ]
 
 
@@ -168,28 +168,31 @@ def _record(event_name: str, **attributes: dict[str, Any]) -> dict[str, Any]:
 
 HIRAGANA = {"S": "わたしはがくせいです。"}
 ROMAJI = {"S": "watashi wa gakusei desu."}
+GLOSSED = {"S": "JMdict 2021-04"}
 
 
 @pytest.mark.parametrize(
     ("record", "invoked"),
     [
         (_record("INSERT"), True),
-        (_record("INSERT", hiragana_reading=HIRAGANA), True),
-        (_record("MODIFY", romaji_reading=ROMAJI), True),
-        (_record("MODIFY", hiragana_reading={"NULL": True}, romaji_reading=ROMAJI), True),
-        # its own UpdateItem, which fills both readings: never a loop
-        (_record("MODIFY", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI), False),
-        (_record("INSERT", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI), False),
+        (_record("INSERT", hiragana_reading=HIRAGANA, gloss_source=GLOSSED), True),
+        (_record("MODIFY", romaji_reading=ROMAJI, gloss_source=GLOSSED), True),
+        (_record("MODIFY", hiragana_reading={"NULL": True}, romaji_reading=ROMAJI, gloss_source=GLOSSED), True),
+        (_record("INSERT", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI), True),  # with readings, no gloss
+        (_record("MODIFY", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI, gloss_source={"NULL": True}), True),
+        # its own write, which fills both readings and the gloss: never a loop
+        (_record("MODIFY", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI, gloss_source=GLOSSED), False),
+        (_record("INSERT", hiragana_reading=HIRAGANA, romaji_reading=ROMAJI, gloss_source=GLOSSED), False),
         ({"eventName": "REMOVE", "dynamodb": {"Keys": {"sentence_id": {"S": "s1"}}}}, False),
     ],
-    ids=["insert-bare", "insert-no-romaji", "modify-no-hiragana", "modify-null-hiragana", "own-update", "complete",
-         "remove"],
+    ids=["insert-bare", "insert-no-romaji", "modify-no-hiragana", "modify-null-hiragana", "insert-no-gloss",
+         "modify-gloss-cleared", "own-update", "complete", "remove"],
 )  # fmt: skip
-def test_readings_worker_is_invoked_only_for_sentences_missing_a_reading(
+def test_readings_worker_is_invoked_only_for_sentences_missing_a_reading_or_gloss(
     template: dict[str, Any], consumers: dict[str, StreamConsumerFunction], record: dict[str, Any], invoked: bool
 ) -> None:
     # When a sentence record is matched against the readings worker's filters
-    # Then it is invoked only when the sentence misses a reading, never for its own update that fills both
+    # Then it is invoked only when the sentence misses a reading or its gloss, never for its own update that fills all
     assert any(_matches(pattern, record) for pattern in _readings_filters(template, consumers)) is invoked
 
 

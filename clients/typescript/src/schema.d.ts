@@ -431,6 +431,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/learning/sentences/{sentence_id}/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The words of one sentence, to study
+         * @description Readable as the sentence is. The vocabulary words its gloss links to, each once, in sentence order, and the
+         *     words the dictionary lacks. Study one with POST /progress/review (`item_type` word) and
+         *     `learned_from_sentence_id` set to this sentence: the learner's card then remembers where the word was learned.
+         */
+        get: operations["learning_get_sentence_vocabulary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/learning/vocabulary": {
         parameters: {
             query?: never;
@@ -1305,6 +1327,11 @@ export interface components {
             suspended: boolean;
             /** Suspended At */
             suspended_at?: string | null;
+            /**
+             * Learned From Sentence Id
+             * @description A word card's sentence it was learned from, where its first answer named one.
+             */
+            learned_from_sentence_id?: string | null;
         };
         /**
          * CardUpdate
@@ -1637,6 +1664,39 @@ export interface components {
              * Format: date-time
              */
             queued_at: string;
+        };
+        /**
+         * GlossWordPublic
+         * @description One content word of a sentence (nouns, verbs, adjectives, adverbs, interjections; not particles, auxiliaries,
+         *     numbers or punctuation), with its meanings from JMdict (EDRDG, CC BY-SA 3.0).
+         */
+        GlossWordPublic: {
+            /**
+             * Surface
+             * @description As written in the sentence, e.g. 食べ in 食べました.
+             */
+            surface: string;
+            /**
+             * Dictionary Form
+             * @description Its dictionary form, e.g. 食べる.
+             */
+            dictionary_form: string;
+            /**
+             * Reading
+             * @description The dictionary form in hiragana (katakana words: their sound in hiragana).
+             */
+            reading: string;
+            part_of_speech: components["schemas"]["PartOfSpeech"];
+            /**
+             * Meanings
+             * @description English, one per sense, most common first. Empty: not in the dictionary.
+             */
+            meanings: string[];
+            /**
+             * Word Id
+             * @description The vocabulary word to study (GET /learning/vocabulary/{word_id}); null: not in the dictionary.
+             */
+            word_id?: string | null;
         };
         /**
          * HealthReport
@@ -2092,6 +2152,11 @@ export interface components {
             response_time_ms?: number | null;
             /** Session Id */
             session_id?: string | null;
+            /**
+             * Learned From Sentence Id
+             * @description With a word's first answer: the sentence it was learned from (its words: GET /learning/sentences/{id}/vocabulary), kept on the learner's card. The sentence must contain the word (else 404). Ignored once the card exists.
+             */
+            learned_from_sentence_id?: string | null;
         } & ({
             rating: string;
             quality?: null;
@@ -2207,7 +2272,10 @@ export interface components {
             hiragana_reading?: string | null;
             /** Romaji Reading */
             romaji_reading?: string | null;
-            /** English Translation */
+            /**
+             * English Translation
+             * @description Empty where nobody gave one (a sentence read from a learner's photo): `word_gloss` then still gives the meanings word by word.
+             */
             english_translation: string;
             /** Alternative Translations */
             alternative_translations: string[];
@@ -2246,6 +2314,11 @@ export interface components {
              */
             average_response_time?: number | null;
             /**
+             * Word Gloss
+             * @description The sentence's words in order with their meanings: a word-by-word translation. Made by the readings worker seconds after the sentence is written (again when its text changes): null until then, and in lists (read the sentence by its id).
+             */
+            word_gloss?: components["schemas"]["GlossWordPublic"][] | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2283,6 +2356,26 @@ export interface components {
             source?: string | null;
             /** Context */
             context?: string | null;
+        };
+        /**
+         * SentenceWords
+         * @description The words of one sentence to study, from its gloss: each vocabulary word once, in sentence order.
+         */
+        SentenceWords: {
+            /** Sentence Id */
+            sentence_id: string;
+            /** Words */
+            words: components["schemas"]["VocabularyWordPublic"][];
+            /**
+             * Not In Dictionary
+             * @description Words of the sentence (as written) the dictionary lacks.
+             */
+            not_in_dictionary: string[];
+            /**
+             * Glossed
+             * @description False while the readings worker has not glossed the sentence yet: ask again.
+             */
+            glossed: boolean;
         };
         /** SessionPublic */
         SessionPublic: {
@@ -4648,6 +4741,79 @@ export interface operations {
             };
             /** @description The request conflicts with the current state; reload and try again (`conflict`). */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    learning_get_sentence_vocabulary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sentence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentenceWords"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Nothing with that id, or nothing the caller may see (`not_found`). */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
