@@ -71,10 +71,13 @@ bench: install
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/study_requests.py
 	$(BIN)/python bench/readings_accuracy.py
+	$(BIN)/python bench/vocabulary_lookup.py
 	$(BIN)/python bench/srs_quality.py
 	$(BIN)/python bench/ocr_speed.py
+	$(BIN)/python bench/ocr_accuracy.py
 	$(BIN)/python bench/speech_speed.py
 	$(BIN)/python bench/upload_latency.py
+	$(BIN)/python bench/review_archive_cost.py
 
 # Pins exported from uv.lock for what CDK builds: the shared layer and each container image
 # (boto3 and its dependencies come with the Lambda runtime and its base images).

@@ -1,5 +1,6 @@
 """How well each scheduler predicts recall on review history it has not seen: SM-2, FSRS with the fsrs package's
-default parameters, and FSRS with parameters fitted here on the earlier part of the same history.
+default parameters, FSRS with parameters fitted by the product's optimizer (shared/services/fsrs_fit.py, what the
+fit job runs) on the earlier part of the same history, and, beside it, fsrs-rs-python's optimizer called directly.
 
 Replays the Anki review log in ../shared/data/srs card by card through shared/services/srs.py (review and
 recall_probability) and, before each scored review, asks for the probability of recall. Follows the
@@ -15,10 +16,10 @@ srs-benchmark conventions:
 - RMSE(bins) groups scored reviews by elapsed days, review number and lapse count on srs-benchmark's log
   scales and takes the bin-size-weighted RMSE of mean predicted against mean actual recall.
 
-The fsrs optimizer needs torch, so FSRS is fitted by a compass search (coordinate steps, both directions
-evaluated in parallel) over the parameters that matter for this log, minimising log loss on the training part.
-Prints; asserts nothing.
-    .venv/bin/python bench/srs_quality.py [--csv PATH] [--utc-offset HOURS] [--budget-s 240] [--workers 2]
+Both fits see the training part only and are scored the same way, through the product's scheduler (the fsrs
+package): the product's fit reads the log as the fit job reads a learner's (raw instants, its own day arithmetic);
+the direct call gets examples built from this script's Anki days. Prints; asserts nothing.
+    .venv/bin/python bench/srs_quality.py [--csv PATH] [--utc-offset HOURS]
 """
 
 import argparse
@@ -28,17 +29,19 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+import fsrs_rs_python
 import numpy as np
-from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from shared.domain.scheduler import LoggedReview  # noqa: E402
+from shared.services import fsrs_fit  # noqa: E402
 from shared.services.srs import Algorithm, CardState, Rating, new_card, recall_probability, review  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "srs"
@@ -46,14 +49,6 @@ DEFAULT_CSV = DATA_DIR / "review_logs_josh_1711744352250_to_1728234780857.csv"
 DAY_STARTS_AT = timedelta(hours=4)
 TRAIN_SHARE = 0.7
 EPSILON = 1e-7  # probabilities are clipped to [EPSILON, 1 - EPSILON] for the log loss
-
-# FSRS parameters searched: initial stabilities w0-w3 (in log space), initial difficulty w4-w5, difficulty
-# change w6, recall stability w8-w10, forget stability w11-w14, same-day stability w17-w19, decay w20.
-# w15 (Hard penalty) and w16 (Easy bonus) are left out: this log has one Hard and no Easy.
-LOG_SCALE = (0, 1, 2, 3)
-SEARCHED = (0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 17, 18, 19, 20)
-FIRST_STEP = 0.1  # share of a parameter's range (log space: 0.5, a factor of 1.65)
-LAST_STEP = 0.002
 
 
 @dataclass(frozen=True)
@@ -80,15 +75,19 @@ class Scored:
 Card = tuple[Review, ...]
 
 
-def load(path: Path, utc_offset_hours: float) -> tuple[list[Card], datetime, int]:
-    """Cards in time order, the split instant and the number of reviews; review_time is ms epoch or ISO 8601."""
+def _rows(path: Path) -> list[tuple[datetime, str, Rating]]:
+    """(instant, card, rating) in time order; review_time is ms epoch or ISO 8601."""
     with path.open(newline="") as handle:
         rows = [
             (_instant(r["review_time"]), r["card_id"], Rating(int(r["review_rating"]))) for r in csv.DictReader(handle)
         ]
-    rows.sort(key=lambda row: row[0])
+    return sorted(rows, key=lambda row: row[0])
+
+
+def load(path: Path, zone: tzinfo) -> tuple[list[Card], datetime, int]:
+    """Cards in time order, the split instant and the number of reviews."""
+    rows = _rows(path)
     split_at = rows[int(len(rows) * TRAIN_SHARE)][0]
-    zone = timezone(timedelta(hours=utc_offset_hours))
     by_card: dict[str, list[Review]] = defaultdict(list)
     for index, (moment, card_id, rating) in enumerate(rows):
         local_day = (moment.astimezone(zone) - DAY_STARTS_AT).date()
@@ -174,58 +173,27 @@ def auc(scored: Sequence[Scored]) -> float:
 
 # --- Fitting FSRS -------------------------------------------------------------------------------------------
 
-_cards: Sequence[Card] = ()
+
+def product_fit(path: Path, split_at_index: int, zone: tzinfo) -> fsrs_fit.Fit:
+    """The product's optimizer (shared/services/fsrs_fit.py) on the training reviews, read from the log as the fit
+    job reads a learner's log: raw instants and ratings, its own day arithmetic in the learner's time zone."""
+    rows = _rows(path)[:split_at_index]
+    return fsrs_fit.fit([LoggedReview(card, moment, int(rating)) for moment, card, rating in rows], zone)
 
 
-def _init_worker(cards: Sequence[Card]) -> None:
-    global _cards  # one copy of the log per worker process
-    _cards = cards
-
-
-def train_loss(parameters: tuple[float, ...]) -> float:
-    return log_loss(replay(_cards, Algorithm.FSRS, parameters, test=False))
-
-
-def _bounds(index: int) -> tuple[float, float]:
-    low, high = LOWER_BOUNDS_PARAMETERS[index], UPPER_BOUNDS_PARAMETERS[index]
-    return (math.log(low), math.log(high)) if index in LOG_SCALE else (low, high)
-
-
-def _to_parameters(point: dict[int, float]) -> tuple[float, ...]:
-    parameters = list(DEFAULT_PARAMETERS)
-    for index, value in point.items():
-        parameters[index] = math.exp(value) if index in LOG_SCALE else value
-    return tuple(parameters)
-
-
-def fit_fsrs(cards: Sequence[Card], workers: int, budget_s: float) -> tuple[tuple[float, ...], float, float, int]:
-    """Compass search from the defaults: try +/- a step on one parameter at a time (in parallel), move on the
-    better improvement and widen that step, else halve it; stop when every step is below LAST_STEP of its range
-    or the time budget is spent. Returns the parameters, the default and fitted training loss and evaluations."""
-    started = time.perf_counter()
-    point = {i: (math.log(DEFAULT_PARAMETERS[i]) if i in LOG_SCALE else DEFAULT_PARAMETERS[i]) for i in SEARCHED}
-    steps = {i: FIRST_STEP * (_bounds(i)[1] - _bounds(i)[0]) for i in SEARCHED}
-    steps.update(dict.fromkeys(LOG_SCALE, 0.5))
-    smallest = {i: LAST_STEP * (_bounds(i)[1] - _bounds(i)[0]) for i in SEARCHED}
-    smallest.update(dict.fromkeys(LOG_SCALE, 0.005))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(cards,)) as pool:
-        best = default = pool.submit(train_loss, _to_parameters(point)).result()
-        evaluations = 1
-        while any(steps[i] >= smallest[i] for i in SEARCHED) and time.perf_counter() - started < budget_s:
-            for i in SEARCHED:
-                if steps[i] < smallest[i] or time.perf_counter() - started >= budget_s:
-                    continue
-                low, high = _bounds(i)
-                tries = [min(high, max(low, point[i] + sign * steps[i])) for sign in (1, -1)]
-                losses = list(pool.map(train_loss, [_to_parameters({**point, i: value}) for value in tries]))
-                evaluations += 2
-                winner = min(range(2), key=losses.__getitem__)
-                if losses[winner] < best - 1e-9:
-                    point[i], best = tries[winner], losses[winner]
-                    steps[i] *= 1.5
-                else:
-                    steps[i] *= 0.5
-    return _to_parameters(point), default, best, evaluations
+def direct_fit(cards: Sequence[Card]) -> list[float]:
+    """fsrs-rs-python's optimizer called directly, on examples built here from the bench's own Anki days (as its
+    train_csv example does): one per training review at least a day after the card's previous one."""
+    items = []
+    for card in cards:
+        steps = []
+        for item in card:
+            if item.in_test:
+                break
+            steps.append(fsrs_rs_python.FSRSReview(int(item.rating), item.elapsed_days or 0))
+            if item.scored:
+                items.append(fsrs_rs_python.FSRSItem(steps[:]))
+    return fsrs_rs_python.FSRS(list(DEFAULT_PARAMETERS)).compute_parameters(items)
 
 
 # --- Report -------------------------------------------------------------------------------------------------
@@ -235,34 +203,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--utc-offset", type=float, default=0.0, help="hours east of UTC of the learner's day")
-    parser.add_argument("--budget-s", type=float, default=240.0, help="time limit of the FSRS fit")
-    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     started = time.perf_counter()
-    cards, split_at, total = load(args.csv, args.utc_offset)
+    zone = timezone(timedelta(hours=args.utc_offset))
+    cards, split_at, total = load(args.csv, zone)
     reviews = [r for card in cards for r in card]
-    zone = "UTC" if args.utc_offset == 0 else f"UTC{args.utc_offset:+g}"
+    zone_name = "UTC" if args.utc_offset == 0 else f"UTC{args.utc_offset:+g}"
     print(f"{args.csv.name}: {total} reviews of {len(cards)} cards")
     print(
-        f"Anki day from 04:00 {zone}; split at {split_at:%Y-%m-%d %H:%M} UTC (first 70 % of reviews "
+        f"Anki day from 04:00 {zone_name}; split at {split_at:%Y-%m-%d %H:%M} UTC (first 70 % of reviews "
         f"train); scored (>= 1 day after the previous review): {sum(r.scored and not r.in_test for r in reviews)} "
         f"train, {sum(r.scored and r.in_test for r in reviews)} test; same-day reviews: "
         f"{sum(r.elapsed_days == 0 for r in reviews)}"
     )
 
     fit_started = time.perf_counter()
-    fitted, default_train, fitted_train, evaluations = fit_fsrs(cards, args.workers, args.budget_s)
-    fit_s = time.perf_counter() - fit_started
+    product = product_fit(args.csv, int(total * TRAIN_SHARE), zone)
+    product_s = time.perf_counter() - fit_started
+    if product.parameters is None:
+        raise SystemExit(f"the product's fit kept the defaults ({product.training_reviews} training reviews)")
+    fit_started = time.perf_counter()
+    direct = direct_fit(cards)
+    direct_s = time.perf_counter() - fit_started
     print(
-        f"FSRS fit: {evaluations} evaluations in {fit_s:.0f} s on {args.workers} workers; training log loss "
-        f"{default_train:.4f} (defaults) -> {fitted_train:.4f}"
+        f"Product's fit: {product.training_reviews} training examples in {product_s:.2f} s; its own training log "
+        f"loss {product.log_loss_before:.4f} (defaults) -> {product.log_loss_after:.4f}"
     )
+    print(f"fsrs-rs-python called directly: {direct_s:.2f} s")
 
     schedulers: list[tuple[str, Algorithm, Sequence[float] | None]] = [
         ("SM-2", Algorithm.SM2, None),
         ("FSRS (default parameters)", Algorithm.FSRS, None),
-        ("FSRS (fitted on train)", Algorithm.FSRS, fitted),
+        ("FSRS (product's fit)", Algorithm.FSRS, product.parameters),
+        ("FSRS (fsrs-rs direct fit)", Algorithm.FSRS, fsrs_fit.within_bounds(direct)),
     ]
     results = {name: replay(cards, algorithm, parameters, test=True) for name, algorithm, parameters in schedulers}
 
@@ -275,10 +249,12 @@ def main() -> None:
             f"{name:<27}{len(scored):>7}{log_loss(scored):>10.4f}{rmse_bins(scored):>12.4f}{auc(scored):>8.4f}"
             f"{mean_p:>8.3f}{recalled:>10.3f}"
         )
+    margin = log_loss(results["FSRS (product's fit)"]) - log_loss(results["FSRS (fsrs-rs direct fit)"])
+    print(f"Product's fit minus the direct call, test log loss: {margin:+.4f} (required: <= +0.002)")
 
     print("\nMean predicted recall against actual, by elapsed days (test part)")
     print(f"{'elapsed':<10}{'n':>6}{'actual':>8}" + "".join(f"{name.split(' (')[0][:6]:>9}" for name in results))
-    print(f"{'':<24}" + "".join(f"{tag:>9}" for tag in ("", "default", "fitted")))
+    print(f"{'':<24}" + "".join(f"{tag:>9}" for tag in ("", "default", "product", "direct")))
     for low, high in ((1, 1), (2, 3), (4, 7), (8, 14), (15, 30), (31, 90), (91, 10_000)):
         rows = {
             name: [s for s in scored if low <= (s.review.elapsed_days or 0) <= high] for name, scored in results.items()
@@ -291,10 +267,9 @@ def main() -> None:
         means = "".join(f"{sum(s.p for s in group) / len(group):>9.3f}" for group in rows.values())
         print(f"{label:<10}{len(first):>6}{actual:>8.3f}{means}")
 
-    print("\nFitted FSRS parameters (* searched; the rest are the defaults)")
-    for index, (value, default) in enumerate(zip(fitted, DEFAULT_PARAMETERS, strict=True)):
-        mark = "*" if index in SEARCHED else " "
-        print(f"  w{index:<3}{mark} {value:>9.4f}   (default {default:.4f})")
+    print("\nFitted FSRS parameters: the product's, the direct call's, the defaults")
+    for index, (mine, theirs, default) in enumerate(zip(product.parameters, direct, DEFAULT_PARAMETERS, strict=True)):
+        print(f"  w{index:<3} {mine:>9.4f} {theirs:>9.4f}   (default {default:.4f})")
     print(f"\nTotal run time {time.perf_counter() - started:.0f} s")
 
 

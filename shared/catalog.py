@@ -20,6 +20,9 @@ class ApiFunction:
     # S3 answers a missing key with 404 only to a caller allowed s3:ListBucket, and with 403 to anyone else, so these
     # get ListBucket, limited to them by an s3:prefix condition.
     checks_objects_under: tuple[str, ...] = ()
+    # Prefixes of the media bucket whose objects it only reads, and lists (s3:ListBucket with an s3:prefix condition):
+    # the review archive, which the data export reads back.
+    reads_media: tuple[str, ...] = ()
     describes_all_tables: bool = False  # the health check describes every table and the bucket
     signs_tokens: bool = False  # reads the private JWT signing key (only the auth function mints tokens)
     sends_email: bool = False  # sends through SES from the configured sender
@@ -39,7 +42,8 @@ class ApiFunction:
             "dynamodb": True,
             "ssm": True,  # the verification keys
             "secretsmanager": self.signs_tokens or self.pages_lists or self.signs_links,
-            "s3": bool(self.media) or self.describes_all_tables,  # the health check asks for the bucket
+            # the health check asks for the bucket
+            "s3": bool(self.media or self.reads_media) or self.describes_all_tables,
             "ses": self.sends_email,
             "polly": self.synthesizes_speech,
             "sqs": bool(self.enqueues),
@@ -85,9 +89,10 @@ STUDY_API = ApiFunction(
         "idempotency",
     ),
     media=("exports/",),
+    reads_media=(MediaPrefixes.REVIEW_ARCHIVE,),  # the reviews archived, in the data export
     pages_lists=True,
     signs_links=True,  # opens the unsubscribe link of a study reminder (/users/reminders/unsubscribe)
-    enqueues=(Queues.ACCOUNT_JOBS,),  # a large data export, an account's deletion
+    enqueues=(Queues.ACCOUNT_JOBS, Queues.FSRS_FITS),  # a large data export, an account's deletion; a learner's fit
 )
 MEDIA_API = ApiFunction(
     name="media_api",
@@ -172,8 +177,15 @@ class JobWorker:
         return 6 * self.timeout_seconds  # as AWS advises for SQS event sources
 
 
-# A learner's large data export (the document written to exports/) and an account's deletion (every item of every
-# table that holds the learner, their uploads and exports, their sentences unlinked or deleted).
+# A learner's large data export (the document written to exports/, with the reviews of the review archive) and an
+# account's deletion (every item of every table that holds the learner, their uploads, exports and archived reviews,
+# their sentences unlinked or deleted).
+LEARNER_MEDIA: Final = (
+    MediaPrefixes.OCR_UPLOADS,
+    MediaPrefixes.SPEECH_UPLOADS,
+    MediaPrefixes.EXPORTS,
+    MediaPrefixes.REVIEW_ARCHIVE,
+)
 ACCOUNT_JOBS = JobWorker(
     name="account_jobs",
     queue=Queues.ACCOUNT_JOBS,
@@ -197,11 +209,22 @@ ACCOUNT_JOBS = JobWorker(
         "sentences",
         "analytics",  # an account deleted, counted
     ),
-    media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
-    lists_media=(MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS),
+    media=LEARNER_MEDIA,
+    lists_media=LEARNER_MEDIA,
 )
 
-JOB_WORKERS: Final = (ACCOUNT_JOBS,)
+# A learner's FSRS parameters fitted to their whole review log (a paged Query of their partition), stored on their user
+# item with the fit's figures. A fit takes well under a second; the recommended retention, seconds of simulation.
+FSRS_FITS = JobWorker(
+    name="fsrs_fit",
+    queue=Queues.FSRS_FITS,
+    timeout_seconds=120,
+    memory_mb=1024,
+    reads=("review_logs",),
+    writes=("users", "jobs"),
+)
+
+JOB_WORKERS: Final = (ACCOUNT_JOBS, FSRS_FITS)
 
 
 @dataclass(frozen=True)
@@ -271,6 +294,10 @@ class StreamConsumer:
     container: bool = False  # built as a container image (containers/<name>/Dockerfile), not a zip
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
+    # Prefixes of the media bucket whose objects it reads and rewrites (GetObject, PutObject; never deletes), and
+    # lists (s3:ListBucket with an s3:prefix condition), so that a missing object reads as 404, not 403.
+    rewrites_media: tuple[str, ...] = ()
+    enqueues: tuple[str, ...] = ()  # job queues (JOB_WORKERS) it hands work to: sqs:SendMessage on each
 
 
 REVIEW_AGGREGATOR = StreamConsumer(
@@ -280,12 +307,28 @@ REVIEW_AGGREGATOR = StreamConsumer(
     # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index;
     # achievements, daily_stats: what each learner of the batch has done, read from their totals;
     # idempotency: a marker per review counted
-    reads=("users", "achievements", "review_logs", "progress"),
+    reads=("achievements", "review_logs", "progress"),
     # analytics: reviews, correct answers and learners active per day, week and month
-    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics"),
+    # users, jobs: a learner's FSRS fit queued when they crossed FIT_EVERY_REVIEWS new reviews (services/scheduler.py)
+    writes=("sentences", "vocabulary", "user_achievements", "daily_stats", "idempotency", "analytics", "users", "jobs"),
+    enqueues=(Queues.FSRS_FITS,),
 )
 READINGS_WORKER = StreamConsumer(
-    name="readings_worker", table="sentences", batch_size=25, container=True, writes=("sentences",)
+    name="readings_worker",
+    table="sentences",
+    batch_size=25,
+    container=True,
+    writes=("sentences", "vocabulary"),  # vocabulary: the words of a gloss, found (by_lemma) or made from JMdict
 )
 
-STREAM_CONSUMERS: Final = (REVIEW_AGGREGATOR, READINGS_WORKER)
+# The reviews DynamoDB's TTL removes from the log, merged into the learner-month objects of the review archive.
+REVIEW_ARCHIVER = StreamConsumer(
+    name="review_archiver",
+    table="review_logs",
+    # Large batches, fewer objects rewritten: a learner's expired reviews of a month land in one write or a few.
+    batch_size=1000,
+    reads=("users",),  # a learner erased, or whose deletion was asked for, is not archived
+    rewrites_media=(MediaPrefixes.REVIEW_ARCHIVE,),
+)
+
+STREAM_CONSUMERS: Final = (REVIEW_AGGREGATOR, READINGS_WORKER, REVIEW_ARCHIVER)

@@ -22,6 +22,7 @@ class Env:
     TTS_ENGINE: Final = "KOTOBA_TTS_ENGINE"
     PUBLIC_API_URL: Final = "KOTOBA_PUBLIC_API_URL"  # where links in e-mails reach the API (unsubscribe)
     WHISPER_MODEL_DIR: Final = "KOTOBA_WHISPER_MODEL_DIR"  # a prepared model directory (the speech image sets it)
+    VOCABULARY_DICTIONARY: Final = "KOTOBA_VOCABULARY_DICTIONARY"  # trimmed JMdict (the readings image sets it)
     API_DOCS: Final = "KOTOBA_API_DOCS"  # "true": serve the documentation pages and the OpenAPI document
 
 
@@ -48,6 +49,7 @@ class Queues:
     OCR: Final = "ocr-jobs"
     SPEECH: Final = "speech-jobs"
     ACCOUNT_JOBS: Final = "account-jobs"
+    FSRS_FITS: Final = "fsrs-fits"
 
 
 class MediaPrefixes:
@@ -57,6 +59,9 @@ class MediaPrefixes:
     SPEECH_UPLOADS: Final = "uploads/speech/"
     TTS_CACHE: Final = "tts/"
     EXPORTS: Final = "exports/"
+    # The review log's archive: what DynamoDB's TTL removed from review_logs, one object per learner and month
+    # (shared/dal/review_archive.py).
+    REVIEW_ARCHIVE: Final = "review-archive/"
 
 
 def physical_name(stage: str, logical: str) -> str:

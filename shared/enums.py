@@ -99,6 +99,7 @@ class JobType(StrEnum):
     EMAIL_SEND = "email_send"
     DATA_EXPORT = "data_export"
     ACCOUNT_DELETION = "account_deletion"
+    FSRS_FIT = "fsrs_fit"
 
 
 class JobStatus(StrEnum):

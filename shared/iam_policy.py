@@ -66,6 +66,9 @@ STREAM_READ_ACTIONS: Final = (
     "dynamodb:ListStreams",
 )
 MEDIA_OBJECT_ACTIONS: Final = ("s3:DeleteObject", "s3:GetObject", "s3:PutObject")
+MEDIA_READ_ACTIONS: Final = ("s3:GetObject",)  # the review archive, read back by the data export
+# The review archiver merges removed reviews into their learner-month object: it reads and rewrites, never deletes.
+MEDIA_REWRITE_ACTIONS: Final = ("s3:GetObject", "s3:PutObject")
 # HeadBucket (the health check) and, for a missing key, the 404 of HeadObject are both authorized by ListBucket.
 LIST_BUCKET_ACTIONS: Final = ("s3:ListBucket",)
 UPLOAD_READ_ACTIONS: Final = ("s3:GetObject",)
@@ -231,10 +234,9 @@ def api_function_statements(entry: ApiFunction, arns: StageArns) -> tuple[Statem
     if entry.describes_all_tables:
         statements.append(Statement(("dynamodb:DescribeTable",), tuple(arns.table(t) for t in _index_names())))
     statements += [Statement(MEDIA_OBJECT_ACTIONS, (arns.objects_under(prefix),)) for prefix in entry.media]
-    if entry.checks_objects_under:
-        statements.append(
-            Statement(LIST_BUCKET_ACTIONS, (arns.bucket,), list_bucket_condition(entry.checks_objects_under))
-        )
+    statements += [Statement(MEDIA_READ_ACTIONS, (arns.objects_under(prefix),)) for prefix in entry.reads_media]
+    if listed := (*entry.checks_objects_under, *entry.reads_media):
+        statements.append(Statement(LIST_BUCKET_ACTIONS, (arns.bucket,), list_bucket_condition(listed)))
     if entry.describes_all_tables:  # HeadBucket carries no prefix
         statements.append(Statement(LIST_BUCKET_ACTIONS, (arns.bucket,)))
     statements.append(Statement(VERIFY_KEYS_ACTIONS, (arns.parameter(verification_keys_parameter_name(arns.stage)),)))
@@ -286,7 +288,11 @@ def stream_consumer_statements(entry: StreamConsumer, arns: StageArns) -> tuple[
         *_tables(arns, entry.reads, entry.writes),
         Statement(STREAM_READ_ACTIONS, (arns.stream(entry.table),)),
         _sends_to_its_dead_letter_queue(entry.name, arns),
-    )
+        *(Statement(MEDIA_REWRITE_ACTIONS, (arns.objects_under(prefix),)) for prefix in entry.rewrites_media),
+        *((Statement(LIST_BUCKET_ACTIONS, (arns.bucket,), list_bucket_condition(entry.rewrites_media)),)
+          if entry.rewrites_media else ()),
+        *_email_links_and_jobs(False, False, entry.enqueues, arns),
+    )  # fmt: skip
 
 
 def key_rotation_statements(rotation: RotationFunction, arns: StageArns) -> tuple[Statement, ...]:

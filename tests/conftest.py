@@ -15,6 +15,7 @@ from shared.dal import achievements_repository, key_store
 from shared.dal.clients import reset_clients
 from shared.dal.tables import bind_tables
 from shared.runtime import configure
+from shared.services import sentence_readings
 from shared.settings import get_settings
 
 REGION = "us-east-1"
@@ -69,6 +70,7 @@ def provision_emulated_aws() -> None:
     provision.verify_email_sender(settings)
     key_store.clear_cache()
     achievements_repository.catalog.cache_clear()  # a warm function's cache; each test has its own tables
+    sentence_readings.linked_words.clear()  # the readings worker's, likewise
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -35,4 +35,4 @@ def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any
     ]
     result = aggregate(answers, datetime.now(UTC))
     return {"answers": result.answers, "counted": result.counted, "items": result.items,
-            "achievements": result.achievements}  # fmt: skip
+            "achievements": result.achievements, "fits_queued": result.fits_queued}  # fmt: skip

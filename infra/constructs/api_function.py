@@ -21,7 +21,9 @@ from shared.catalog import ApiFunction
 from shared.constants import Env
 from shared.iam_policy import (
     LIST_BUCKET_ACTIONS,
+    MEDIA_READ_ACTIONS,
     POLLY_ACTIONS,
+    list_bucket_condition,
     requested_region_condition,
 )
 
@@ -91,7 +93,10 @@ class ApiHandler(KotobaFunction):
     def _grant_media(self, bucket: s3.IBucket) -> None:
         # Without ListBucket, S3 answers HeadObject on a missing key with 403, not 404. The s3:prefix condition keeps
         # listing to the prefixes whose keys the function asks about.
-        self.grant_media(bucket, self.entry.media, listed=self.entry.checks_objects_under)
+        self.grant_media(bucket, self.entry.media)
+        self.grant_media(bucket, self.entry.reads_media, actions=MEDIA_READ_ACTIONS)
+        if listed := (*self.entry.checks_objects_under, *self.entry.reads_media):
+            self.allow(LIST_BUCKET_ACTIONS, [bucket.bucket_arn], conditions=list_bucket_condition(listed))
         if self.entry.describes_all_tables:
             # HeadBucket, which the health check calls, carries no prefix: an unconditioned ListBucket on the bucket.
             self.allow(LIST_BUCKET_ACTIONS, [bucket.bucket_arn])

@@ -193,17 +193,24 @@ class KotobaFunction(Construct):
             )
         )
 
-    def grant_media(self, bucket: s3.IBucket, prefixes: Sequence[str], *, listed: Sequence[str] = ()) -> None:
-        """Object reads, writes and deletes under each of `prefixes` of the media bucket, and ListBucket limited by an
-        s3:prefix condition to `listed` (which must be among them)."""
+    def grant_media(
+        self,
+        bucket: s3.IBucket,
+        prefixes: Sequence[str],
+        *,
+        listed: Sequence[str] = (),
+        actions: Sequence[str] = MEDIA_OBJECT_ACTIONS,
+    ) -> None:
+        """Object `actions` (by default reads, writes and deletes) under each of `prefixes` of the media bucket, and
+        ListBucket limited by an s3:prefix condition to `listed` (which must be among them)."""
         for prefix in prefixes:
             objects_under_prefix = bucket.arn_for_objects(f"{prefix}*")
-            self.allow(MEDIA_OBJECT_ACTIONS, [objects_under_prefix])
+            self.allow(actions, [objects_under_prefix])
             acknowledge(
                 self.role,
                 f"IAM5[Resource::{finding_resource(self, objects_under_prefix)}]",
                 f"Object actions under one key prefix ({prefix}) of the media bucket: keys are per user and "
-                "per upload, so they can only be named by prefix.",
+                "per upload or month, so they can only be named by prefix.",
             )
         if listed:
             if not set(listed) <= set(prefixes):

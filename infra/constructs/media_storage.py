@@ -1,4 +1,4 @@
-"""The media bucket (uploads, TTS audio, exports) and the bucket that receives its server access logs."""
+"""The media bucket (uploads, TTS audio, exports, the review archive) and the bucket of its server access logs."""
 
 from collections.abc import Sequence
 from typing import Final
@@ -15,6 +15,13 @@ TTS_CACHE_EXPIRY: Final = cdk.Duration.days(90)
 EXPORTS_EXPIRY: Final = cdk.Duration.days(7)
 INCOMPLETE_UPLOAD_EXPIRY: Final = cdk.Duration.days(1)
 NONCURRENT_VERSION_EXPIRY: Final = cdk.Duration.days(30)
+# The review archive (shared/dal/review_archive.py): a learner-month's object is rewritten while that month's reviews
+# expire (about a month), then left alone. Moved to Glacier Instant Retrieval ($0.004 rather than $0.023 per
+# GB-month, millisecond reads) once untouched that long, so that no rewrite pays its 90-day minimum; S3 moves only
+# objects of 128 KB or more (its default minimum size), the ones that class does not bill as larger than they are.
+# The versions a rewrite leaves behind go after a day.
+REVIEW_ARCHIVE_TRANSITION: Final = cdk.Duration.days(30)
+REVIEW_ARCHIVE_NONCURRENT_EXPIRY: Final = cdk.Duration.days(1)
 ACCESS_LOGS_PREFIX: Final = "media/"
 # CDK attaches this AWS-managed policy to the role of its bucket-notifications custom resource, always.
 LAMBDA_BASIC_EXECUTION_POLICY: Final = "service-role/AWSLambdaBasicExecutionRole"
@@ -85,6 +92,17 @@ class MediaStorage(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-tts-cache", prefix=MediaPrefixes.TTS_CACHE, expiration=TTS_CACHE_EXPIRY),
                 s3.LifecycleRule(id="expire-exports", prefix=MediaPrefixes.EXPORTS, expiration=EXPORTS_EXPIRY),
+                s3.LifecycleRule(
+                    id="archive-reviews",
+                    prefix=MediaPrefixes.REVIEW_ARCHIVE,
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=REVIEW_ARCHIVE_TRANSITION,
+                        )
+                    ],
+                    noncurrent_version_expiration=REVIEW_ARCHIVE_NONCURRENT_EXPIRY,
+                ),
                 s3.LifecycleRule(
                     id="abort-incomplete-uploads",
                     abort_incomplete_multipart_upload_after=INCOMPLETE_UPLOAD_EXPIRY,

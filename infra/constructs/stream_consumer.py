@@ -14,6 +14,7 @@ from typing import Any, Final
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.lambda_function import KotobaFunction, image_package, zip_package
@@ -21,9 +22,9 @@ from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.tables import KotobaTables
 from infra.constructs.work_queues import destination_dead_letter_queue
 from infra.stage_config import stage_config
-from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, StreamConsumer
-from shared.constants import dead_letter_queue_name
-from shared.iam_policy import STREAM_READ_ACTIONS
+from shared.catalog import READINGS_WORKER, REVIEW_AGGREGATOR, REVIEW_ARCHIVER, StreamConsumer
+from shared.constants import Env, dead_letter_queue_name
+from shared.iam_policy import MEDIA_REWRITE_ACTIONS, STREAM_READ_ACTIONS
 
 # Lambda accepts up to 10,000 records per batch from a DynamoDB stream (and up to 6 MB of payload).
 MAX_STREAM_BATCH_SIZE: Final = 10_000
@@ -46,6 +47,17 @@ class StreamSettings:
     filters: tuple[Mapping[str, Any], ...] = ()
 
 
+# A deletion by DynamoDB's TTL: its stream record names the service. Deletes by anyone else (an account's erasure)
+# carry no userIdentity.
+REMOVED_BY_TTL: Final = {
+    "eventName": lambda_.FilterRule.is_equal("REMOVE"),
+    "userIdentity": {
+        "type": lambda_.FilterRule.is_equal("Service"),
+        "principalId": lambda_.FilterRule.is_equal("dynamodb.amazonaws.com"),
+    },
+}
+
+
 def missing_string_attribute(attribute: str) -> dict[str, Any]:
     """Filter pattern: an INSERT or MODIFY whose new image lacks the string `attribute` (absent, or NULL).
 
@@ -63,12 +75,19 @@ STREAM_SETTINGS: Final[Mapping[str, StreamSettings]] = {
         batching_window=cdk.Duration.seconds(30),
         filters=({"eventName": lambda_.FilterRule.is_equal("INSERT")},),
     ),
-    # Only sentences still missing a reading: its own UpdateItem (filling both) then matches neither filter,
-    # so the worker never re-invokes itself.
+    # Only sentences still missing a reading or their gloss: its own write (filling all three) then matches no
+    # filter, so the worker never re-invokes itself. A sentence written before glosses existed is glossed at its
+    # next change (the review aggregator's counters, say).
     READINGS_WORKER.name: StreamSettings(
         report_batch_item_failures=True,
-        filters=(missing_string_attribute("hiragana_reading"), missing_string_attribute("romaji_reading")),
+        filters=tuple(
+            missing_string_attribute(name) for name in ("hiragana_reading", "romaji_reading", "gloss_source")
+        ),
     ),
+    # TTL removals only (13 months after each review): its own filter keeps it off the aggregator's INSERTs, as the
+    # aggregator's keeps it off these. Expired reviews are not urgent: the longest window, so that a learner's
+    # removals of a month are merged into their archive object in one write or a few.
+    REVIEW_ARCHIVER.name: StreamSettings(batching_window=cdk.Duration.minutes(5), filters=(REMOVED_BY_TTL,)),
 }
 
 
@@ -85,6 +104,7 @@ class StreamConsumerFunction(KotobaFunction):
         stage: str,
         layer: SharedDependencyLayer,
         tables: KotobaTables,
+        media_bucket: s3.IBucket,
         settings: Mapping[str, StreamSettings] = STREAM_SETTINGS,
     ) -> None:
         if entry.name not in settings:
@@ -100,8 +120,10 @@ class StreamConsumerFunction(KotobaFunction):
             stage=stage,
             package=image_package(entry.name) if entry.container else zip_package(entry.name, layer),
             size=stage_config(stage).stream_image_function if entry.container else stage_config(stage).stream_function,
+            environment={Env.MEDIA_BUCKET: media_bucket.bucket_name} if entry.rewrites_media else None,
         )
         self.grant_tables(tables, reads=entry.reads, writes=entry.writes)
+        self.grant_media(media_bucket, entry.rewrites_media, listed=entry.rewrites_media, actions=MEDIA_REWRITE_ACTIONS)
         self.stream_arn = tables.stream_arn(entry.table)
         self.allow(STREAM_READ_ACTIONS, [self.stream_arn])
         self.dead_letter_queue_name = dead_letter_queue_name(stage, entry.name)

@@ -102,7 +102,13 @@ class ApiStack(cdk.Stack):
         # The stream ARNs come from the data stack (exports): each consumer reads its own table's stream only.
         self.stream_consumers = [
             StreamConsumerFunction(
-                self, construct_name(entry.name), entry=entry, stage=stage, layer=self.shared_layer, tables=tables
+                self,
+                construct_name(entry.name),
+                entry=entry,
+                stage=stage,
+                layer=self.shared_layer,
+                tables=tables,
+                media_bucket=media_bucket,
             )
             for entry in STREAM_CONSUMERS
         ]
@@ -129,6 +135,7 @@ class ApiStack(cdk.Stack):
         senders: list[tuple[KotobaFunction, tuple[str, ...]]] = [
             *((handler, handler.entry.enqueues) for handler in self.handlers),
             *((job, job.entry.enqueues) for job in self.scheduled_jobs),
+            *((consumer, consumer.entry.enqueues) for consumer in self.stream_consumers),
         ]
         for function, queues in senders:
             for queue in queues:

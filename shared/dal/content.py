@@ -70,6 +70,17 @@ class SentencesByAuthorIndex(GlobalSecondaryIndex["SentenceItem"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class GlossEntry(MapAttribute[str, object]):
+    """One content word of the sentence with its dictionary meanings (shared/domain/vocabulary.py, GlossWord)."""
+
+    surface = UnicodeAttribute()
+    dictionary_form = UnicodeAttribute()
+    reading = UnicodeAttribute()
+    part_of_speech = UnicodeAttribute()
+    meanings = ListAttribute(of=UnicodeAttribute, default=list)  # empty: not in the dictionary
+    word_id = UnicodeAttribute(null=True)  # the vocabulary word it is linked to
+
+
 class SentenceItem(TimestampedModel):
     class Meta(TableMeta):
         table_name = "sentences"
@@ -108,6 +119,12 @@ class SentenceItem(TimestampedModel):
 
     level_status = UnicodeAttribute()
     search_text = UnicodeAttribute(null=True)  # case-folded Japanese, readings and translations, for `contains`
+
+    # The readings worker's word-by-word gloss of the current Japanese text, and what made it; both absent until it
+    # ran (its stream filter invokes it while `gloss_source` is missing) and removed when the text changes. Not in
+    # the listing indexes' projections: shown where a sentence is read by its id.
+    word_gloss = ListAttribute(of=GlossEntry, null=True)
+    gloss_source = UnicodeAttribute(null=True)
 
     by_status = SentencesByStatusIndex()
     by_level = SentencesByLevelIndex()

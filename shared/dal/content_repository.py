@@ -1,9 +1,11 @@
 """Reads and writes of sentences and vocabulary words; maps stored items to the API's schemas."""
 
-from collections.abc import Mapping
+import functools
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -13,10 +15,18 @@ from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures
 from shared.dal.audit_repository import AdminAction
 from shared.dal.base import applied, atomic_writes, batch_save, refused_conditions, utcnow
-from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS, SentenceItem, UsageExample, VocabularyWordItem
+from shared.dal.content import (
+    SENTENCE_COUNTERS,
+    WORD_COUNTERS,
+    GlossEntry,
+    SentenceItem,
+    UsageExample,
+    VocabularyWordItem,
+)
 from shared.dal.idempotency import IdempotencyItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
 from shared.dal.reviews import DailyStatsItem
+from shared.domain.vocabulary import DictionaryWord, Gloss, GlossWord
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -26,6 +36,8 @@ from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWo
 def sentence_public(item: SentenceItem, counted: bool = True) -> SentencePublic:
     """`counted=False` for an item read from a listing index, which does not project the counters."""
     fields = {name: value for name, value in item.attribute_values.items() if name not in SENTENCE_COUNTERS}
+    if item.word_gloss is not None:
+        fields["word_gloss"] = [entry.attribute_values for entry in item.word_gloss]
     if counted:
         timed = int(item.timed_attempts or 0)
         fields["total_attempts"] = int(item.total_attempts or 0)
@@ -230,23 +242,95 @@ def add_counts_once(
 
 
 @tracer.capture_method
-def fill_missing_readings(sentence_id: str, hiragana: str, romaji: str) -> None:
-    """Set the readings that are still missing, and the search text with them, so that text search finds the
-    sentence by its readings. A reading a person wrote meanwhile is never overwritten: the write is conditional on
-    the sentence being as read, and a sentence changed in between is read again."""
+def fill_missing_analysis(
+    sentence_id: str, hiragana: str | None, romaji: str | None, gloss: Gloss | None, vocabulary_tags: list[str]
+) -> None:
+    """Set what is still missing of the readings, the gloss and the vocabulary tags (None or empty: nothing to set),
+    with the search text, so that text search finds the sentence by its readings. What a person wrote meanwhile (a
+    reading, tags) is never overwritten: the write is conditional on the sentence being as read, and a sentence
+    changed in between is read again. A gloss is stored only while the text is the one glossed: the worker's stream
+    record may be older than the sentence."""
     for _ in range(FILL_ATTEMPTS):
         try:
             item = SentenceItem.get(sentence_id, consistent_read=True)
         except DoesNotExist:
             return
-        missing = {
+        missing: dict[str, object] = {
             name: value
             for name, value in (("hiragana_reading", hiragana), ("romaji_reading", romaji))
-            if not getattr(item, name)
+            if value is not None and not getattr(item, name)
         }
+        if gloss is not None and item.gloss_source is None and item.japanese_text == gloss.text:
+            missing["word_gloss"] = [_gloss_entry(word) for word in gloss.words]
+            missing["gloss_source"] = gloss.source
+            if vocabulary_tags and not item.vocabulary_tags:
+                missing["vocabulary_tags"] = vocabulary_tags
         if not missing or _write_back(item, missing):
             return
     raise RuntimeError(f"sentence {sentence_id} kept changing while its readings were filled")  # the batch retries
+
+
+def _gloss_entry(word: GlossWord) -> GlossEntry:
+    return GlossEntry(
+        surface=word.surface,
+        dictionary_form=word.dictionary_form,
+        reading=word.reading,
+        part_of_speech=word.part_of_speech.value,
+        meanings=list(word.meanings),
+        word_id=word.word_id,
+    )
+
+
+# Vocabulary words made from JMdict entries have ids derived from the entry's number, so that the same entry met
+# again (a stream redelivery, another sentence at the same moment) can only ever be one word.
+DICTIONARY_WORD_NAMESPACE: Final = uuid.UUID("5f0c9a52-8d1e-4c43-9d35-2b7e0f6a1c84")
+DICTIONARY_WORD_SOURCE: Final = "JMdict (EDRDG, CC BY-SA 3.0)"
+
+
+def dictionary_word_id(entry_id: int) -> str:
+    return str(uuid.uuid5(DICTIONARY_WORD_NAMESPACE, f"jmdict:{entry_id}"))
+
+
+@tracer.capture_method
+def link_words(words: Sequence[DictionaryWord]) -> dict[int, str]:
+    """The vocabulary word of each dictionary entry, as entry id -> word id: the word made from that entry before
+    (one BatchGetItem), else a catalogue word written and read the same (a Query on `by_lemma` each), else a new word
+    made from the entry, written only if its id is still free (so that concurrent or repeated calls make one)."""
+    wanted = {word.entry_id: word for word in words}
+    ids = {entry_id: dictionary_word_id(entry_id) for entry_id in wanted}
+    existing = (
+        {item.word_id for item in VocabularyWordItem.batch_get(set(ids.values()), attributes_to_get=["word_id"])}
+        if ids
+        else set()
+    )
+    linked = {entry_id: word_id for entry_id, word_id in ids.items() if word_id in existing}
+    for entry_id, word in wanted.items():
+        if entry_id in linked:
+            continue
+        reading = word.hiragana or word.katakana
+        same = next(
+            (i for i in VocabularyWordItem.by_lemma.query(word.lemma) if (i.hiragana or i.katakana) == reading), None
+        )
+        if same is not None:
+            linked[entry_id] = same.word_id
+            continue
+        item = VocabularyWordItem(
+            word_id=ids[entry_id],
+            kanji=word.kanji,
+            hiragana=word.hiragana,
+            katakana=word.katakana,
+            romaji=word.romaji,
+            english_meanings=list(word.english_meanings),
+            part_of_speech=word.part_of_speech,
+            jlpt_level=word.jlpt_level,
+            frequency_rank=word.frequency_rank,
+            difficulty_level=word.difficulty_level,
+            source=DICTIONARY_WORD_SOURCE,
+        )
+        # Refused: another delivery or sentence made it meanwhile; the id is the same either way.
+        applied(functools.partial(item.save, condition=VocabularyWordItem.word_id.does_not_exist()))
+        linked[entry_id] = ids[entry_id]
+    return linked
 
 
 @tracer.capture_method

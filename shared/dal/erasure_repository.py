@@ -11,7 +11,7 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from shared.constants import MediaPrefixes
+from shared.catalog import LEARNER_MEDIA
 from shared.dal.audit import AdminAuditItem
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
 from shared.dal.base import applied
@@ -42,7 +42,8 @@ LEARNER_PARTITIONS: tuple[type[Model], ...] = (
     AudioRecordItem,
     AdminAuditItem,  # what administrators did to the account (its target id is the user's)
 )
-LEARNER_PREFIXES = (MediaPrefixes.OCR_UPLOADS, MediaPrefixes.SPEECH_UPLOADS, MediaPrefixes.EXPORTS)
+# Uploads, exports and the review archive (reviews older than 13 months, shared/dal/review_archive.py).
+LEARNER_PREFIXES = LEARNER_MEDIA
 
 
 def erase_step(user_id: str, keep_job: str) -> bool:

@@ -1,4 +1,5 @@
-"""The queue of account jobs (a large data export, an account's deletion): the API hands a job's id to its worker."""
+"""The job queues (account jobs: a large data export, an account's deletion; a learner's FSRS fit): a job's id is
+handed to its worker."""
 
 import json
 from functools import cache
@@ -10,9 +11,9 @@ from shared.settings import get_settings
 
 
 @tracer.capture_method
-def hand_to_worker(job_id: str) -> None:
+def hand_to_worker(job_id: str, queue: str = Queues.ACCOUNT_JOBS) -> None:
     """One message per job (or per part of a long one); the worker reads the job's record for everything else."""
-    queue_url = _queue_url(physical_name(get_settings().stage, Queues.ACCOUNT_JOBS))
+    queue_url = _queue_url(physical_name(get_settings().stage, queue))
     aws_client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps({"job_id": job_id}))
 
 

@@ -90,6 +90,7 @@ class OCRRecordItem(MediaRecordItem):
     language_detected = UnicodeAttribute(null=True)
 
     japanese_sentences = ListAttribute(of=ExtractedSentence, default=list)
+    furigana = ListAttribute(of=ExtractedSentence, default=list)  # readings set over or beside kanji: text and box
     processed_sentences = ListAttribute(of=UnicodeAttribute, default=list)
 
     ocr_engine_used = UnicodeAttribute(null=True)

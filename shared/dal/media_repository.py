@@ -52,6 +52,7 @@ ABANDONED_AFTER: Final[dict[str, timedelta]] = {
 def ocr_public(item: OCRRecordItem) -> OcrRecordPublic:
     fields = dict(item.attribute_values)
     fields["japanese_sentences"] = [s.attribute_values for s in item.japanese_sentences]
+    fields["furigana"] = [s.attribute_values for s in item.furigana]
     return OcrRecordPublic.model_validate(fields)
 
 
@@ -191,7 +192,7 @@ def finish(
 
 
 def _stored(kind: str, name: str, value: Any) -> Any:
-    if kind == MediaKind.OCR and name == "japanese_sentences":
+    if kind == MediaKind.OCR and name in ("japanese_sentences", "furigana"):
         return [ExtractedSentence(**sentence) for sentence in value]
     return value
 

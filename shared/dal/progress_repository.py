@@ -24,7 +24,7 @@ from shared.dal.progress import (
     SentenceProgressItem,
     VocabularyProgressItem,
 )
-from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem
+from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem, archive_time
 from shared.dal.sessions import LearningSessionItem
 from shared.enums import MasteryLevel
 from shared.observability import tracer
@@ -42,10 +42,12 @@ def item_of(card: ProgressItem) -> tuple[ItemType, str]:
     return ("sentence" if kind == SENTENCE_CARD else "word"), item_id
 
 
-def new_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem:
+def new_card(
+    user_id: str, item_type: ItemType, item_id: str, learned_from_sentence_id: str | None = None
+) -> ProgressItem:
     if item_type == "sentence":
         return SentenceProgressItem(user_id=user_id, sentence_id=item_id)
-    return VocabularyProgressItem(user_id=user_id, word_id=item_id)
+    return VocabularyProgressItem(user_id=user_id, word_id=item_id, learned_from_sentence_id=learned_from_sentence_id)
 
 
 def state_of(card: ProgressItem) -> CardState:
@@ -600,6 +602,7 @@ def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
         interval_days=card.interval_days,
         next_review_date=card.next_review_date,
         mastery_level=MasteryLevel(card.mastery_level).value,
+        archive_at=archive_time(entry.reviewed_at),
         **fields,
     )
     try:

@@ -4,15 +4,40 @@ A review log's sort key is the client's review id: writing it with `attribute_no
 request count once. The log is the record the learner's figures are derived from: a day's or a session's totals
 are read from its time index, and the per-day totals below are recomputed from it off the request path (the
 review aggregator, fed by the stream of new logs), so a retried batch rewrites the same numbers.
+
+A review stays here for 13 months (`archive_at`, DynamoDB's TTL attribute); when TTL removes it, its stream record
+(with the old image) reaches the review archiver, which writes it to S3 (shared/dal/review_archive.py): the
+learner's history is kept, at a fraction of DynamoDB's storage price (bench/review_archive_cost.py).
 """
 
-from pynamodb.attributes import BooleanAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+import calendar
+from datetime import datetime
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, IncludeProjection, LocalSecondaryIndex
 
 from shared.dal.base import TableMeta, TimestampedModel
 
 # What the totals of a day or a session need from each review: the time index projects only these.
 TOTALS_ATTRIBUTES = ("item_key", "correct", "response_time_ms", "session_id", "was_new", "became_mature", "study_day")
+# How long a review stays in DynamoDB: a year of history (a year-on-year view, FSRS re-fitting on the last year) and
+# a month of margin; older reviews are read from the archive.
+ARCHIVE_AFTER_MONTHS = 13
+
+
+def archive_time(reviewed_at: datetime) -> datetime:
+    """`ARCHIVE_AFTER_MONTHS` calendar months after `reviewed_at` (the 31st becomes the month's last day)."""
+    months = reviewed_at.year * 12 + reviewed_at.month - 1 + ARCHIVE_AFTER_MONTHS
+    year, month = divmod(months, 12)
+    day = min(reviewed_at.day, calendar.monthrange(year, month + 1)[1])
+    return reviewed_at.replace(year=year, month=month + 1, day=day)
 
 
 class ReviewsByTimeIndex(LocalSecondaryIndex["ReviewLogItem"]):
@@ -42,7 +67,8 @@ class ReviewsByRecordIndex(LocalSecondaryIndex["ReviewLogItem"]):
 class ReviewLogItem(TimestampedModel):
     class Meta(TableMeta):
         table_name = "review_logs"
-        stream_view_type = "NEW_IMAGE"
+        # New images for the review aggregator (INSERT), old images for the review archiver (a TTL REMOVE).
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     user_id = UnicodeAttribute(hash_key=True)
     review_id = UnicodeAttribute(range_key=True)
@@ -62,6 +88,8 @@ class ReviewLogItem(TimestampedModel):
     interval_days = NumberAttribute()
     next_review_date = UTCDateTimeAttribute()
     mastery_level = UnicodeAttribute()
+    # When DynamoDB's TTL removes it (and the archiver moves it to S3); None on logs written before it was kept.
+    archive_at = TTLAttribute(null=True)
 
     by_time = ReviewsByTimeIndex()
     by_record = ReviewsByRecordIndex()

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.dal.base import DateAttribute, EnumAttribute, TableMeta, TimestampedModel, new_id
+from shared.domain.scheduler import DEFAULT_RETENTION
 from shared.enums import JapaneseLevel
 
 USER_LISTING = "user"
@@ -86,6 +87,17 @@ class UserItem(TimestampedModel):
     max_daily_new_items = NumberAttribute(default=10)
     srs_algorithm = UnicodeAttribute(default="fsrs")  # services.srs.Algorithm: "fsrs" or "sm2"
     leech_threshold = NumberAttribute(default=8)  # lapses at which a card is flagged as a leech
+    # The learner's own FSRS scheduler (shared/domain/scheduler.py), read with the user on every request.
+    desired_retention = NumberAttribute(default=DEFAULT_RETENTION)
+    fsrs_parameters = ListAttribute[float](of=NumberAttribute, null=True)  # type: ignore[arg-type]  # the fitted 21 weights; absent: the defaults
+    fsrs_fitted_at = UTCDateTimeAttribute(null=True)  # the last fit's time, and its figures below
+    fsrs_fit_reviews = NumberAttribute(null=True)
+    fsrs_fit_training_reviews = NumberAttribute(null=True)
+    fsrs_log_loss_before = NumberAttribute(null=True)
+    fsrs_log_loss_after = NumberAttribute(null=True)
+    fsrs_recommended_retention = NumberAttribute(null=True)
+    fsrs_fit_job = UnicodeAttribute(null=True)  # the fit queued or running now: at most one per learner
+    fsrs_fit_queued_at = UTCDateTimeAttribute(null=True)
     # Where the user's queue of new sentences stands in the level index (a cursor, not a scan).
     new_sentences_cursor = UnicodeAttribute(null=True)
 

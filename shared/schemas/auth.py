@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
+from shared.domain.scheduler import MAX_RETENTION, MIN_RETENTION
 from shared.enums import JapaneseLevel, UserRole
 from shared.schemas.common import ApiModel, PublicModel
 
@@ -149,6 +150,14 @@ class PreferencesUpdate(ApiModel):
     leech_threshold: StrictInt | None = Field(
         default=None, ge=2, le=100, description="Lapses (forgotten after being learned) that make a card a leech."
     )
+    desired_retention: float | None = Field(
+        default=None,
+        ge=MIN_RETENTION,
+        le=MAX_RETENTION,
+        allow_inf_nan=False,
+        description="FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, "
+        "less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.",
+    )
 
 
 class UserPublic(PublicModel):
@@ -174,6 +183,7 @@ class UserPublic(PublicModel):
     max_daily_new_items: int
     srs_algorithm: Literal["fsrs", "sm2"]
     leech_threshold: int
+    desired_retention: float
     total_study_time_minutes: int
     current_streak_days: int
     longest_streak_days: int

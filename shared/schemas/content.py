@@ -10,12 +10,30 @@ from shared.enums import Difficulty, JLPTLevel, ModerationStatus, PartOfSpeech
 from shared.schemas.common import ApiModel, PublicModel
 
 
+class GlossWordPublic(PublicModel):
+    """One content word of a sentence (nouns, verbs, adjectives, adverbs, interjections; not particles, auxiliaries,
+    numbers or punctuation), with its meanings from JMdict (EDRDG, CC BY-SA 3.0)."""
+
+    surface: str = Field(description="As written in the sentence, e.g. 食べ in 食べました.")
+    dictionary_form: str = Field(description="Its dictionary form, e.g. 食べる.")
+    reading: str = Field(description="The dictionary form in hiragana (katakana words: their sound in hiragana).")
+    part_of_speech: PartOfSpeech
+    meanings: list[str] = Field(description="English, one per sense, most common first. Empty: not in the dictionary.")
+    word_id: str | None = Field(
+        default=None,
+        description="The vocabulary word to study (GET /learning/vocabulary/{word_id}); null: not in the dictionary.",
+    )
+
+
 class SentencePublic(PublicModel):
     id: str = Field(validation_alias="sentence_id")
     japanese_text: str
     hiragana_reading: str | None = None
     romaji_reading: str | None = None
-    english_translation: str
+    english_translation: str = Field(
+        description="Empty where nobody gave one (a sentence read from a learner's photo): `word_gloss` then still "
+        "gives the meanings word by word."
+    )
     alternative_translations: list[str]
     difficulty_level: Difficulty
     jlpt_level: JLPTLevel | None = None
@@ -35,6 +53,12 @@ class SentencePublic(PublicModel):
     )
     correct_attempts: int | None = Field(default=None, description="As total_attempts.")
     average_response_time: float | None = Field(default=None, description="Milliseconds; as total_attempts.")
+    word_gloss: list[GlossWordPublic] | None = Field(
+        default=None,
+        description="The sentence's words in order with their meanings: a word-by-word translation. Made by the "
+        "readings worker seconds after the sentence is written (again when its text changes): null until then, and "
+        "in lists (read the sentence by its id).",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -62,6 +86,15 @@ class VocabularyWordPublic(PublicModel):
     )
     success_rate: float | None = None
     created_at: datetime
+
+
+class SentenceWords(PublicModel):
+    """The words of one sentence to study, from its gloss: each vocabulary word once, in sentence order."""
+
+    sentence_id: str
+    words: list[VocabularyWordPublic]
+    not_in_dictionary: list[str] = Field(description="Words of the sentence (as written) the dictionary lacks.")
+    glossed: bool = Field(description="False while the readings worker has not glossed the sentence yet: ask again.")
 
 
 Tag = Annotated[str, Field(min_length=1, max_length=60)]

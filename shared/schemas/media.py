@@ -60,7 +60,15 @@ class OcrRecordPublic(PublicModel):
     extracted_text: str | None = None
     confidence_score: float | None = None
     language_detected: str | None = None
-    japanese_sentences: list[ExtractedSentencePublic] = Field(default_factory=list)
+    japanese_sentences: list[ExtractedSentencePublic] = Field(
+        default_factory=list,
+        description="Sentences and stand-alone lines (headings, menu items, a sign's lines) in reading order, each "
+        "with its box (x, y, width, height in pixels); furigana are not part of their text.",
+    )
+    furigana: list[ExtractedSentencePublic] = Field(
+        default_factory=list,
+        description="Readings set small over (or, in vertical text, beside) kanji, in reading order, with their boxes.",
+    )
     processed_sentences: list[str] = Field(default_factory=list, description="Ids of the sentences created.")
     ocr_engine_used: str | None = None
     processing_time_ms: int | None = None

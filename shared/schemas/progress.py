@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from shared.enums import MasteryLevel, SessionType
+from shared.enums import JobStatus, MasteryLevel, SessionType
 from shared.schemas.common import ApiModel, ItemError, Moment, PublicModel
 from shared.schemas.content import SentencePublic, VocabularyWordPublic
 
@@ -37,11 +37,22 @@ class ReviewRequest(ApiModel):
     quality: StrictInt | None = Field(default=None, ge=0, le=5, description="SM-2 grade 0-5, instead of `rating`.")
     response_time_ms: StrictInt | None = Field(default=None, ge=0, le=600_000)
     session_id: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$")
+    learned_from_sentence_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[0-9a-fA-F-]+$",
+        description="With a word's first answer: the sentence it was learned from (its words: GET "
+        "/learning/sentences/{id}/vocabulary), kept on the learner's card. The sentence must contain the word (else "
+        "404). Ignored once the card exists.",
+    )
 
     @model_validator(mode="after")
     def _one_grade(self) -> "ReviewRequest":
         if (self.rating is None) == (self.quality is None):
             raise ValueError("give exactly one of `rating` (again/hard/good/easy) or `quality` (0-5)")
+        if self.learned_from_sentence_id is not None and self.item_type != "word":
+            raise ValueError("`learned_from_sentence_id` goes with a word's answer (item_type word)")
         return self
 
 
@@ -112,6 +123,9 @@ class CardProgress(PublicModel):
     is_leech: bool = Field(description="Lapsed at least the learner's `leech_threshold` times.")
     suspended: bool = Field(description="Taken out of study by the learner: never due until taken back.")
     suspended_at: datetime | None = None
+    learned_from_sentence_id: str | None = Field(
+        default=None, description="A word card's sentence it was learned from, where its first answer named one."
+    )
     updated_at: datetime = Field(description="When the card last changed: what `updated_after` compares.")
 
 
@@ -228,3 +242,40 @@ class StudyStats(PublicModel):
     days: list[DayStats] = Field(description="The last 30 days of the learner's calendar, oldest first.")
     total_reviews: int
     total_correct: int
+
+
+class FitFigures(PublicModel):
+    fitted_at: datetime = Field(description="When the last fit ran (whether or not it changed the parameters).")
+    reviews: int = Field(description="Reviews in the log it read.")
+    training_reviews: int = Field(description="Of them, those it trained on: a day or more after the card's previous.")
+    log_loss_before: float | None = Field(
+        default=None, description="Of the parameters in use before it, on its training reviews (lower is better)."
+    )
+    log_loss_after: float | None = Field(default=None, description="Of the parameters in use after it, on the same.")
+
+
+class FitJob(PublicModel):
+    job_id: str
+    status: JobStatus
+    queued_at: datetime
+
+
+class SchedulerStatus(PublicModel):
+    """The learner's FSRS scheduler: their parameters (fitted to their own reviews, or the defaults) and retention."""
+
+    algorithm: Literal["fsrs", "sm2"] = Field(description="The algorithm in use; the rest applies to FSRS.")
+    parameters: list[float] = Field(description="The 21 FSRS-6 weights in use.")
+    personalized: bool = Field(description="True: fitted to the learner's reviews; false: the defaults.")
+    min_training_reviews: int = Field(
+        description="Reviews a day or more after the card's previous one that a fit needs; below it, the defaults."
+    )
+    last_fit: FitFigures | None = Field(default=None, description="Absent until a fit has run.")
+    desired_retention: float = Field(description="The learner's choice (preferences), 0.70-0.97.")
+    recommended_retention: float | None = Field(
+        default=None, description="The fit's least study time per card remembered; absent without enough reviews."
+    )
+    expected_daily_reviews: float = Field(
+        description="Cards a day (new ones included) at `desired_retention` for a learner adding `max_daily_new_items` "
+        "a day, simulated with these parameters: the mean of the 30 days after the first six months of study."
+    )
+    fit_job: FitJob | None = Field(default=None, description="A fit queued or running now.")

@@ -8,7 +8,7 @@ learner opens the list, which therefore always agrees with what is stored. Recor
 checks at once award an achievement once.
 """
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from shared.dal import achievements_repository, users_repository
@@ -38,25 +38,36 @@ def achievements_for(principal: Principal, now: datetime) -> AchievementList:
     )
 
 
-def check_after_reviews(user_ids: set[str], now: datetime) -> int:
+@dataclass(frozen=True)
+class ReviewChecks:
+    awarded: int  # achievements awarded
+    reviews_completed: dict[str, int]  # each learner checked: their reviews in all, as counted for the check
+
+
+def check_after_reviews(user_ids: set[str], now: datetime) -> ReviewChecks:
     """Check every learner of a batch of reviews (the review aggregator): one batch read of their streaks, then a
-    check each. The number of achievements awarded.
+    check each.
 
     A check that fails is logged and counted, not raised: the counters are already written (each review once), and a
     missed award is recorded by the learner's next check anyway, with no need to redeliver the whole batch."""
-    awarded = 0
+    awarded, reviews = 0, {}
     for user_id, longest in users_repository.longest_streaks(user_ids).items():
         try:
-            awarded += len(check_achievements(user_id, longest, now))
+            counts = achievements_repository.activity_counts(user_id, longest)
+            reviews[user_id] = counts[RequirementType.REVIEWS_COMPLETED]
+            awarded += len(_award(user_id, counts, now))
         except Exception:  # see the docstring: the next check heals a miss
             logger.exception("achievement check failed", extra={"user_id": user_id})
             metrics.add_metric(name="AchievementCheckFailed", unit="Count", value=1)
-    return awarded
+    return ReviewChecks(awarded=awarded, reviews_completed=reviews)
 
 
 def check_achievements(user_id: str, longest_streak_days: int, now: datetime) -> list[str]:
-    """Record what the learner has newly completed (the review aggregator calls it). The codes awarded."""
-    counts = achievements_repository.activity_counts(user_id, longest_streak_days)
+    """Record what the learner has newly completed. The codes awarded."""
+    return _award(user_id, achievements_repository.activity_counts(user_id, longest_streak_days), now)
+
+
+def _award(user_id: str, counts: dict[RequirementType, int], now: datetime) -> list[str]:
     _, newly = _check(user_id, counts, now)
     by_id = {achievement.achievement_id: achievement.code for achievement in achievements_repository.catalog()}
     return [by_id[achievement_id] for achievement_id in newly]

@@ -1,5 +1,5 @@
 """What the review log's stream adds up off the request path: each sentence's and word's counters over all
-learners, each learner's day totals and deck summary, and then their achievements.
+learners, each learner's day totals and deck summary, and then their achievements and the FSRS fits now due.
 
 Delivery is at least once (a failed batch is retried, split in halves), so every figure is written so that a
 review counts once however often it arrives:
@@ -22,6 +22,7 @@ from shared.dal.analytics_repository import Figures, day_period, month_period, w
 from shared.dal.content_repository import ContentCounts
 from shared.observability import metrics
 from shared.services.achievements import check_after_reviews
+from shared.services.scheduler import queue_due_fits
 
 TRANSACTION_ACTIONS = 100  # DynamoDB's limit of writes in one TransactWriteItems
 # The admins' figures a transaction adds to: a UTC day, its ISO week and month, twice over for a chunk that spans
@@ -55,6 +56,7 @@ class AggregationResult:
     items: int  # sentences and words whose counters changed
     learners: int
     achievements: int
+    fits_queued: int  # learners whose FSRS fit these reviews made due (services/scheduler.py)
 
 
 def aggregate(answers: list[AnsweredItem], now: datetime) -> AggregationResult:
@@ -70,9 +72,15 @@ def aggregate(answers: list[AnsweredItem], now: datetime) -> AggregationResult:
     metrics.add_metric(name="ReviewsAggregated", unit="Count", value=counted)
     if counted < len(answers):
         metrics.add_metric(name="ReviewsRedelivered", unit="Count", value=len(answers) - counted)
-    awarded = check_after_reviews(learners, now)
+    checks = check_after_reviews(learners, now)
+    fits = queue_due_fits(checks.reviews_completed, now)
     return AggregationResult(
-        answers=len(answers), counted=counted, items=items, learners=len(learners), achievements=awarded
+        answers=len(answers),
+        counted=counted,
+        items=items,
+        learners=len(learners),
+        achievements=checks.awarded,
+        fits_queued=fits,
     )
 
 

@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import NoReturn
 
-from shared.dal import auth_repository, mailer, streaks_repository, users_repository
+from shared.dal import auth_repository, mailer, scheduler_repository, streaks_repository, users_repository
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
 from shared.dal.base import new_id
 from shared.dal.users import UserItem
 from shared.dal.users_repository import NewUser
+from shared.domain.scheduler import LearnerScheduler
 from shared.domain.streaks import StudyCalendar
 from shared.enums import UserRole
 from shared.errors import EmailNotVerified, InvalidInput, NotAllowed, NotAuthenticated, ValidationFailed
@@ -77,12 +78,13 @@ class Client:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the user as stored now, their study calendar (streak and reminders) as read with it, and the
-    session their access token belongs to."""
+    """Who is calling: the user as stored now, their study calendar (streak and reminders) and FSRS scheduler as read
+    with it, and the session their access token belongs to."""
 
     user: UserPublic
     calendar: StudyCalendar
     session_id: str
+    scheduler: LearnerScheduler  # the learner's FSRS parameters and retention
 
     @property
     def is_admin(self) -> bool:
@@ -318,6 +320,7 @@ def authenticate(access_token: str) -> Principal:
         user=users_repository.user_public(user),
         calendar=streaks_repository.study_calendar(user),
         session_id=session.session_id,
+        scheduler=scheduler_repository.learner_scheduler(user),
     )
 
 

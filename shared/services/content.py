@@ -4,7 +4,13 @@ from shared.dal import content_repository
 from shared.enums import JLPTLevel, ModerationStatus
 from shared.errors import NotAllowed, NotFound
 from shared.schemas.common import Page
-from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWordCreate, VocabularyWordPublic
+from shared.schemas.content import (
+    SentenceFilters,
+    SentencePublic,
+    SentenceWords,
+    VocabularyWordCreate,
+    VocabularyWordPublic,
+)
 from shared.services.auth import Principal
 
 
@@ -18,6 +24,25 @@ def get_sentence(sentence_id: str, reader: Principal | None) -> SentencePublic:
     if sentence is None or not _readable(sentence, reader):
         raise NotFound("sentence not found")
     return sentence
+
+
+def sentence_words(sentence_id: str, reader: Principal | None) -> SentenceWords:
+    """The vocabulary words of a sentence the reader may read, from its gloss, each once and in sentence order."""
+    sentence = get_sentence(sentence_id, reader)
+    gloss = sentence.word_gloss or []
+    word_ids = list(dict.fromkeys(word.word_id for word in gloss if word.word_id))
+    found = content_repository.words_by_id(word_ids)
+    return SentenceWords(
+        sentence_id=sentence.id,
+        words=[found[word_id] for word_id in word_ids if word_id in found],
+        not_in_dictionary=list(dict.fromkeys(word.surface for word in gloss if word.word_id is None)),
+        glossed=sentence.word_gloss is not None,
+    )
+
+
+def word_ids_of(sentence_id: str, reader: Principal | None) -> set[str]:
+    """The vocabulary words a readable sentence's gloss links to (none before it is glossed)."""
+    return {word.word_id for word in get_sentence(sentence_id, reader).word_gloss or [] if word.word_id}
 
 
 def _readable(sentence: SentencePublic, reader: Principal | None) -> bool:

@@ -37,9 +37,13 @@ def update_sentence(principal: Principal, sentence_id: str, request: SentenceUpd
     sentence = _editable(principal, sentence_id)
     changes: dict[str, object] = request.model_dump(exclude_unset=True)
     if "japanese_text" in changes and changes["japanese_text"] != sentence.japanese_text:
-        # New text, old readings would be wrong: drop those not given, so the worker reads the new text.
+        # New text, old readings and gloss would be wrong: drop those not given, so the worker reads the new text.
         changes.setdefault("hiragana_reading", None)
         changes.setdefault("romaji_reading", None)
+        changes["word_gloss"] = None
+        changes["gloss_source"] = None
+        if _tags_from_gloss(sentence):
+            changes.setdefault("vocabulary_tags", [])  # the worker's tags of the old words: it tags the new ones
     if not principal.is_admin and sentence.status != ModerationStatus.PENDING:
         changes["status"] = ModerationStatus.PENDING
     updated = content_repository.update_sentence(
@@ -48,6 +52,14 @@ def update_sentence(principal: Principal, sentence_id: str, request: SentenceUpd
     if updated is None:
         raise Conflict("the sentence changed while you edited it; load it again")
     return updated
+
+
+def _tags_from_gloss(sentence: SentencePublic) -> bool:
+    """Whether the sentence's vocabulary tags are the ones the readings worker gave it (its gloss's words)."""
+    if not sentence.word_gloss or not sentence.vocabulary_tags:
+        return False
+    glossed = dict.fromkeys(word.dictionary_form for word in sentence.word_gloss if word.word_id)
+    return sentence.vocabulary_tags == list(glossed)[: len(sentence.vocabulary_tags)]
 
 
 def delete_sentence(principal: Principal, sentence_id: str) -> None:

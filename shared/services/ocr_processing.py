@@ -5,7 +5,7 @@ from uuid import UUID, uuid5
 
 from shared.dal import content_repository
 from shared.services.media_processing import Analysis
-from shared.services.ocr import ENGINE, ImageRejected, read_image
+from shared.services.ocr import ENGINE, ImageRejected, TextBox, read_image
 
 REJECTIONS: tuple[type[Exception], ...] = (ImageRejected,)
 # Sentence ids are uuid5(this, "<record id>/<index>"): the same for every try of one record, so a retry (the worker
@@ -16,6 +16,10 @@ PHOTO_SENTENCES: Final = UUID("4f2b5d0e-7c1a-5e8b-9d63-0a6f1c2e3b74")
 def sentence_id(record_id: str, index: int) -> str:
     """The id of the `index`-th sentence (in reading order) read from a photo record."""
     return str(uuid5(PHOTO_SENTENCES, f"{record_id}/{index}"))
+
+
+def _boxed(box: TextBox) -> dict[str, Any]:
+    return {"text": box.text, "confidence": round(box.confidence, 4), "bbox": list(box.bbox)}
 
 
 def analyse_photo(data: bytes, record: dict[str, Any]) -> Analysis:
@@ -35,9 +39,17 @@ def analyse_photo(data: bytes, record: dict[str, Any]) -> Analysis:
         "japanese_sentences": [
             {"text": s.text, "confidence": round(s.confidence, 4), "bbox": list(s.bbox)} for s in result.sentences
         ],
+        "furigana": [
+            {"text": f.text, "confidence": round(f.confidence, 4), "bbox": list(f.bbox)} for f in result.furigana
+        ],
         "processed_sentences": sentence_ids,
         "ocr_engine_used": ENGINE,
         "processing_time_ms": result.processing_time_ms,
     }
-    summary = {"lines": len(result.lines), "sentences": len(sentence_ids), "vertical": result.vertical}
+    summary = {
+        "lines": len(result.lines),
+        "sentences": len(sentence_ids),
+        "furigana": len(result.furigana),
+        "vertical": result.vertical,
+    }
     return fields, summary

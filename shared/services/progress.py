@@ -34,7 +34,7 @@ from shared.schemas.progress import (
     StudyCard,
     StudyStats,
 )
-from shared.services import srs, streaks, study_calendar
+from shared.services import content, srs, streaks, study_calendar
 from shared.services.auth import Principal
 from shared.services.calendar import day_start, local_day
 
@@ -125,7 +125,11 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
         was_new = card is None
         if card is None:
             _require_studyable(request.item_type, request.item_id)
-            card = progress_repository.new_card(user.id, request.item_type, request.item_id)
+            if request.learned_from_sentence_id is not None:
+                _require_word_of_sentence(principal, request.item_id, request.learned_from_sentence_id)
+            card = progress_repository.new_card(
+                user.id, request.item_type, request.item_id, learned_from_sentence_id=request.learned_from_sentence_id
+            )
             before = srs.new_card(now)
         elif card.suspended_at is not None:
             raise Conflict("this card is suspended: take it back into study to answer it")
@@ -138,7 +142,19 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
         answered_at = max(now, before.last_review or now) if offline_at is None else offline_at
         reviewed_at = now if offline_at is None else offline_at
         stale = before.last_review is not None and answered_at < before.last_review
-        after = before if stale else srs.review(before, algorithm, rating, answered_at, quality=request.quality)
+        after = (
+            before
+            if stale
+            else srs.review(
+                before,
+                algorithm,
+                rating,
+                answered_at,
+                quality=request.quality,
+                parameters=principal.scheduler.parameters,  # the learner's own fit, or None: the defaults
+                desired_retention=principal.scheduler.desired_retention,
+            )
+        )
         mastery = MasteryLevel(level_before) if stale else srs.mastery_level(after)
         if not stale:
             progress_repository.apply_state(card, after, mastery)
@@ -176,6 +192,12 @@ def _require_studyable(item_type: ItemType, item_id: str) -> None:
             raise NotFound("sentence not found")
     elif content_repository.get_word(item_id) is None:
         raise NotFound("word not found")
+
+
+def _require_word_of_sentence(principal: Principal, word_id: str, sentence_id: str) -> None:
+    """A word learned from a sentence: one the learner may read, whose gloss has the word."""
+    if word_id not in content.word_ids_of(sentence_id, principal):
+        raise NotFound("that sentence does not contain this word")
 
 
 def _result(recorded: progress_repository.RecordedReview, request: ReviewRequest) -> ReviewResult:

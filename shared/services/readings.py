@@ -318,12 +318,12 @@ def _fix_homographs(words: list[_Word]) -> list[_Word]:
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 
-def _to_hiragana(katakana: str) -> str:
+def to_hiragana(katakana: str) -> str:
     return katakana.translate(_KATAKANA_TO_HIRAGANA)
 
 
 def _hiragana(words: Sequence[_Word]) -> str:
-    return "".join(word.gap + (_to_hiragana(word.kana) if word.is_japanese else word.source) for word in words)
+    return "".join(word.gap + (to_hiragana(word.kana) if word.is_japanese else word.source) for word in words)
 
 
 # --- romaji -----------------------------------------------------------------------------------------------------
@@ -363,6 +363,14 @@ _DIGRAPHS = {
 }  # fmt: skip
 _VOWELS = "aeiou"
 _CONSONANTS = frozenset("bcdfghjkmprstvwz")
+
+
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+
+
+def word_romaji(kana: str) -> str:
+    """Modified Hepburn of one word's reading, in hiragana or katakana (たべる → taberu, コーヒー → koohii)."""
+    return _kana_to_romaji(kana.translate(_HIRAGANA_TO_KATAKANA))
 
 
 def _kana_to_romaji(kana: str) -> str:

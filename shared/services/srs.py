@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import fsrs
 
+from shared.domain.scheduler import DEFAULT_RETENTION
 from shared.enums import MasteryLevel
 
 SECONDS_PER_DAY = 86_400.0
@@ -91,12 +92,14 @@ def review(
     *,
     quality: int | None = None,
     parameters: Sequence[float] | None = None,
+    desired_retention: float = DEFAULT_RETENTION,
 ) -> CardState:
     """The card's state after a review at `now`.
 
     SM-2 grades with `quality` (0-5) when given, else with quality_from_rating(rating); FSRS uses `rating`
-    (and `parameters`, default the fsrs package's) and ignores `quality`. Raises ValueError for a naive `now`,
-    for `now` before the last review, and for a rating or quality out of range.
+    (and `parameters`, default the fsrs package's, and the recall probability it schedules the next review at,
+    `desired_retention`) and ignores `quality`. Raises ValueError for a naive `now`, for `now` before the last
+    review, and for a rating or quality out of range.
     """
     now = _as_utc(now, "now")
     if state.last_review is not None and now < state.last_review:
@@ -106,7 +109,7 @@ def review(
         case Algorithm.SM2:
             return _review_sm2(state, quality_from_rating(rating) if quality is None else quality, now)
         case Algorithm.FSRS:
-            return _review_fsrs(state, rating, now, parameters)
+            return _review_fsrs(state, rating, now, parameters, desired_retention)
 
 
 def mastery_level(state: CardState) -> MasteryLevel:
@@ -185,8 +188,11 @@ def _review_sm2(state: CardState, quality: int, now: datetime) -> CardState:
     )
 
 
-def _review_fsrs(state: CardState, rating: Rating, now: datetime, parameters: Sequence[float] | None) -> CardState:
-    card, _ = _scheduler(_parameters_key(parameters)).review_card(_to_fsrs(state), fsrs.Rating(int(rating)), now)
+def _review_fsrs(
+    state: CardState, rating: Rating, now: datetime, parameters: Sequence[float] | None, desired_retention: float
+) -> CardState:
+    scheduler = _scheduler(_parameters_key(parameters), desired_retention)
+    card, _ = scheduler.review_card(_to_fsrs(state), fsrs.Rating(int(rating)), now)
     failed = rating == Rating.AGAIN
     return replace(
         state,
@@ -218,12 +224,12 @@ def _to_fsrs(state: CardState) -> fsrs.Card:
 
 # Bounded rather than functools.cache: per-learner fitted parameters would otherwise grow it in a warm Lambda.
 @lru_cache(maxsize=128)
-def _scheduler(parameters: tuple[float, ...] | None) -> fsrs.Scheduler:
+def _scheduler(parameters: tuple[float, ...] | None, desired_retention: float = DEFAULT_RETENTION) -> fsrs.Scheduler:
     """No fuzzing: tests and benchmark replays must be reproducible, and due dates spread anyway because
     learners review at different times. Out-of-range parameters raise ValueError (from fsrs)."""
     if parameters is None:
-        return fsrs.Scheduler(enable_fuzzing=False)
-    return fsrs.Scheduler(parameters=parameters, enable_fuzzing=False)
+        return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    return fsrs.Scheduler(parameters=parameters, desired_retention=desired_retention, enable_fuzzing=False)
 
 
 def _parameters_key(parameters: Sequence[float] | None) -> tuple[float, ...] | None:

@@ -66,6 +66,7 @@ def test_a_photo_of_japanese_text_becomes_sentences(local_cloud: LocalCloud) -> 
     )
     assert record["processing_status"] == "completed", record
     assert record["japanese_sentences"][0]["text"] == "今日は天気がいいです。"
+    assert record["furigana"] == []
     assert record["language_detected"] == "ja"
     assert len(record["processed_sentences"]) == 1
 

@@ -82,7 +82,8 @@ def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalClou
     body = {"japanese_text": "大人は三本の傘を持っています。", "english_translation": "The adult has three umbrellas."}
     created = requests.post(f"{api}/learning/sentences", headers=auth, json=body, timeout=10).json()
     assert created["hiragana_reading"] is None
-    deadline = time.monotonic() + 20
+    # The worker may still be glossing the sample content's 89 sentences (about 0.1 s each against the emulator)
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         sentence = requests.get(f"{api}/learning/sentences/{created['id']}", timeout=10).json()
         if sentence["hiragana_reading"]:
@@ -90,6 +91,8 @@ def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalClou
         time.sleep(0.3)
     assert sentence["hiragana_reading"] == "おとなはさんぼんのかさをもっています。"
     assert sentence["romaji_reading"].startswith("otona wa sanbon no kasa o")
+    # and its words with their meanings, written in the same write as the readings
+    assert [word["dictionary_form"] for word in sentence["word_gloss"]] == ["大人", "傘", "持つ"]
 
 
 def test_the_local_pump_runs_the_reminder_check_and_the_mail_unsubscribes_without_a_login(

@@ -159,7 +159,8 @@ def test_only_the_media_api_speaks() -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        *(entry.name for entry in (*SCHEDULED_FUNCTIONS, *STREAM_CONSUMERS)),
+        *(entry.name for entry in SCHEDULED_FUNCTIONS),
+        *(entry.name for entry in STREAM_CONSUMERS if not entry.rewrites_media),  # the archiver writes to the bucket
         JWT_KEY_ROTATION.name,
         *(spec.worker for spec in QUEUES),
     ],

@@ -42,6 +42,8 @@ def assets(synthesized: SynthesizedApp) -> dict[str, tuple[str, dict[str, Any]]]
 def test_the_image_functions_are_the_readings_worker_and_the_upload_workers(
     functions: dict[str, KotobaFunction], assets: dict[str, tuple[str, dict[str, Any]]]
 ) -> None:
+    # When the functions and the image assets are listed, Then the image functions are the readings worker and the
+    # upload workers, each with its own Dockerfile's asset
     assert IMAGE_FUNCTIONS == ["ocr_worker", "readings_worker", "speech_worker"]
     assert sorted(name for name, function in functions.items() if function.package.is_image) == IMAGE_FUNCTIONS
     assert sorted(assets) == [f"containers/{name}/Dockerfile" for name in IMAGE_FUNCTIONS]
@@ -54,10 +56,12 @@ def test_image_function_runs_its_own_image_on_its_platform(
     assets: dict[str, tuple[str, dict[str, Any]]],
     name: str,
 ) -> None:
+    # Given the image function's resource in the template and its image asset
     function = functions[name]
     properties = template["Resources"][logical_id(function.function)]["Properties"]
     asset_hash, _ = assets[f"containers/{name}/Dockerfile"]
 
+    # Then it runs that image on its platform, traced, with its own role, no layers and no reserved concurrency
     assert properties["PackageType"] == "Image"
     assert properties["Architectures"] == [ARCHITECTURES[name]]
     assert {"Runtime", "Handler", "Layers"}.isdisjoint(properties)  # the image's CMD names the handler
@@ -71,6 +75,7 @@ def test_image_function_runs_its_own_image_on_its_platform(
 def test_image_is_built_for_its_platform_from_the_repository_root_with_its_dockerfile(
     assets: dict[str, tuple[str, dict[str, Any]]], name: str
 ) -> None:
+    # When the image asset's source is read, Then it is built for the function's platform with its Dockerfile
     _, source = assets[f"containers/{name}/Dockerfile"]
 
     assert source["platform"] == DOCKER_PLATFORMS[ARCHITECTURES[name]]
@@ -87,11 +92,13 @@ def _copied_by_dockerfile(name: str) -> set[str]:
 def test_staged_image_context_holds_only_what_the_dockerfile_copies(
     synthesized: SynthesizedApp, assets: dict[str, tuple[str, dict[str, Any]]], name: str
 ) -> None:
+    # Given the files the synth staged as the image's build context
     _, source = assets[f"containers/{name}/Dockerfile"]
     staged = synthesized.directory / source["directory"]
     files = {path.relative_to(staged).as_posix() for path in staged.rglob("*") if path.is_file()}
     parts = {part for file in files for part in Path(file).parts}
 
+    # Then they are only shared/ and the function's own modules, Dockerfile and requirements: no tests, venv, bytecode
     assert {Path(file).parts[0] for file in files} == {"shared", "functions", "containers"}
     assert not parts & NEVER_STAGED
     assert not [file for file in files if file.endswith(".pyc")]
@@ -119,6 +126,7 @@ def test_staged_image_context_holds_only_what_the_dockerfile_copies(
 
 @pytest.mark.parametrize("name", IMAGE_FUNCTIONS)
 def test_image_context_excludes_everything_but_three_folders(name: str) -> None:
+    # When the image's context excludes are read, Then everything is excluded but shared/ and the function's two folders
     assert image_context_excludes(name) == [
         "*",
         "!shared",

@@ -28,10 +28,12 @@ def template(synthesized: SynthesizedApp) -> dict[str, Any]:
 
 
 def test_the_domain_is_an_identity_with_easy_dkim(template: dict[str, Any], synthesized: SynthesizedApp) -> None:
+    # When the API stack's SES identities are listed
     identities = resources_of_type(template, "AWS::SES::EmailIdentity")
     sender = synthesized.api.email.sender_identity
     assert sender is not None
 
+    # Then the one identity is the test domain, signed by Easy DKIM with 2048-bit keys
     assert list(identities) == [logical_id(sender)]
     properties = identities[logical_id(sender)]["Properties"]
     assert properties["EmailIdentity"] == SES_DOMAIN
@@ -40,10 +42,12 @@ def test_the_domain_is_an_identity_with_easy_dkim(template: dict[str, Any], synt
 
 
 def test_the_three_dkim_records_are_outputs(template: dict[str, Any], synthesized: SynthesizedApp) -> None:
+    # Given the domain's identity
     sender = synthesized.api.email.sender_identity
     assert sender is not None
     outputs = template["Outputs"]
 
+    # When the stack's outputs are read, Then each of the three DKIM records is a CNAME of the identity's token
     for index in range(1, DKIM_RECORDS + 1):
         (name, cname, value) = outputs[f"SesDkimRecord{index}"]["Value"]["Fn::Join"][1]
         assert cname == "CNAME"
@@ -53,6 +57,7 @@ def test_the_three_dkim_records_are_outputs(template: dict[str, Any], synthesize
 
 def test_the_sending_function_waits_for_the_identity(template: dict[str, Any], synthesized: SynthesizedApp) -> None:
     """Its policy names the identity by Ref, so CloudFormation creates the identity first."""
+    # Given the one function that sends e-mail, and the domain's identity
     (sender,) = [h for h in synthesized.api.handlers if h.entry.sends_email]
     sender_identity = synthesized.api.email.sender_identity
     assert sender_identity is not None
@@ -62,6 +67,7 @@ def test_the_sending_function_waits_for_the_identity(template: dict[str, Any], s
         if p["Properties"]["Roles"] == [{"Ref": logical_id(sender.role)}]
     ]
 
+    # When its role's policy is read, Then it refers to the identity, which CloudFormation therefore creates first
     assert {"Ref": logical_id(sender_identity)} in str_refs(policy)
 
 
@@ -93,10 +99,12 @@ def _ses_statements(api: ApiStack) -> list[dict[str, Any]]:
 
 
 def test_an_address_is_an_identity_of_its_own_without_dkim_records() -> None:
+    # When the API stack is built with a sender address and no domain
     api = _built({SES_SENDER_CONTEXT_KEY: "someone@example.org"})
     sender_identity = api.email.sender_identity
     assert sender_identity is not None
 
+    # Then the address is the one identity, the one sending may use, and there are no DKIM outputs
     assert _identities(api) == ["someone@example.org"]
     (statement,) = _ses_statements(api)
     assert statement["Resource"] == api.resolve(sender_identity.email_identity_arn)
@@ -105,8 +113,10 @@ def test_an_address_is_an_identity_of_its_own_without_dkim_records() -> None:
 
 def test_sandbox_recipients_are_identities_and_may_be_sent_to() -> None:
     """In the SES sandbox a send is authorized against each recipient's identity too."""
+    # When the stack is built with a sender and a sandbox recipient
     api = _built({SES_SENDER_CONTEXT_KEY: "someone@example.org", SES_SANDBOX_RECIPIENTS_CONTEXT_KEY: "me@example.org"})
 
+    # Then both are identities, sending may use both, and only from the sender's address
     assert _identities(api) == ["me@example.org", "someone@example.org"]
     (statement,) = _ses_statements(api)
     assert sorted(map(str, statement["Resource"])) == sorted(str(api.resolve(arn)) for arn in api.email.identity_arns)
@@ -116,8 +126,10 @@ def test_sandbox_recipients_are_identities_and_may_be_sent_to() -> None:
 
 def test_an_identity_verified_before_is_named_not_created() -> None:
     """Creating an identity that exists already fails the deploy: `ses_identity_exists=true` names it by ARN."""
+    # When the stack is built with a sender whose identity is said to exist already
     api = _built({SES_SENDER_CONTEXT_KEY: "someone@example.org", SES_IDENTITY_EXISTS_CONTEXT_KEY: "true"})
 
+    # Then no identity is created, and sending is granted on the address's identity ARN
     assert _identities(api) == []
     assert api.email.sender_identity is None
     (statement,) = _ses_statements(api)

@@ -27,6 +27,8 @@ ALLOWED_SOURCE_KEYS = {"directory", "dockerFile", "platform", "dockerBuildArgs"}
 
 
 def test_each_platform_builds_images_for_its_own_architecture() -> None:
+    # When each platform is read, Then x86_64 and arm64 build for linux/amd64 and linux/arm64, on Lambda's own
+    # architectures, and the deployer's switch for attestations is BuildKit's
     assert (X86_64.name, X86_64.docker_platform, X86_64.image_platform.platform) == (
         "x86_64",
         "linux/amd64",
@@ -45,18 +47,23 @@ def test_each_platform_builds_images_for_its_own_architecture() -> None:
 def test_dockerfile_builds_one_stage_from_the_multi_arch_lambda_python_base(name: str) -> None:
     """`--platform` (from CDK) picks the architecture of the base: a FROM with its own --platform or an arch-suffixed
     tag (`3.12-x86_64`, `3.12-arm64`) would silently disagree with the function if the architecture changed."""
+    # When the image's Dockerfile is read
     lines = (CONTAINERS_DIR / name / "Dockerfile").read_text().splitlines()
     froms = [line.split()[1:] for line in lines if re.match(r"FROM\s", line, re.IGNORECASE)]
 
+    # Then its one FROM is the multi-arch Lambda Python base, with no platform or architecture of its own
     assert froms == [[BASE_IMAGE]]
 
 
 @pytest.mark.slow
 def test_every_image_asset_is_built_for_the_architecture_its_function_runs_on(synthesized: SynthesizedApp) -> None:
+    # Given the API stack's image functions and image assets
     template = synthesized.template(synthesized.api)
     assets: dict[str, tuple[str, dict[str, Any]]] = image_assets(synthesized)
     functions: list[KotobaFunction] = [f for f in synthesized.api.functions if f.package.is_image]
 
+    # Then each image has its asset and its function, and each asset is built for its function's architecture,
+    # with nothing in its source beyond the directory, Dockerfile, platform and build arguments
     assert sorted(assets) == [f"containers/{name}/Dockerfile" for name in IMAGES]
     assert sorted(f.name for f in functions) == IMAGES
     for function in functions:

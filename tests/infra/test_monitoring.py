@@ -26,9 +26,9 @@ DEAD_LETTER_QUEUES = [
 WORK_QUEUES = [physical_name(STAGE, spec.name) for spec in QUEUES]
 FIVE_MINUTES_MS = 5 * 60 * 1000
 TEN_MINUTES_S = 10 * 60
-# One metric each: 13 functions x 2, the API x 2, 8 dead-letter queues, 2 streams, 2 work queues, SES x 2, the
-# account's concurrency, MailNotSent.
-ALARM_COUNT = 44
+# One metric each: 15 functions x 2, the API x 2, 10 dead-letter queues, 3 stream consumers, 2 work queues, SES x 2,
+# the account's concurrency, MailNotSent.
+ALARM_COUNT = 51
 TABLES = [definition.logical_name for definition in table_definitions()]  # one throttle alarm each, a math expression
 
 
@@ -67,10 +67,12 @@ def _watched(alarm: dict[str, Any]) -> tuple[str, str, str]:
 def test_alarm_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(
     template: dict[str, Any], watch: Monitoring
 ) -> None:
+    # When the alarm topic and its KMS key are read
     topic = template["Resources"][logical_id(watch.topic)]["Properties"]
     key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
     key = template["Resources"][key_id]["Properties"]
 
+    # Then the topic is the stage's, its key rotates, and CloudWatch may only decrypt and make data keys with it
     assert topic["TopicName"] == physical_name(STAGE, "alarms")
     assert key["EnableKeyRotation"] is True
     cloudwatch_statements = [
@@ -82,10 +84,12 @@ def test_alarm_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(
 def test_alarm_topic_policy_requires_tls_and_admits_only_this_accounts_alarms(
     template: dict[str, Any], watch: Monitoring
 ) -> None:
+    # When the topic's policy is read
     (policy,) = resources_of_type(template, "AWS::SNS::TopicPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     topic_ref = {"Ref": logical_id(watch.topic)}
 
+    # Then it denies publishing without TLS, and allows only this account's CloudWatch alarms to publish
     assert policy["Properties"]["Topics"] == [topic_ref]
     (deny,) = [s for s in statements if s["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -97,12 +101,15 @@ def test_alarm_topic_policy_requires_tls_and_admits_only_this_accounts_alarms(
 
 
 def test_topic_arn_is_an_output(template: dict[str, Any], watch: Monitoring) -> None:
+    # When the stack's outputs are read, Then the alarm topic is one of them
     assert template["Outputs"][ALARM_TOPIC_OUTPUT]["Value"] == {"Ref": logical_id(watch.topic)}
 
 
 def test_every_alarm_notifies_the_topic_and_ignores_missing_data(
     alarms: list[dict[str, Any]], watch: Monitoring
 ) -> None:
+    # When the single-metric alarms are read
+    # Then each notifies the topic, takes missing data as not breaching, and has a name of the stage
     assert {json.dumps(alarm["AlarmActions"]) for alarm in alarms} == {json.dumps([{"Ref": logical_id(watch.topic)}])}
     assert {alarm["TreatMissingData"] for alarm in alarms} == {"notBreaching"}
     assert all(alarm["AlarmName"].startswith(physical_name(STAGE, "")) for alarm in alarms)
@@ -110,6 +117,8 @@ def test_every_alarm_notifies_the_topic_and_ignores_missing_data(
 
 def test_dead_letter_queue_names_are_the_shared_ones() -> None:
     """The local cloud names its queues with the same function."""
+    # When the dead-letter queue names are built for each queue, consumer, schedule and job worker
+    # Then each is the stage's name of its queue with -dlq, as the alarms expect
     assert [
         *(dead_letter_queue_name(STAGE, spec.name) for spec in QUEUES),
         *(dead_letter_queue_name(STAGE, consumer.name) for consumer in STREAM_CONSUMERS),
@@ -121,12 +130,17 @@ def test_dead_letter_queue_names_are_the_shared_ones() -> None:
 def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_each_stream(
     alarms: list[dict[str, Any]], synthesized: SynthesizedApp
 ) -> None:
+    # Given the app's 13 functions and its stream consumers
     functions = [logical_id(function.function) for function in synthesized.api.functions]
     consumers = [logical_id(consumer.function) for consumer in synthesized.api.stream_consumers]
 
+    # When the metrics the single-metric alarms watch are listed
     watched = sorted(_watched(alarm) for alarm in alarms)
 
-    assert len(functions) == 13
+    # Then they are each function's errors and throttles, the API's 5xx and latency, each dead-letter queue, each
+    # stream's iterator age, each work queue's oldest message, SES's reputation, the account's concurrency and the
+    # mail not sent
+    assert len(functions) == 15
     assert (
         len(alarms)
         == 2 * len(functions) + 2 + len(DEAD_LETTER_QUEUES) + len(consumers) + len(WORK_QUEUES) + 2 + 2
@@ -150,8 +164,10 @@ def test_alarms_watch_exactly_each_function_the_api_each_dead_letter_queue_and_e
 
 def test_ses_reputation_alarms_fire_where_ses_starts_reviewing_the_account(alarms: list[dict[str, Any]]) -> None:
     """5 % bounces and 0.1 % complaints: SES's review levels, below those at which it may pause sending."""
+    # When the SES alarms are read
     ses = {a["MetricName"]: a for a in alarms if a["Namespace"] == "AWS/SES"}
 
+    # Then they fire at 5 % bounces and 0.1 % complaints over an hour, each with its stage's name
     assert {name: (a["Threshold"], a["Statistic"], a["Period"]) for name, a in ses.items()} == {
         "Reputation.BounceRate": (0.05, "Maximum", 3600),
         "Reputation.ComplaintRate": (0.001, "Maximum", 3600),
@@ -166,8 +182,10 @@ def test_ses_reputation_alarms_fire_where_ses_starts_reviewing_the_account(alarm
 def test_upload_workers_have_error_and_throttle_alarms(
     alarms: list[dict[str, Any]], synthesized: SynthesizedApp
 ) -> None:
+    # When the alarms' names are listed
     names = {alarm["AlarmName"] for alarm in alarms}
 
+    # Then each of the two upload workers has an errors and a throttles alarm
     assert [worker.name for worker in synthesized.api.upload_workers] == ["ocr_worker", "speech_worker"]
     assert {
         physical_name(STAGE, f"{worker.name}-{what}")
@@ -177,8 +195,10 @@ def test_upload_workers_have_error_and_throttle_alarms(
 
 
 def test_work_queue_alarms_fire_when_an_upload_waits_ten_minutes(alarms: list[dict[str, Any]]) -> None:
+    # When the oldest-message alarms are read
     age_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "ApproximateAgeOfOldestMessage"]
 
+    # Then there is one per work queue, named for it, firing when its oldest message is over ten minutes old
     assert sorted(_watched(a)[2] for a in age_alarms) == sorted(WORK_QUEUES)
     assert sorted(a["AlarmName"] for a in age_alarms) == sorted(f"{q}-oldest-message" for q in WORK_QUEUES)
     assert {
@@ -188,6 +208,7 @@ def test_work_queue_alarms_fire_when_an_upload_waits_ten_minutes(alarms: list[di
 
 
 def test_function_alarms_fire_on_one_error_or_throttle_in_five_minutes(alarms: list[dict[str, Any]]) -> None:
+    # When the functions' error and throttle alarms are read, Then each fires on one in five minutes
     lambda_alarms = [alarm for alarm in alarms if alarm["MetricName"] in {"Errors", "Throttles"}]
 
     assert {
@@ -197,8 +218,10 @@ def test_function_alarms_fire_on_one_error_or_throttle_in_five_minutes(alarms: l
 
 
 def test_api_alarms(alarms: list[dict[str, Any]]) -> None:
+    # When the API's alarms are read
     by_metric = {alarm["MetricName"]: alarm for alarm in alarms if alarm["Namespace"] == "AWS/ApiGateway"}
 
+    # Then the 5xx alarm fires on 5 in five minutes, and the latency alarm on a p95 over a second in two of three
     server_errors, latency = by_metric["5XXError"], by_metric["Latency"]
     assert (server_errors["Statistic"], server_errors["Period"], server_errors["Threshold"]) == ("Sum", 300, 5)
     assert server_errors["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
@@ -210,8 +233,10 @@ def test_api_alarms(alarms: list[dict[str, Any]]) -> None:
 def test_iterator_age_alarms_fire_when_a_stream_consumer_is_five_minutes_behind(
     alarms: list[dict[str, Any]],
 ) -> None:
+    # When the iterator age alarms are read
     iterator_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "IteratorAge"]
 
+    # Then each stream consumer has one, named for it, firing when it is over five minutes behind
     assert len(iterator_alarms) == len(STREAM_CONSUMERS)
     assert {
         (a["Statistic"], a["Period"], a["EvaluationPeriods"], a["Threshold"], a["ComparisonOperator"])
@@ -223,8 +248,10 @@ def test_iterator_age_alarms_fire_when_a_stream_consumer_is_five_minutes_behind(
 
 
 def test_dead_letter_alarms_fire_on_the_first_message(alarms: list[dict[str, Any]]) -> None:
+    # When the dead-letter queue alarms are read
     dead_letter_alarms = [alarm for alarm in alarms if alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"]
 
+    # Then each dead-letter queue has one, named for it, firing on its first message
     assert len(dead_letter_alarms) == len(QUEUES) + len(STREAM_CONSUMERS) + len(SCHEDULED_FUNCTIONS) + len(JOB_WORKERS)
     assert sorted(a["AlarmName"] for a in dead_letter_alarms) == sorted(f"{q}-messages" for q in DEAD_LETTER_QUEUES)
     assert {
@@ -250,6 +277,7 @@ def _dashboard_widgets(template: dict[str, Any]) -> list[dict[str, Any]]:
 def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
     template: dict[str, Any], synthesized: SynthesizedApp
 ) -> None:
+    # Given the dashboard's widgets, by title
     widgets = {widget["properties"]["title"]: widget["properties"] for widget in _dashboard_widgets(template)}
     functions = {logical_id(function.function) for function in synthesized.api.functions}
     consumers = {logical_id(consumer.function) for consumer in synthesized.api.stream_consumers}
@@ -257,6 +285,8 @@ def test_dashboard_draws_the_api_the_functions_and_the_dead_letter_queues(
     def drawn(title: str) -> set[tuple[str, str]]:
         return {(line[1], line[3]) for line in widgets[title]["metrics"]}
 
+    # Then they draw the API's requests, latency and errors, each function's invocations, errors and duration, the
+    # dead-letter queues, the streams' iterator age, the work queues' oldest message, and every alarm
     assert drawn("API requests") == {("Count", API_NAME)}
     assert drawn("API latency (ms)") == {("Latency", API_NAME)}
     assert {line[-1]["stat"] for line in widgets["API latency (ms)"]["metrics"]} == {"p50", "p95"}
@@ -288,8 +318,11 @@ def _throttle_alarms(alarms: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_every_table_alarms_on_read_and_write_throttles_of_itself_and_its_global_indexes(
     expression_alarms: list[dict[str, Any]],
 ) -> None:
+    # When the table throttle alarms are read, by table
     by_table = _throttle_alarms(expression_alarms)
 
+    # Then each table has one, summing the read and write throttles of the table and each of its global indexes
+    # (ten metrics at most), at the stage's threshold, named for the table
     assert sorted(by_table) == sorted(physical_name(STAGE, name) for name in TABLES)
     for definition in table_definitions():
         alarm = by_table[physical_name(STAGE, definition.logical_name)]
@@ -317,18 +350,22 @@ def test_every_table_alarms_on_read_and_write_throttles_of_itself_and_its_global
 
 
 def test_prod_table_throttle_alarms_use_prods_threshold(synthesized_prod: SynthesizedApp) -> None:
+    # When prod's table throttle alarms are read
     template = synthesized_prod.template(synthesized_prod.api)
     every = [a["Properties"] for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
     by_table = _throttle_alarms([a for a in every if "Metrics" in a])
 
+    # Then each prod table has one, at prod's threshold
     assert sorted(by_table) == sorted(physical_name("prod", name) for name in TABLES)
     assert {a["Threshold"] for a in by_table.values()} == {PROD.alarms.table_throttles}
 
 
 def test_account_concurrency_and_mail_not_sent_alarms(alarms: list[dict[str, Any]]) -> None:
+    # When the account concurrency and mail-not-sent alarms are read
     (concurrency,) = [a for a in alarms if a["MetricName"] == "ClaimedAccountConcurrency"]
     (mail,) = [a for a in alarms if a["MetricName"] == "MailNotSent"]
 
+    # Then the first watches the account's concurrency and the second the app's own metric, at dev's thresholds
     assert (concurrency["Namespace"], concurrency["Statistic"], concurrency["Threshold"]) == (
         "AWS/Lambda",
         "Maximum",
@@ -345,12 +382,14 @@ def test_account_concurrency_and_mail_not_sent_alarms(alarms: list[dict[str, Any
 
 
 def test_prod_alarm_thresholds_come_from_its_config(synthesized_prod: SynthesizedApp) -> None:
+    # When prod's alarms are read by name
     template = synthesized_prod.template(synthesized_prod.api)
     by_name = {
         a["Properties"]["AlarmName"]: a["Properties"]
         for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
     }
 
+    # Then their thresholds are prod's configured ones
     assert by_name["kotoba-prod-api-5xx"]["Threshold"] == PROD.alarms.api_5xx == 200
     assert by_name["kotoba-prod-account-concurrency"]["Threshold"] == PROD.alarms.account_concurrency == 2400
     assert by_name["kotoba-prod-mail-not-sent"]["Threshold"] == PROD.alarms.mail_not_sent
@@ -360,9 +399,11 @@ def test_prod_alarm_thresholds_come_from_its_config(synthesized_prod: Synthesize
 def test_the_alarm_topic_mails_the_context_address_only_when_one_is_given(
     template: dict[str, Any], synthesized_prod: SynthesizedApp
 ) -> None:
+    # Given prod synthesized with an alarm address, and dev without
     prod = synthesized_prod.template(synthesized_prod.api)
     (subscription,) = resources_of_type(prod, "AWS::SNS::Subscription").values()
 
+    # Then only prod's topic has a subscription, mailing that address
     assert not resources_of_type(template, "AWS::SNS::Subscription")  # dev's synth names no alarm_email
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == ALARM_EMAIL

@@ -136,11 +136,13 @@ def template_arns(synthesized: SynthesizedApp, dev_arns: StageArns) -> TemplateA
 def test_the_model_has_a_role_for_exactly_the_deployed_functions(
     synthesized: SynthesizedApp, dev_arns: StageArns
 ) -> None:
+    # When the IAM model's roles are listed, Then there is one for each deployed function, and no other
     assert sorted(role_statements(dev_arns)) == sorted(function.name for function in synthesized.api.functions)
 
 
 def test_no_deployed_role_has_a_deny_statement(synthesized: SynthesizedApp) -> None:
     """The model, and the local gate, know Allow statements only: a Deny in a role would go unenforced locally."""
+    # When the effects of every statement on a function role are listed
     template = synthesized.template(synthesized.api)
     roles = {logical_id(function.role) for function in synthesized.api.functions}
 
@@ -150,6 +152,8 @@ def test_no_deployed_role_has_a_deny_statement(synthesized: SynthesizedApp) -> N
         if {role["Ref"] for role in policy["Properties"]["Roles"]} & roles
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     }
+
+    # Then they are all Allow
     assert effects == {"Allow"}
 
 
@@ -157,10 +161,13 @@ def test_no_deployed_role_has_a_deny_statement(synthesized: SynthesizedApp) -> N
 def test_each_role_holds_exactly_the_model_statements_of_its_stage(
     synthesized: SynthesizedApp, dev_arns: StageArns, template_arns: TemplateArns, name: str
 ) -> None:
+    # Given the function's deployed grants
     (function,) = [f for f in synthesized.api.functions if f.name == name]
     deployed = _template_grants(synthesized.template(synthesized.api), logical_id(function.role), template_arns)
 
+    # When the IAM model's grants for it on the stage are built
     modelled = _model_grants(role_statements(dev_arns)[name])
 
+    # Then they are the same, neither holding a grant the other lacks
     assert deployed - modelled == set(), f"{name}: deployed but not in shared/iam_policy.py"
     assert modelled - deployed == set(), f"{name}: in shared/iam_policy.py but not deployed"

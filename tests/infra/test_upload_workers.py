@@ -46,6 +46,7 @@ def _queue_arn(name: str) -> dict[str, Any]:
 
 
 def test_one_worker_per_queue_each_with_settings(workers: dict[str, UploadWorkerFunction]) -> None:
+    # When the stack's upload workers are listed, Then there is one per queue, the OCR and speech workers, with settings
     assert sorted(workers) == sorted(spec.name for spec in QUEUES)
     assert sorted(WORKER_SETTINGS) == sorted(spec.worker for spec in QUEUES) == ["ocr_worker", "speech_worker"]
     assert [worker.name for worker in workers.values()] == [spec.worker for spec in QUEUES]
@@ -55,9 +56,11 @@ def test_one_worker_per_queue_each_with_settings(workers: dict[str, UploadWorker
 def test_worker_is_an_image_sized_by_its_catalog_entry(
     template: dict[str, Any], workers: dict[str, UploadWorkerFunction], spec: QueueSpec
 ) -> None:
+    # When the worker's function is read
     worker = workers[spec.name]
     properties = _function(template, worker)["Properties"]
 
+    # Then it is an image on its architecture, sized by its catalog entry, not reserved, and logging to its group
     assert properties["PackageType"] == "Image"
     # PaddleOCR's fast CPU path (oneDNN) is in paddlepaddle's x86_64 wheel only; Whisper runs on Graviton
     assert properties["Architectures"] == [{"ocr_worker": "x86_64", "speech_worker": "arm64"}[spec.worker]]
@@ -68,6 +71,7 @@ def test_worker_is_an_image_sized_by_its_catalog_entry(
 
 def test_catalog_sizes() -> None:
     """Two gigabytes each (PaddleOCR peaks near 850 MB, Whisper base near 450 MB; vCPU scales with memory)."""
+    # When the catalog's queues are read, Then each worker has two gigabytes, the OCR one a minute, the speech one two
     assert (OCR.worker, OCR.worker_memory_mb, OCR.worker_timeout_seconds) == ("ocr_worker", 2048, 60)
     assert (SPEECH.worker, SPEECH.worker_memory_mb, SPEECH.worker_timeout_seconds) == ("speech_worker", 2048, 120)
 
@@ -79,8 +83,10 @@ def test_worker_environment(
     template: dict[str, Any], workers: dict[str, UploadWorkerFunction], spec: QueueSpec, extra: dict[str, str]
 ) -> None:
     """The stage, Powertools, and for OCR PaddleX's cache in /tmp; the bucket comes with each S3 event instead."""
+    # When the worker's environment is read
     variables = _function(template, workers[spec.name])["Properties"]["Environment"]["Variables"]
 
+    # Then it holds the stage and Powertools' settings, and for OCR PaddleX's cache folder
     assert variables == {
         Env.STAGE: STAGE,
         "POWERTOOLS_SERVICE_NAME": "kotoba-api",
@@ -94,11 +100,14 @@ def test_worker_environment(
 def test_mapping_takes_one_upload_at_a_time_from_its_own_queue(
     synthesized: SynthesizedApp, template: dict[str, Any], workers: dict[str, UploadWorkerFunction], spec: QueueSpec
 ) -> None:
+    # Given the worker's queue in the storage stack
     worker = workers[spec.name]
     queue = synthesized.template(synthesized.storage)["Resources"][
         logical_id(synthesized.storage.work_queues.queues[spec.name].queue)
     ]["Properties"]
 
+    # Then the queue has the stage's name, and the worker's mapping takes one upload at a time from it, reports
+    # failures item by item, and runs five at once at most
     assert queue["QueueName"] == physical_name(STAGE, spec.name) == worker.queue_name
     assert _mapping(template, worker) == {
         "EventSourceArn": _queue_arn(queue["QueueName"]),
@@ -115,11 +124,13 @@ def test_queue_visibility_is_six_times_the_worker_timeout(
 ) -> None:
     """Lambda refuses an SQS mapping whose queue's visibility timeout is under the function's timeout; AWS advises
     six times it, so that retries after throttling or a slow batch do not deliver the message twice at once."""
+    # When the worker's queue and the function's timeout are read
     queue = synthesized.template(synthesized.storage)["Resources"][
         logical_id(synthesized.storage.work_queues.queues[spec.name].queue)
     ]["Properties"]
     timeout = _function(template, workers[spec.name])["Properties"]["Timeout"]
 
+    # Then the queue hides a message for six times the timeout, as the catalog says
     assert queue["VisibilityTimeout"] == 6 * timeout == spec.visibility_timeout_seconds
 
 
@@ -129,6 +140,7 @@ def test_function_waits_for_its_policy_so_the_mapping_finds_its_queue_grants(
 ) -> None:
     """Lambda checks the role's SQS permissions when the mapping is created: the mapping refers to the function, and
     the function depends on the role's policy."""
+    # When the worker's function is read, Then it depends on its role's policy
     worker = workers[spec.name]
     policy_id = logical_id(worker.role.node.find_child("DefaultPolicy"))
 
@@ -137,20 +149,25 @@ def test_function_waits_for_its_policy_so_the_mapping_finds_its_queue_grants(
 
 def test_the_app_deploys_the_storage_stack_first(synthesized: SynthesizedApp) -> None:
     """The mappings name the queues by ARN, not by import: only the stack dependency orders the two."""
+    # When the API stack's dependencies are read, Then the storage stack is among them
     assert synthesized.storage in synthesized.api.dependencies
 
 
 def test_max_concurrency_is_within_what_sqs_mappings_accept() -> None:
+    # When the stages' worker concurrency is read, Then it is 5 in dev and 50 in prod, within what SQS mappings take,
+    # and a batch is one upload
     assert (DEV.worker_max_concurrency, PROD.worker_max_concurrency) == (5, 50)
     assert all(2 <= config.worker_max_concurrency <= 1000 for config in (DEV, PROD))
     assert upload_worker.BATCH_SIZE == 1
 
 
 def test_a_worker_needs_settings() -> None:
+    # Given a throwaway stack's tables and bucket
     stack = cdk.Stack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "Throwaway")
     tables = KotobaTables(stack, "Tables", stage=STAGE)
     bucket = s3.Bucket.from_bucket_name(stack, "Bucket", "media")
 
+    # When the OCR worker is built with settings for the speech worker only, Then it is refused
     with pytest.raises(KeyError, match="no WorkerSettings"):
         UploadWorkerFunction(
             stack,

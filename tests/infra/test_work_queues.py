@@ -39,6 +39,7 @@ def _policy_statements(template: dict[str, Any], queue_id: str) -> list[dict[str
 
 
 def test_a_queue_and_a_dead_letter_queue_per_spec(template: dict[str, Any], queues: dict[str, WorkQueue]) -> None:
+    # When the storage stack's queues are listed, Then there are a queue and its dead-letter queue per catalog spec
     assert sorted(queues) == sorted(spec.name for spec in QUEUES)
     assert sorted(resources_of_type(template, "AWS::SQS::Queue")) == sorted(
         logical_id(q) for wq in queues.values() for q in (wq.queue, wq.dead_letter_queue)
@@ -47,10 +48,13 @@ def test_a_queue_and_a_dead_letter_queue_per_spec(template: dict[str, Any], queu
 
 @pytest.mark.parametrize("spec", QUEUES, ids=lambda s: s.name)
 def test_queue_settings_and_redrive(template: dict[str, Any], queues: dict[str, WorkQueue], spec: QueueSpec) -> None:
+    # When the spec's queue and dead-letter queue are read
     work_queue = queues[spec.name]
     queue = _properties(template, work_queue.queue)
     dead_letters = _properties(template, work_queue.dead_letter_queue)
 
+    # Then they are named as the local cloud names them, hide messages for the spec's timeout, and the queue sends a
+    # message to the dead-letter queue after the spec's receives, which keeps it 14 days
     assert queue["QueueName"] == physical_name(STAGE, spec.name)  # the local cloud's names
     assert dead_letters["QueueName"] == physical_name(STAGE, spec.name) + "-dlq"
     assert queue["VisibilityTimeout"] == dead_letters["VisibilityTimeout"] == spec.visibility_timeout_seconds
@@ -67,9 +71,11 @@ def test_queue_settings_and_redrive(template: dict[str, Any], queues: dict[str, 
 def test_queue_is_encrypted_and_tls_only(
     template: dict[str, Any], queues: dict[str, WorkQueue], spec: QueueSpec, which: str
 ) -> None:
+    # When the queue and its policy are read
     queue = getattr(queues[spec.name], which)
     queue_id = logical_id(queue)
 
+    # Then it is encrypted and refuses every request without TLS
     assert _properties(template, queue)["SqsManagedSseEnabled"] is True
     deny_insecure = [
         s
@@ -83,8 +89,10 @@ def test_queue_is_encrypted_and_tls_only(
 def test_only_the_media_bucket_may_send_to_the_queue(
     template: dict[str, Any], queues: dict[str, WorkQueue], synthesized: SynthesizedApp, spec: QueueSpec
 ) -> None:
+    # When the statements that allow sending to the queue are read
     allows = [s for s in _policy_statements(template, logical_id(queues[spec.name].queue)) if s["Effect"] == "Allow"]
 
+    # Then only S3, for the media bucket, may send to it, and nothing may send to its dead-letter queue
     assert [(s["Principal"], s["Condition"]) for s in allows] == [
         (
             {"Service": "s3.amazonaws.com"},
@@ -103,9 +111,11 @@ def test_only_the_media_bucket_may_send_to_the_queue(
 def test_object_created_under_each_upload_prefix_goes_to_its_queue(
     template: dict[str, Any], queues: dict[str, WorkQueue], synthesized: SynthesizedApp
 ) -> None:
+    # When the media bucket's notifications are read
     (notifications,) = resources_of_type(template, "Custom::S3BucketNotifications").values()
     properties = notifications["Properties"]
 
+    # Then an object created under each upload prefix is announced to that prefix's queue
     assert properties["BucketName"] == {"Ref": logical_id(synthesized.storage.storage.media_bucket)}
     assert properties["NotificationConfiguration"] == {
         "QueueConfigurations": [
@@ -122,6 +132,7 @@ def test_object_created_under_each_upload_prefix_goes_to_its_queue(
 def test_notifications_handler_role_may_only_set_the_media_bucket_notifications(
     template: dict[str, Any], synthesized: SynthesizedApp
 ) -> None:
+    # When the notifications handler role's statements are read
     role_id = logical_id(synthesized.storage.storage.notifications_role)
     statements = [
         statement
@@ -130,6 +141,7 @@ def test_notifications_handler_role_may_only_set_the_media_bucket_notifications(
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
 
+    # Then it may only set the media bucket's notifications, and log as a basic Lambda function
     assert [(s["Action"], s["Resource"]) for s in statements] == [
         ("s3:PutBucketNotification", {"Fn::GetAtt": [logical_id(synthesized.storage.storage.media_bucket), "Arn"]})
     ]

@@ -43,6 +43,7 @@ def presigned_upload(key: str, body: bytes) -> None:
 
 
 def test_an_upload_reaches_the_worker_of_its_prefix(provisioned: list[provision.ProvisionedQueue]) -> None:
+    # Given the pump routing the OCR queue to a worker that takes every message
     ocr_queue = next(q for q in provisioned if q.logical_name == Queues.OCR)
     received: list[dict[str, Any]] = []
 
@@ -53,11 +54,13 @@ def test_an_upload_reaches_the_worker_of_its_prefix(provisioned: list[provision.
     pump = EventPump(get_settings().stage, [QueueRoute(ocr_queue.url, "ocr_worker", invoke=worker)])
     pump.start()
     try:
+        # When a photo is uploaded under the OCR prefix with a presigned POST
         presigned_upload(f"{MediaPrefixes.OCR_UPLOADS}user-1/photo 1.jpg", b"\xff\xd8\xff fake jpeg")
         records = wait_for(lambda: [r for e in received for r in s3_records(e)])
     finally:
         pump.stop()
 
+    # Then the worker gets one object-created record of that key, and the queue is left empty
     assert len(records) == 1
     assert records[0]["eventName"].startswith("ObjectCreated")
     assert unquote_plus(records[0]["s3"]["object"]["key"]) == "uploads/ocr/user-1/photo 1.jpg"
@@ -70,6 +73,7 @@ def test_an_upload_reaches_the_worker_of_its_prefix(provisioned: list[provision.
 def test_a_message_the_worker_reports_failed_is_kept_for_retry(
     provisioned: list[provision.ProvisionedQueue],
 ) -> None:
+    # Given the pump routing the speech queue to a worker that reports every message failed
     speech_queue = next(q for q in provisioned if q.logical_name == Queues.SPEECH)
     seen: list[dict[str, Any]] = []
 
@@ -80,11 +84,13 @@ def test_a_message_the_worker_reports_failed_is_kept_for_retry(
     pump = EventPump(get_settings().stage, [QueueRoute(speech_queue.url, "speech_worker", invoke=failing_worker)])
     pump.start()
     try:
+        # When a recording is uploaded under the speech prefix
         presigned_upload(f"{MediaPrefixes.SPEECH_UPLOADS}user-1/voice.wav", b"RIFF....WAVE")
         wait_for(lambda: [r for e in seen for r in s3_records(e)])
     finally:
         pump.stop()
 
+    # Then every message handed out is still in the queue, in flight, and none counts as delivered
     handed_out = {r["messageId"] for e in seen for r in e["Records"]}
     in_flight = boto3.client("sqs", region_name="us-east-1").get_queue_attributes(
         QueueUrl=speech_queue.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
@@ -94,13 +100,17 @@ def test_a_message_the_worker_reports_failed_is_kept_for_retry(
 
 
 def test_schedules_run_their_function(provisioned: list[provision.ProvisionedQueue]) -> None:
+    # Given a speech job left running for two hours
     stale = BackgroundJobItem(
         job_type=JobType.STT_PROCESSING, status=JobStatus.RUNNING, created_at=datetime.now(UTC) - timedelta(hours=2)
     )
     stale.save()
+
+    # When the pump starts, running each scheduled function once at start, the job janitor among them
     pump = EventPump(get_settings().stage, [])
     pump.start()  # a schedule's first run is at start, then every interval
     try:
+        # Then the job is marked failed
         wait_for(lambda: BackgroundJobItem.get(stale.id).status == JobStatus.FAILED)
     finally:
         pump.stop()
@@ -111,6 +121,7 @@ def test_a_stream_keeps_flowing_after_a_cancelled_transaction(
 ) -> None:
     """Every review that loses a race cancels a transaction on review_logs; the aggregator must still see the
     reviews written after it (moto restores a copy of the table on cancel, with a new stream shard)."""
+    # Given the pump handing the review logs' stream to a consumer that records the review ids it gets
     delivered: list[str] = []
 
     def consumer(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +139,7 @@ def test_a_stream_keeps_flowing_after_a_cancelled_transaction(
     pump = EventPump(get_settings().stage, [])
     pump.start()
     try:
+        # When a review is logged, a transaction writing it again is cancelled, and another review is logged
         dynamodb.put_item(**log("first"))
         wait_for(lambda: delivered == ["first"])
         with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
@@ -135,6 +147,8 @@ def test_a_stream_keeps_flowing_after_a_cancelled_transaction(
                 TransactItems=[{"Put": {**log("first"), "ConditionExpression": "attribute_not_exists(review_id)"}}]
             )
         dynamodb.put_item(**log("second"))
+
+        # Then the consumer gets both reviews in order, the one after the cancel included
         wait_for(lambda: delivered == ["first", "second"])
     finally:
         pump.stop()

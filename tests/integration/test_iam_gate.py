@@ -112,6 +112,38 @@ def test_a_missing_tts_key_is_a_404_for_the_media_function_and_a_403_without_lis
     assert ocr.get_object(Bucket=LOCAL_MEDIA_BUCKET, Key=UPLOAD)["Body"].read() == b"\xff\xd8\xff"
 
 
+def test_the_review_archive_is_rewritten_by_the_archiver_read_by_the_export_and_deleted_by_the_account_jobs(
+    emulator: Emulator,
+) -> None:
+    # Given the archiver, the study API (the export) and the account-jobs worker (the export as a job, the deletion)
+    archiver = as_function(emulator, "review_archiver", "s3")
+    study = as_function(emulator, "study_api", "s3")
+    account_jobs = as_function(emulator, "account_jobs", "s3")
+    month = "review-archive/u1/2025-10.jsonl.gz"
+
+    # When the archiver looks for a month not archived yet, Then it is told it is missing (a 404: it may list there)
+    assert refusal(lambda: archiver.get_object(Bucket=LOCAL_MEDIA_BUCKET, Key=month))["Error"]["Code"] == "NoSuchKey"
+
+    # And it may write the month, but delete nothing and write nowhere else
+    archiver.put_object(Bucket=LOCAL_MEDIA_BUCKET, Key=month, Body=b"archived")
+    assert refusal(lambda: archiver.delete_object(Bucket=LOCAL_MEDIA_BUCKET, Key=month))["Error"]["Code"] == (
+        "AccessDenied"
+    )
+    elsewhere = refusal(lambda: archiver.put_object(Bucket=LOCAL_MEDIA_BUCKET, Key="exports/u1/x.json", Body=b"x"))
+    assert elsewhere["Error"]["Code"] == "AccessDenied"
+
+    # And the study API lists and reads the learner's archive, and cannot change it
+    listed = study.list_objects_v2(Bucket=LOCAL_MEDIA_BUCKET, Prefix="review-archive/u1/")["Contents"]
+    assert [item["Key"] for item in listed] == [month]
+    assert study.get_object(Bucket=LOCAL_MEDIA_BUCKET, Key=month)["Body"].read() == b"archived"
+    overwrite = refusal(lambda: study.put_object(Bucket=LOCAL_MEDIA_BUCKET, Key=month, Body=b"changed"))
+    assert overwrite["Error"]["Code"] == "AccessDenied"
+
+    # And the account-jobs worker deletes it with the account
+    account_jobs.delete_objects(Bucket=LOCAL_MEDIA_BUCKET, Delete={"Objects": [{"Key": month}], "Quiet": True})
+    assert "Contents" not in study.list_objects_v2(Bucket=LOCAL_MEDIA_BUCKET, Prefix="review-archive/u1/")
+
+
 def test_a_phones_upload_is_authorized_as_the_function_that_signed_its_policy(emulator: Emulator) -> None:
     # Given upload policies signed by the media function (which may write uploads/) and the study function (not)
     def upload(function: str, key: str) -> requests.Response:

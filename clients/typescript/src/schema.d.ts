@@ -431,6 +431,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/learning/sentences/{sentence_id}/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The words of one sentence, to study
+         * @description Readable as the sentence is. The vocabulary words its gloss links to, each once, in sentence order, and the
+         *     words the dictionary lacks. Study one with POST /progress/review (`item_type` word) and
+         *     `learned_from_sentence_id` set to this sentence: the learner's card then remembers where the word was learned.
+         */
+        get: operations["learning_get_sentence_vocabulary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/learning/vocabulary": {
         parameters: {
             query?: never;
@@ -645,6 +667,49 @@ export interface paths {
         get: operations["progress_get_dashboard"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/scheduler": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The learner's FSRS parameters, desired retention and expected workload
+         * @description The parameters in use: fitted to the learner's own reviews once they have `min_training_reviews` of them
+         *     (a fit runs after every 500 new reviews, at most weekly, or when asked for), else the defaults. The retention
+         *     is set in the preferences (`PUT /users/me/preferences`, `desired_retention`, 0.70-0.97).
+         */
+        get: operations["progress_get_scheduler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/scheduler/optimize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a fit of the learner's FSRS parameters to their reviews
+         * @description A background job: its result shows in `GET /progress/scheduler` (`last_fit`) once done, and the reviews after
+         *     it are scheduled with it. One fit at a time per learner: while one is queued or running, that one is returned.
+         */
+        post: operations["progress_optimize_scheduler"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1323,6 +1388,11 @@ export interface components {
             /** Suspended At */
             suspended_at?: string | null;
             /**
+             * Learned From Sentence Id
+             * @description A word card's sentence it was learned from, where its first answer named one.
+             */
+            learned_from_sentence_id?: string | null;
+            /**
              * Updated At
              * Format: date-time
              * @description When the card last changed: what `updated_after` compares.
@@ -1621,6 +1691,79 @@ export interface components {
             /** Bbox */
             bbox: number[];
         };
+        /** FitFigures */
+        FitFigures: {
+            /**
+             * Fitted At
+             * Format: date-time
+             * @description When the last fit ran (whether or not it changed the parameters).
+             */
+            fitted_at: string;
+            /**
+             * Reviews
+             * @description Reviews in the log it read.
+             */
+            reviews: number;
+            /**
+             * Training Reviews
+             * @description Of them, those it trained on: a day or more after the card's previous.
+             */
+            training_reviews: number;
+            /**
+             * Log Loss Before
+             * @description Of the parameters in use before it, on its training reviews (lower is better).
+             */
+            log_loss_before?: number | null;
+            /**
+             * Log Loss After
+             * @description Of the parameters in use after it, on the same.
+             */
+            log_loss_after?: number | null;
+        };
+        /** FitJob */
+        FitJob: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Queued At
+             * Format: date-time
+             */
+            queued_at: string;
+        };
+        /**
+         * GlossWordPublic
+         * @description One content word of a sentence (nouns, verbs, adjectives, adverbs, interjections; not particles, auxiliaries,
+         *     numbers or punctuation), with its meanings from JMdict (EDRDG, CC BY-SA 3.0).
+         */
+        GlossWordPublic: {
+            /**
+             * Surface
+             * @description As written in the sentence, e.g. 食べ in 食べました.
+             */
+            surface: string;
+            /**
+             * Dictionary Form
+             * @description Its dictionary form, e.g. 食べる.
+             */
+            dictionary_form: string;
+            /**
+             * Reading
+             * @description The dictionary form in hiragana (katakana words: their sound in hiragana).
+             */
+            reading: string;
+            part_of_speech: components["schemas"]["PartOfSpeech"];
+            /**
+             * Meanings
+             * @description English, one per sense, most common first. Empty: not in the dictionary.
+             */
+            meanings: string[];
+            /**
+             * Word Id
+             * @description The vocabulary word to study (GET /learning/vocabulary/{word_id}); null: not in the dictionary.
+             */
+            word_id?: string | null;
+        };
         /**
          * HealthReport
          * @description Every table and bucket answered (any that does not makes the check a 503 naming it).
@@ -1758,8 +1901,16 @@ export interface components {
             confidence_score?: number | null;
             /** Language Detected */
             language_detected?: string | null;
-            /** Japanese Sentences */
+            /**
+             * Japanese Sentences
+             * @description Sentences and stand-alone lines (headings, menu items, a sign's lines) in reading order, each with its box (x, y, width, height in pixels); furigana are not part of their text.
+             */
             japanese_sentences?: components["schemas"]["ExtractedSentencePublic"][];
+            /**
+             * Furigana
+             * @description Readings set small over (or, in vertical text, beside) kanji, in reading order, with their boxes.
+             */
+            furigana?: components["schemas"]["ExtractedSentencePublic"][];
             /**
              * Processed Sentences
              * @description Ids of the sentences created.
@@ -1833,6 +1984,11 @@ export interface components {
             response_time_ms?: number | null;
             /** Session Id */
             session_id?: string | null;
+            /**
+             * Learned From Sentence Id
+             * @description With a word's first answer: the sentence it was learned from (its words: GET /learning/sentences/{id}/vocabulary), kept on the learner's card. The sentence must contain the word (else 404). Ignored once the card exists.
+             */
+            learned_from_sentence_id?: string | null;
             /**
              * Answered At
              * Format: date-time
@@ -1997,6 +2153,11 @@ export interface components {
              * @description Lapses (forgotten after being learned) that make a card a leech.
              */
             leech_threshold?: number | null;
+            /**
+             * Desired Retention
+             * @description FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.
+             */
+            desired_retention?: number | null;
         };
         /**
          * PresignedUpload
@@ -2195,6 +2356,11 @@ export interface components {
             response_time_ms?: number | null;
             /** Session Id */
             session_id?: string | null;
+            /**
+             * Learned From Sentence Id
+             * @description With a word's first answer: the sentence it was learned from (its words: GET /learning/sentences/{id}/vocabulary), kept on the learner's card. The sentence must contain the word (else 404). Ignored once the card exists.
+             */
+            learned_from_sentence_id?: string | null;
         } & ({
             rating: string;
             quality?: null;
@@ -2229,6 +2395,52 @@ export interface components {
          * @enum {string}
          */
         ReviewStatus: "applied" | "duplicate" | "recorded_not_applied" | "error";
+        /**
+         * SchedulerStatus
+         * @description The learner's FSRS scheduler: their parameters (fitted to their own reviews, or the defaults) and retention.
+         */
+        SchedulerStatus: {
+            /**
+             * Algorithm
+             * @description The algorithm in use; the rest applies to FSRS.
+             * @enum {string}
+             */
+            algorithm: "fsrs" | "sm2";
+            /**
+             * Parameters
+             * @description The 21 FSRS-6 weights in use.
+             */
+            parameters: number[];
+            /**
+             * Personalized
+             * @description True: fitted to the learner's reviews; false: the defaults.
+             */
+            personalized: boolean;
+            /**
+             * Min Training Reviews
+             * @description Reviews a day or more after the card's previous one that a fit needs; below it, the defaults.
+             */
+            min_training_reviews: number;
+            /** @description Absent until a fit has run. */
+            last_fit?: components["schemas"]["FitFigures"] | null;
+            /**
+             * Desired Retention
+             * @description The learner's choice (preferences), 0.70-0.97.
+             */
+            desired_retention: number;
+            /**
+             * Recommended Retention
+             * @description The fit's least study time per card remembered; absent without enough reviews.
+             */
+            recommended_retention?: number | null;
+            /**
+             * Expected Daily Reviews
+             * @description Cards a day (new ones included) at `desired_retention` for a learner adding `max_daily_new_items` a day, simulated with these parameters: the mean of the 30 days after the first six months of study.
+             */
+            expected_daily_reviews: number;
+            /** @description A fit queued or running now. */
+            fit_job?: components["schemas"]["FitJob"] | null;
+        };
         /** SentenceCreate */
         SentenceCreate: {
             /** Japanese Text */
@@ -2269,7 +2481,10 @@ export interface components {
             hiragana_reading?: string | null;
             /** Romaji Reading */
             romaji_reading?: string | null;
-            /** English Translation */
+            /**
+             * English Translation
+             * @description Empty where nobody gave one (a sentence read from a learner's photo): `word_gloss` then still gives the meanings word by word.
+             */
             english_translation: string;
             /** Alternative Translations */
             alternative_translations: string[];
@@ -2308,6 +2523,11 @@ export interface components {
              */
             average_response_time?: number | null;
             /**
+             * Word Gloss
+             * @description The sentence's words in order with their meanings: a word-by-word translation. Made by the readings worker seconds after the sentence is written (again when its text changes): null until then, and in lists (read the sentence by its id).
+             */
+            word_gloss?: components["schemas"]["GlossWordPublic"][] | null;
+            /**
              * Created At
              * Format: date-time
              */
@@ -2345,6 +2565,26 @@ export interface components {
             source?: string | null;
             /** Context */
             context?: string | null;
+        };
+        /**
+         * SentenceWords
+         * @description The words of one sentence to study, from its gloss: each vocabulary word once, in sentence order.
+         */
+        SentenceWords: {
+            /** Sentence Id */
+            sentence_id: string;
+            /** Words */
+            words: components["schemas"]["VocabularyWordPublic"][];
+            /**
+             * Not In Dictionary
+             * @description Words of the sentence (as written) the dictionary lacks.
+             */
+            not_in_dictionary: string[];
+            /**
+             * Glossed
+             * @description False while the readings worker has not glossed the sentence yet: ask again.
+             */
+            glossed: boolean;
         };
         /** SessionPublic */
         SessionPublic: {
@@ -2679,6 +2919,8 @@ export interface components {
             srs_algorithm: "fsrs" | "sm2";
             /** Leech Threshold */
             leech_threshold: number;
+            /** Desired Retention */
+            desired_retention: number;
             /** Total Study Time Minutes */
             total_study_time_minutes: number;
             /** Current Streak Days */
@@ -4915,6 +5157,94 @@ export interface operations {
             };
         };
     };
+    learning_get_sentence_vocabulary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                sentence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentenceWords"];
+                };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Nothing with that id, or nothing the caller may see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     learning_list_vocabulary: {
         parameters: {
             query?: {
@@ -5780,6 +6110,115 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_get_scheduler: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulerStatus"];
+                };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_optimize_scheduler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FitJob"];
+                };
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {

@@ -12,6 +12,7 @@ from shared.schemas.content import (
     SentenceFilters,
     SentencePublic,
     SentenceUpdate,
+    SentenceWords,
     VocabularyWordCreate,
     VocabularyWordPublic,
 )
@@ -100,6 +101,18 @@ def get_sentence(sentence_id: ItemId, reader: OptionalUser) -> SentencePublic:
     """Public for approved sentences. Its author (and an admin) also reads a pending or rejected one, with its
     `status` and `rejection_reason`, by sending the access token. Anything else, and a deleted sentence, is a 404."""
     return content.get_sentence(sentence_id, reader)
+
+
+@router.get(
+    "/sentences/{sentence_id:id}/vocabulary",
+    summary="The words of one sentence, to study",
+    openapi_extra={"security": OPTIONAL_TOKEN},
+)
+def get_sentence_vocabulary(sentence_id: ItemId, reader: OptionalUser) -> SentenceWords:
+    """Readable as the sentence is. The vocabulary words its gloss links to, each once, in sentence order, and the
+    words the dictionary lacks. Study one with POST /progress/review (`item_type` word) and
+    `learned_from_sentence_id` set to this sentence: the learner's card then remembers where the word was learned."""
+    return content.sentence_words(sentence_id, reader)
 
 
 @router.get("/vocabulary", summary="Vocabulary words of a JLPT level, most frequent first")

@@ -11,17 +11,19 @@ from shared.schemas.progress import (
     CardUpdate,
     Dashboard,
     DueReviews,
+    FitJob,
     ItemType,
     ReviewBatch,
     ReviewBatchResult,
     ReviewPublic,
     ReviewRequest,
     ReviewResult,
+    SchedulerStatus,
     SessionPublic,
     SessionStart,
     StudyStats,
 )
-from shared.services import progress
+from shared.services import progress, scheduler
 
 router = APIRouter(prefix="/progress", tags=["progress"])
 
@@ -177,6 +179,25 @@ def get_stats(principal: CurrentUser, now: Now) -> StudyStats:
 def get_dashboard(principal: CurrentUser, now: Now) -> Dashboard:
     """The same amount of work whatever the size of the deck."""
     return progress.dashboard(principal, now)
+
+
+@router.get("/scheduler", summary="The learner's FSRS parameters, desired retention and expected workload")
+def get_scheduler(principal: CurrentUser) -> SchedulerStatus:
+    """The parameters in use: fitted to the learner's own reviews once they have `min_training_reviews` of them
+    (a fit runs after every 500 new reviews, at most weekly, or when asked for), else the defaults. The retention
+    is set in the preferences (`PUT /users/me/preferences`, `desired_retention`, 0.70-0.97)."""
+    return scheduler.status(principal)
+
+
+@router.post(
+    "/scheduler/optimize",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Queue a fit of the learner's FSRS parameters to their reviews",
+)
+def optimize_scheduler(principal: CurrentUser, now: Now) -> FitJob:
+    """A background job: its result shows in `GET /progress/scheduler` (`last_fit`) once done, and the reviews after
+    it are scheduled with it. One fit at a time per learner: while one is queued or running, that one is returned."""
+    return scheduler.request_fit(principal, now)
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, summary="Start a study session")

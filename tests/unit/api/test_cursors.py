@@ -54,38 +54,54 @@ def flipped(cursor: str, at: int) -> str:
 @pytest.mark.usefixtures("catalogue")
 class TestSealedCursors:
     def test_a_cursor_continues_its_own_list(self, client: TestClient) -> None:
+        # Given the cursor of the first page of sentences
         cursor = first_cursor(client, "/api/v1/learning/sentences")
+
+        # When it is handed back to the same list, Then the next page is served
         page = client.get("/api/v1/learning/sentences", params={"limit": "1", "cursor": cursor})
         assert page.status_code == 200
         assert page.json()["items"]
 
     def test_a_cursor_shows_no_key_and_no_user_id(self, client: TestClient) -> None:
+        # Given a learner's cursor over their studied sentences
         learner = studied(client, signed_up(client))
         cursor = first_cursor(client, "/api/v1/progress/sentences", learner)
+
+        # When its bytes are decoded, Then neither the learner's id nor any key name can be read in them
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         assert learner.user_id.encode() not in raw
         assert b"user_id" not in raw and b"item_key" not in raw
 
     @pytest.mark.parametrize("position", [0, 13, -1])  # the nonce, the sealed key, the tag
     def test_an_altered_cursor_is_a_400(self, client: TestClient, position: int) -> None:
+        # Given a sentences cursor with one bit flipped in its nonce, sealed key or tag
         cursor = first_cursor(client, "/api/v1/learning/sentences")
         raw_length = len(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         altered = flipped(cursor, position % raw_length)
+
+        # When it is handed back, Then it is a 400
         response = client.get("/api/v1/learning/sentences", params={"cursor": altered})
         assert_error(response, 400, "invalid_input")
 
     def test_a_raw_start_key_of_the_old_format_is_a_400(self, client: TestClient) -> None:
+        # Given a start key in the old, unsealed format, base64-encoded as a client could forge it
         key = {"sentence_id": {"S": "x"}, "status": {"S": "active"}, "created_at": {"S": "2026"}}
         forged = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+        # When it is handed to the sentences list, Then it is a 400
         assert_error(client.get("/api/v1/learning/sentences", params={"cursor": forged}), 400, "invalid_input")
 
     def test_a_cursor_of_another_list_is_a_400(self, client: TestClient, admin: Session) -> None:
+        # Given the cursors of three lists: vocabulary, a learner's progress, and sentences
         learner = studied(client, signed_up(client))
         cursors = {
             "/api/v1/learning/vocabulary": first_cursor(client, "/api/v1/learning/vocabulary"),
             "/api/v1/progress/sentences": first_cursor(client, "/api/v1/progress/sentences", learner),
             "/api/v1/learning/sentences": first_cursor(client, "/api/v1/learning/sentences"),
         }
+
+        # When each is handed to every other list (admin users, vocabulary, OCR records, progress, sentences)
+        # Then each is a 400
         targets = [
             ("/api/v1/admin/users", admin),
             ("/api/v1/learning/vocabulary", learner),
@@ -101,29 +117,41 @@ class TestSealedCursors:
                 assert_error(response, 400, "invalid_input")
 
     def test_a_cursor_under_other_filters_is_a_400(self, client: TestClient) -> None:
+        # Given a cursor of the N5 sentences
         cursor = first_cursor(client, "/api/v1/learning/sentences", jlpt_level="n5")
+
+        # When it is handed back with the N4 filter, Then it is a 400
         response = client.get("/api/v1/learning/sentences", params={"jlpt_level": "n4", "cursor": cursor})
         assert_error(response, 400, "invalid_input")
 
     def test_another_learners_cursor_is_a_400(self, client: TestClient) -> None:
+        # Given Aiko's and Kenji's studied cards, and a cursor over Aiko's
         aiko = studied(client, signed_up(client))
         kenji = studied(client, signed_up(client, "kenji@example.com", "kenji"))
         cursor = first_cursor(client, "/api/v1/progress/sentences", aiko)
+
+        # When Kenji hands Aiko's cursor to his own list, Then it is a 400
         response = client.get("/api/v1/progress/sentences", headers=kenji.headers, params={"cursor": cursor})
         assert_error(response, 400, "invalid_input")
 
     def test_another_admins_cursor_is_a_400(self, client: TestClient, admin: Session) -> None:
+        # Given an admin's cursor over the users, and a second admin
         signed_up(client)
         cursor = first_cursor(client, "/api/v1/admin/users", admin)
         ensure_admin("second@example.com", "second", ADMIN_PASSWORD)
         other = login(client, "second@example.com", ADMIN_PASSWORD)
+
+        # When the second admin hands back the first one's cursor, Then it is a 400
         assert_error(
             client.get("/api/v1/admin/users", headers=other.headers, params={"cursor": cursor}), 400, "invalid_input"
         )
 
     def test_an_expired_cursor_is_a_400_that_says_so(self, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+        # Given a sentences cursor, and the clock past its lifetime
         cursor = first_cursor(client, "/api/v1/learning/sentences")
         later = time.time() + pagination.CURSOR_LIFETIME_SECONDS + 1
         monkeypatch.setattr(pagination.time, "time", lambda: later)
+
+        # When it is handed back, Then it is a 400 whose message says it expired
         error = assert_error(client.get("/api/v1/learning/sentences", params={"cursor": cursor}), 400, "invalid_input")
         assert "expired" in error["message"]

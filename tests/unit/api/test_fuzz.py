@@ -185,10 +185,12 @@ def run(case: Case, who: Session, world: World) -> None:
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_every_operation_as_a_learner(case: Case, world: World) -> None:
+    # When a learner sends each generated case, Then no answer is a 5xx or strays from what the document says
     run(case, world.learner, world)
 
 
 @secured.parametrize()
 @FUZZ_SETTINGS
 def test_every_secured_operation_as_an_admin(case: Case, world: World) -> None:
+    # When an admin sends each generated case, Then no answer is a 5xx or strays from what the document says
     run(case, world.admin, world)

@@ -85,15 +85,21 @@ def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_the_committed_document_is_the_served_one(client: TestClient) -> None:
+    # Given the document the API serves and the copy committed in docs/
     served = client.get("/api/v1/openapi.json").json()
     committed = DOCUMENT_PATH.read_text(encoding="utf-8")
+
+    # When the served one is rendered, Then it is the committed copy, byte for byte
     assert render(served) == committed, (
         f"docs/openapi.json differs from the document the API serves; regenerate it with `{REGENERATE}` and commit it"
     )
 
 
 def test_operation_ids_are_short_unique_and_name_their_area(document: dict[str, Any]) -> None:
+    # When every operation id is listed
     ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+
+    # Then none repeats, each is lower-case words led by its tag, progress_finish_session among them
     assert len(ids) == len(set(ids))
     for operation in operations(document).values():
         assert re.fullmatch(r"[a-z]+_[a-z_]+", operation["operationId"])
@@ -102,18 +108,22 @@ def test_operation_ids_are_short_unique_and_name_their_area(document: dict[str, 
 
 
 def test_every_operation_has_a_summary_and_a_description(document: dict[str, Any]) -> None:
+    # When each operation is read, Then it has a summary and a description of more than a few words
     for name, operation in operations(document).items():
         assert operation.get("summary"), name
         assert len(operation.get("description", "")) > 20, name
 
 
 def test_every_request_body_has_examples(document: dict[str, Any]) -> None:
+    # When each operation with a request body is read, Then its JSON body has examples
     for name, operation in operations(document).items():
         if "requestBody" in operation:
             assert operation["requestBody"]["content"]["application/json"]["examples"], name
 
 
 def test_bearer_is_the_default_and_public_operations_say_so(document: dict[str, Any]) -> None:
+    # When the security is read, Then a JWT bearer is the default, exactly the public operations opt out
+    # and a sentence may be read with or without a token
     assert document["security"] == [{"HTTPBearer": []}]
     assert document["components"]["securitySchemes"]["HTTPBearer"]["bearerFormat"] == "JWT"
     public = {name for name, op in operations(document).items() if op.get("security") == []}
@@ -122,6 +132,7 @@ def test_bearer_is_the_default_and_public_operations_say_so(document: dict[str, 
 
 
 def test_servers_are_the_local_cloud_and_a_deployed_stage(document: dict[str, Any]) -> None:
+    # When the servers are read, Then they are the local cloud and a stage's API Gateway URL
     assert [server["url"] for server in document["servers"]] == [
         "http://127.0.0.1:8000",
         "https://{api_id}.execute-api.{region}.amazonaws.com/{stage}",
@@ -129,6 +140,8 @@ def test_servers_are_the_local_cloud_and_a_deployed_stage(document: dict[str, An
 
 
 def test_statuses_follow_what_each_operation_can_do(document: dict[str, Any]) -> None:
+    # When each operation's documented statuses are read, Then each status is there exactly where the operation
+    # can answer it (a cursor or bad input, a token, a refusal, a conflict, a body, a limit, a dependency, a path id)
     for name, operation in operations(document).items():
         statuses = set(operation["responses"])
         secured = operation.get("security") != []
@@ -143,10 +156,13 @@ def test_statuses_follow_what_each_operation_can_do(document: dict[str, Any]) ->
         assert "500" in statuses, name
         if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
             assert "404" in statuses, name
+
+    # Then FastAPI's own validation error shape is not documented
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
 def test_every_error_has_the_common_shape(document: dict[str, Any]) -> None:
+    # When each documented error answer is read, Then its body is the common ErrorResponse
     for name, operation in operations(document).items():
         for status, response in operation["responses"].items():
             if int(status) >= 400:
@@ -155,17 +171,22 @@ def test_every_error_has_the_common_shape(document: dict[str, Any]) -> None:
 
 
 def test_response_headers_are_documented(document: dict[str, Any]) -> None:
+    # When each documented answer is read, Then it has the common headers, and a 429 its Retry-After
     for name, operation in operations(document).items():
         for status, response in operation["responses"].items():
             assert set(COMMON_HEADERS) <= set(response["headers"]), (name, status)
             if status == "429":
                 assert response["headers"]["Retry-After"]["required"] is True
+
+    # Then the audio's redirect has its Location, and the request id header is required
     redirect = operations(document)["ai_get_speech_audio"]["responses"]["307"]
     assert redirect["headers"]["Location"]["required"] is True
     assert document["components"]["headers"]["X-Request-Id"]["required"] is True
 
 
 def test_rules_checked_in_code_are_stated(document: dict[str, Any]) -> None:
+    # When the schemas are read, Then the e-mails, the IANA timezones and the one-of-two fields checked in code are
+    # stated there
     schemas = document["components"]["schemas"]
     for model in ("RegisterRequest", "LoginRequest", "EmailRequest"):
         assert schemas[model]["properties"]["email"]["format"] == "email", model

@@ -48,6 +48,7 @@ def allow_of(response: object) -> set[str]:
 
 @pytest.mark.parametrize("path", ["/api/v1/ai/ocr/upload", "/api/v1/ai/speech/upload"])
 def test_get_on_an_upload_path_is_a_405_not_the_record_route(client: TestClient, learner: Session, path: str) -> None:
+    # When a learner GETs an upload path, Then it is a 405 allowing POST and OPTIONS, not a record looked up
     response = client.get(path, headers=learner.headers)
     assert_error(response, 405, "method_not_allowed")
     assert allow_of(response) == {"POST", "OPTIONS"}
@@ -55,12 +56,14 @@ def test_get_on_an_upload_path_is_a_405_not_the_record_route(client: TestClient,
 
 def test_a_405_lists_every_method_of_the_path(client: TestClient) -> None:
     """GET and POST /learning/sentences are two routes; the Allow of either alone would be incomplete."""
+    # When the sentences list is sent a DELETE, Then the 405's Allow lists the methods of both its routes
     response = client.delete("/api/v1/learning/sentences")
     assert_error(response, 405, "method_not_allowed")
     assert allow_of(response) == {"GET", "POST", "OPTIONS"}
 
 
 def test_every_documented_path_answers_options_with_its_methods(app: FastAPI, client: TestClient) -> None:
+    # When each documented path is sent OPTIONS, Then it is an empty 204 allowing the documented methods
     for path, methods in documented_methods(app).items():
         response = client.options(path)
         assert response.status_code == 204, (path, response.status_code, response.text)
@@ -71,6 +74,7 @@ def test_every_documented_path_answers_options_with_its_methods(app: FastAPI, cl
 def test_every_documented_path_answers_an_unknown_method_with_405_and_its_methods(
     app: FastAPI, client: TestClient
 ) -> None:
+    # When each documented path is sent a PATCH it does not serve, Then it is a 405 allowing the documented methods
     for path, methods in documented_methods(app).items():
         response = client.request("PATCH", path)
         assert_error(response, 405, "method_not_allowed")
@@ -78,12 +82,18 @@ def test_every_documented_path_answers_an_unknown_method_with_405_and_its_method
 
 
 def test_options_on_an_unknown_path_is_a_404(client: TestClient) -> None:
+    # When a path no route serves is sent OPTIONS, Then it is a 404
     assert_error(client.options("/api/v1/nowhere"), 404, "not_found")
 
 
 def test_a_body_of_thousands_of_unknown_keys_gets_a_short_422(client: TestClient) -> None:
+    # Given a login body with 3000 unknown keys
     body = {f"unknown_{i}": "x" for i in range(3000)}  # about 50 KB
+
+    # When it is sent
     response = client.post("/api/v1/auth/login", json={"email": "aiko@example.com", "password": PASSWORD, **body})
+
+    # Then the 422 lists only the first problems, says how many there were, and stays under 8 kB
     error = assert_error(response, 422, "validation_error")
     assert len(error["details"]) == MAX_VALIDATION_DETAILS
     assert "3000 problems" in error["message"]
@@ -91,27 +101,35 @@ def test_a_body_of_thousands_of_unknown_keys_gets_a_short_422(client: TestClient
 
 
 def test_a_huge_field_name_is_clipped_in_the_details(client: TestClient) -> None:
+    # When a body has a field name of 20,000 characters
     response = client.post("/api/v1/auth/forgot-password", json={"email": "aiko@example.com", "k" * 20_000: 1})
+
+    # Then the 422 names it clipped, and stays under 2 kB
     error = assert_error(response, 422, "validation_error")
     assert all(len(detail["field"]) <= 200 for detail in error["details"])
     assert len(response.content) < 2 * 1024
 
 
 def test_token_and_profile_responses_are_no_store(client: TestClient, learner: Session) -> None:
+    # When a learner logs in, refreshes and reads their profile
     login = client.post("/api/v1/auth/login", json={"email": learner.email, "password": PASSWORD})
     refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": login.json()["refresh_token"]})
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
+
+    # Then each answer succeeds and may not be stored by any cache
     for response in (login, refreshed, me):
         assert response.status_code == 200, response.text
         assert response.headers["cache-control"] == "no-store"
 
 
 def test_errors_and_lists_are_no_store_too(client: TestClient) -> None:
+    # When a list or a 404 is answered, Then it may not be stored either
     for response in (client.get("/api/v1/learning/sentences"), client.get("/api/v1/nowhere")):
         assert response.headers["cache-control"] == "no-store"
 
 
 def test_the_audio_redirect_may_be_cached_privately_for_less_than_its_links_life() -> None:
+    # When the audio redirect's cache header is read, Then only private caches may keep it, for less than its link lives
     max_age = int(ai.AUDIO_REDIRECT_CACHE_CONTROL.split("max-age=")[1])
     assert ai.AUDIO_REDIRECT_CACHE_CONTROL.startswith("private")
     assert 0 < max_age < DOWNLOAD_LIFETIME.total_seconds()
@@ -120,6 +138,7 @@ def test_the_audio_redirect_may_be_cached_privately_for_less_than_its_links_life
 def test_every_kind_of_response_carries_nosniff(
     client: TestClient, crashing_client: TestClient, learner: Session
 ) -> None:
+    # When the API answers each kind of status, from a 200 to a 500
     responses = [
         client.get("/api/v1/learning/sentences"),  # 200
         client.options("/api/v1/learning/sentences"),  # 204
@@ -132,6 +151,8 @@ def test_every_kind_of_response_carries_nosniff(
         ),  # 413
         crashing_client.get("/api/v1/crash"),  # 500
     ]
+
+    # Then each answer carries nosniff and a request id
     assert [r.status_code for r in responses] == [200, 204, 404, 405, 401, 422, 413, 500]
     for response in responses:
         assert response.headers["x-content-type-options"] == "nosniff", response.status_code
@@ -170,5 +191,6 @@ async def status_of_raw_get(app: FastAPI, path: str, headers: list[tuple[bytes, 
 def test_a_content_length_of_non_ascii_digits_is_not_a_crash(app: FastAPI, declared: str) -> None:
     """str.isdigit() accepts these and int() refuses them: the size check must not turn them into a 500.
     (Header bytes are Latin-1, so these are the non-ASCII digits a client can send.)"""
+    # When a GET declares its length in non-ASCII digits, Then it is served, not a 500
     headers = [(b"host", b"testserver"), (b"content-length", declared.encode("latin-1"))]
     assert asyncio.run(status_of_raw_get(app, "/api/v1/learning/sentences", headers)) == 200

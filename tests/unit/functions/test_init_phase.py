@@ -33,7 +33,10 @@ def collection_restored() -> Iterator[None]:
 
 @pytest.mark.parametrize("entry", API_FUNCTIONS, ids=lambda entry: entry.name)
 def test_importing_a_handler_runs_no_full_collection_and_freezes_what_it_built(entry: ApiFunction) -> None:
+    # Given a fresh interpreter, as in a new execution environment
     environment = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+
+    # When it imports the API function's handler module
     output = subprocess.run(
         [sys.executable, "-c", IMPORT_A_HANDLER.format(name=entry.name)],
         env=environment,
@@ -43,6 +46,7 @@ def test_importing_a_handler_runs_no_full_collection_and_freezes_what_it_built(e
     ).stdout
     after_import = json.loads(output.strip().splitlines()[-1])
 
+    # Then the import ran no full collection, collection is back on, and what the import built is frozen
     # with collection on, the same import ran two full collections (of ~100,000 objects each)
     assert after_import == {"full_collections": 0, "enabled": True, "frozen": after_import["frozen"]}
     assert after_import["frozen"] > 50_000
@@ -56,16 +60,22 @@ def _fail_while_paused() -> None:
 
 @pytest.mark.usefixtures("collection_restored")
 def test_collection_resumes_even_when_the_import_fails() -> None:
+    # When a handler import fails while collection is paused
     with pytest.raises(ImportError, match="broken"):
         _fail_while_paused()
 
+    # Then the error reaches the caller and collection is back on
     assert gc.isenabled()
 
 
 @pytest.mark.usefixtures("collection_restored")
 def test_collection_stays_off_where_it_was_off() -> None:
+    # Given collection turned off before the import
     gc.disable()
+
+    # When an import runs paused
     with garbage_collection_paused():
         pass
 
+    # Then collection is still off afterwards
     assert not gc.isenabled()

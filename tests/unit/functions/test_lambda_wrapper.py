@@ -85,6 +85,12 @@ def sentence_deleted() -> Invocation:
     return stream_record("sentences", "REMOVE", keys, {})
 
 
+def review_erased() -> Invocation:
+    """A log deleted by the account's erasure, not by TTL: the archiver leaves it."""
+    keys = {"user_id": {"S": "u1"}, "review_id": {"S": "r1"}}
+    return stream_record("review_logs", "REMOVE", keys, {})
+
+
 def review_changed() -> Invocation:
     keys = {"user_id": {"S": "u1"}, "review_id": {"S": "r1"}}
     return stream_record("review_logs", "MODIFY", keys, {**keys, "item_key": {"S": "sentence#s1"}})
@@ -98,6 +104,7 @@ EVENTS: dict[str, Callable[[], Invocation]] = {
     "account_jobs": lambda: queue_message({"job_id": "no-such-job"}, "kotoba-test-account-jobs"),
     "readings_worker": sentence_deleted,
     "review_aggregator": review_changed,
+    "review_archiver": review_erased,
     "job_janitor": lambda: scheduled_run("job_janitor"),
     "streak_check": lambda: scheduled_run("streak_check"),
     "study_reminders": lambda: scheduled_run("study_reminders"),

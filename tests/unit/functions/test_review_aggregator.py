@@ -64,7 +64,8 @@ def test_answers_of_many_learners_add_up_per_item() -> None:
         stream_record("MODIFY", {"user_id": "u9", "review_id": "r9", "item_key": "sentence#x", "correct": True}),
     ]
     result = handler({"Records": records}, FakeLambdaContext())
-    assert result == {"answers": 5, "counted": 5, "items": 2, "achievements": 0}  # u1-u5 are no accounts
+    # u1-u5 are no accounts
+    assert result == {"answers": 5, "counted": 5, "items": 2, "achievements": 0, "fits_queued": 0}
     stored = SentenceItem.get(sentence.sentence_id)
     assert (stored.total_attempts, stored.correct_attempts) == (3, 2)
     assert (stored.timed_attempts, stored.response_time_total_ms) == (2, 6000)
@@ -91,7 +92,7 @@ def test_a_redelivered_batch_counts_each_review_once() -> None:
 
 def test_answers_about_deleted_content_are_dropped_quietly() -> None:
     result = handler({"Records": [review("sentence#gone", True, 100, 1)]}, FakeLambdaContext())
-    assert result == {"answers": 1, "counted": 1, "items": 0, "achievements": 0}
+    assert result == {"answers": 1, "counted": 1, "items": 0, "achievements": 0, "fits_queued": 0}
     assert SentenceItem.count() == 0  # no item was created by the counter update
 
 
@@ -141,7 +142,7 @@ def test_a_failed_achievement_check_does_not_fail_the_batch(
     # When the batch is aggregated, Then the counters are added (once: the batch is not retried) and no award made
     result = aggregate_reviews()
 
-    assert result == {"answers": 1, "counted": 1, "items": 1, "achievements": 0}
+    assert result == {"answers": 1, "counted": 1, "items": 1, "achievements": 0, "fits_queued": 0}
     assert SentenceItem.get(card).total_attempts == 1
 
 

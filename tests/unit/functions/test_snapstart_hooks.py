@@ -28,14 +28,16 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Callable[..., A
 
 
 def test_after_restore_clears_parameter_cache_and_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given key-store readers and an AWS client built before the snapshot, and a key marked missing for a long while
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     secrets, parameters = key_store.secrets_reader(), key_store.parameters_reader()  # each caches what it read
     client = clients.aws_client("secretsmanager")
     monkeypatch.setattr(key_store, "_missing_until", 1e12)
 
+    # When the environment is restored from the snapshot
     runtime.after_restore()
 
-    # the next read builds readers on fresh clients and fetches again
+    # Then the next read builds readers on fresh clients and fetches again, the missing key included
     assert key_store.secrets_reader() is not secrets and key_store.parameters_reader() is not parameters
     assert key_store.secrets_reader().client is not client
     assert key_store._missing_until == 0.0
@@ -43,17 +45,22 @@ def test_after_restore_clears_parameter_cache_and_clients(monkeypatch: pytest.Mo
 
 
 def test_each_api_handler_module_registers_the_hook_once(registered: list[Callable[..., Any]]) -> None:
+    # When every API handler module is imported anew
     for entry in API_FUNCTIONS:
         module_name = f"functions.{entry.name}.handler"
         sys.modules.pop(module_name, None)
         module = importlib.import_module(module_name)
         assert isinstance(module, types.ModuleType)
 
+    # Then the restore hook was registered once in all, not once per module
     assert registered == [runtime.after_restore]
 
 
 def test_without_the_runtime_module_registering_is_a_no_op() -> None:
+    # Given no SnapStart runtime module, as outside Lambda
     assert "snapshot_restore_py" not in sys.modules
+
+    # When the restore hook is registered, Then nothing is raised
     getattr(runtime, "_register_after_restore")(runtime.after_restore)  # noqa: B009  # the local stand-in: nothing to register with
 
 
@@ -78,6 +85,7 @@ def test_before_the_snapshot_each_api_function_builds_its_routing_and_its_client
 ) -> None:
     """What the snapshot holds, a restored environment does not do in its first request: FastAPI's routing of the
     included routers, and botocore's definitions of each service the function calls (the clients are dropped)."""
+    # Given the function's handler imported anew, with FastAPI's route building and botocore's file reads counted
     route_builds: list[object] = []
     populate = fastapi.routing._populate_api_route_state
     monkeypatch.setattr(
@@ -87,6 +95,7 @@ def test_before_the_snapshot_each_api_function_builds_its_routing_and_its_client
     route_builds.clear()  # the routers' own routes, built as their modules are imported
     (prime,) = before_snapshot
 
+    # When its before-snapshot hook runs, the environment is restored and serves a first request with its clients
     prime()
     built_before_snapshot = len(route_builds)
     runtime.after_restore()
@@ -98,6 +107,7 @@ def test_before_the_snapshot_each_api_function_builds_its_routing_and_its_client
     for service in entry.aws_services:
         clients.aws_client(service)
 
+    # Then that request built no routes and read no service definitions: the snapshot held them
     assert built_before_snapshot >= 1 and len(route_builds) == built_before_snapshot
     assert files_read == []
     assert response["statusCode"] == 404
@@ -106,9 +116,12 @@ def test_before_the_snapshot_each_api_function_builds_its_routing_and_its_client
 def test_a_function_calls_exactly_the_services_its_role_allows() -> None:
     """The services primed before the snapshot are those of the function's IAM role (logs and X-Ray aside: the
     runtime and the X-Ray daemon call them, not the function's clients)."""
+    # Given the IAM statements each API function's role is granted on the local stage
     arns = local_stage_arns()
     for entry in API_FUNCTIONS:
         allowed = {
             action.split(":")[0] for statement in api_function_statements(entry, arns) for action in statement.actions
         }
+
+        # Then the services each function primes are exactly its role's, logs and X-Ray aside
         assert set(entry.aws_services) == allowed - {"logs", "xray"}, entry.name

@@ -70,34 +70,43 @@ EXPECTED = {
 
 
 def test_every_table_is_designed_and_nothing_else_exists() -> None:
+    # When the table definitions are listed, Then they are exactly the designed tables
     assert set(DEFINITIONS) == set(EXPECTED)
 
 
 @pytest.mark.parametrize("table", sorted(EXPECTED))
 def test_keys_and_indexes(table: str) -> None:
+    # When the table's keys and indexes are read, Then they are the design's, kind and keys of each index included
     expected_keys, expected_indexes = EXPECTED[table]
     assert keys(DEFINITIONS[table]) == expected_keys
     assert index_keys(DEFINITIONS[table]) == expected_indexes
 
 
 def test_rank_keys_are_numbers_and_others_strings() -> None:
+    # When the key types are read, Then the vocabulary's rank sort key is a number and the user id a string
     vocabulary = {i.name: i for i in DEFINITIONS["vocabulary"].indexes}
     assert vocabulary["by_level"].sort_key is not None and vocabulary["by_level"].sort_key.type == "N"
     assert DEFINITIONS["users"].partition_key.type == "S"
 
 
-def test_records_that_go_stale_expire_by_ttl() -> None:
+def test_records_that_go_stale_expire_by_ttl_and_old_reviews_move_to_the_archive() -> None:
+    # When the tables with a TTL attribute are listed, Then they are the four whose records go stale, each with its own
+    # attribute, and the review log, whose reviews move to the archive 13 months on
     ttl = {name: d.ttl_attribute for name, d in DEFINITIONS.items() if d.ttl_attribute}
     assert ttl == {
         "idempotency": "expiration",
         "auth_sessions": "expires_at",
         "action_tokens": "expires_at",
         "rate_limits": "expires_at",
+        "review_logs": "archive_at",  # 13 months after the answer; the archiver keeps what TTL removes
     }
 
 
 def test_create_table_request_declares_each_key_attribute_once() -> None:
+    # When the progress table's create request is built
     request = DEFINITIONS["progress"].create_table_request("kotoba-test-progress")
+
+    # Then each key attribute of the table and its two local indexes is declared once, on demand, with no global index
     names = [a["AttributeName"] for a in request["AttributeDefinitions"]]
     assert sorted(names) == ["change_key", "item_key", "mastery_key", "next_review_date", "user_id"]
     assert sorted(i["IndexName"] for i in request["LocalSecondaryIndexes"]) == ["by_change", "by_due", "by_mastery"]
@@ -108,10 +117,12 @@ def test_create_table_request_declares_each_key_attribute_once() -> None:
 def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_need() -> None:
     # A review rewrites its card and adds a log item; a study day updates its user. Each index below copies
     # only what its queries read, so those writes cost the base table's units and not an index's as well.
+    # Given each index's projection request
     def projection(table: str, index: str) -> dict[str, object]:
         (found,) = [i for i in DEFINITIONS[table].indexes if i.name == index]
         return found.projection_request()
 
+    # Then the indexes on frequent writes copy only the attributes their reads need, or keys only
     assert projection("progress", "by_mastery") == {
         "ProjectionType": "INCLUDE",
         "NonKeyAttributes": ["item_type", "lapses"],  # lapses: the leeches; a lapse moves the level anyway
@@ -130,6 +141,8 @@ def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_nee
     assert projection("progress", "by_change") == projection("review_logs", "by_record") == {"ProjectionType": "ALL"}
 
 
-def test_streams_feed_the_readings_worker_and_the_review_aggregator() -> None:
+def test_streams_feed_the_readings_worker_the_review_aggregator_and_the_review_archiver() -> None:
+    # When the tables with a stream are listed, Then they are the sentences (both images) and the review logs (both:
+    # the archiver reads what TTL removed from a REMOVE record's old image)
     streams = {name: d.stream_view_type for name, d in DEFINITIONS.items() if d.stream_view_type}
-    assert streams == {"sentences": "NEW_AND_OLD_IMAGES", "review_logs": "NEW_IMAGE"}
+    assert streams == {"sentences": "NEW_AND_OLD_IMAGES", "review_logs": "NEW_AND_OLD_IMAGES"}

@@ -45,19 +45,28 @@ def new_user(email: str = "aiko@example.com", username: str = "aiko") -> UserIte
 
 
 def test_a_sign_up_that_collides_is_sent_again_and_stored_once(collisions: list[int]) -> None:
+    # Given a sign-up whose transaction collides on all but its last attempt
     collisions.append(COLLISION_ATTEMPTS - 1)
+
+    # When it is made, Then the user is created, stored once with its two uniqueness claims
     assert users_repository.create_user(new_user()) is NewUser.CREATED
     assert (UserItem.count(), UniqueKeyItem.count()) == (1, 2)
 
 
 def test_a_refused_condition_is_not_sent_again(collisions: list[int]) -> None:
+    # Given a user signed up with an e-mail
     assert users_repository.create_user(new_user()) is NewUser.CREATED
+
+    # When another sign-up with that e-mail is refused by its condition, Then it answers e-mail taken and one user stays
     assert users_repository.create_user(new_user(username="other")) is NewUser.EMAIL_TAKEN
     assert UserItem.count() == 1
 
 
 def test_collisions_that_do_not_stop_surface_as_the_error(collisions: list[int]) -> None:
+    # Given a sign-up whose transaction collides on every attempt
     collisions.append(COLLISION_ATTEMPTS)
+
+    # When it is made, Then the transaction error surfaces and nothing is stored
     with pytest.raises(TransactWriteError):
         users_repository.create_user(new_user())
     assert (UserItem.count(), UniqueKeyItem.count()) == (0, 0)

@@ -9,14 +9,18 @@ not in the centre, which the recogniser reads as ・.
 
 import functools
 import io
+import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-HORIZONTAL = ["今日は天気がいいです。明日は雨が", "降るでしょう。傘を持って行きましょう！"]
+# The first row is filled (as long as the second): a row of running text ending short of the block's edge without
+# punctuation reads as the end of a unit (a heading, a list item), not as text that runs on.
+HORIZONTAL = ["今日は天気がいいです。明日は雨が降る", "でしょう。傘を持って行きましょう！"]
 HORIZONTAL_SENTENCES = ["今日は天気がいいです。", "明日は雨が降るでしょう。", "傘を持って行きましょう！"]
 COLUMNS = ["今日は天気がいいです。", "明日は雨が降るでしょう。", "傘を持って行きます。"]  # read right to left
 PAGE = [  # six lines for a photo of a page (the bench's 1280x960 image)
@@ -55,24 +59,92 @@ def rows(
     return image
 
 
-def columns(texts: list[str], size: int = 44, pad: int = 40, spacing: float = 1.8) -> Image.Image:
+# Furigana in the texts below are written {base|reading}: the reading is drawn small over (rows) or beside (columns)
+# the base, and is not part of the text that should be read.
+_RUBY = re.compile(r"\{([^|}]+)\|([^}]+)\}")
+
+
+def plain(text: str) -> str:
+    """The text without its furigana markup: what a reader of the line should get."""
+    return _RUBY.sub(r"\1", text)
+
+
+def readings(text: str) -> list[str]:
+    return [match[2] for match in _RUBY.finditer(text)]
+
+
+def _segments(text: str) -> list[tuple[str, str | None]]:
+    """(base, reading) pieces in order; reading None for text without furigana."""
+    pieces: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _RUBY.finditer(text):
+        if match.start() > position:
+            pieces.append((text[position : match.start()], None))
+        pieces.append((match[1], match[2]))
+        position = match.end()
+    if position < len(text):
+        pieces.append((text[position:], None))
+    return pieces
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A line of text to draw at (x, y), the top left of its first character cell, `size` pixels high."""
+
+    text: str  # may hold {base|reading} furigana
+    x: float
+    y: float
+    size: int
+
+
+def draw_rows(placed: list[Placed], width: int, height: int, ruby_scale: float = 0.5) -> Image.Image:
+    """Horizontal lines placed anywhere (headings, indents, menus with prices on the right), black on white, with
+    their furigana centred over their bases."""
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for line in placed:
+        font, small = _font(line.size), _font(max(8, round(line.size * ruby_scale)))
+        x = line.x
+        for base, reading in _segments(line.text):
+            advance = font.getlength(base, language="ja")
+            draw.text((x, line.y), base, font=font, fill="black", language="ja")
+            if reading:
+                centre = x + advance / 2
+                draw.text((centre, line.y - 2), reading, font=small, fill="black", anchor="md", language="ja")
+            x += advance
+    return image
+
+
+def columns(
+    texts: list[str], size: int = 44, pad: int = 40, spacing: float = 1.8, ruby_scale: float = 0.5
+) -> Image.Image:
     """Vertical text (tategaki): the first item is the rightmost column, each read top to bottom. Characters are
-    drawn upright one per cell; 。 and 、 take their vertical-writing place in the upper right of their cell."""
-    font = _font(size)
-    image = Image.new(
-        "RGB", (int(len(texts) * size * spacing + 2 * pad), int(max(map(len, texts)) * size * 1.05 + 2 * pad)), "white"
-    )
+    drawn upright one per cell; 。 and 、 take their vertical-writing place in the upper right of their cell.
+    Furigana ({base|reading}) run down the right of their base, centred on it."""
+    font, small = _font(size), _font(max(8, round(size * ruby_scale)))
+    step, small_step = size * 1.05, size * ruby_scale * 1.0
+    longest = max(len(plain(text)) for text in texts)
+    image = Image.new("RGB", (int(len(texts) * size * spacing + 2 * pad), int(longest * step + 2 * pad)), "white")
     draw = ImageDraw.Draw(image)
     for column, text in enumerate(texts):
         centre_x = image.width - pad - size / 2 - column * size * spacing
-        for row, char in enumerate(text):
-            centre_y = pad + size / 2 + row * size * 1.05
-            if char in "。、":
-                right = draw.textbbox((0, 0), char, font=font, anchor="lt", language="ja")[2]
-                position = (centre_x + size * 0.45 - right, centre_y - size * 0.45)
-                draw.text(position, char, font=font, fill="black", anchor="lt", language="ja")
-            else:
-                draw.text((centre_x, centre_y), char, font=font, fill="black", anchor="mm", language="ja")
+        row = 0
+        for base, reading in _segments(text):
+            if reading:
+                middle = pad + (row + len(base) / 2) * step
+                top = middle - len(reading) * small_step / 2
+                for index, kana in enumerate(reading):
+                    position = (centre_x + size * 0.5 + small_step * 0.55, top + (index + 0.5) * small_step)
+                    draw.text(position, kana, font=small, fill="black", anchor="mm", language="ja")
+            for char in base:
+                centre_y = pad + size / 2 + row * step
+                if char in "。、":
+                    right = draw.textbbox((0, 0), char, font=font, anchor="lt", language="ja")[2]
+                    position = (centre_x + size * 0.45 - right, centre_y - size * 0.45)
+                    draw.text(position, char, font=font, fill="black", anchor="lt", language="ja")
+                else:
+                    draw.text((centre_x, centre_y), char, font=font, fill="black", anchor="mm", language="ja")
+                row += 1
     return image
 
 

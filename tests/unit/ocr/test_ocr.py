@@ -27,6 +27,15 @@ import pytest
 from PIL import Image
 
 from shared.services.ocr import OcrResult, TextBox
+from tests.unit.ocr.layouts import (
+    LayoutSample,
+    boundary_hits,
+    headed_paragraphs,
+    menu,
+    sign,
+    two_column_page,
+    vertical_furigana,
+)
 from tests.unit.ocr.samples import (
     COLUMNS,
     HORIZONTAL,
@@ -44,6 +53,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 CLEAN_CER = 0.05
 PHOTO_CER = 0.08
 
+LEADER_MENU = ["カレーライス・・・・・・800円", "ラーメン　750円", "コーヒー……………400円"]  # one box a row, or two
 DIALOGUE = ["「はい。」と言いました。", "「ありがとう！」「どういたしまして。」"]
 MIXED = ["Lesson 3", "私はPythonが好きです。", "I like Python."]
 
@@ -60,6 +70,24 @@ for path in sorted(folder.glob("*.img")):
     results[path.stem] = dataclasses.asdict(ocr.read_image(path.read_bytes()))
 (folder / "results.json").write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
 """
+
+
+# Laid-out pages (tests/unit/ocr/layouts.py), clean and photo-like; bench/ocr_accuracy.py reads more of them.
+LAYOUTS: dict[str, LayoutSample] = {
+    sample.name: sample
+    for sample in (
+        menu(0, photo=False),
+        menu(1, photo=True),
+        sign(1, photo=True),  # furigana over the title
+        sign(2, photo=False),
+        vertical_furigana(0, photo=False),
+        vertical_furigana(1, photo=True),  # the detector takes furigana into the columns' boxes
+        headed_paragraphs(0, photo=False),
+        headed_paragraphs(1, photo=True),
+        two_column_page(0, photo=False),  # read the left block of rows, then the right one
+        two_column_page(1, photo=True),
+    )
+}
 
 
 def samples() -> dict[str, bytes]:
@@ -84,6 +112,9 @@ def samples() -> dict[str, bytes]:
         "transparent": encode(transparent, "PNG"),
         "webp": encode(horizontal, "WEBP", quality=80),
         "grey_16_bit": encode(grey_16_bit, "PNG"),
+        "leader_menu": encode(rows(LEADER_MENU, size=40), "PNG"),
+        "leader_menu_photo": photographed(rows(LEADER_MENU, size=40)),
+        **{name: sample.image for name, sample in LAYOUTS.items()},
     }
 
 
@@ -102,11 +133,12 @@ def _result(fields: dict[str, Any]) -> OcrResult:
     def box(item: dict[str, Any]) -> TextBox:
         return TextBox(item["text"], item["confidence"], tuple(item["bbox"]))
 
-    return OcrResult(**{**fields, "lines": [*map(box, fields["lines"])], "sentences": [*map(box, fields["sentences"])]})
+    boxes = {name: [*map(box, fields[name])] for name in ("lines", "sentences", "furigana")}
+    return OcrResult(**{**fields, **boxes})
 
 
 def assert_sane_boxes(result: OcrResult) -> None:
-    for box in [*result.lines, *result.sentences]:
+    for box in [*result.lines, *result.sentences, *result.furigana]:
         x, y, width, height = box.bbox
         assert 0 < box.confidence <= 1, box
         assert min(x, y) >= 0 and min(width, height) > 0, box
@@ -234,3 +266,70 @@ def test_transparent_and_16_bit_png_and_webp_are_read(read, name, fmt):
     # Then the text is read as if on white paper
     assert character_error_rate("\n".join(HORIZONTAL), result.text) <= CLEAN_CER, result.text
     assert result.format == fmt
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_laid_out_pages_are_cut_into_sentences_and_lines_where_their_layout_says(read, name):
+    # Given a menu (prices on the right), a sign, vertical text with furigana, paragraphs under headings or two
+    # blocks of rows side by side
+    sample, result = LAYOUTS[name], read[name]
+
+    # Then the text a reader sees comes back within the error bound, furigana left out of it
+    bound = PHOTO_CER if result.format == "jpeg" else CLEAN_CER
+    assert character_error_rate("\n".join(sample.lines), result.text) <= bound, result.text
+
+    # And every line is cut into units where expected: a heading, a menu item, its price and a sign's line alone,
+    # sentences run on across lines and columns
+    sentences = [sentence.text for sentence in result.sentences]
+    assert all(boundary_hits(sample.lines, sample.units, result.text, sentences)), (sentences, sample.units)
+    assert_sane_boxes(result)
+
+
+def test_a_menus_prices_are_lines_but_not_sentences(read):
+    # Given a cafe menu: a title, five items, each with its price on the right of its row
+    sample, result = LAYOUTS["menu_0"], read["menu_0"]
+
+    # Then the title and each item are sentences of their own and each price a line of its own, on the item's row
+    title, *items = result.sentences
+    assert nfkc(title.text) == nfkc(sample.lines[0])
+    assert [nfkc(sentence.text) for sentence in items] == [nfkc(item) for item in sample.lines[1::2]]
+    prices = [line for line in result.lines if line.text.endswith("円")]
+    assert [nfkc(line.text) for line in prices] == [nfkc(price) for price in sample.lines[2::2]]
+    for item, price in zip(items, prices, strict=True):
+        assert price.bbox[0] > item.bbox[0] + item.bbox[2] and abs(price.bbox[1] - item.bbox[1]) < 10
+
+
+@pytest.mark.parametrize("name", ["sign_1", "vertical_furigana_0", "vertical_furigana_1"])
+def test_furigana_are_kept_apart_with_their_boxes(read, name):
+    # Given furigana over a sign's title or beside the kanji of vertical text
+    sample, result = LAYOUTS[name], read[name]
+
+    # Then they come back on their own, most of them exactly, each beside (columns) or over (rows) some text
+    readings = [box.text for box in result.furigana]
+    assert sum(reading in readings for reading in sample.furigana) >= len(sample.furigana) / 2, readings
+    for reading in result.furigana:
+        x, y, width, height = reading.bbox
+        if result.vertical:
+            assert any(line.bbox[0] < x + width / 2 for line in result.lines), reading
+        else:
+            assert any(line.bbox[1] > y + height / 2 for line in result.lines), reading
+    assert_sane_boxes(result)
+
+
+@pytest.mark.parametrize("name", ["leader_menu", "leader_menu_photo"])
+def test_items_joined_to_their_prices_by_leader_dots_are_cut_apart(read, name):
+    # Given menu rows with leader dots or a space between item and price, which the detector reads as one box (or
+    # cuts among the dots in a photo)
+    result = read[name]
+
+    # Then each item and each price is a line of its own, without the dots, and only the items are sentences
+    assert [nfkc(line.text) for line in result.lines] == [
+        "カレーライス",
+        "800円",
+        "ラーメン",
+        "750円",
+        "コーヒー",
+        "400円",
+    ]
+    assert [sentence.text for sentence in result.sentences] == ["カレーライス", "ラーメン", "コーヒー"]
+    assert_sane_boxes(result)
