@@ -40,9 +40,10 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from shared.domain.cards import CardState  # noqa: E402
 from shared.domain.scheduler import LoggedReview  # noqa: E402
 from shared.services import fsrs_fit  # noqa: E402
-from shared.services.srs import Algorithm, CardState, Rating, new_card, recall_probability, review  # noqa: E402
+from shared.services.srs import Algorithm, Rating, new_card, recall_probability, review  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "srs"
 DEFAULT_CSV = DATA_DIR / "review_logs_josh_1711744352250_to_1728234780857.csv"

@@ -26,11 +26,11 @@ from shared.dal.progress import (
 )
 from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem, archive_time
 from shared.dal.sessions import LearningSessionItem
+from shared.domain.cards import CardState
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.progress import CardProgress, DayStats, ItemType, ReviewPublic, SessionPublic, SessionStart
-from shared.services.srs import CardState
 
 
 def card_key(item_type: ItemType, item_id: str) -> str:

@@ -6,13 +6,14 @@ Both algorithms work on instants, not calendar days: where the learner's day sta
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from functools import lru_cache
 
 import fsrs
 
+from shared.domain.cards import CardState, require_aware
 from shared.domain.scheduler import DEFAULT_RETENTION
 from shared.enums import MasteryLevel
 
@@ -40,32 +41,6 @@ class Rating(IntEnum):
     HARD = 2
     GOOD = 3
     EASY = 4
-
-
-@dataclass(frozen=True)
-class CardState:
-    """Everything either algorithm needs about one card; each algorithm leaves the other's fields as they are.
-
-    `repetition_count` (consecutive reviews not failed) is kept by both algorithms: SM-2 schedules with it and
-    `mastery_level` reads it, so a card just failed under SM-2 (interval back to one day) counts as learning.
-    """
-
-    due: datetime  # timezone-aware UTC
-    last_review: datetime | None = None
-    review_count: int = 0  # every review, right or wrong
-    lapses: int = 0  # failures of a card that was in review (FSRS Review state; SM-2 repetition_count > 0)
-    interval_days: float = 0.0  # the interval the last review scheduled (due - last_review, in days)
-    easiness_factor: float = 2.5  # SM-2
-    repetition_count: int = 0  # consecutive correct reviews (SM-2's n; kept by FSRS reviews too)
-    stability: float | None = None  # FSRS
-    difficulty: float | None = None  # FSRS
-    fsrs_state: int = 1  # fsrs.State value (1 Learning, 2 Review, 3 Relearning)
-    fsrs_step: int | None = 0  # fsrs learning step
-
-    def __post_init__(self) -> None:
-        _require_aware(self.due, "due")
-        if self.last_review is not None:
-            _require_aware(self.last_review, "last_review")
 
 
 def new_card(now: datetime) -> CardState:
@@ -246,12 +221,7 @@ def _require_quality(quality: int) -> None:
         raise ValueError(f"SM-2 quality must be 0-5, got {quality}")
 
 
-def _require_aware(moment: datetime, name: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
-
-
 def _as_utc(moment: datetime, name: str) -> datetime:
     """fsrs insists on tzinfo == UTC; any aware datetime names an instant, so convert rather than refuse."""
-    _require_aware(moment, name)
+    require_aware(moment, name)
     return moment.astimezone(UTC)

@@ -4,12 +4,6 @@ never data access; data access imports neither the services nor the API above it
 from infra.layout import FUNCTIONS_DIR
 from tests.infra.code_scan import imports_of, project_modules
 
-# Imports that break a rule and stay until the domain-object move (issue #12, item 1), each with why it waits for it.
-WAITING_FOR_DOMAIN_TYPES = {
-    ("shared.dal.progress_repository", "shared.services.srs"): "CardState, a card's scheduling state, is the domain "
-    "type the repository maps cards to; the move puts it in a neutral module (shared/domain/) with its mapping",
-}
-
 
 def within(package: str, module: str) -> bool:
     return module == package or module.startswith(f"{package}.")
@@ -39,5 +33,5 @@ def test_data_access_imports_neither_services_nor_the_api() -> None:
     # When the imports of data access modules into the services and the API are listed
     found = imports_into("shared.dal", ("shared.services", "shared.api"))
 
-    # Then they are the listed exceptions, no other and no fewer (one that went away leaves the list with it)
-    assert found == set(WAITING_FOR_DOMAIN_TYPES)
+    # Then there are none: what both layers use (a card's scheduling state, ...) is in shared/domain
+    assert found == set()

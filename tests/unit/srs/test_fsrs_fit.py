@@ -9,6 +9,7 @@ import fsrs_rs_python
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
+from shared.domain.cards import CardState
 from shared.domain.scheduler import MAX_RETENTION, MIN_RETENTION, LoggedReview
 from shared.services import fsrs_fit, srs
 from tests.synthetic_reviews import forgetful_learner_log
@@ -38,7 +39,7 @@ def test_a_fitted_vector_schedules_the_same_next_review_in_both_packages(
 ) -> None:
     # Given a card in review (stability 8 days, difficulty 5) answered `elapsed_days` after its last review
     last = START
-    card = srs.CardState(
+    card = CardState(
         due=last + timedelta(days=8),
         last_review=last,
         review_count=3,

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
+from shared.domain.cards import CardState
 from shared.enums import MasteryLevel
 from shared.services.srs import (
     Algorithm,
-    CardState,
     Rating,
     mastery_level,
     new_card,
