@@ -7,8 +7,11 @@ Without --api it starts a local cloud of its own (`python -m localcloud`, free p
 A few learners register, confirm their address and log in; each phase then mixes, over random learners, the
 calls a phone makes while studying: due cards, a review (a new review id each), the dashboard, a page of
 sentences, and `GET /auth/me` (authentication alone: the floor, measured in the same run). Each phase prints
-p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors. Then an overload burst,
-and how long /auth/me takes to answer normally again afterwards.
+p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors, then the CPU time each
+process of the local cloud spent per request (the emulator, the API workers, the supervisor with its event pump,
+the model workers, this client) and the machine's load averages: on a shared machine latency depends on what
+else runs, while CPU time per request says what the local cloud itself costs. Then an overload burst, and how long
+/auth/me takes to answer normally again afterwards.
 Target (issue #10), on the 2-core machine: 50 req/s with no errors and p95 <= 200 ms; recovery within seconds.
 The README's "local cloud under load" table has the figures of the latest runs.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -77,6 +81,50 @@ MIX = (
     Call("me (floor)", 2, lambda learner, rng: ("GET", "/auth/me", None)),
 )
 FLOOR = MIX[-1]
+
+
+# Which part of the local cloud a process is, by its command line (its children are found from the supervisor).
+PROCESS_ROLES = (
+    ("localcloud.emulator", "emulator"),
+    ("multiprocessing.spawn", "API workers"),
+    ("localcloud.queue_worker", "model workers"),
+    ("multiprocessing.resource_tracker", "supervisor + pump"),
+    ("-m localcloud", "supervisor + pump"),
+)
+
+
+def process_role(process: psutil.Process) -> str:
+    command = " ".join(process.cmdline())
+    return next((role for marker, role in PROCESS_ROLES if marker in command), "other")
+
+
+class CpuMeter:
+    """CPU seconds (user + system) used so far by each part of the local cloud and by this client."""
+
+    def __init__(self, cloud_pid: int | None) -> None:
+        self._client = psutil.Process()
+        self._cloud = psutil.Process(cloud_pid) if cloud_pid is not None else None
+
+    def sample(self) -> dict[str, float]:
+        used: dict[str, float] = defaultdict(float)
+        processes = [] if self._cloud is None else [self._cloud, *self._cloud.children(recursive=True)]
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                used[process_role(process)] += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue  # ended meanwhile
+        times = self._client.cpu_times()
+        used["load client"] = times.user + times.system
+        return used
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], requests: int) -> None:
+    spent = {role: after[role] - before.get(role, 0.0) for role in after}
+    parts = ", ".join(f"{role} {1000 * seconds / requests:.1f}" for role, seconds in spent.items())
+    load = ", ".join(f"{average:.1f}" for average in psutil.getloadavg())
+    print(f"  CPU ms per request: {parts}; all {1000 * sum(spent.values()) / requests:.1f}")
+    print(f"  load averages (1, 5, 15 min) after the phase: {load} on {psutil.cpu_count()} CPUs")
 
 
 @dataclass(frozen=True)
@@ -171,7 +219,7 @@ async def sign_up(client: httpx.AsyncClient, emulator_url: str, name: str) -> Le
     return Learner(login.json()["access_token"], session.json()["id"], sentence_ids)
 
 
-async def run(api_url: str, emulator_url: str, args: argparse.Namespace) -> None:
+async def run(api_url: str, emulator_url: str, args: argparse.Namespace, cpu: CpuMeter) -> None:
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
     async with httpx.AsyncClient(
         base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS, limits=limits
@@ -181,8 +229,10 @@ async def run(api_url: str, emulator_url: str, args: argparse.Namespace) -> None
         print(f"{len(learners)} learners, {min(len(learner.sentence_ids) for learner in learners)}+ cards each")
         await open_loop(client, learners, MIX, *WARM_UP, seed=0)
         for n, rate in enumerate(args.rates, start=1):
+            before = cpu.sample()
             results = await open_loop(client, learners, MIX, rate, args.seconds, seed=n)
             print_table(f"{rate:g} req/s for {args.seconds:g} s", results)
+            print_cpu(before, cpu.sample(), len(results))
             await asyncio.sleep(args.pause)
 
         burst = asyncio.create_task(open_loop(client, learners, MIX, args.burst_rate, args.burst_seconds, seed=99))
@@ -208,13 +258,14 @@ def main() -> None:
     parser.add_argument("--probe-seconds", type=float, default=30)
     parser.add_argument("--api", help="a running local cloud (default: start one)")
     parser.add_argument("--emulator", default="http://127.0.0.1:4566", help="its emulator, with --api")
+    parser.add_argument("--cloud-pid", type=int, help="with --api: its `python -m localcloud` process, for CPU times")
     args = parser.parse_args()
     if args.api:
-        asyncio.run(run(args.api, args.emulator, args))
+        asyncio.run(run(args.api, args.emulator, args, CpuMeter(args.cloud_pid)))
         return
     cloud = start_local_cloud()
     try:
-        asyncio.run(run(cloud.api_url, cloud.emulator_url, args))
+        asyncio.run(run(cloud.api_url, cloud.emulator_url, args, CpuMeter(cloud.process.pid)))
     finally:
         cloud.stop()
 
