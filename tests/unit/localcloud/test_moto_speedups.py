@@ -102,6 +102,9 @@ def replay() -> list[dict[str, Any]]:
         answers.append(answer(client.put_item, TableName=CARDS, Item={"id": {"S": "c1"}, **ALL_TYPES}))
         answers.append(answer(client.get_item, TableName=CARDS, Key={"id": {"S": "c1"}}))
         answers.append(answer(client.get_item, TableName=CARDS, Key={"id": {"S": "missing"}}))
+        answers.append(
+            answer(client.get_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ProjectionExpression="blob, id")
+        )
         key = {"user": {"S": "u0"}, "at": {"S": "2026-12-03T10:00"}}
         answers.append(answer(client.get_item, TableName=LOG, Key=key, ReturnConsumedCapacity="TOTAL"))
         queries: list[dict[str, Any]] = [
@@ -122,6 +125,10 @@ def replay() -> list[dict[str, Any]]:
             {"KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": names(u="user", d="day"),
              "FilterExpression": "#d = :d", "ExpressionAttributeValues": {":d": {"S": "2026-12-01"}},
              "ProjectionExpression": "#u, #d, blob"},
+            {"KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": names(u="user"),
+             "ProjectionExpression": "#u, absent, #u, flag"},
+            {"KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": names(u="user", l="list", m="map"),
+             "ProjectionExpression": "#m.k, #l[2].deep, #u"},
         ]  # fmt: skip
         for query in queries:
             values = {":u": {"S": "u0"}, **query.pop("ExpressionAttributeValues", {})}
