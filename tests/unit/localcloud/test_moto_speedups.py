@@ -8,12 +8,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from localcloud import moto_speedups
 
 LOG = "review_logs"  # a range-key table with an LSI, two GSIs and a stream, like the review log
 CARDS = "cards"  # a hash-only table
-ALL_TYPES = {
+ALL_TYPES: dict[str, dict[str, Any]] = {
     "text": {"S": "猫が好きです"}, "count": {"N": "42.5"}, "blob": {"B": b"\x00\xffbinary"}, "flag": {"BOOL": True},
     "nothing": {"NULL": True}, "list": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"deep": {"B": b"\x01"}}}]},
     "map": {"M": {"k": {"SS": ["x", "y"]}, "n": {"NS": ["1", "2"]}}}, "blobs": {"BS": [b"\x02", b"\x03"]},
@@ -193,6 +194,18 @@ def test_every_answer_is_moto_s_own() -> None:
     assert fast == plain
     assert any("Items" in a and a["Items"] for a in plain)  # the replay did read items back
     assert any(a.get("Error", {}).get("Code") == "TransactionCanceledException" for a in plain)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_TYPES))
+def test_an_attribute_measures_as_moto_measures_it(name: str) -> None:
+    value = DynamoType(ALL_TYPES[name])
+    nested = DynamoType({"M": {"outer": {"L": [ALL_TYPES[name], {"M": {"inner": ALL_TYPES[name]}}]}}})
+    moto_sizes = (value.size(), nested.size())
+    moto_speedups.apply()
+    try:
+        assert (value.size(), nested.size()) == moto_sizes
+    finally:
+        moto_speedups.revert()
 
 
 def test_a_cancelled_transaction_changes_nothing_and_the_stream_goes_on(speedups: None) -> None:
