@@ -18,11 +18,13 @@ The README's "local cloud under load" table has the figures of the latest runs.
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import sys
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,9 +142,10 @@ async def send(client: httpx.AsyncClient, call: Call, learner: Learner, rng: ran
     loop = asyncio.get_running_loop()
     error: str | None
     try:
-        response = await client.request(method, path, json=body, headers=learner.auth)
+        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):  # in all: httpx's timeout is per connect, read, write
+            response = await client.request(method, path, json=body, headers=learner.auth)
         error = None if response.is_success else str(response.status_code)
-    except httpx.TimeoutException:
+    except (TimeoutError, httpx.TimeoutException):
         error = "timeout"
     except httpx.TransportError as exc:
         error = type(exc).__name__
@@ -235,9 +238,13 @@ async def run(api_url: str, emulator_url: str, args: argparse.Namespace, cpu: Cp
             print_cpu(before, cpu.sample(), len(results))
             await asyncio.sleep(args.pause)
 
-        burst = asyncio.create_task(open_loop(client, learners, MIX, args.burst_rate, args.burst_seconds, seed=99))
-        await asyncio.sleep(args.burst_seconds)  # the probes start as the burst stops sending
-        probes = await open_loop(client, learners, (FLOOR,), PROBE_RATE, args.probe_seconds, seed=100)
+        # The probes from a process of their own: in this one they would wait behind the burst's own answers.
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as prober:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(prober, probe, api_url, learners, 0)  # started and imported before
+            burst = asyncio.create_task(open_loop(client, learners, MIX, args.burst_rate, args.burst_seconds, seed=99))
+            await asyncio.sleep(args.burst_seconds)  # the probes start as the burst stops sending
+            probes = await loop.run_in_executor(prober, probe, api_url, learners, args.probe_seconds)
         print_table(f"overload burst: {args.burst_rate:g} req/s for {args.burst_seconds:g} s", await burst)
         print_table(f"after the burst: {FLOOR.name} at {PROBE_RATE} req/s for {args.probe_seconds:g} s", probes)
         recovered = recovery_seconds(probes)
@@ -245,6 +252,16 @@ async def run(api_url: str, emulator_url: str, args: argparse.Namespace, cpu: Cp
             f"\nrecovery: {FLOOR.name} answers 2xx within {RECOVERED_MS} ms from "
             + (f"{recovered:.1f} s after the burst stopped sending" if recovered is not None else "never (not yet)")
         )
+
+
+def probe(api_url: str, learners: list[Learner], seconds: float) -> list[Result]:
+    """`/auth/me` at PROBE_RATE for `seconds`, with a client of its own."""
+
+    async def run_probes() -> list[Result]:
+        async with httpx.AsyncClient(base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS) as client:
+            return await open_loop(client, learners, (FLOOR,), PROBE_RATE, seconds, seed=100)
+
+    return asyncio.run(run_probes())
 
 
 def main() -> None:
