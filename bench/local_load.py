@@ -7,7 +7,8 @@ Without --api it starts a local cloud of its own (`python -m localcloud`, free p
 A few learners register, confirm their address and log in; each phase then mixes, over random learners, the
 calls a phone makes while studying: due cards, a review (a new review id each), the dashboard, a page of
 sentences, and `GET /auth/me` (authentication alone: the floor, measured in the same run). Each phase prints
-p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors, then the CPU time each
+p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors (a request not answered
+within 10 s in all counts as a timeout), how late this client itself sent them, then the CPU time each
 process of the local cloud spent per request (the emulator, the API workers, the supervisor with its event pump,
 the model workers, this client) and the machine's load averages: on a shared machine latency depends on what
 else runs, while CPU time per request says what the local cloud itself costs. Then an overload burst, and how long
@@ -135,11 +136,13 @@ class Result:
     sent_at: float  # seconds since the phase began, when the request was due to leave
     latency_ms: float
     error: str | None  # the status code or the transport failure; None for a 2xx
+    late_ms: float = 0.0  # how long after it was due this client actually sent it (its own backlog)
 
 
 async def send(client: httpx.AsyncClient, call: Call, learner: Learner, rng: random.Random, due: float) -> Result:
     method, path, body = call.request(learner, rng)
     loop = asyncio.get_running_loop()
+    late_ms = (loop.time() - due) * 1000
     error: str | None
     try:
         async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):  # in all: httpx's timeout is per connect, read, write
@@ -149,7 +152,7 @@ async def send(client: httpx.AsyncClient, call: Call, learner: Learner, rng: ran
         error = "timeout"
     except httpx.TransportError as exc:
         error = type(exc).__name__
-    return Result(call.name, due, (loop.time() - due) * 1000, error)
+    return Result(call.name, due, (loop.time() - due) * 1000, error, late_ms)
 
 
 async def open_loop(
@@ -167,7 +170,7 @@ async def open_loop(
         tasks.append(asyncio.create_task(send(client, call, rng.choice(learners), rng, start + offset)))
         offset += rng.expovariate(rate)
     results = await asyncio.gather(*tasks)
-    return [Result(r.call, r.sent_at - start, r.latency_ms, r.error) for r in results]
+    return [Result(r.call, r.sent_at - start, r.latency_ms, r.error, r.late_ms) for r in results]
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -191,6 +194,11 @@ def print_table(title: str, results: list[Result]) -> None:
             f"  {name:12s} {len(rows):6d} {percentile(latencies, 0.5):8.0f} {percentile(latencies, 0.95):8.0f} "
             f"{percentile(latencies, 0.99):8.0f}  {shown}"
         )
+    late = [r.late_ms for r in results]
+    print(
+        f"  sent late by this client (its own backlog): p50 {percentile(late, 0.5):.0f} ms, "
+        f"p95 {percentile(late, 0.95):.0f} ms"
+    )
 
 
 def recovery_seconds(probes: list[Result]) -> float | None:

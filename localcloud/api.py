@@ -26,7 +26,7 @@ from shared.runtime import configure
 UNROUTED: Final = "unrouted"
 # Requests in progress per API process before the next is refused at once (ShedOverload); the supervisor sets it.
 CONCURRENCY_ENV: Final = "KOTOBA_LOCAL_API_CONCURRENCY"
-DEFAULT_CONCURRENCY: Final = 8
+DEFAULT_CONCURRENCY: Final = 16
 # API Gateway's own answer to a throttled request (no gateway response of the REST API replaces it).
 THROTTLED_STATUS: Final = 429
 THROTTLED_BODY: Final = {"message": "Too Many Requests"}
@@ -76,8 +76,11 @@ class ShedOverload:
 
     The emulator applies DynamoDB requests one at a time, so requests beyond a few per process only wait there,
     and under overload that queue outlived the clients who gave up on it: the local cloud went on working for
-    them long after a burst. uvicorn's own limit (`limit_concurrency`) counts open connections too, so a client's
-    idle keep-alive connections were refused service as well. One event loop per process: a plain counter."""
+    them long after a burst. 16 per process bounds that queue to about half a second of the emulator's work
+    (~6 calls, ~17 ms of its CPU a request of the study mix), while a busy machine's slower answers at 20 req/s
+    (8 per process refused 8% of them at a load average of 9-10 on 2 cores) are not refused. uvicorn's own
+    limit (`limit_concurrency`) counts open connections too, so a client's idle keep-alive connections were
+    refused service as well. One event loop per process: a plain counter."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
