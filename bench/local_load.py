@@ -7,24 +7,31 @@ Without --api it starts a local cloud of its own (`python -m localcloud`, free p
 A few learners register, confirm their address and log in; each phase then mixes, over random learners, the
 calls a phone makes while studying: due cards, a review (a new review id each), the dashboard, a page of
 sentences, and `GET /auth/me` (authentication alone: the floor, measured in the same run). Each phase prints
-p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors. Then an overload burst,
-and how long /auth/me takes to answer normally again afterwards.
+p50/p95/p99 per endpoint, from the moment the request was due to leave, and its errors (a request not answered
+within 10 s in all counts as a timeout), how late this client itself sent them, then the CPU time each
+process of the local cloud spent per request (the emulator, the API workers, the supervisor with its event pump,
+the model workers, this client) and the machine's load averages: on a shared machine latency depends on what
+else runs, while CPU time per request says what the local cloud itself costs. Then an overload burst, and how long
+/auth/me takes to answer normally again afterwards.
 Target (issue #10), on the 2-core machine: 50 req/s with no errors and p95 <= 200 ms; recovery within seconds.
 The README's "local cloud under load" table has the figures of the latest runs.
 """
 
 import argparse
 import asyncio
+import multiprocessing
 import random
 import sys
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -36,6 +43,7 @@ PASSWORD = "hoshi-zora-no-shita-8"
 REQUEST_TIMEOUT_SECONDS = 10  # what a phone waits before it gives up
 RECOVERED_MS = 200  # an answer within the p95 target counts as normal service
 PROBE_RATE = 5  # /auth/me per second after the burst
+CLIENT_CONNECTIONS = 64
 WARM_UP = (10, 10)  # req/s, seconds: every worker has imported and connected before the first measured phase
 
 
@@ -79,26 +87,73 @@ MIX = (
 FLOOR = MIX[-1]
 
 
+# Which part of the local cloud a process is, by its command line (its children are found from the supervisor).
+PROCESS_ROLES = (
+    ("localcloud.emulator", "emulator"),
+    ("multiprocessing.spawn", "API workers"),
+    ("localcloud.queue_worker", "model workers"),
+    ("multiprocessing.resource_tracker", "supervisor + pump"),
+    ("-m localcloud", "supervisor + pump"),
+)
+
+
+def process_role(process: psutil.Process) -> str:
+    command = " ".join(process.cmdline())
+    return next((role for marker, role in PROCESS_ROLES if marker in command), "other")
+
+
+class CpuMeter:
+    """CPU seconds (user + system) used so far by each part of the local cloud and by this client."""
+
+    def __init__(self, cloud_pid: int | None) -> None:
+        self._client = psutil.Process()
+        self._cloud = psutil.Process(cloud_pid) if cloud_pid is not None else None
+
+    def sample(self) -> dict[str, float]:
+        used: dict[str, float] = defaultdict(float)
+        processes = [] if self._cloud is None else [self._cloud, *self._cloud.children(recursive=True)]
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                used[process_role(process)] += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue  # ended meanwhile
+        times = self._client.cpu_times()
+        used["load client"] = times.user + times.system
+        return used
+
+
+def print_cpu(before: dict[str, float], after: dict[str, float], requests: int) -> None:
+    spent = {role: after[role] - before.get(role, 0.0) for role in after}
+    parts = ", ".join(f"{role} {1000 * seconds / requests:.1f}" for role, seconds in spent.items())
+    load = ", ".join(f"{average:.1f}" for average in psutil.getloadavg())
+    print(f"  CPU ms per request: {parts}; all {1000 * sum(spent.values()) / requests:.1f}")
+    print(f"  load averages (1, 5, 15 min) after the phase: {load} on {psutil.cpu_count()} CPUs")
+
+
 @dataclass(frozen=True)
 class Result:
     call: str
     sent_at: float  # seconds since the phase began, when the request was due to leave
     latency_ms: float
     error: str | None  # the status code or the transport failure; None for a 2xx
+    late_ms: float = 0.0  # how long after it was due this client actually sent it (its own backlog)
 
 
 async def send(client: httpx.AsyncClient, call: Call, learner: Learner, rng: random.Random, due: float) -> Result:
     method, path, body = call.request(learner, rng)
     loop = asyncio.get_running_loop()
+    late_ms = (loop.time() - due) * 1000
     error: str | None
     try:
-        response = await client.request(method, path, json=body, headers=learner.auth)
+        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):  # in all: httpx's timeout is per connect, read, write
+            response = await client.request(method, path, json=body, headers=learner.auth)
         error = None if response.is_success else str(response.status_code)
-    except httpx.TimeoutException:
+    except (TimeoutError, httpx.TimeoutException):
         error = "timeout"
     except httpx.TransportError as exc:
         error = type(exc).__name__
-    return Result(call.name, due, (loop.time() - due) * 1000, error)
+    return Result(call.name, due, (loop.time() - due) * 1000, error, late_ms)
 
 
 async def open_loop(
@@ -116,7 +171,7 @@ async def open_loop(
         tasks.append(asyncio.create_task(send(client, call, rng.choice(learners), rng, start + offset)))
         offset += rng.expovariate(rate)
     results = await asyncio.gather(*tasks)
-    return [Result(r.call, r.sent_at - start, r.latency_ms, r.error) for r in results]
+    return [Result(r.call, r.sent_at - start, r.latency_ms, r.error, r.late_ms) for r in results]
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -140,6 +195,11 @@ def print_table(title: str, results: list[Result]) -> None:
             f"  {name:12s} {len(rows):6d} {percentile(latencies, 0.5):8.0f} {percentile(latencies, 0.95):8.0f} "
             f"{percentile(latencies, 0.99):8.0f}  {shown}"
         )
+    late = [r.late_ms for r in results]
+    print(
+        f"  sent late by this client (its own backlog): p50 {percentile(late, 0.5):.0f} ms, "
+        f"p95 {percentile(late, 0.95):.0f} ms"
+    )
 
 
 def recovery_seconds(probes: list[Result]) -> float | None:
@@ -171,8 +231,11 @@ async def sign_up(client: httpx.AsyncClient, emulator_url: str, name: str) -> Le
     return Learner(login.json()["access_token"], session.json()["id"], sentence_ids)
 
 
-async def run(api_url: str, emulator_url: str, args: argparse.Namespace) -> None:
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+async def run(api_url: str, emulator_url: str, args: argparse.Namespace, cpu: CpuMeter) -> None:
+    # httpx's pool looks through every connection for every request it places: with hundreds open, under overload,
+    # this client spent 10 ms of CPU a request and sent them tens of seconds late. A request waiting for one of
+    # these connections waits in its latency, as it would at a server queue.
+    limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, max_keepalive_connections=CLIENT_CONNECTIONS)
     async with httpx.AsyncClient(
         base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS, limits=limits
     ) as client:
@@ -181,13 +244,19 @@ async def run(api_url: str, emulator_url: str, args: argparse.Namespace) -> None
         print(f"{len(learners)} learners, {min(len(learner.sentence_ids) for learner in learners)}+ cards each")
         await open_loop(client, learners, MIX, *WARM_UP, seed=0)
         for n, rate in enumerate(args.rates, start=1):
+            before = cpu.sample()
             results = await open_loop(client, learners, MIX, rate, args.seconds, seed=n)
             print_table(f"{rate:g} req/s for {args.seconds:g} s", results)
+            print_cpu(before, cpu.sample(), len(results))
             await asyncio.sleep(args.pause)
 
-        burst = asyncio.create_task(open_loop(client, learners, MIX, args.burst_rate, args.burst_seconds, seed=99))
-        await asyncio.sleep(args.burst_seconds)  # the probes start as the burst stops sending
-        probes = await open_loop(client, learners, (FLOOR,), PROBE_RATE, args.probe_seconds, seed=100)
+        # The probes from a process of their own: in this one they would wait behind the burst's own answers.
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as prober:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(prober, probe, api_url, learners, 0)  # started and imported before
+            burst = asyncio.create_task(open_loop(client, learners, MIX, args.burst_rate, args.burst_seconds, seed=99))
+            await asyncio.sleep(args.burst_seconds)  # the probes start as the burst stops sending
+            probes = await loop.run_in_executor(prober, probe, api_url, learners, args.probe_seconds)
         print_table(f"overload burst: {args.burst_rate:g} req/s for {args.burst_seconds:g} s", await burst)
         print_table(f"after the burst: {FLOOR.name} at {PROBE_RATE} req/s for {args.probe_seconds:g} s", probes)
         recovered = recovery_seconds(probes)
@@ -195,6 +264,16 @@ async def run(api_url: str, emulator_url: str, args: argparse.Namespace) -> None
             f"\nrecovery: {FLOOR.name} answers 2xx within {RECOVERED_MS} ms from "
             + (f"{recovered:.1f} s after the burst stopped sending" if recovered is not None else "never (not yet)")
         )
+
+
+def probe(api_url: str, learners: list[Learner], seconds: float) -> list[Result]:
+    """`/auth/me` at PROBE_RATE for `seconds`, with a client of its own."""
+
+    async def run_probes() -> list[Result]:
+        async with httpx.AsyncClient(base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS) as client:
+            return await open_loop(client, learners, (FLOOR,), PROBE_RATE, seconds, seed=100)
+
+    return asyncio.run(run_probes())
 
 
 def main() -> None:
@@ -208,13 +287,14 @@ def main() -> None:
     parser.add_argument("--probe-seconds", type=float, default=30)
     parser.add_argument("--api", help="a running local cloud (default: start one)")
     parser.add_argument("--emulator", default="http://127.0.0.1:4566", help="its emulator, with --api")
+    parser.add_argument("--cloud-pid", type=int, help="with --api: its `python -m localcloud` process, for CPU times")
     args = parser.parse_args()
     if args.api:
-        asyncio.run(run(args.api, args.emulator, args))
+        asyncio.run(run(args.api, args.emulator, args, CpuMeter(args.cloud_pid)))
         return
     cloud = start_local_cloud()
     try:
-        asyncio.run(run(cloud.api_url, cloud.emulator_url, args))
+        asyncio.run(run(cloud.api_url, cloud.emulator_url, args, CpuMeter(cloud.process.pid)))
     finally:
         cloud.stop()
 

@@ -19,6 +19,7 @@ import uvicorn
 import uvicorn.config
 
 from localcloud import provision, snapshot
+from localcloud.api import CONCURRENCY_ENV, DEFAULT_CONCURRENCY
 from localcloud.emulator import point_environment_at, start_emulator
 from localcloud.identity import sign_as_acting_function
 from localcloud.lifetime import answers
@@ -52,9 +53,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--api-concurrency",
         type=int,
-        default=32,
-        help="requests in progress per API process before it answers 503 at once (default 32), as API Gateway "
-        "throttles: an overload then fails fast instead of queueing work nobody waits for",
+        default=DEFAULT_CONCURRENCY,
+        help=f"requests in progress per API process before the next is answered 429 at once, as API Gateway "
+        f"throttles (default {DEFAULT_CONCURRENCY}): an overload then fails fast instead of queueing work nobody "
+        "waits for",
     )
     parser.add_argument(
         "--no-access-log", dest="access_log", action="store_false", help="no line per request (for load tests)"
@@ -216,6 +218,7 @@ def main() -> None:
             f"http://127.0.0.1:{args.port}{API_PREFIX}/health",
             lambda late: ready_block(args, emulator.endpoint_url, bucket, admin, late),
         )
+        os.environ[CONCURRENCY_ENV] = str(args.api_concurrency)  # read by each API process (localcloud/api.py)
         # Several processes, as Lambda runs one request per environment: a single one, sharing an interpreter
         # lock, fell behind at 8 requests/s (bench/local_load.py). uvicorn's supervisor stops them on Ctrl-C.
         with contextlib.suppress(KeyboardInterrupt):  # one worker: uvicorn re-raises Ctrl-C after shutting down
@@ -229,7 +232,6 @@ def main() -> None:
                 log_config=uvicorn_log_config(),
                 access_log=args.access_log,
                 timeout_graceful_shutdown=STOP_GRACE_SECONDS,
-                limit_concurrency=args.api_concurrency,
             )
     finally:
         for worker in workers:

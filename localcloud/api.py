@@ -5,10 +5,12 @@ request acts as the function API Gateway would have sent it to, so that its AWS 
 
 import asyncio
 import multiprocessing
+import os
 import socket
 from typing import Final
 
 from fastapi import FastAPI
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -22,6 +24,12 @@ from shared.runtime import configure
 # The paths no function serves in AWS (the interactive docs): their requests act as a function that has no policy,
 # so any AWS call they made would be refused, as it could not happen there.
 UNROUTED: Final = "unrouted"
+# Requests in progress per API process before the next is refused at once (ShedOverload); the supervisor sets it.
+CONCURRENCY_ENV: Final = "KOTOBA_LOCAL_API_CONCURRENCY"
+DEFAULT_CONCURRENCY: Final = 16
+# API Gateway's own answer to a throttled request (no gateway response of the REST API replaces it).
+THROTTLED_STATUS: Final = 429
+THROTTLED_BODY: Final = {"message": "Too Many Requests"}
 
 
 def create_local_app() -> FastAPI:
@@ -31,6 +39,7 @@ def create_local_app() -> FastAPI:
         exit_with_parent()
     app = whole_api()
     app.add_middleware(ActAsRoutedFunction)
+    app.add_middleware(ShedOverload, limit=int(os.environ.get(CONCURRENCY_ENV, DEFAULT_CONCURRENCY)))
     return app
 
 
@@ -59,6 +68,37 @@ class ActAsRoutedFunction:
             return
         with acting_as(routed_function(scope["path"])):
             await self.app(scope, receive, send)
+
+
+class ShedOverload:
+    """ASGI middleware: at most `limit` HTTP requests in progress in this process; one more is answered at once as
+    API Gateway answers a throttled request, before any work is done for it.
+
+    The emulator applies DynamoDB requests one at a time, so requests beyond a few per process only wait there,
+    and under overload that queue outlived the clients who gave up on it: the local cloud went on working for
+    them long after a burst. 16 per process bounds that queue to about half a second of the emulator's work
+    (~6 calls, ~17 ms of its CPU a request of the study mix), while a busy machine's slower answers at 20 req/s
+    (8 per process refused 8% of them at a load average of 9-10 on 2 cores) are not refused. uvicorn's own
+    limit (`limit_concurrency`) counts open connections too, so a client's idle keep-alive connections were
+    refused service as well. One event loop per process: a plain counter."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_progress = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.in_progress >= self.limit:
+            await JSONResponse(THROTTLED_BODY, status_code=THROTTLED_STATUS)(scope, receive, send)
+            return
+        self.in_progress += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_progress -= 1
 
 
 class NoDelayH11Protocol(H11Protocol):

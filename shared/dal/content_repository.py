@@ -65,6 +65,20 @@ def get_sentence(sentence_id: str) -> SentencePublic | None:
         return None
 
 
+@tracer.capture_method
+def sentence_ids(status: ModerationStatus, limit: int, cursor: str | None) -> Page[str]:
+    """Ids of the sentences of one status, oldest first (the order of `list_sentences` without filters), for a
+    caller that picks sentences by id: the index's entries are read as their ids only, about a twentieth of what a
+    listing reads and parses."""
+    scope = cursor_scope("sentence-ids", status.value)
+    start = decode_cursor(cursor, scope)
+    query = SentenceItem.by_status.query(
+        status.value, limit=limit, last_evaluated_key=start, attributes_to_get=[SentenceItem.sentence_id.attr_name]
+    )
+    page = collect_page(query, limit, scope)
+    return Page[str](items=[item.sentence_id for item in page.items], next_cursor=page.next_cursor)
+
+
 # A filtered list examines at most this many index entries per call (one Query), so its cost stays bounded
 # however selective the filter; the cursor continues where the window ended.
 FILTER_WINDOW = 200

@@ -12,7 +12,6 @@ from shared.enums import MasteryLevel, ModerationStatus
 from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from shared.observability import metrics
 from shared.schemas.common import ItemError, Page
-from shared.schemas.content import SentenceFilters
 from shared.schemas.progress import (
     BatchReviewResult,
     CardProgress,
@@ -38,7 +37,6 @@ from shared.services import content, srs, streaks, study_calendar
 from shared.services.auth import Principal
 from shared.services.calendar import day_start, local_day
 
-ALL_SENTENCES = SentenceFilters()
 MAX_REVIEW_ATTEMPTS = 3  # re-read and retry when another review of the same card won the race
 NEW_ITEM_PAGES = 3  # pages of catalogue looked at for new items in one call (bounded work)
 RATINGS = {"again": srs.Rating.AGAIN, "hard": srs.Rating.HARD, "good": srs.Rating.GOOD, "easy": srs.Rating.EASY}
@@ -84,10 +82,10 @@ def _new_sentence_ids(user_id: str, wanted: int) -> list[str]:
     found: list[str] = []
     cursor = None
     for _ in range(NEW_ITEM_PAGES):
-        page = content_repository.list_sentences(ModerationStatus.ACTIVE, ALL_SENTENCES, limit=50, cursor=cursor)
-        keys = [progress_repository.card_key("sentence", s.id) for s in page.items]
+        page = content_repository.sentence_ids(ModerationStatus.ACTIVE, limit=50, cursor=cursor)
+        keys = [progress_repository.card_key("sentence", sentence_id) for sentence_id in page.items]
         started = progress_repository.existing_cards(user_id, keys)
-        found += [s.id for s, key in zip(page.items, keys, strict=True) if key not in started]
+        found += [sentence_id for sentence_id, key in zip(page.items, keys, strict=True) if key not in started]
         cursor = page.next_cursor
         if len(found) >= wanted or cursor is None:
             break

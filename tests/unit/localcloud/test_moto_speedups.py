@@ -8,12 +8,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 from localcloud import moto_speedups
 
 LOG = "review_logs"  # a range-key table with an LSI, two GSIs and a stream, like the review log
 CARDS = "cards"  # a hash-only table
-ALL_TYPES = {
+ALL_TYPES: dict[str, dict[str, Any]] = {
     "text": {"S": "猫が好きです"}, "count": {"N": "42.5"}, "blob": {"B": b"\x00\xffbinary"}, "flag": {"BOOL": True},
     "nothing": {"NULL": True}, "list": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"deep": {"B": b"\x01"}}}]},
     "map": {"M": {"k": {"SS": ["x", "y"]}, "n": {"NS": ["1", "2"]}}}, "blobs": {"BS": [b"\x02", b"\x03"]},
@@ -102,6 +103,9 @@ def replay() -> list[dict[str, Any]]:
         answers.append(answer(client.put_item, TableName=CARDS, Item={"id": {"S": "c1"}, **ALL_TYPES}))
         answers.append(answer(client.get_item, TableName=CARDS, Key={"id": {"S": "c1"}}))
         answers.append(answer(client.get_item, TableName=CARDS, Key={"id": {"S": "missing"}}))
+        answers.append(
+            answer(client.get_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ProjectionExpression="blob, id")
+        )
         key = {"user": {"S": "u0"}, "at": {"S": "2026-12-03T10:00"}}
         answers.append(answer(client.get_item, TableName=LOG, Key=key, ReturnConsumedCapacity="TOTAL"))
         queries: list[dict[str, Any]] = [
@@ -122,6 +126,10 @@ def replay() -> list[dict[str, Any]]:
             {"KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": names(u="user", d="day"),
              "FilterExpression": "#d = :d", "ExpressionAttributeValues": {":d": {"S": "2026-12-01"}},
              "ProjectionExpression": "#u, #d, blob"},
+            {"KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": names(u="user"),
+             "ProjectionExpression": "#u, absent, #u, flag"},
+            {"KeyConditionExpression": "#u = :u", "ExpressionAttributeNames": names(u="user", l="list", m="map"),
+             "ProjectionExpression": "#m.k, #l[2].deep, #u"},
         ]  # fmt: skip
         for query in queries:
             values = {":u": {"S": "u0"}, **query.pop("ExpressionAttributeValues", {})}
@@ -186,6 +194,18 @@ def test_every_answer_is_moto_s_own() -> None:
     assert fast == plain
     assert any("Items" in a and a["Items"] for a in plain)  # the replay did read items back
     assert any(a.get("Error", {}).get("Code") == "TransactionCanceledException" for a in plain)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_TYPES))
+def test_an_attribute_measures_as_moto_measures_it(name: str) -> None:
+    value = DynamoType(ALL_TYPES[name])
+    nested = DynamoType({"M": {"outer": {"L": [ALL_TYPES[name], {"M": {"inner": ALL_TYPES[name]}}]}}})
+    moto_sizes = (value.size(), nested.size())
+    moto_speedups.apply()
+    try:
+        assert (value.size(), nested.size()) == moto_sizes
+    finally:
+        moto_speedups.revert()
 
 
 def test_a_cancelled_transaction_changes_nothing_and_the_stream_goes_on(speedups: None) -> None:
