@@ -29,7 +29,8 @@ def test_start_report_docs_health_and_sample_content(local_cloud: LocalCloud) ->
         "  ✓ data: sample content, 89 sentences, 178 words, 19 achievements",
         "  ✓ admin account: created",
     ]
-    assert sorted(report[4:]) == [
+    assert report[4].startswith("  ✓ dictionary of the word gloss (JMdict, trimmed): ")  # where it is cached
+    assert sorted(report[5:]) == [
         "  ✓ API (uvicorn, 2 processes): answering",
         "  ✓ ocr_worker: PaddleOCR 3.7.0 PP-OCRv5_mobile loaded",
         "  ✓ speech_worker: faster-whisper 1.2.1 (Whisper base, int8) loaded",
@@ -80,6 +81,8 @@ def test_the_emulator_holds_the_queues_and_schedules(local_cloud: LocalCloud) ->
     assert sorted(url.rsplit("/", 1)[1] for url in queues) == [
         "kotoba-local-account-jobs",
         "kotoba-local-account-jobs-dlq",
+        "kotoba-local-fsrs-fits",
+        "kotoba-local-fsrs-fits-dlq",
         "kotoba-local-ocr-jobs",
         "kotoba-local-ocr-jobs-dlq",
         "kotoba-local-speech-jobs",

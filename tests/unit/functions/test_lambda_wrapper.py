@@ -102,6 +102,7 @@ EVENTS: dict[str, Callable[[], Invocation]] = {
     "ocr_worker": lambda: queue_message(s3_test_event(), "kotoba-test-ocr-jobs"),
     "speech_worker": lambda: queue_message(s3_test_event(), "kotoba-test-speech-jobs"),
     "account_jobs": lambda: queue_message({"job_id": "no-such-job"}, "kotoba-test-account-jobs"),
+    "fsrs_fit": lambda: queue_message({"job_id": "no-such-job"}, "kotoba-test-fsrs-fits"),
     "readings_worker": sentence_deleted,
     "review_aggregator": review_changed,
     "review_archiver": review_erased,
