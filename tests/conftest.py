@@ -14,6 +14,7 @@ from shared.api.openapi import whole_api
 from shared.dal import achievements_repository, key_store
 from shared.dal.clients import reset_clients
 from shared.dal.tables import bind_tables
+from shared.observability import metrics
 from shared.runtime import configure
 from shared.services import sentence_readings
 from shared.settings import get_settings
@@ -89,6 +90,9 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """Moto in-process, provisioned as the local cloud is (`provision_emulated_aws`)."""
+    # Metrics a service added when a test called it directly (no handler flushes them) would otherwise be published
+    # by the next test's first handler call, as if that invocation had added them.
+    metrics.clear_metrics()
     with mock_aws():
         provision_emulated_aws()
         yield

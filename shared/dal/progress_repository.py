@@ -4,6 +4,7 @@ Every read here is a GetItem, a Query on the user's partition (often Select=COUN
 number of requests of one API call does not grow with the size of a learner's deck.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
@@ -16,7 +17,7 @@ from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, utcnow
 from shared.dal.clients import transaction_connection
-from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
+from shared.dal.pagination import CursorScope, collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
     SENTENCE_CARD,
     WORD_CARD,
@@ -263,6 +264,15 @@ def leeches(per_lapses: dict[int, int], threshold: int) -> int:
     return sum(cards for lapses, cards in per_lapses.items() if lapses >= threshold)
 
 
+def _card_page(
+    results: Iterator[ProgressItem], limit: int, scope: CursorScope, leech_threshold: int
+) -> Page[CardProgress]:
+    page = collect_page(results, limit, scope)
+    return Page[CardProgress](
+        items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
 @tracer.capture_method
 def cards_page(
     user_id: str, item_type: ItemType, leech_threshold: int, limit: int, cursor: str | None
@@ -275,10 +285,7 @@ def cards_page(
         limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
     )
-    page = collect_page(results, limit, scope)
-    return Page[CardProgress](
-        items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
-    )
+    return _card_page(results, limit, scope, leech_threshold)
 
 
 @tracer.capture_method
@@ -298,10 +305,7 @@ def cards_changed_page(
         limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
     )
-    page = collect_page(results, limit, scope)
-    return Page[CardProgress](
-        items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
-    )
+    return _card_page(results, limit, scope, leech_threshold)
 
 
 @tracer.capture_method
