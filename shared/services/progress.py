@@ -214,6 +214,7 @@ def _result(recorded: progress_repository.RecordedReview, request: ReviewRequest
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock a little ahead of ours
 MAX_OFFLINE_AGE = timedelta(days=30)  # older answers are from a phone whose clock or queue went wrong
+STORED = frozenset({ReviewStatus.APPLIED, ReviewStatus.RECORDED_NOT_APPLIED})  # an answer now in the log
 
 
 def review_batch(principal: Principal, batch: ReviewBatch, now: datetime) -> ReviewBatchResult:
@@ -239,9 +240,6 @@ def review_batch(principal: Principal, batch: ReviewBatch, now: datetime) -> Rev
         # The streak counts today once; days studied offline before today are not counted afterwards.
         study_calendar.record_study(principal.user, principal.calendar, now)
     return ReviewBatchResult(results=[outcomes[item.review_id] for item in batch.reviews])
-
-
-STORED = frozenset({ReviewStatus.APPLIED, ReviewStatus.RECORDED_NOT_APPLIED})
 
 
 def _require_plausible_times(batch: ReviewBatch, now: datetime) -> None:
