@@ -6,7 +6,8 @@ stated below.
 
 A month of one learner's reviews is written as the review path writes them (every attribute, the TTL included), read
 back raw from the emulated table, and sized by DynamoDB's rules (attribute names and values, 100 bytes a item, and
-the `by_time` index's entry: its key, the table's key, the projected attributes and 100 bytes). Then DynamoDB's TTL is
+the `by_time` index's entry: its key, the table's key, the projected attributes and 100 bytes; and the `by_record`
+index's, which projects every attribute, as large as the item). Then DynamoDB's TTL is
 played (each log deleted, its REMOVE record built) and the review archiver run on the records: the learner-month's
 object in the emulated bucket is the archive's size.
 """
@@ -72,9 +73,10 @@ def attributes_size(item: dict[str, Any], names: set[str] | None = None) -> int:
 
 
 def stored_bytes(item: dict[str, Any]) -> int:
-    """What one log takes in the table and in its time index."""
-    index_entry = attributes_size(item, {"user_id", "review_id", "reviewed_at", *TOTALS_ATTRIBUTES})
-    return attributes_size(item) + ITEM_OVERHEAD + index_entry + ITEM_OVERHEAD
+    """What one log takes in the table, in its time index and in its record index (the sync's: every attribute)."""
+    whole = attributes_size(item) + ITEM_OVERHEAD
+    time_entry = attributes_size(item, {"user_id", "review_id", "reviewed_at", *TOTALS_ATTRIBUTES}) + ITEM_OVERHEAD
+    return whole + time_entry + whole
 
 
 def a_month_of_reviews(user_id: str, reviews: int, start: datetime) -> list[ReviewLogItem]:
@@ -164,7 +166,7 @@ def main() -> None:
         month_bytes = per_review * reviews
         archived_class = "Glacier IR" if object_bytes >= GLACIER_IR_MIN_OBJECT else "S3 Standard (under 128 KB)"
         print(f"\n{per_day} reviews a day ({reviews} a month):")
-        print(f"  DynamoDB: {per_review:.0f} bytes a review (item + by_time entry, overheads included), "
+        print(f"  DynamoDB: {per_review:.0f} bytes a review (item, by_time and by_record entries, overheads included), "
               f"{month_bytes / 1e6:.2f} MB a month")  # fmt: skip
         print(f"  archive: {object_bytes / reviews:.0f} bytes a review (gzipped JSON Lines), "
               f"{object_bytes / 1e3:.0f} KB a learner-month object, kept in {archived_class}")  # fmt: skip
