@@ -35,7 +35,7 @@ from moto import mock_aws  # noqa: E402
 
 from bench import write_units  # noqa: E402
 from functions.review_aggregator.handler import handler as aggregator  # noqa: E402
-from localcloud import provision  # noqa: E402
+from localcloud import lsi_fetch, provision  # noqa: E402
 from localcloud.emulator import serialize_in_process_moto  # noqa: E402
 from shared.api.app import create_app  # noqa: E402
 from shared.api.routers import auth, learning, progress, users  # noqa: E402
@@ -53,6 +53,7 @@ from shared.settings import get_settings  # noqa: E402
 PASSWORD = "bench-password-42"
 BATCH_REVIEWS = 5  # offline answers sent in one batch: its figures are per batch, divide for one review
 METER = write_units.install()
+lsi_fetch.apply()  # in-process moto answers a Query of an LSI as DynamoDB and the local cloud do
 _calls: Counter[str] = Counter()
 _measured = botocore.client.BaseClient._make_api_call
 

@@ -311,7 +311,7 @@ def cards_changed_page(
 @tracer.capture_method
 def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, cursor: str | None) -> Page[ReviewPublic]:
     """The learner's reviews stored after `since` (all of them without it), in the order they were stored: one
-    consistent Query of `by_record` a page."""
+    consistent Query of `by_record` a page, which fetches what the keys-only index lacks from the table."""
     scope = cursor_scope("progress.reviews", user_id, since.isoformat() if since else None)
     results = ReviewLogItem.by_record.query(
         user_id,
@@ -319,9 +319,17 @@ def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, curs
         consistent_read=True,
         limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
+        attributes_to_get=SYNCED_REVIEW_ATTRIBUTES,
     )
     page = collect_page(results, limit, scope)
     return Page[ReviewPublic](items=[_review_public(log) for log in page.items], next_cursor=page.next_cursor)
+
+
+# What a synced review carries (ReviewPublic), named in its Query: `by_record` projects keys only.
+SYNCED_REVIEW_ATTRIBUTES = [
+    "review_id", "item_key", "reviewed_at", "updated_at", "algorithm", "rating", "quality", "correct",
+    "response_time_ms", "session_id", "mastery_level", "interval_days", "next_review_date",
+]  # fmt: skip
 
 
 def _review_public(log: ReviewLogItem) -> ReviewPublic:
