@@ -177,3 +177,18 @@ def test_easy_days_outside_the_week_are_refused(client: TestClient, learner: Ses
     assert_error(response, 422, "validation_error")
     me = client.get("/api/v1/auth/me", headers=learner.headers).json()
     assert (me["easy_days"], me["leech_threshold"]) == ([], 8)  # nothing of the request was stored
+
+
+def test_sm2_intervals_are_balanced_too(client: TestClient, learner: Session, clock: Clock) -> None:
+    # Given an SM-2 learner whose card, answered right the day before, comes next at SM-2's 6 days (window 4 to 8)
+    assert client.put(PREFERENCES, headers=learner.headers, json={"srs_algorithm": "sm2"}).status_code == 200
+    (sentence,) = new_sentences(client, 1)
+    assert answer(client, learner, sentence, "good").json()["interval_days"] == 1.0
+    clock.at = on_day(1)
+    fill(learner.user_id, {1 + offset: 30 for offset in (4, 5, 6, 8)})
+
+    # When it is answered right again
+    result = answer(client, learner, sentence, "good", review_id="sm2-review-2").json()
+
+    # Then it lands on the one quiet day of the window, 7 days on
+    assert (result["interval_days"], datetime.fromisoformat(result["next_review_date"])) == (7.0, on_day(8))
