@@ -2,10 +2,11 @@
 
 Pure logic, after Anki's load balancer: instead of a random fuzz, a card scheduled for a review interval of a few
 days or more may land on any day of the fuzz range the fsrs package would draw from, and the day is drawn with a
-weight that falls with the reviews already due that day, so a learner's days even out. Days the learner marked
-easy count as twice as busy (they end up with about half the load of the others), and a day on which a sibling of
-the card is due (a sentence and the words learned from it) is left out while another day of the window is free of
-siblings. The draw is seeded, so the same card and review always land on the same day.
+weight that falls with the reviews already due that day, so a learner's days even out. A weekday the learner marked
+easy takes cards only while it has at most half the reviews of the window's ordinary days (after Anki's "reduced"
+easy days), and a day on which a sibling of the card is due (a sentence and the words learned from it) is left out
+while another day of the window is free of siblings. The draw is seeded, so the same card and review always land on
+the same day.
 """
 
 import hashlib
@@ -20,7 +21,6 @@ MIN_BALANCED_DAYS = 3  # fsrs fuzzes intervals of 2.5 days and more; whole days 
 MAX_INTERVAL_DAYS = 36_500  # the fsrs package's default maximum interval, which srs.review schedules with
 EASY_DAY_SHARE = 0.5  # an easy day takes about half the reviews of an ordinary one (Anki's "reduced")
 LOAD_EXPONENT = 2.0  # how hard a busier day is avoided: weight 1 / (due + 1) ** 2
-FULL_EASY_DAY_WEIGHT = 1e-6  # an easy day past its share: drawn only when nothing else is left (never, in practice)
 
 
 def fuzz_window(interval_days: int) -> tuple[int, int] | None:
@@ -49,7 +49,8 @@ def pick_day(
     """One of `days` (the window, in order), drawn with weight 1 / (reviews due that day + 1) ** 2.
 
     `due_counts`: the learner's reviews already due on each day (a day not in it has none). `easy_weekdays`
-    (0 Monday to 6 Sunday): such a day counts its reviews double, unless every day of the window is easy.
+    (0 Monday to 6 Sunday): such a day is left out while it has more than half the average reviews of the window's
+    other days (none is left out when every day is easy).
     `sibling_days`: left out unless every day of the window has a sibling due. `seed`: the same seed, days and
     counts always give the same day. Raises ValueError for an empty window.
     """
@@ -58,14 +59,13 @@ def pick_day(
     candidates = [day for day in days if day not in sibling_days] or list(days)
     ordinary = [due_counts.get(day, 0) for day in candidates if day.weekday() not in easy_weekdays]
     # An easy day takes cards only while it has at most its share of an ordinary day's reviews (after Anki's easy
-    # days); with every day of the window easy there is nothing to compare with, and all are ordinary.
+    # days); with every day of the window easy there is nothing to compare with, and all are ordinary. An ordinary
+    # day is never left out, so some day always remains.
     easy_limit = EASY_DAY_SHARE * sum(ordinary) / len(ordinary) if ordinary else math.inf
-    weights = [
-        FULL_EASY_DAY_WEIGHT
-        if day.weekday() in easy_weekdays and due_counts.get(day, 0) > easy_limit
-        else math.pow(due_counts.get(day, 0) + 1, -LOAD_EXPONENT)
-        for day in candidates
+    candidates = [
+        day for day in candidates if day.weekday() not in easy_weekdays or due_counts.get(day, 0) <= easy_limit
     ]
+    weights = [math.pow(due_counts.get(day, 0) + 1, -LOAD_EXPONENT) for day in candidates]
     return _seeded(seed).choices(candidates, weights=weights)[0]
 
 

@@ -86,6 +86,17 @@ def test_an_easy_day_gets_fewer_reviews() -> None:
     assert eased[easy_day] < ordinary[easy_day] - 8
 
 
+def test_an_easy_day_past_half_the_others_load_is_left_out() -> None:
+    days = window_days(10)  # 8 to 12 days
+    easy_day = days[2]
+    seeds = [f"word#w|r-{n}" for n in range(100)]
+    over = dict.fromkeys(days, 10) | {easy_day: 6}  # the least busy day, but past half of 10
+    under = dict.fromkeys(days, 10) | {easy_day: 5}
+    assert easy_day not in {pick_day(days, over, easy_weekdays={easy_day.weekday()}, seed=s) for s in seeds}
+    assert easy_day in {pick_day(days, under, easy_weekdays={easy_day.weekday()}, seed=s) for s in seeds}
+    assert easy_day in {pick_day(days, over, seed=s) for s in seeds}  # not easy: the favourite
+
+
 def test_when_every_day_is_easy_none_is_eased() -> None:
     assert schedule(70, 30, easy_weekdays=tuple(range(7))) == schedule(70, 30)
 
