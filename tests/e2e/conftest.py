@@ -93,7 +93,7 @@ def start_local_cloud(data_dir: Path | None = None) -> LocalCloud:
     return cloud
 
 
-def running_local_cloud(data_dir: Path) -> Iterator[LocalCloud]:
+def running_local_cloud(data_dir: Path | None) -> Iterator[LocalCloud]:
     cloud = start_local_cloud(data_dir)
     yield cloud
     cloud.stop()
@@ -107,10 +107,11 @@ def local_cloud(tmp_path: Path) -> Iterator[LocalCloud]:
 
 
 @pytest.fixture(scope="module")
-def module_local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+def module_local_cloud() -> Iterator[LocalCloud]:
     """One local cloud for a whole module, whose tests each sign up their own learner or make their own records
-    (a start costs 10-30 s). A module overrides `local_cloud` with it."""
-    yield from running_local_cloud(tmp_path_factory.mktemp("data"))
+    (a start took 30-70 s on a busy machine). No data directory: nothing is kept when it stops. A module overrides
+    `local_cloud` with it."""
+    yield from running_local_cloud(None)
 
 
 def iam_denials(cloud: LocalCloud) -> list[str]:

@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 import requests
 
 from localcloud.outbox import sent_emails
-from tests.e2e.conftest import LocalCloud, eventually, iam_denials, start_local_cloud
+from tests.e2e.conftest import LocalCloud, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -25,12 +24,9 @@ MAX_SENDS = 40  # a phone gives up after this many 409s
 
 
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    """One local cloud for the module (a start costs seconds); each test uses its own learner."""
-    running = start_local_cloud()
-    yield running
-    running.stop()
-    assert iam_denials(running) == []
+def cloud(module_local_cloud: LocalCloud) -> LocalCloud:
+    """One local cloud for the module: each test uses its own learner."""
+    return module_local_cloud
 
 
 @dataclass(frozen=True)
