@@ -107,10 +107,9 @@ def list_sentences(
         return Page[SentencePublic](
             items=[sentence_public(i, counted=False) for i in page.items], next_cursor=page.next_cursor
         )
-    raw = SentenceItem._get_connection().query(
-        hash_value, filter_condition=condition, index_name=index.Meta.index_name, limit=FILTER_WINDOW,
-        exclusive_start_key=start,
-    )  # fmt: skip
+    # One Query of FILTER_WINDOW keys, however few of them match: iterating the results would read on to the end.
+    pages = index.query(hash_value, filter_condition=condition, page_size=FILTER_WINDOW, last_evaluated_key=start)
+    raw = next(pages.page_iter)
     items = [SentenceItem.from_raw_data(data) for data in raw.get("Items", [])]
     if len(items) > limit:
         items = items[:limit]
@@ -121,7 +120,7 @@ def list_sentences(
             "created_at": {"S": SentenceItem.created_at.serialize(last.created_at)},
         }
     else:
-        next_key = raw.get("LastEvaluatedKey")
+        next_key = pages.page_iter.last_evaluated_key
     return Page[SentencePublic](
         items=[sentence_public(i, counted=False) for i in items], next_cursor=encode_cursor(next_key, scope)
     )

@@ -1,6 +1,5 @@
 """Background job records."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,20 +15,46 @@ from shared.enums import JobStatus, JobType
 from shared.observability import tracer
 
 
+@dataclass(frozen=True)
+class StaleJob:
+    """A job the janitor closes, as it was read: its photo or recording record, and the tries it had then."""
+
+    id: str
+    job_type: JobType
+    user_id: str | None
+    record_id: str | None  # the photo's or recording's; None for a job without one
+    retry_count: int
+
+
 def stale_jobs(
     status: JobStatus, created_before: datetime, job_types: tuple[JobType, ...], limit: int
-) -> Iterator[BackgroundJobItem]:
+) -> list[StaleJob]:
     """Jobs of these types still in `status` that were created before the cutoff, oldest first."""
-    return BackgroundJobItem.by_status.query(
+    items = BackgroundJobItem.by_status.query(
         status,
         BackgroundJobItem.created_at < created_before,
         filter_condition=BackgroundJobItem.job_type.is_in(*job_types),
         limit=limit,
     )
+    return [
+        StaleJob(
+            id=str(item.id),
+            job_type=JobType(item.job_type),
+            user_id=item.user_id,
+            record_id=_record_id(item),
+            retry_count=int(item.retry_count),
+        )
+        for item in items
+    ]
+
+
+def _record_id(job: BackgroundJobItem) -> str | None:
+    record_id = (job.input_data or {}).get("record_id")
+    return str(record_id) if record_id else None
 
 
 @tracer.capture_method
-def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, message: str) -> bool:
+def finish_job(job: StaleJob, expected: JobStatus, outcome: JobStatus, message: str) -> bool:
     """Move a job from `expected` to a final `outcome` and fail its photo or recording record with the same
     message, together; False when either had already moved on (no lost update): the job must still be in `expected`
     with the tries it had when it was read (a worker that took it since counted one more)."""
@@ -40,11 +65,11 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
         BackgroundJobItem.completed_at.set(now),
         BackgroundJobItem.updated_at.set(now),
     ]
-    record_failure = media_repository.stale_record_failure(job, message, now)
+    record_failure = media_repository.stale_record_failure(job.job_type, job.user_id, job.record_id, message, now)
     try:
         with atomic_writes() as transaction:
             transaction.update(
-                job,
+                BackgroundJobItem(id=job.id),
                 actions=actions,
                 condition=(BackgroundJobItem.status == expected) & (BackgroundJobItem.retry_count == job.retry_count),
             )

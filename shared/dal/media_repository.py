@@ -273,15 +273,14 @@ def _finish(
 
 
 def stale_record_failure(
-    job: BackgroundJobItem, message: str, now: datetime
+    job_type: JobType, user_id: str | None, record_id: str | None, message: str, now: datetime
 ) -> tuple[MediaRecordItem, list[Action], Condition] | None:
     """The write that fails the photo or recording record of a job the janitor closes: (item, actions, condition)
     for the janitor's transaction, None for a job without a record. Only a record nobody has touched for
     ABANDONED_AFTER moves (waiting for an upload that never came, held by a worker that died, or given back for a
     retry that never came): one a worker or a redelivered message holds now is left to it."""
-    kind = next((kind for kind, job_type in _JOB_TYPES.items() if job_type == job.job_type), None)
-    record_id = (job.input_data or {}).get("record_id")
-    if kind is None or not record_id or not job.user_id:
+    kind = next((kind for kind, kind_job in _JOB_TYPES.items() if kind_job == job_type), None)
+    if kind is None or not record_id or not user_id:
         return None
     model = _MODELS[kind]
     actions: list[Action] = [
@@ -292,7 +291,7 @@ def stale_record_failure(
     ]
     unfinished = model.processing_status.is_in(ProcessingStatus.PENDING, ProcessingStatus.PROCESSING)
     return (
-        model(user_id=job.user_id, record_id=str(record_id)),
+        model(user_id=user_id, record_id=record_id),
         actions,
         unfinished & (model.updated_at < now - ABANDONED_AFTER[kind]),
     )

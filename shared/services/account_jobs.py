@@ -101,10 +101,10 @@ def run(job_id: str, now: datetime, time_left_ms: Callable[[], int]) -> JobRun:
 def _export(job: AccountJob, now: datetime) -> None:
     assert job.user_id is not None
     user = users_repository.get_user(job.user_id)
-    if user is None or not user.is_active:  # gone, or being deleted, since it was asked for
+    if user is None or not user.profile.is_active:  # gone, or being deleted, since it was asked for
         jobs_repository.finish_account_job(job.id, JobStatus.CANCELLED, now, error="the account is closed")
         return
-    stored = export.write_export(users_repository.user_public(user), now)
+    stored = export.write_export(user.profile, now)
     result = {"key": stored.key, "size_bytes": stored.size_bytes, "counts": stored.counts}
     jobs_repository.finish_account_job(job.id, JobStatus.COMPLETED, now, result=result)
 
