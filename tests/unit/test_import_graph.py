@@ -122,6 +122,7 @@ CARDS_STILL_AS_ITEMS = frozenset(
         "review_context",
         "review_result",
         "set_suspended",
+        "sentence_of",
         "state_of",
     }
 )

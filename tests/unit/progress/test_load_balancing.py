@@ -69,7 +69,9 @@ def test_without_other_cards_the_interval_stays_in_the_fuzz_window(
     answered = [answer(client, learner, sentence, "easy").json() for sentence in new_sentences(client, 20)]
     due = Counter(next_day(result) - START.date() for result in answered)
     assert set(due) == {timedelta(days=offset) for offset in range(6, 11)}  # every day of the window, no other
-    assert max(due.values()) <= 6  # 20 cards over 5 days
+    # 20 cards over 5 days: a weighted draw (seeded by card and review ids, new each run), not a strict minimum; of
+    # 5,000 simulated spreads none put more than 8 on one day (6 or more in 22 %, 7 in 2 %)
+    assert max(due.values()) <= 8
 
 
 def test_short_intervals_are_not_moved(client: TestClient, learner: Session, clock: Clock) -> None:
