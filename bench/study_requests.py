@@ -195,6 +195,10 @@ def measure(size: int) -> dict[str, Measured]:
         call("GET /users/me/achievements (again)", "GET", "/api/v1/users/me/achievements")
         call("POST /progress/sessions/{id}/finish", "POST", f"/api/v1/progress/sessions/{session['id']}/finish")
         synced = datetime.now(UTC).isoformat()
+        added = {"japanese_text": "猫が好きです。", "english_translation": "I like cats.", "jlpt_level": "n5"}
+        mine = call("POST /learning/sentences (an admin's)", "POST", "/api/v1/learning/sentences", json=added)
+        call("PUT /learning/sentences/{id}", "PUT", f"/api/v1/learning/sentences/{mine['id']}",
+             json={"english_translation": "I love cats."})  # fmt: skip
         change_content(size)
         content = {"updated_after": synced, "limit": 50}  # a page of the `size` changes
         call("GET /learning/sentences?updated_after", "GET", "/api/v1/learning/sentences", params=content)
