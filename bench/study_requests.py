@@ -1,7 +1,8 @@
 """How many DynamoDB requests, and how many write units, one call of each study endpoint makes, with 10 and
 with 1000 cards in the learner's deck, and what the review aggregator then writes for those reviews off the
-request path. The counts must not grow with the deck: no per-item loops, no Scan. Also the read units of the
-reviews' Queries (load balancing reads the cards due in the review's fuzz window).
+request path; and a phone's content sync (`updated_after`) over 10 and 1000 sentences and words changed since its
+last sync, a tenth of them deleted. The counts must not grow with the deck or the changes: no per-item loops, no Scan.
+Also the read units of the reviews' Queries (load balancing reads the cards due in the review's fuzz window).
 
     .venv/bin/python bench/study_requests.py [--sizes 10 1000]
 
@@ -45,11 +46,12 @@ from shared.api.app import create_app  # noqa: E402
 from shared.api.routers import auth, learning, progress, users  # noqa: E402
 from shared.dal import achievements_repository  # noqa: E402
 from shared.dal.base import batch_save  # noqa: E402
+from shared.dal.content import SentenceItem, VocabularyWordItem  # noqa: E402
 from shared.dal.progress import ProgressItem, SentenceProgressItem  # noqa: E402
 from shared.dal.reviews import ReviewLogItem  # noqa: E402
 from shared.dal.tables import bind_tables  # noqa: E402
 from shared.dal.users import UserItem  # noqa: E402
-from shared.enums import MasteryLevel  # noqa: E402
+from shared.enums import Difficulty, MasteryLevel, ModerationStatus, PartOfSpeech  # noqa: E402
 from shared.services.accounts import ensure_admin  # noqa: E402
 from shared.services.sample_content import load_sample_content  # noqa: E402
 from shared.settings import get_settings  # noqa: E402
@@ -158,6 +160,22 @@ def build_deck(user_id: str, size: int, now: datetime) -> None:
     batch_save(ProgressItem, cards)
 
 
+def change_content(size: int) -> None:
+    """`size` sentences and `size` words written at once (an import), every tenth sentence deleted and word withdrawn:
+    the change set of a phone's next sync."""
+    batch_save(SentenceItem, (
+        SentenceItem(japanese_text=f"文{n}です。", english_translation=f"Sentence {n}.",
+                     difficulty_level=Difficulty.EASY,
+                     status=ModerationStatus.DELETED if n % 10 == 0 else ModerationStatus.ACTIVE)
+        for n in range(size)
+    ))  # fmt: skip
+    batch_save(VocabularyWordItem, (
+        VocabularyWordItem(hiragana=f"ことば{n}", romaji=f"kotoba {n}", english_meanings=[f"word {n}"],
+                           part_of_speech=PartOfSpeech.NOUN, difficulty_level=Difficulty.EASY, is_active=n % 10 != 0)
+        for n in range(size)
+    ))  # fmt: skip
+
+
 def measure(size: int) -> dict[str, Measured]:
     with mock_aws():
         settings = get_settings()
@@ -222,6 +240,15 @@ def measure(size: int) -> dict[str, Measured]:
         in_review = {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": reviewed, "rating": "good"}
         balanced = call(REVIEW_ROWS[0], "POST", "/api/v1/progress/review", json=in_review)
         assert balanced["interval_days"] >= 3, balanced  # so that it was load balanced
+        synced = datetime.now(UTC).isoformat()
+        added = {"japanese_text": "猫が好きです。", "english_translation": "I like cats.", "jlpt_level": "n5"}
+        mine = call("POST /learning/sentences (an admin's)", "POST", "/api/v1/learning/sentences", json=added)
+        call("PUT /learning/sentences/{id}", "PUT", f"/api/v1/learning/sentences/{mine['id']}",
+             json={"english_translation": "I love cats."})  # fmt: skip
+        change_content(size)
+        content = {"updated_after": synced, "limit": 50}  # a page of the `size` changes
+        call("GET /learning/sentences?updated_after", "GET", "/api/v1/learning/sentences", params=content)
+        call("GET /learning/vocabulary?updated_after", "GET", "/api/v1/learning/vocabulary", params=content)
         return results
 
 

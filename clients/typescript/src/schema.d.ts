@@ -383,9 +383,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Approved sentences, oldest first, filtered
+         * Approved sentences, oldest first, filtered; or what changed since a moment
          * @description Public. With filters beyond the level, a page may hold fewer than `limit` sentences while `next_cursor` is
          *     set: each call examines a bounded window of the catalogue. Keep following `next_cursor` until it is null.
+         *
+         *     With `updated_after` (no filters: a 400), a phone's sync: every sentence written since that the caller may see,
+         *     approved ones and, with an access token, the caller's own in moderation (with their `status`), oldest change
+         *     first, and a tombstone `{id, deleted: true, updated_at}` for each that left their view (deleted, or an approved
+         *     one sent back to moderation).
          */
         get: operations["learning_list_sentences"];
         put?: never;
@@ -461,8 +466,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Vocabulary words of a JLPT level, most frequent first
-         * @description Public. The active words of one JLPT level (N5 unless given), a page at a time.
+         * Vocabulary words of a JLPT level, most frequent first; or what changed since
+         * @description Public. The active words of one JLPT level (N5 unless given), a page at a time. With `updated_after` (without
+         *     `jlpt_level`: a 400), a phone's sync: the words of every level written since, oldest change first, and a
+         *     tombstone `{id, deleted: true, updated_at}` for a word withdrawn from the catalogue.
          */
         get: operations["learning_list_vocabulary"];
         put?: never;
@@ -2062,20 +2069,30 @@ export interface components {
              */
             next_cursor?: string | null;
         };
-        /** Page[UserPublic] */
-        Page_UserPublic_: {
+        /** Page[Union[SentencePublic, Tombstone]] */
+        Page_Union_SentencePublic__Tombstone__: {
             /** Items */
-            items: components["schemas"]["UserPublic"][];
+            items: (components["schemas"]["SentencePublic"] | components["schemas"]["Tombstone"])[];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; absent on the last page.
              */
             next_cursor?: string | null;
         };
-        /** Page[VocabularyWordPublic] */
-        Page_VocabularyWordPublic_: {
+        /** Page[Union[VocabularyWordPublic, Tombstone]] */
+        Page_Union_VocabularyWordPublic__Tombstone__: {
             /** Items */
-            items: components["schemas"]["VocabularyWordPublic"][];
+            items: (components["schemas"]["VocabularyWordPublic"] | components["schemas"]["Tombstone"])[];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; absent on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[UserPublic] */
+        Page_UserPublic_: {
+            /** Items */
+            items: components["schemas"]["UserPublic"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; absent on the last page.
@@ -2812,6 +2829,26 @@ export interface components {
             /** Refresh Expires In */
             refresh_expires_in: number;
         };
+        /**
+         * Tombstone
+         * @description In a list read with `updated_after`: an item the reader may have synced before that they may no longer see
+         *     (deleted; for a sentence also one sent back to moderation, or rejected, that is not theirs). Drop it.
+         */
+        Tombstone: {
+            /** Id */
+            id: string;
+            /**
+             * Deleted
+             * @constant
+             */
+            deleted: true;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description When it left: what `updated_after` compares.
+             */
+            updated_at: string;
+        };
         /** TtsAudio */
         TtsAudio: {
             /**
@@ -3051,6 +3088,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
     };
     responses: never;
@@ -4727,6 +4769,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
+                /** @description Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; `+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless. */
+                updated_after?: string | null;
             };
             header?: {
                 /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
@@ -4747,7 +4791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_SentencePublic_"];
+                    "application/json": components["schemas"]["Page_Union_SentencePublic__Tombstone__"];
                 };
             };
             /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
@@ -4763,6 +4807,18 @@ export interface operations {
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
@@ -5261,11 +5317,14 @@ export interface operations {
     learning_list_vocabulary: {
         parameters: {
             query?: {
-                jlpt_level?: components["schemas"]["JLPTLevel"];
+                /** @description N5 when left out. */
+                jlpt_level?: components["schemas"]["JLPTLevel"] | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
+                /** @description Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; `+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless. */
+                updated_after?: string | null;
             };
             header?: {
                 /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
@@ -5286,7 +5345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_VocabularyWordPublic_"];
+                    "application/json": components["schemas"]["Page_Union_VocabularyWordPublic__Tombstone__"];
                 };
             };
             /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
