@@ -73,11 +73,18 @@ def speech_rms(samples: Samples, rate: int = 48_000) -> float:
 
 
 def mix(
-    speech: Samples, others: list[Samples], snr_db: float, rate: int, rng: np.random.Generator
+    speech: Samples,
+    others: list[Samples],
+    snr_db: float,
+    rate: int,
+    rng: np.random.Generator,
+    *,
+    lead_seconds: float = LEAD_SECONDS,
+    tail_seconds: float = TAIL_SECONDS,
 ) -> tuple[Samples, float]:
-    """`speech` with LEAD_SECONDS of room noise before it and TAIL_SECONDS after, and the noise under it at `snr_db`;
-    also the SNR measured on the result (speech RMS over its speech frames against the noise's RMS)."""
-    lead, tail = round(LEAD_SECONDS * rate), round(TAIL_SECONDS * rate)
+    """`speech` with `lead_seconds` of room noise before it and `tail_seconds` after, and the noise under it at
+    `snr_db`; also the SNR measured on the result (speech RMS over its speech frames against the noise's RMS)."""
+    lead, tail = round(lead_seconds * rate), round(tail_seconds * rate)
     padded = np.concatenate([np.zeros(lead), speech, np.zeros(tail)])
     noise = room_noise(padded.size, others, rng) * speech_rms(speech, rate) / 10 ** (snr_db / 20)
     measured = 20 * np.log10(speech_rms(speech, rate) / _rms(noise))
