@@ -100,7 +100,12 @@ def test_a_download_without_a_ctranslate2_model_fails_the_build(tmp_path, monkey
 
 def test_an_image_build_without_a_model_name_bakes_whisper_base(tmp_path, monkeypatch):
     assembled = []
-    monkeypatch.setattr(speech, "assemble_model", lambda target: assembled.append(target) or target)
+
+    def assemble_model(target):
+        assembled.append(target)
+        return target
+
+    monkeypatch.setattr(speech, "assemble_model", assemble_model)
 
     assert speech.prepare_model(tmp_path, "") == tmp_path
     assert assembled == [tmp_path]
