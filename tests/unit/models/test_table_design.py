@@ -51,7 +51,7 @@ EXPECTED = {
             "by_change": ("local", "user_id", "change_key"),
         },
     ),
-    "learning_sessions": (("user_id", "session_id"), {"by_start": ("local", "user_id", "start_time")}),
+    "learning_sessions": (("user_id", "session_id"), {}),
     "audio_records": (("user_id", "record_id"), {"by_created": ("local", "user_id", "created_at")}),
     "ocr_records": (("user_id", "record_id"), {"by_created": ("local", "user_id", "created_at")}),
     "study_streaks": (("user_id", "start_date"), {}),
