@@ -120,6 +120,8 @@ def recover(principal: Principal, request: BacklogRequest, now: datetime) -> Bac
         parameters=principal.scheduler.parameters,
     )
     cards = progress_repository.overdue_cards(user.id, recovery.cutoff, limit=IN_REQUEST_CARDS + 1)
+    if cards and (running := _running_job(user.id)) is not None:
+        return _same_job(running, recovery)  # the rest of its backlog is its own: its plan counts those cards
     if len(cards) > IN_REQUEST_CARDS:
         return _start_job(user.id, recovery, now)
     moves = plan(recovery, cards, position=0)
@@ -191,23 +193,35 @@ def _started(job_id: str, status: JobStatus) -> BacklogStarted:
 
 
 def _start_job(user_id: str, recovery: Recovery, now: datetime) -> BacklogStarted:
-    """Queue the learner's recovery job; while one is queued or running, the same request gets that one back and
-    another is a 409."""
+    """Queue the learner's recovery job; should one have been queued since it was looked for, the same request gets
+    that one back and another is a 409."""
     job_id = _job_id(user_id)
     if jobs_repository.claim_account_job(job_id, user_id, JobType.BACKLOG_RECOVERY, recovery.as_input(), now):
         job_queue.hand_to_worker(job_id)  # if this send fails, the janitor hands over the stalled job
         metrics.add_metric(name="BacklogJobQueued", unit="Count", value=1)
         return _started(job_id, JobStatus.PENDING)
-    running = jobs_repository.account_job(job_id)
-    if running is None or running.status not in (JobStatus.PENDING, JobStatus.RUNNING):
+    running = _running_job(user_id)
+    if running is None:
         raise Conflict("your backlog was being moved at the same moment; try again")
+    return _same_job(running, recovery)
+
+
+def _running_job(user_id: str) -> AccountJob | None:
+    """The learner's recovery job, if one is queued or running: one GetItem."""
+    job = jobs_repository.account_job(_job_id(user_id))
+    return job if job is not None and job.status in (JobStatus.PENDING, JobStatus.RUNNING) else None
+
+
+def _same_job(running: AccountJob, recovery: Recovery) -> BacklogStarted:
+    """The running job again for the request that started it (a retry); a 409 for any other."""
     asked = {name: value for name, value in recovery.as_input().items() if name in ("action", "keep", "days")}
+    started = _started(running.id, running.status)
     if any(running.input.get(name) != value for name, value in asked.items()):
         raise Conflict(
             "another recovery of your backlog is under way: wait until it is done",
-            details=[{"message": f"follow it at {_started(job_id, running.status).status_url}", "type": "job"}],
+            details=[{"message": f"follow it at {started.status_url}", "type": "job"}],
         )
-    return _started(job_id, running.status)
+    return started
 
 
 def backlog_job(principal: Principal, job_id: str) -> BacklogJob:

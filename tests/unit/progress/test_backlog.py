@@ -1,6 +1,7 @@
 """Recovering from a backlog after a break: postponing or spreading the overdue cards by the FSRS Helper add-on's rules,
 within the request for a small backlog and by a resumable job for a large one, and the dashboard's suggestion."""
 
+import json
 import math
 import uuid
 from collections import Counter
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from functions.account_jobs.handler import handler as account_jobs_worker
 from localcloud.pump import sqs_event
+from shared.catalog import ACCOUNT_JOBS
 from shared.constants import Queues, physical_name
 from shared.dal import progress_repository
 from shared.dal.base import batch_save
@@ -276,6 +278,52 @@ def test_the_job_resumes_where_it_stopped_and_a_duplicate_delivery_moves_no_card
     assert {read(card).version for card in deck} == {1}  # each card written once
     done = BackgroundJobItem.get(job_id, consistent_read=True)
     assert (done.status, done.cursor, done.result_data["moved"]) == (JobStatus.COMPLETED, 12, 12)
+
+
+def test_while_a_job_runs_the_request_answers_with_it_even_for_a_small_rest(
+    client: TestClient, learner: Session, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a large backlog's job that has moved 8 of its 12 cards, 4 left: few enough for a request
+    monkeypatch.setattr(backlog, "IN_REQUEST_CARDS", 5)
+    monkeypatch.setattr(backlog, "CARDS_PER_MOVE", 8)
+    deck = overdue_deck(learner.user_id, 12)
+    job_id = client.post(BACKLOG, headers=learner.headers, json={"action": "spread", "days": 3}).json()["job_id"]
+    time_left = iter([600_000, 0])
+    assert account_jobs.run(job_id, datetime.now(UTC), lambda: next(time_left)).progress.value == "continued"
+
+    # When the phone sends its request again
+    again = client.post(BACKLOG, headers=learner.headers, json={"action": "spread", "days": 3})
+
+    # Then it is told about the job, which keeps the rest of its backlog to itself
+    assert (again.status_code, again.json()["job_id"], again.json()["status"]) == (202, job_id, "running")
+    assert sorted(read(card).version or 0 for card in deck) == [0] * 4 + [1] * 8
+    assert_error(client.post(BACKLOG, headers=learner.headers, json={"action": "spread", "days": 2}), 409, "conflict")
+
+
+def test_a_job_whose_last_delivery_fails_is_failed_and_the_learner_may_ask_again(
+    client: TestClient, learner: Session, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a large backlog's job whose every run fails
+    monkeypatch.setattr(backlog, "IN_REQUEST_CARDS", 5)
+    overdue_deck(learner.user_id, 6)
+    started = client.post(BACKLOG, headers=learner.headers, json={"action": "postpone"}).json()
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("DynamoDB is down")
+
+    monkeypatch.setattr(backlog.progress_repository, "overdue_cards", broken)
+    body = json.dumps({"job_id": started["job_id"]})
+
+    # When the queue delivers it for the last time
+    with pytest.raises(RuntimeError):
+        account_jobs.run_delivery(body, ACCOUNT_JOBS.max_receive_count, lambda: 600_000)
+
+    # Then the learner reads why, and a new request starts a new job
+    job = client.get(started["status_url"], headers=learner.headers).json()
+    assert (job["status"], job["error"]) == ("failed", backlog.BACKLOG_FAILED)
+    monkeypatch.undo()
+    monkeypatch.setattr(backlog, "IN_REQUEST_CARDS", 5)
+    assert client.post(BACKLOG, headers=learner.headers, json={"action": "postpone"}).status_code == 202
 
 
 def test_a_review_racing_the_move_wins_and_its_card_is_skipped(
