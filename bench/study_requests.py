@@ -1,16 +1,20 @@
 """How many DynamoDB requests, and how many write units, one call of each study endpoint makes, with 10 and
 with 1000 cards in the learner's deck, and what the review aggregator then writes for those reviews off the
-request path. The counts must not grow with the deck: no per-item loops, no Scan. The backlog recovery's job is
+request path. The counts must not grow with the deck: no per-item loops, no Scan. Also the read units of the
+reviews' Queries (load balancing reads the cards due in the review's fuzz window). The backlog recovery's job is
 the exception, by design and off the request path: its row is what the worker did with the backlog it was given
 (none with 10 cards, which the request moves itself).
 
     .venv/bin/python bench/study_requests.py [--sizes 10 1000]
 
 Runs in-process against moto; counts every DynamoDB API call the request makes (authentication included) and
-works out the write units of its writes from the items before and after (bench/write_units.py says how).
+works out the write units of its writes from the items before and after (bench/write_units.py says how). A Query's
+read units are worked out alike: the whole items its key condition reads (before any projection or filter), 4 KB a
+unit, halved when eventually consistent.
 """
 
 import argparse
+import math
 import os
 import sys
 import uuid
@@ -37,7 +41,7 @@ from moto import mock_aws  # noqa: E402
 
 from bench import write_units  # noqa: E402
 from functions.review_aggregator.handler import handler as aggregator  # noqa: E402
-from localcloud import provision  # noqa: E402
+from localcloud import lsi_fetch, provision  # noqa: E402
 from localcloud.emulator import serialize_in_process_moto  # noqa: E402
 from shared.api.app import create_app  # noqa: E402
 from shared.api.routers import auth, learning, progress, users  # noqa: E402
@@ -58,14 +62,36 @@ BATCH_REVIEWS = 5  # offline answers sent in one batch: its figures are per batc
 BACKLOG_JOB = "backlog job (off the request path)"
 GROWS_BY_DESIGN = frozenset({BACKLOG_JOB})  # a job's work is the backlog's size, in bounded transactions
 METER = write_units.install()
+lsi_fetch.apply()  # in-process moto answers a Query of an LSI as DynamoDB and the local cloud do
 _calls: Counter[str] = Counter()
+_query_reads: list[float] = []  # the read units of each Query of the call being counted
 _measured = botocore.client.BaseClient._make_api_call
+READ_UNIT = 4096  # bytes a read unit covers (strongly consistent; half a unit eventually consistent)
+# The reviews whose Queries' read units are printed.
+REVIEW_ROWS = ("POST /progress/review (a card in review)", "POST /progress/review (a known card)")
 
 
 def _counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
     if self.meta.service_model.service_name == "dynamodb":
         _calls[operation] += 1
+        if operation == "Query":
+            _query_reads.append(_query_read_units(self, params))
     return _measured(self, operation, params)
+
+
+def _query_read_units(client: Any, params: dict[str, Any]) -> float:
+    """What DynamoDB charges a Query: the whole items (index entries) its key condition reads, whatever it projects
+    or filters out, by their documented sizes; this page only (same Limit and start key)."""
+    condition = params["KeyConditionExpression"]
+    names = {k: v for k, v in params.get("ExpressionAttributeNames", {}).items() if k in condition}
+    values = {k: v for k, v in params.get("ExpressionAttributeValues", {}).items() if k in condition}
+    dropped = {"ProjectionExpression", "AttributesToGet", "Select", "FilterExpression", "ExpressionAttributeNames",
+               "ExpressionAttributeValues", "ReturnConsumedCapacity"}  # fmt: skip
+    whole = {k: v for k, v in params.items() if k not in dropped} | {"ExpressionAttributeValues": values}
+    if names:
+        whole["ExpressionAttributeNames"] = names
+    read = sum(write_units.item_size(item) for item in _measured(client, "Query", whole).get("Items", []))
+    return max(1, math.ceil(read / READ_UNIT)) * (1.0 if params.get("ConsistentRead") else 0.5)
 
 
 def install_request_counter() -> None:
@@ -78,15 +104,18 @@ def install_request_counter() -> None:
 class Measured:
     requests: Counter[str]
     writes: write_units.WriteUnits
+    query_reads: list[float]
 
 
 @contextmanager
 def counted() -> Iterator[Measured]:
     _calls.clear()
+    _query_reads.clear()
     with METER.measuring() as writes:
-        snapshot = Measured(requests=Counter(), writes=writes)
+        snapshot = Measured(requests=Counter(), writes=writes, query_reads=[])
         yield snapshot
     snapshot.requests.update(_calls)
+    snapshot.query_reads.extend(_query_reads)
 
 
 class BenchLambdaContext:
@@ -110,6 +139,16 @@ def stream_record(log: ReviewLogItem) -> dict[str, Any]:
         "dynamodb": {"Keys": {"user_id": image["user_id"], "review_id": image["review_id"]}, "NewImage": image,
                      "StreamViewType": "NEW_IMAGE", "SequenceNumber": "1"},
     }  # fmt: skip
+
+
+def card_in_review(user_id: str, sentence_id: str, now: datetime) -> None:
+    """A card in FSRS review, due now after a 4-day interval: answered "good", its next interval (some 2 weeks) is
+    load balanced over the deck's cards due in its fuzz window (the 1000-card deck: some 24 a day)."""
+    SentenceProgressItem(
+        user_id=user_id, sentence_id=sentence_id, next_review_date=now, last_reviewed_date=now - timedelta(days=4),
+        interval_days=4, total_attempts=2, correct_attempts=2, repetition_count=2, fsrs_state=2, fsrs_step=None,
+        stability=4.0, difficulty=5.0, mastery_level=MasteryLevel.YOUNG,
+    ).save()  # fmt: skip
 
 
 def build_deck(user_id: str, size: int, now: datetime) -> None:
@@ -154,7 +193,9 @@ def measure(size: int) -> dict[str, Measured]:
         token = client.post("/api/v1/auth/login", json={"email": "bench@example.com", "password": PASSWORD}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         client.get("/api/v1/auth/me", headers=headers)  # warm the key caches, as a warm function has them
-        sentence = client.get("/api/v1/learning/sentences", params={"limit": 1}).json()["items"][0]["id"]
+        sentence, reviewed = (
+            s["id"] for s in client.get("/api/v1/learning/sentences", params={"limit": 2}).json()["items"]
+        )
         results: dict[str, Measured] = {}
 
         def call(name: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -194,9 +235,15 @@ def measure(size: int) -> dict[str, Measured]:
         call("GET /users/me/streaks", "GET", "/api/v1/users/me/streaks")
         call("GET /users/me/achievements", "GET", "/api/v1/users/me/achievements")
         call("GET /users/me/achievements (again)", "GET", "/api/v1/users/me/achievements")
-        # After the reads above, whose figures it would change: a backlog of half the deck's size more, with the deck's
-        # own overdue cards (about half of 1000, a few of 10 by the time of day), spread over a week: 5 or so cards
-        # within the request, some 1,000 by a job.
+        call("POST /progress/sessions/{id}/finish", "POST", f"/api/v1/progress/sessions/{session['id']}/finish")
+        # Last, so that the rows above keep the figures they had before load balancing came.
+        card_in_review(user.user_id, reviewed, datetime.now(UTC))
+        in_review = {"review_id": str(uuid.uuid4()), "item_type": "sentence", "item_id": reviewed, "rating": "good"}
+        balanced = call(REVIEW_ROWS[0], "POST", "/api/v1/progress/review", json=in_review)
+        assert balanced["interval_days"] >= 3, balanced  # so that it was load balanced
+        # After every other row, whose figures it would change (it fills the coming week): a backlog of half the
+        # deck's size more, with the deck's own overdue cards (about half of 1000, a few of 10 by the time of day),
+        # spread over a week: 5 or so cards within the request, some 1,000 by a job.
         build_backlog(user.user_id, size // 2, datetime.now(UTC))
         spread = call("POST /progress/backlog (spread 7 days)", "POST", "/api/v1/progress/backlog",
                       json={"action": "spread", "days": 7})  # fmt: skip
@@ -205,7 +252,6 @@ def measure(size: int) -> dict[str, Measured]:
                 job = account_jobs.run(spread["job_id"], datetime.now(UTC), lambda: 600_000)
                 assert job.progress == account_jobs.Progress.DONE, job
         results[BACKLOG_JOB] = calls
-        call("POST /progress/sessions/{id}/finish", "POST", f"/api/v1/progress/sessions/{session['id']}/finish")
         return results
 
 
@@ -233,6 +279,12 @@ def main() -> None:
         if not any(w.total for w in writes):
             continue
         print(f"{endpoint:40s}" + "".join(f"{w.total:12g}" for w in writes) + f"  {writes[-1].summary()}")
+    print(
+        f"\nRead units of the reviews' Queries (eventually consistent: half a unit per 4 KB)\n{'endpoint':40s}{header}"
+    )
+    for endpoint in REVIEW_ROWS:
+        reads = [by_size[size][endpoint].query_reads for size in args.sizes]
+        print(f"{endpoint:40s}" + "".join(f"{' + '.join(f'{r:g}' for r in q) or '-':>12}" for q in reads))
     print("GROWS WITH THE DECK: " + ", ".join(grows) if grows else "no endpoint grows with the deck; no Scan")
     sys.exit(1 if grows else 0)
 

@@ -298,6 +298,41 @@ def due_dates(user_id: str, until: datetime) -> list[datetime]:
 
 
 @dataclass(frozen=True)
+class DueCard:
+    """A card as the load balancer sees it: when it is due, and the sentence it belongs with (its own, for a sentence
+    card; the one it was learned from, for a word card; None for a word learned on its own)."""
+
+    item_key: str
+    due: datetime
+    sentence_id: str | None
+
+
+def sentence_of(card: ProgressItem) -> str | None:
+    """The sentence a card belongs with, for dispersing siblings (see DueCard)."""
+    if isinstance(card, SentenceProgressItem):
+        return str(card.sentence_id)
+    if isinstance(card, VocabularyProgressItem):
+        return card.learned_from_sentence_id
+    return None
+
+
+# What the load balancer reads of each card (the kind picks the model class).
+FORECAST_ATTRIBUTES = ["item_key", "item_type", "next_review_date", "sentence_id", "learned_from_sentence_id"]
+
+
+@tracer.capture_method
+def due_between(user_id: str, start: datetime, end: datetime) -> list[DueCard]:
+    """The cards due from `start` to `end` (both included), for load balancing a review: one eventually consistent
+    Query of the due index over that range (a card's fuzz window), paged past 1 MB (over ~1,500 cards due in it)."""
+    return [
+        DueCard(item_key=card.item_key, due=card.next_review_date, sentence_id=sentence_of(card))
+        for card in ProgressItem.by_due.query(
+            user_id, ProgressItem.next_review_date.between(start, end), attributes_to_get=FORECAST_ATTRIBUTES
+        )
+    ]
+
+
+@dataclass(frozen=True)
 class DeckCounts:
     per_level: dict[MasteryLevel, int]
     mastered: dict[str, int]  # card kind (SENTENCE_CARD, WORD_CARD) → its cards at a mature level
@@ -373,7 +408,7 @@ def cards_changed_page(
 @tracer.capture_method
 def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, cursor: str | None) -> Page[ReviewPublic]:
     """The learner's reviews stored after `since` (all of them without it), in the order they were stored: one
-    consistent Query of `by_record` a page."""
+    consistent Query of `by_record` a page, which fetches what the keys-only index lacks from the table."""
     scope = cursor_scope("progress.reviews", user_id, since.isoformat() if since else None)
     results = ReviewLogItem.by_record.query(
         user_id,
@@ -381,9 +416,17 @@ def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, curs
         consistent_read=True,
         limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
+        attributes_to_get=SYNCED_REVIEW_ATTRIBUTES,
     )
     page = collect_page(results, limit, scope)
     return Page[ReviewPublic](items=[_review_public(log) for log in page.items], next_cursor=page.next_cursor)
+
+
+# What a synced review carries (ReviewPublic), named in its Query: `by_record` projects keys only.
+SYNCED_REVIEW_ATTRIBUTES = [
+    "review_id", "item_key", "reviewed_at", "updated_at", "algorithm", "rating", "quality", "correct",
+    "response_time_ms", "session_id", "mastery_level", "interval_days", "next_review_date",
+]  # fmt: skip
 
 
 def _review_public(log: ReviewLogItem) -> ReviewPublic:

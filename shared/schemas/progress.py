@@ -62,7 +62,11 @@ class ReviewResult(PublicModel):
     item_id: str
     correct: bool
     mastery_level: MasteryLevel
-    interval_days: float
+    interval_days: float = Field(
+        description="Days to the next review. From 3 days on, load balanced: a day of the scheduler's fuzz range, "
+        "drawn to favour the days with the fewest reviews due, off the learner's `easy_days` and the days a sibling "
+        "(the sentence, or a word learned from it) is due, where it can be."
+    )
     next_review_date: datetime
 
 

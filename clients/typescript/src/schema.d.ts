@@ -2327,6 +2327,11 @@ export interface components {
              * @description FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.
              */
             desired_retention?: number | null;
+            /**
+             * Easy Days
+             * @description Weekdays with fewer reviews, 0 Monday to 6 Sunday: a card whose next review could land on several days (an interval of 3 days or more) lands on an easy day only while it has at most half the reviews of the window's other days. `[]` clears them.
+             */
+            easy_days?: number[] | null;
         };
         /**
          * PresignedUpload
@@ -2551,7 +2556,10 @@ export interface components {
             /** Correct */
             correct: boolean;
             mastery_level: components["schemas"]["MasteryLevel"];
-            /** Interval Days */
+            /**
+             * Interval Days
+             * @description Days to the next review. From 3 days on, load balanced: a day of the scheduler's fuzz range, drawn to favour the days with the fewest reviews due, off the learner's `easy_days` and the days a sibling (the sentence, or a word learned from it) is due, where it can be.
+             */
             interval_days: number;
             /**
              * Next Review Date
@@ -3090,6 +3098,11 @@ export interface components {
             leech_threshold: number;
             /** Desired Retention */
             desired_retention: number;
+            /**
+             * Easy Days
+             * @description Weekdays with fewer reviews, 0 Monday to 6 Sunday.
+             */
+            easy_days?: number[];
             /** Total Study Time Minutes */
             total_study_time_minutes: number;
             /** Current Streak Days */
