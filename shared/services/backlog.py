@@ -20,9 +20,10 @@ later orders the cards it has left as its first run did.
 
 A recovery names its target, not a count ("all but the `keep` most urgent", "all of them"): asked again, it finds
 its work done, since the cards it moved are no longer overdue. Up to IN_REQUEST_CARDS overdue cards are moved within
-the request (one Query, then one transaction per 99 cards); a larger backlog is a job on the account-jobs worker
-(202), which works through its plan a transaction at a time, the cards and its cursor together: a delivery retried
-or resumed after a timeout moves no card twice and skips none. Every card is written on its version as read: a review
+the request (one Query, one GetItem of the learner's recovery job, whose cards they are while it runs, then one
+transaction per 99 cards); a larger backlog is a job on the account-jobs worker (202), which works through its plan
+a transaction at a time, the cards and its cursor together: a delivery retried or resumed after a timeout moves no
+card twice and skips none. Every card is written on its version as read: a review
 that wins the race keeps the card (it is skipped, counted as such).
 """
 
