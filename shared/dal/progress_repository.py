@@ -4,15 +4,16 @@ Every read here is a GetItem, a Query on the user's partition (often Select=COUN
 number of requests of one API call does not grow with the size of a learner's deck.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
 
-from shared.dal import analytics_repository
+from shared.dal import analytics_repository, jobs_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, utcnow
@@ -175,14 +176,11 @@ def shift_due_dates(user_id: str, since: datetime, until: datetime, by: timedelt
             try:
                 with atomic_writes() as writes:
                     for card in chunk:
-                        kind, _ = card.item_key.split("#", 1)
                         writes.update(
                             card,
                             actions=[
-                                ProgressItem.next_review_date.set(card.next_review_date + by),
+                                *_due_moved(card, card.next_review_date + by, written),
                                 ProgressItem.moved_for_vacation.set(vacation),
-                                ProgressItem.updated_at.set(written),  # a change a phone's sync must see
-                                ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
                             ],
                             condition=ProgressItem.user_id.exists(),  # and its version, added by PynamoDB
                         )
@@ -192,6 +190,70 @@ def shift_due_dates(user_id: str, since: datetime, until: datetime, by: timedelt
                 continue  # a card of the chunk was answered meanwhile: the next pass reads it again
             moved += len(chunk)
     raise CardBusy(f"the cards of {user_id} kept changing while their due dates moved")
+
+
+def _due_moved(card: ProgressItem, due: datetime, written: datetime) -> list[Action]:
+    """The card falls due at `due` instead: a change a phone's sync must see (`by_change`)."""
+    kind, _ = card.item_key.split("#", 1)
+    return [
+        ProgressItem.next_review_date.set(due),
+        ProgressItem.updated_at.set(written),
+        ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
+    ]
+
+
+@tracer.capture_method
+def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> list[ProgressItem]:
+    """The cards that fell due before `before`, oldest due first: one Query of the due index (with no `limit`, paged
+    past 1 MB, some 900 cards)."""
+    return list(ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit))
+
+
+CARDS_PER_MOVE = TRANSACTION_ITEMS - 1  # and the job's cursor
+
+
+@dataclass(frozen=True)
+class JobStep:
+    """The job whose plan a move advances, as read: its cursor and its tally so far."""
+
+    job_id: str
+    position: int
+    moved: int
+    skipped: int
+
+
+class JobMovedOn(Exception):
+    """Another run of the job advanced its cursor first: this run's plan is stale."""
+
+
+@tracer.capture_method
+def move_due_dates(moves: Sequence[tuple[ProgressItem, datetime]], step: JobStep | None = None) -> int:
+    """Give each card its new due date, in one TransactWriteItems, each on its version as read; with `step`, the job's
+    cursor advances past the whole chunk in the same transaction, on condition that it is where it was read. A card
+    written meanwhile (answered, suspended) is left as it is and the others are written without it: the number of
+    cards moved. Raises JobMovedOn when another run of the job advanced its cursor first."""
+    if len(moves) > CARDS_PER_MOVE:
+        raise ValueError(f"at most {CARDS_PER_MOVE} cards a move, got {len(moves)}")
+    pending = list(moves)
+    while pending or step is not None:
+        written = utcnow()
+        try:
+            with atomic_writes() as writes:
+                for card, due in pending:
+                    writes.update(card, actions=_due_moved(card, due, written), condition=ProgressItem.user_id.exists())
+                if step is not None:
+                    tally = {"moved": step.moved + len(pending), "skipped": step.skipped + len(moves) - len(pending)}
+                    jobs_repository.advance_cursor(writes, step.job_id, step.position, len(moves), tally, written)
+        except TransactWriteError as error:
+            refused = refused_conditions(error)
+            if not refused:
+                raise
+            if step is not None and len(pending) in refused:  # the job's update comes after the cards'
+                raise JobMovedOn(step.job_id) from error
+            pending = [move for index, move in enumerate(pending) if index not in refused]
+            continue
+        return len(pending)
+    return 0
 
 
 @tracer.capture_method

@@ -43,4 +43,3 @@ class LearningSessionItem(TimestampedModel):
 
     device_type = UnicodeAttribute(null=True)
     study_mode = UnicodeAttribute(null=True)
-

@@ -35,7 +35,7 @@ from shared.schemas.progress import (
     StudyCard,
     StudyStats,
 )
-from shared.services import content, load_balance, srs, streaks, study_calendar
+from shared.services import backlog, content, load_balance, srs, streaks, study_calendar
 from shared.services.auth import Principal
 from shared.services.calendar import day_start, local_day
 
@@ -391,6 +391,8 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
     horizon = day_start(today + timedelta(days=FORECAST_DAYS + 1), user.timezone) - timedelta(microseconds=1)
     due_dates = progress_repository.due_dates(user.id, horizon)
     due_days = Counter(local_day(due, user.timezone) for due in due_dates)
+    day_began = day_start(today, user.timezone)
+    overdue = sum(1 for due in due_dates if due < day_began)  # the backlog, from the dates read for the forecast
     last_week = [stats for day, stats in days.items() if day > today - timedelta(days=7)]
     todays = days[today]
     return Dashboard(
@@ -414,6 +416,8 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
         on_vacation=principal.calendar.streak.vacation_since is not None,
         leeches=progress_repository.leeches(stored.cards_per_lapses, user.leech_threshold),
         leech_threshold=user.leech_threshold,
+        overdue=overdue,
+        backlog=backlog.suggestion(overdue, user.max_daily_reviews),
     )
 
 

@@ -680,6 +680,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/progress/backlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * After a break: postpone the overdue cards, or spread them over days (202: a job, for a large backlog)
+         * @description Overdue cards fell due before the learner's day began; those due later today are left as they are.
+         *     `postpone` moves all but the `keep` most urgent (default: `max_daily_reviews`), those that lose least by waiting
+         *     (the highest recall probability, the longest stability) first, each by 7.5 % of its interval, at least a day;
+         *     cards still in learning stay. `spread` gives every overdue card a day among the next `days` (today included), an
+         *     even share a day, the most urgent (the lowest recall probability) first. The rules are the FSRS Helper add-on's for
+         *     Anki. Sending the same request again changes nothing more: the cards moved are no longer overdue. Up to 200
+         *     overdue cards are moved within the request; more, by a job: a 202 with the job, to follow at `status_url`; while
+         *     it runs, the same request returns it again and a different one is a 409. A card answered meanwhile keeps its
+         *     answer's date (`skipped`).
+         */
+        post: operations["progress_recover_backlog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/backlog/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backlog recovery job: its status and the cards it has moved
+         * @description Only the caller's own recovery jobs; any other id is a 404.
+         */
+        get: operations["progress_backlog_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/progress/scheduler": {
         parameters: {
             query?: never;
@@ -1341,6 +1389,121 @@ export interface components {
              */
             at: string;
         };
+        /** BacklogJob */
+        BacklogJob: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "postpone" | "spread";
+            /**
+             * Moved
+             * @description Cards given a new due date so far.
+             */
+            moved: number;
+            /**
+             * Skipped
+             * @description Cards answered or suspended meanwhile, left as they were.
+             */
+            skipped: number;
+            /**
+             * Error
+             * @description Why it failed, when it did.
+             */
+            error?: string | null;
+        };
+        /**
+         * BacklogPostpone
+         * @description Postpone the overdue cards that lose least by waiting, all but the `keep` most urgent.
+         */
+        BacklogPostpone: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "postpone";
+            /**
+             * Keep
+             * @description Overdue cards left due now, the most urgent (default: the learner's `max_daily_reviews`).
+             */
+            keep?: number | null;
+        };
+        /**
+         * BacklogResult
+         * @description A backlog recovered within the request.
+         */
+        BacklogResult: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "postpone" | "spread";
+            /**
+             * Overdue Before
+             * @description Cards overdue (due before today began) when it started.
+             */
+            overdue_before: number;
+            /**
+             * Moved
+             * @description Cards given a new due date.
+             */
+            moved: number;
+            /**
+             * Skipped
+             * @description Cards answered or suspended meanwhile, left as they were.
+             */
+            skipped: number;
+            /** Overdue After */
+            overdue_after: number;
+        };
+        /**
+         * BacklogSpread
+         * @description Spread every overdue card evenly over the next `days` days, today included, the most urgent first.
+         */
+        BacklogSpread: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "spread";
+            /** Days */
+            days: number;
+        };
+        /**
+         * BacklogStarted
+         * @description A backlog too large for one request: a background job moves the cards.
+         */
+        BacklogStarted: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Status Url
+             * @description Ask here (GET) until `status` is `completed`.
+             */
+            status_url: string;
+        };
+        /** BacklogSuggestion */
+        BacklogSuggestion: {
+            /**
+             * Message
+             * @description What the app may show the learner.
+             */
+            message: string;
+            /**
+             * Action
+             * @description The body to send to `POST /progress/backlog` to follow it; none when not needed.
+             */
+            action?: components["schemas"]["BacklogPostpone"] | components["schemas"]["BacklogSpread"] | null;
+        };
         /** BatchReviewResult */
         BatchReviewResult: {
             /** Review Id */
@@ -1487,6 +1650,12 @@ export interface components {
             leeches: number;
             /** Leech Threshold */
             leech_threshold: number;
+            /**
+             * Overdue
+             * @description Cards that fell due before today began: the backlog (`POST /progress/backlog`).
+             */
+            overdue: number;
+            backlog: components["schemas"]["BacklogSuggestion"];
         };
         /** DataExport */
         DataExport: {
@@ -6185,6 +6354,193 @@ export interface operations {
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_recover_backlog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacklogPostpone"] | components["schemas"]["BacklogSpread"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogResult"];
+                };
+            };
+            /** @description A large backlog: a job moves the cards. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogStarted"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state; reload and try again (`conflict`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_backlog_job: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogJob"];
+                };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Nothing with that id, or nothing the caller may see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];

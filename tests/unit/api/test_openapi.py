@@ -31,6 +31,7 @@ CONFLICTS = {
     "progress_review_card",
     "progress_finish_session",
     "progress_update_card",
+    "progress_recover_backlog",
     "admin_decide_sentence",
     "admin_update_user",
     "users_delete_account",
