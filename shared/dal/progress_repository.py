@@ -28,7 +28,7 @@ from shared.dal.progress import (
 )
 from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem, archive_time
 from shared.dal.sessions import LearningSessionItem
-from shared.domain.cards import CardState
+from shared.domain.cards import CardState, OverdueCard
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -203,10 +203,29 @@ def _due_moved(card: ProgressItem, due: datetime, written: datetime) -> list[Act
 
 
 @tracer.capture_method
-def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> list[ProgressItem]:
+def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> list[OverdueCard]:
     """The cards that fell due before `before`, oldest due first: one Query of the due index (with no `limit`, paged
     past 1 MB, some 900 cards)."""
-    return list(ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit))
+    return [
+        OverdueCard(
+            user_id=card.user_id,
+            item_key=card.item_key,
+            version=None if card.version is None else int(card.version),
+            mastery_level=MasteryLevel(card.mastery_level),
+            state=state_of(card),
+        )
+        for card in ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit)
+    ]
+
+
+def _as_read(card: OverdueCard) -> ProgressItem:
+    """The stored card as it was read: its key and version, which a versioned write is conditional on."""
+    kind, item_id = card.item_key.split("#", 1)
+    item = new_card(card.user_id, "sentence" if kind == SENTENCE_CARD else "word", item_id)
+    item.item_key = card.item_key
+    if card.version is not None:  # None: the write is conditional on the card having no version still
+        item.version = card.version
+    return item
 
 
 CARDS_PER_MOVE = TRANSACTION_ITEMS - 1  # and the job's cursor
@@ -227,7 +246,7 @@ class JobMovedOn(Exception):
 
 
 @tracer.capture_method
-def move_due_dates(moves: Sequence[tuple[ProgressItem, datetime]], step: JobStep | None = None) -> int:
+def move_due_dates(moves: Sequence[tuple[OverdueCard, datetime]], step: JobStep | None = None) -> int:
     """Give each card its new due date, in one TransactWriteItems, each on its version as read; with `step`, the job's
     cursor advances past the whole chunk in the same transaction, on condition that it is where it was read. A card
     written meanwhile (answered, suspended) is left as it is and the others are written without it: the number of
@@ -240,7 +259,8 @@ def move_due_dates(moves: Sequence[tuple[ProgressItem, datetime]], step: JobStep
         try:
             with atomic_writes() as writes:
                 for card, due in pending:
-                    writes.update(card, actions=_due_moved(card, due, written), condition=ProgressItem.user_id.exists())
+                    item = _as_read(card)
+                    writes.update(item, actions=_due_moved(item, due, written), condition=ProgressItem.user_id.exists())
                 if step is not None:
                     tally = {"moved": step.moved + len(pending), "skipped": step.skipped + len(moves) - len(pending)}
                     jobs_repository.advance_cursor(writes, step.job_id, step.position, len(moves), tally, written)

@@ -4,6 +4,8 @@ progress repository maps a stored card to and from."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.enums import MasteryLevel
+
 
 @dataclass(frozen=True)
 class CardState:
@@ -34,3 +36,15 @@ class CardState:
 def require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class OverdueCard:
+    """A card that fell due before a backlog recovery's cutoff, as the recovery orders it, with the version its move
+    is conditional on (a review that changed the card meanwhile wins)."""
+
+    user_id: str
+    item_key: str  # <sentence|word>#<id>
+    version: int | None  # None for a card written without one (a batch import)
+    mastery_level: MasteryLevel
+    state: CardState

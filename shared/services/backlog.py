@@ -37,8 +37,8 @@ from typing import Any, Literal
 from shared.constants import API_PREFIX
 from shared.dal import job_queue, jobs_repository, progress_repository
 from shared.dal.jobs_repository import AccountJob
-from shared.dal.progress import ProgressItem
 from shared.dal.progress_repository import CARDS_PER_MOVE, JobStep
+from shared.domain.cards import OverdueCard
 from shared.enums import JobStatus, JobType, MasteryLevel
 from shared.errors import Conflict, NotFound
 from shared.observability import logger, metrics
@@ -140,22 +140,22 @@ def recover(principal: Principal, request: BacklogRequest, now: datetime) -> Bac
     )
 
 
-def plan(recovery: Recovery, cards: Sequence[ProgressItem], position: int) -> list[tuple[ProgressItem, datetime]]:
+def plan(recovery: Recovery, cards: Sequence[OverdueCard], position: int) -> list[tuple[OverdueCard, datetime]]:
     """The overdue `cards` to move and their new due dates, in the rule's order. `position`: the cards of the same
     plan already moved (or skipped) by an earlier run of its job, which are no longer among `cards`."""
     today = local_day(recovery.cutoff, recovery.timezone)
     urgency = {card.item_key: _retrievability(card, recovery) for card in cards}
     if recovery.action == "postpone":
         # Least harmed by waiting first: the highest retrievability, then the longest stability.
-        order = sorted(cards, key=lambda card: (-urgency[card.item_key], -(card.stability or 0.0), card.item_key))
+        order = sorted(cards, key=lambda card: (-urgency[card.item_key], -(card.state.stability or 0.0), card.item_key))
         waiting = max(0, len(cards) - recovery.keep)
-        reviewing = [card for card in order if MasteryLevel(card.mastery_level) not in NOT_POSTPONED]
+        reviewing = [card for card in order if card.mastery_level not in NOT_POSTPONED]
         return [
             (card, day_start(today + timedelta(days=_postponed_days(card)), recovery.timezone))
             for card in reviewing[:waiting]
         ]
     # The most urgent first: the lowest retrievability, then the shortest stability; an even share on each day.
-    order = sorted(cards, key=lambda card: (urgency[card.item_key], card.stability or 0.0, card.item_key))
+    order = sorted(cards, key=lambda card: (urgency[card.item_key], card.state.stability or 0.0, card.item_key))
     total = position + len(order)
     return [
         (card, day_start(today + timedelta(days=(position + index) * recovery.days // total), recovery.timezone))
@@ -163,14 +163,14 @@ def plan(recovery: Recovery, cards: Sequence[ProgressItem], position: int) -> li
     ]
 
 
-def _postponed_days(card: ProgressItem) -> int:
-    return max(1, math.ceil(float(card.interval_days) * POSTPONE_SHARE))
+def _postponed_days(card: OverdueCard) -> int:
+    return max(1, math.ceil(card.state.interval_days * POSTPONE_SHARE))
 
 
-def _retrievability(card: ProgressItem, recovery: Recovery) -> float:
+def _retrievability(card: OverdueCard, recovery: Recovery) -> float:
     """The card's recall probability at the recovery's cutoff; 0 (the most urgent) for a card with nothing to judge
     it by (no review, or no interval)."""
-    state = progress_repository.state_of(card)
+    state = card.state
     if state.last_review is None:
         return 0.0
     fsrs_state = recovery.algorithm == srs.Algorithm.FSRS and state.stability is not None
