@@ -113,11 +113,15 @@ class ProgressItem(TimestampedModel):
         return f"{kind}#{item_id}"
 
     @staticmethod
+    def mastery_key_of(level: MasteryLevel, item_key: str) -> str:
+        return f"{MasteryLevel(level).value}#{item_key}"
+
+    @staticmethod
     def change_key_of(kind: str, updated_at: datetime) -> str:
         return f"{kind}#{UTCDateTimeAttribute().serialize(updated_at)}"  # a fixed-width UTC time: sorts as it runs
 
     def derive_keys(self) -> None:
-        self.mastery_key = f"{MasteryLevel(self.mastery_level).value}#{self.item_key}"
+        self.mastery_key = self.mastery_key_of(self.mastery_level, self.item_key)
         self.change_key = self.change_key_of(self.item_key.split("#", 1)[0], self.updated_at)
 
 

@@ -5,10 +5,12 @@ number of requests of one API call does not grow with the size of a learner's de
 """
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
+from typing import TypeVar
 
+from pynamodb.attributes import Attribute
 from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
@@ -28,33 +30,33 @@ from shared.dal.progress import (
 )
 from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem, archive_time
 from shared.dal.sessions import LearningSessionItem
-from shared.domain.cards import CardState, OverdueCard
+from shared.domain.cards import Card, CardKind, CardState, OverdueCard
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.progress import CardProgress, DayStats, ItemType, ReviewPublic, SessionPublic, SessionStart
+
+T = TypeVar("T")
 
 
 def card_key(item_type: ItemType, item_id: str) -> str:
     return ProgressItem.card_key(item_type, item_id)
 
 
-def item_of(card: ProgressItem) -> tuple[ItemType, str]:
+def _item_of(card: ProgressItem) -> tuple[CardKind, str]:
     kind, item_id = card.item_key.split("#", 1)
     return ("sentence" if kind == SENTENCE_CARD else "word"), item_id
 
 
-def new_card(
-    user_id: str, item_type: ItemType, item_id: str, learned_from_sentence_id: str | None = None
-) -> ProgressItem:
+def _new_item(user_id: str, item_type: CardKind, item_id: str, learned_from_sentence_id: str | None) -> ProgressItem:
     if item_type == "sentence":
         return SentenceProgressItem(user_id=user_id, sentence_id=item_id)
     return VocabularyProgressItem(user_id=user_id, word_id=item_id, learned_from_sentence_id=learned_from_sentence_id)
 
 
-def state_of(card: ProgressItem) -> CardState:
+def _state_of(card: ProgressItem) -> CardState:
     return CardState(
-        due=due_date(card),
+        due=_due_date(card),
         last_review=card.last_reviewed_date,
         review_count=int(card.total_attempts),
         lapses=int(card.lapses),
@@ -68,39 +70,105 @@ def state_of(card: ProgressItem) -> CardState:
     )
 
 
-def apply_state(card: ProgressItem, state: CardState, mastery: MasteryLevel) -> None:
-    card.next_review_date = state.due
-    card.last_reviewed_date = state.last_review
-    card.total_attempts = state.review_count
-    card.lapses = state.lapses
-    card.interval_days = state.interval_days
-    card.easiness_factor = state.easiness_factor
-    card.repetition_count = state.repetition_count
-    card.stability = state.stability
-    card.difficulty = state.difficulty
-    card.fsrs_state = state.fsrs_state
-    card.fsrs_step = state.fsrs_step
-    card.mastery_level = mastery
+def _card(item: ProgressItem) -> Card:
+    """A stored card as the services see it."""
+    item_type, item_id = _item_of(item)
+    card = Card(
+        user_id=item.user_id,
+        item_type=item_type,
+        item_id=item_id,
+        state=_state_of(item),
+        mastery_level=MasteryLevel(item.mastery_level),
+        correct_attempts=int(item.correct_attempts),
+        suspended_at=item.suspended_at,
+        updated_at=item.updated_at,
+        stored=True,
+        version=None if item.version is None else int(item.version),
+    )
+    if isinstance(item, SentenceProgressItem):
+        return replace(
+            card,
+            consecutive_correct=int(item.consecutive_correct),
+            last_attempt_correct=item.last_attempt_correct,
+            average_response_time=item.average_response_time,
+            mastered_date=item.mastered_date,
+        )
+    if isinstance(item, VocabularyProgressItem):
+        return replace(card, learned_from_sentence_id=item.learned_from_sentence_id)
+    return card
+
+
+def _review_actions(card: Card, written: datetime) -> list[Action]:
+    """What a review writes of a stored card: its schedule, level and answer counts, and its change (`by_change`)
+    and level (`by_mastery`) keys. PynamoDB adds the version's condition and increment."""
+    state = card.state
+    key = card_key(card.item_type, card.item_id)
+    kind = key.split("#", 1)[0]
+    actions = [
+        ProgressItem.next_review_date.set(state.due),
+        _set_or_remove(ProgressItem.last_reviewed_date, state.last_review),
+        ProgressItem.total_attempts.set(state.review_count),
+        ProgressItem.lapses.set(state.lapses),
+        ProgressItem.interval_days.set(state.interval_days),
+        ProgressItem.easiness_factor.set(state.easiness_factor),
+        ProgressItem.repetition_count.set(state.repetition_count),
+        _set_or_remove(ProgressItem.stability, state.stability),
+        _set_or_remove(ProgressItem.difficulty, state.difficulty),
+        ProgressItem.fsrs_state.set(state.fsrs_state),
+        _set_or_remove(ProgressItem.fsrs_step, state.fsrs_step),
+        ProgressItem.mastery_level.set(card.mastery_level),
+        ProgressItem.mastery_key.set(
+            ProgressItem.mastery_key_of(card.mastery_level, card_key(card.item_type, card.item_id))
+        ),
+        ProgressItem.correct_attempts.set(card.correct_attempts),
+        ProgressItem.updated_at.set(written),
+        ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
+    ]
+    if card.item_type == "sentence":
+        actions += [
+            SentenceProgressItem.consecutive_correct.set(card.consecutive_correct),
+            _set_or_remove(SentenceProgressItem.last_attempt_correct, card.last_attempt_correct),
+            _set_or_remove(SentenceProgressItem.average_response_time, card.average_response_time),
+            _set_or_remove(SentenceProgressItem.mastered_date, card.mastered_date),
+        ]
+    return actions
+
+
+def _set_or_remove(attribute: Attribute[T], value: T | None) -> Action:
+    return attribute.remove() if value is None else attribute.set(value)
+
+
+def _first_write(card: Card, written: datetime) -> ProgressItem:
+    """A card's first write: the whole item (its defaults included), conditional on there being none."""
+    item = _new_item(card.user_id, card.item_type, card.item_id, card.learned_from_sentence_id)
+    state = card.state
+    item.next_review_date = state.due
+    item.last_reviewed_date = state.last_review
+    item.total_attempts = state.review_count
+    item.lapses = state.lapses
+    item.interval_days = state.interval_days
+    item.easiness_factor = state.easiness_factor
+    item.repetition_count = state.repetition_count
+    item.stability = state.stability
+    item.difficulty = state.difficulty
+    item.fsrs_state = state.fsrs_state
+    item.fsrs_step = state.fsrs_step
+    item.mastery_level = card.mastery_level
+    item.correct_attempts = card.correct_attempts
+    if isinstance(item, SentenceProgressItem):
+        item.consecutive_correct = card.consecutive_correct
+        item.last_attempt_correct = card.last_attempt_correct
+        item.average_response_time = card.average_response_time
+        item.mastered_date = card.mastered_date
+    item.updated_at = written  # as Model.save would: what a phone's sync (`by_change`) finds it by
+    item.derive_keys()
+    return item
 
 
 MATURE_LEVELS = frozenset({MasteryLevel.MATURE, MasteryLevel.BURNED})
 
 
-def apply_answer(card: ProgressItem, correct: bool, response_time_ms: int | None, now: datetime) -> None:
-    """The plan's performance fields of a card, after `apply_state` has counted this answer."""
-    card.correct_attempts = int(card.correct_attempts) + int(correct)
-    if not isinstance(card, SentenceProgressItem):
-        return
-    card.consecutive_correct = int(card.consecutive_correct) + 1 if correct else 0
-    card.last_attempt_correct = correct
-    if response_time_ms is not None:
-        previous = card.average_response_time or 0.0
-        card.average_response_time = previous + (response_time_ms - previous) / int(card.total_attempts)
-    if card.mastery_level in MATURE_LEVELS and card.mastered_date is None:
-        card.mastered_date = now
-
-
-def due_date(card: ProgressItem) -> datetime:
+def _due_date(card: ProgressItem) -> datetime:
     """When the card falls due, or would if it were not suspended."""
     due = card.next_review_date or card.due_when_suspended
     if due is None:
@@ -108,18 +176,29 @@ def due_date(card: ProgressItem) -> datetime:
     return due
 
 
-def card_progress(card: ProgressItem, leech_threshold: int) -> CardProgress:
-    item_type, item_id = item_of(card)
-    return CardProgress.model_validate(
-        {
-            **card.attribute_values,
-            "item_type": item_type,
-            "item_id": item_id,
-            "next_review_date": due_date(card),
-            "average_response_time": getattr(card, "average_response_time", None),
-            "suspended": card.suspended_at is not None,
-            "is_leech": int(card.lapses) >= leech_threshold,
-        }
+def card_progress(card: Card, leech_threshold: int) -> CardProgress:
+    """A stored card as the API shows it."""
+    if card.updated_at is None:
+        raise ValueError(f"card {card.item_type}#{card.item_id} of {card.user_id} is not stored")
+    state = card.state
+    return CardProgress(
+        item_type=card.item_type,
+        item_id=card.item_id,
+        mastery_level=card.mastery_level,
+        next_review_date=state.due,
+        interval_days=state.interval_days,
+        easiness_factor=state.easiness_factor,
+        repetition_count=state.repetition_count,
+        total_attempts=state.review_count,
+        correct_attempts=card.correct_attempts,
+        lapses=state.lapses,
+        last_reviewed_date=state.last_review,
+        average_response_time=card.average_response_time,
+        is_leech=state.lapses >= leech_threshold,
+        suspended=card.suspended_at is not None,
+        suspended_at=card.suspended_at,
+        learned_from_sentence_id=card.learned_from_sentence_id,
+        updated_at=card.updated_at,
     )
 
 
@@ -131,22 +210,20 @@ class CardBusy(Exception):
 
 
 @tracer.capture_method
-def set_suspended(
-    user_id: str, item_type: ItemType, item_id: str, suspended: bool, now: datetime
-) -> ProgressItem | None:
+def set_suspended(user_id: str, item_type: ItemType, item_id: str, suspended: bool, now: datetime) -> Card | None:
     """Take a card out of study or back in: None when the learner has no such card. A suspended card leaves the
     due index (its due date is kept aside and restored); the write is on the card's version, so a review racing
     with it is retried by whichever lost, never half-applied. Asking for the state it is in changes nothing."""
     for _ in range(MAX_CARD_WRITE_ATTEMPTS):
-        card = get_card(user_id, item_type, item_id)
+        card = _get_card(user_id, item_type, item_id)
         if card is None or suspended == (card.suspended_at is not None):
-            return card
+            return None if card is None else _card(card)
         if suspended:
             card.due_when_suspended, card.next_review_date, card.suspended_at = card.next_review_date, None, now
         else:
             card.next_review_date, card.due_when_suspended, card.suspended_at = card.due_when_suspended, None, None
         if applied(card.save):  # conditional on the version read (PynamoDB's VersionAttribute)
-            return card
+            return _card(card)
     raise CardBusy(f"card {item_type}#{item_id} kept changing")
 
 
@@ -212,19 +289,19 @@ def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> l
             item_key=card.item_key,
             version=None if card.version is None else int(card.version),
             mastery_level=MasteryLevel(card.mastery_level),
-            state=state_of(card),
+            state=_state_of(card),
         )
         for card in ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit)
     ]
 
 
-def _as_read(card: OverdueCard) -> ProgressItem:
-    """The stored card as it was read: its key and version, which a versioned write is conditional on."""
-    kind, item_id = card.item_key.split("#", 1)
-    item = new_card(card.user_id, "sentence" if kind == SENTENCE_CARD else "word", item_id)
-    item.item_key = card.item_key
-    if card.version is not None:  # None: the write is conditional on the card having no version still
-        item.version = card.version
+def _as_read(user_id: str, item_key: str, version: int | None) -> ProgressItem:
+    """A stored card as it was read: its key and version, which a versioned write is conditional on."""
+    kind, item_id = item_key.split("#", 1)
+    item = _new_item(user_id, "sentence" if kind == SENTENCE_CARD else "word", item_id, None)
+    item.item_key = item_key
+    if version is not None:  # None: the write is conditional on the card having no version still
+        item.version = version
     return item
 
 
@@ -259,7 +336,7 @@ def move_due_dates(moves: Sequence[tuple[OverdueCard, datetime]], step: JobStep 
         try:
             with atomic_writes() as writes:
                 for card, due in pending:
-                    item = _as_read(card)
+                    item = _as_read(card.user_id, card.item_key, card.version)
                     writes.update(item, actions=_due_moved(item, due, written), condition=ProgressItem.user_id.exists())
                 if step is not None:
                     tally = {"moved": step.moved + len(pending), "skipped": step.skipped + len(moves) - len(pending)}
@@ -282,8 +359,7 @@ def count_due(user_id: str, until: datetime) -> int:
     return int(ProgressItem.by_due.count(user_id, ProgressItem.next_review_date <= until))
 
 
-@tracer.capture_method
-def get_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem | None:
+def _get_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem | None:
     try:
         return ProgressItem.get(user_id, card_key(item_type, item_id), consistent_read=True)
     except DoesNotExist:
@@ -299,10 +375,12 @@ def existing_cards(user_id: str, keys: list[str]) -> set[str]:
 
 
 @tracer.capture_method
-def due_cards(user_id: str, now: datetime, limit: int) -> list[ProgressItem]:
+def due_cards(user_id: str, now: datetime, limit: int) -> list[Card]:
     if limit <= 0:
         return []
-    return list(ProgressItem.by_due.query(user_id, ProgressItem.next_review_date <= now, limit=limit))
+    return [
+        _card(item) for item in ProgressItem.by_due.query(user_id, ProgressItem.next_review_date <= now, limit=limit)
+    ]
 
 
 @tracer.capture_method
@@ -327,7 +405,7 @@ class DueCard:
     sentence_id: str | None
 
 
-def sentence_of(card: ProgressItem) -> str | None:
+def _sentence_of(card: ProgressItem) -> str | None:
     """The sentence a card belongs with, for dispersing siblings (see DueCard)."""
     if isinstance(card, SentenceProgressItem):
         return str(card.sentence_id)
@@ -345,7 +423,7 @@ def due_between(user_id: str, start: datetime, end: datetime) -> list[DueCard]:
     """The cards due from `start` to `end` (both included), for load balancing a review: one eventually consistent
     Query of the due index over that range (a card's fuzz window), paged past 1 MB (over ~1,500 cards due in it)."""
     return [
-        DueCard(item_key=card.item_key, due=card.next_review_date, sentence_id=sentence_of(card))
+        DueCard(item_key=card.item_key, due=card.next_review_date, sentence_id=_sentence_of(card))
         for card in ProgressItem.by_due.query(
             user_id, ProgressItem.next_review_date.between(start, end), attributes_to_get=FORECAST_ATTRIBUTES
         )
@@ -386,7 +464,7 @@ def _card_page(
 ) -> Page[CardProgress]:
     page = collect_page(results, limit, scope)
     return Page[CardProgress](
-        items=[card_progress(c, leech_threshold) for c in page.items], next_cursor=page.next_cursor
+        items=[card_progress(_card(c), leech_threshold) for c in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -491,13 +569,13 @@ class RecordedReview:
     next_review_date: datetime
 
 
-def review_result(card: ProgressItem, entry: ReviewEntry) -> RecordedReview:
+def review_result(card: Card, entry: ReviewEntry) -> RecordedReview:
     return RecordedReview(
-        item_key=card.item_key,
+        item_key=card_key(card.item_type, card.item_id),
         correct=entry.correct,
-        mastery_level=MasteryLevel(card.mastery_level),
-        interval_days=float(card.interval_days),
-        next_review_date=card.next_review_date,
+        mastery_level=card.mastery_level,
+        interval_days=card.state.interval_days,
+        next_review_date=card.state.due,
     )
 
 
@@ -516,7 +594,7 @@ class ReviewContext:
     """What answering a card reads first, together and strongly consistent, in one TransactGetItems."""
 
     earlier: RecordedReview | None  # this review id was stored before: a retry
-    card: ProgressItem | None  # None: the learner's first answer on this item
+    card: Card | None  # None: the learner's first answer on this item
     session_open: bool  # the session named by the answer exists and is not finished (True without one)
 
 
@@ -536,9 +614,10 @@ def review_context(
         raise
     earlier = loaded(log)
     open_session = loaded(session) if session else None
+    stored = loaded(card)
     return ReviewContext(
         earlier=_recorded(earlier) if earlier else None,
-        card=loaded(card),
+        card=_card(stored) if stored else None,
         session_open=session is None or (open_session is not None and open_session.end_time is None),
     )
 
@@ -716,28 +795,35 @@ LOG_WRITE, CARD_WRITE = 0, 1  # their positions in record_review's transaction, 
 
 
 @tracer.capture_method
-def record_review(card: ProgressItem, entry: ReviewEntry) -> ReviewOutcome:
+def record_review(card: Card, entry: ReviewEntry) -> ReviewOutcome:
     """Write the log and the card in one transaction: all or nothing, and nothing else on the request path (the
     day's, the session's and the deck's figures are derived from the log).
 
-    The log is conditional on its review id being new (idempotency), the card on its version (no lost update).
+    The log is conditional on its review id being new (idempotency), the card on its version (no lost update): a
+    card's first write puts the whole item on there being none; later ones update what a review changes.
     """
-    card.updated_at = utcnow()  # as Model.save would: what a phone's sync (`by_change`) finds it by
-    card.derive_keys()
+    written = utcnow()
+    key = card_key(card.item_type, card.item_id)
     fields = vars(entry) | {"study_day": entry.study_day.isoformat()}
     log = ReviewLogItem(
         user_id=card.user_id,
-        item_key=card.item_key,
-        interval_days=card.interval_days,
-        next_review_date=card.next_review_date,
-        mastery_level=MasteryLevel(card.mastery_level).value,
+        item_key=key,
+        interval_days=card.state.interval_days,
+        next_review_date=card.state.due,
+        mastery_level=card.mastery_level.value,
         archive_at=archive_time(entry.reviewed_at),
         **fields,
     )
     try:
         with atomic_writes() as transaction:
             transaction.save(log, condition=ReviewLogItem.review_id.does_not_exist())
-            transaction.save(card)
+            if card.stored:
+                item = _as_read(card.user_id, key, card.version)
+                transaction.update(
+                    item, actions=_review_actions(card, written), condition=ProgressItem.user_id.exists()
+                )
+            else:
+                transaction.save(_first_write(card, written))
     except TransactWriteError as error:
         failed = refused_conditions(error)
         if LOG_WRITE in failed:

@@ -1,8 +1,9 @@
-"""A card's scheduling state: what either algorithm (shared/services/srs.py) needs about one card, and what the
-progress repository maps a stored card to and from."""
+"""A learner's card: its scheduling state (what either algorithm, shared/services/srs.py, needs about it), and the
+card as the review path reads, changes and stores it (the progress repository maps stored cards to and from these)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from shared.enums import MasteryLevel
 
@@ -31,6 +32,39 @@ class CardState:
         require_aware(self.due, "due")
         if self.last_review is not None:
             require_aware(self.last_review, "last_review")
+
+
+CardKind = Literal["sentence", "word"]
+
+
+@dataclass(frozen=True)
+class Card:
+    """One learner's card of one sentence or word: its schedule, its level and what its answers add up to.
+
+    The services change a card by making a new one (dataclasses.replace); progress_repository.record_review stores it
+    on the version it was read with, so two answers racing on one card cannot both win."""
+
+    user_id: str
+    item_type: CardKind
+    item_id: str
+    state: CardState
+    mastery_level: MasteryLevel = MasteryLevel.NEW
+    correct_attempts: int = 0
+    # Kept for sentence cards (the plan's UserProgress); a word card leaves them as they are.
+    consecutive_correct: int = 0
+    last_attempt_correct: bool | None = None
+    average_response_time: float | None = None  # ms, the running mean of the answers that gave one
+    mastered_date: datetime | None = None
+    suspended_at: datetime | None = None  # taken out of study: never due until taken back
+    learned_from_sentence_id: str | None = None  # a word card's sentence, where its first answer named one
+    updated_at: datetime | None = None  # None: not stored yet
+    stored: bool = False
+    version: int | None = None  # what its next write is conditional on (None: none yet)
+
+    @property
+    def sentence_id(self) -> str | None:
+        """The sentence the card belongs with: its own, or the one a word card was learned from."""
+        return self.item_id if self.item_type == "sentence" else self.learned_from_sentence_id
 
 
 def require_aware(moment: datetime, name: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from shared.dal import content_repository, progress_repository
-from shared.domain.cards import CardState
+from shared.domain.cards import Card, CardState
 from shared.enums import MasteryLevel, ModerationStatus
 from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from shared.observability import metrics
@@ -55,21 +55,17 @@ def due(principal: Principal, now: datetime) -> DueReviews:
     cards = progress_repository.due_cards(user.id, now, limit=reviews_left)
     new_ids = _new_sentence_ids(user.id, new_left) if new_left else []
     sentences = content_repository.sentences_by_id(
-        [item_id for item_type, item_id in map(progress_repository.item_of, cards) if item_type == "sentence"] + new_ids
+        [card.item_id for card in cards if card.item_type == "sentence"] + new_ids
     )
-    words = content_repository.words_by_id(
-        [item_id for item_type, item_id in map(progress_repository.item_of, cards) if item_type == "word"]
-    )
-    due_cards = []
-    for card in cards:
-        item_type, item_id = progress_repository.item_of(card)
-        due_cards.append(
-            StudyCard(
-                progress=progress_repository.card_progress(card, user.leech_threshold),
-                sentence=sentences.get(item_id) if item_type == "sentence" else None,
-                word=words.get(item_id) if item_type == "word" else None,
-            )
+    words = content_repository.words_by_id([card.item_id for card in cards if card.item_type == "word"])
+    due_cards = [
+        StudyCard(
+            progress=progress_repository.card_progress(card, user.leech_threshold),
+            sentence=sentences.get(card.item_id) if card.item_type == "sentence" else None,
+            word=words.get(card.item_id) if card.item_type == "word" else None,
         )
+        for card in cards
+    ]
     return DueReviews(
         day=today,
         due=due_cards,
@@ -127,14 +123,16 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
             _require_studyable(request.item_type, request.item_id)
             if request.learned_from_sentence_id is not None:
                 _require_word_of_sentence(principal, request.item_id, request.learned_from_sentence_id)
-            card = progress_repository.new_card(
-                user.id, request.item_type, request.item_id, learned_from_sentence_id=request.learned_from_sentence_id
+            card = Card(
+                user_id=user.id,
+                item_type=request.item_type,
+                item_id=request.item_id,
+                state=srs.new_card(now),
+                learned_from_sentence_id=request.learned_from_sentence_id,
             )
-            before = srs.new_card(now)
         elif card.suspended_at is not None:
             raise Conflict("this card is suspended: take it back into study to answer it")
-        else:
-            before = progress_repository.state_of(card)
+        before = card.state
         level_before = card.mastery_level
         was_mature = level_before in progress_repository.MATURE_LEVELS
         # A concurrent answer on another device may carry a slightly later clock than ours. An offline answer keeps
@@ -157,11 +155,10 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
         )
         if not stale:
             key = progress_repository.card_key(request.item_type, request.item_id)
-            after = _load_balanced(user, key, progress_repository.sentence_of(card), after, request.review_id)
-        mastery = MasteryLevel(level_before) if stale else srs.mastery_level(after)
+            after = _load_balanced(user, key, card.sentence_id, after, request.review_id)
+        mastery = level_before if stale else srs.mastery_level(after)
         if not stale:
-            progress_repository.apply_state(card, after, mastery)
-            progress_repository.apply_answer(card, correct, request.response_time_ms, reviewed_at)
+            card = _answered(card, after, mastery, correct, request.response_time_ms, reviewed_at)
         became_mature = mastery in progress_repository.MATURE_LEVELS and not was_mature
         entry = progress_repository.ReviewEntry(
             review_id=request.review_id,
@@ -186,6 +183,28 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
             return Answered(_result(progress_repository.review_result(card, entry), request), status)
         # ALREADY_RECORDED or CARD_CHANGED: read again; the loop returns the earlier result or retries
     raise Conflict("this card is being reviewed elsewhere at the same moment; try again")
+
+
+def _answered(
+    card: Card, state: CardState, mastery: MasteryLevel, correct: bool, response_time_ms: int | None, now: datetime
+) -> Card:
+    """The card after an answer: its new schedule and level, one more correct answer where it was, and for a
+    sentence card the plan's performance figures (its run of correct answers, its last answer, the running mean of
+    its response times, and when it first matured)."""
+    answered = replace(card, state=state, mastery_level=mastery, correct_attempts=card.correct_attempts + int(correct))
+    if card.item_type != "sentence":
+        return answered
+    average = card.average_response_time
+    if response_time_ms is not None:
+        previous = average or 0.0
+        average = previous + (response_time_ms - previous) / state.review_count
+    return replace(
+        answered,
+        consecutive_correct=card.consecutive_correct + 1 if correct else 0,
+        last_attempt_correct=correct,
+        average_response_time=average,
+        mastered_date=card.mastered_date or (now if mastery in progress_repository.MATURE_LEVELS else None),
+    )
 
 
 def _load_balanced(

@@ -108,26 +108,6 @@ def storage_reaching(module: str) -> set[str]:
     return found
 
 
-# The progress service still reads and changes its cards as items (ProgressItem) through these repository functions:
-# moving it to card states (shared/domain/cards.py) is open (issue #12 item 1). The list may only shrink.
-CARDS_STILL_AS_ITEMS = frozenset(
-    {
-        "apply_answer",
-        "apply_state",
-        "card_progress",
-        "due_cards",
-        "item_of",
-        "new_card",
-        "record_review",
-        "review_context",
-        "review_result",
-        "set_suspended",
-        "sentence_of",
-        "state_of",
-    }
-)
-
-
 def services_storage() -> set[tuple[str, str]]:
     services = [module for module in project_modules() if within("shared.services", module)]
     assert len(services) > 20
@@ -146,12 +126,9 @@ def test_services_hand_and_are_handed_no_items() -> None:
     # When the repository functions each services module calls are read, with what they take and return
     calls = {(module, how) for module, how in services_storage() if how.startswith("calls")}
 
-    # Then none takes or returns an item (in a list, an optional, a dataclass's fields), but the progress service's
-    # cards, whose move to domain values is still open
-    assert calls == {
-        ("shared.services.progress", f"calls shared.dal.progress_repository.{name} (ProgressItem)")
-        for name in CARDS_STILL_AS_ITEMS
-    }
+    # Then none takes or returns an item (in a list, an optional, a dataclass's fields): the cards too are domain
+    # values (shared/domain/cards.py)
+    assert calls == set()
 
 
 def test_the_services_check_sees_an_item_class_and_a_function_returning_one() -> None:
