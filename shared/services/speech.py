@@ -345,6 +345,28 @@ class _Whisper:
             segments=found, language=str(info.language), language_probability=float(info.language_probability)
         )
 
+    def forced(self, audio: npt.NDArray[np.float32], texts: list[list[str]], language: str) -> list[list[float]]:
+        import ctranslate2  # type: ignore[import-untyped]  # installed with faster-whisper
+        from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
+
+        model = self._model
+        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
+        features = model.feature_extractor(audio)
+        encoded = np.asarray(model.encode(features))  # (1, frames / 2, width): the short window trims the padding
+        pieces = [[tokenizer.encode(piece) for piece in text] for text in texts]
+        results = model.model.align(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))),
+            [*tokenizer.sot_sequence, tokenizer.no_timestamps],
+            [[token for piece in text for token in piece] for text in pieces],
+            [min(features.shape[-1], 2 * encoded.shape[1])] * len(texts),
+        )
+        out: list[list[float]] = []
+        for text, result in zip(pieces, results, strict=True):
+            logprobs = np.log(np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12))
+            ends = np.cumsum([len(piece) for piece in text])
+            out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
+        return out
+
 
 @functools.cache
 def _model() -> _Whisper:
@@ -394,3 +416,28 @@ def _confidence(segments: list[_Segment]) -> float:
     weights = [max(segment.tokens, 1) for segment in segments]
     total = sum(weight * math.exp(segment.avg_logprob) for weight, segment in zip(weights, segments, strict=True))
     return min(1.0, total / sum(weights))
+
+
+# --- teacher-forced scoring (pronunciation assessment) --------------------------------------------------------------
+
+
+def load_audio(data: bytes) -> npt.NDArray[np.float32]:
+    """The recording as Whisper hears it (mono float at 16 kHz), with the checks `transcribe` makes. Raises
+    AudioRejected."""
+    probe_audio(data)
+    audio = _decode(data)
+    if audio.size == 0:
+        raise AudioRejected("the recording is empty or damaged")
+    return audio
+
+
+def forced_log_probabilities(
+    audio: npt.NDArray[np.float32], texts: list[list[str]], *, language: str = "ja"
+) -> list[list[float]]:
+    """How likely the model finds each text as the transcript of `audio`, piece by piece: each text is given as
+    pieces (e.g. one per mora), each piece tokenised on its own, and read through the decoder token by token
+    (teacher forcing: CTranslate2's `Whisper.align`, whose `text_token_probs` are the given tokens' probabilities).
+    Returns, per text, each piece's natural-log probability (the sum over its tokens) given the audio and the pieces
+    before it. One encoder pass (in the short window) and one batched decoder pass: the decoder's cost grows with the
+    number of texts (about 30 ms each for a 2 s clip on 2 cores), so callers keep the batch small."""
+    return _model().forced(audio, texts, language)

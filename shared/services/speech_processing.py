@@ -5,8 +5,15 @@ from dataclasses import asdict
 from typing import Any
 
 from shared.services.media_processing import Analysis
-from shared.services.pronunciation import assess
-from shared.services.speech import AudioRejected, probe_audio, transcribe
+from shared.services.pronunciation_scoring import assess_reading
+from shared.services.speech import (
+    SAMPLE_RATE,
+    AudioRejected,
+    forced_log_probabilities,
+    load_audio,
+    probe_audio,
+    transcribe,
+)
 
 REJECTIONS: tuple[type[Exception], ...] = (AudioRejected,)
 
@@ -26,13 +33,23 @@ def analyse_recording(data: bytes, record: dict[str, Any]) -> Analysis:
     summary: dict[str, Any] = {"duration_seconds": fields["duration_seconds"], "characters": len(transcript.text)}
     target = record.get("target_text")
     if target:
-        assessment = assess(str(target), transcript.text)
-        fields["pronunciation_score"] = round(assessment.score, 1)
+        assessment = assess_reading(
+            str(target), transcript.text, load_audio(data), SAMPLE_RATE, forced_log_probabilities
+        )
+        fields["pronunciation_score"] = assessment.score
         fields["pronunciation_feedback"] = {
             **assessment.feedback,
             "expected_kana": assessment.expected_kana,
             "heard_kana": assessment.heard_kana,
+            "accuracy": assessment.accuracy,
+            "completeness": assessment.completeness,
+            "fluency": asdict(assessment.fluency),
+            "pitch": assessment.pitch,
         }
-        fields["phoneme_accuracy"] = [asdict(mora) for mora in assessment.moras]
+        pitch = iter(assessment.pitch)
+        fields["phoneme_accuracy"] = [
+            {**asdict(mora), **({"pitch": next(pitch, None)} if mora.expected is not None else {})}
+            for mora in assessment.moras
+        ]
         summary["pronunciation_score"] = fields["pronunciation_score"]
     return fields, summary
