@@ -11,8 +11,9 @@ The mora edited is chosen with a seeded generator. Each wrong reading is scored 
 sentence). Printed, without asserting:
 - correct readings: mean overall score and accuracy, and the share with no mora marked wrong (issue #14: mean >= 95,
   >= 95 % with no false mora error); the old transcript-vs-target score beside it;
-- per kind of mistake: pairs, the share where the wrong reading scores below its twin (>= 90 %), the share where the
-  edited mora (or a neighbour) is the one marked wrong, and the mean scores;
+- per kind of mistake: pairs, the share where the wrong reading scores below its twin (>= 90 %) and below the
+  sentence's correct reading as written ("<as read"), the share where the edited mora (or a neighbour) is the one
+  marked wrong, the mean scores, and the share of twins (correct readings too) with no mora marked wrong;
 - the cost: teacher-forced scoring's median time and its real-time factor beside transcription's.
 The clips are synthesised in a child process, so this process holds only the speech stack.
     .venv/bin/python bench/pronunciation_accuracy.py [--limit N]
@@ -103,14 +104,10 @@ def score(data: bytes, target: str):  # type: ignore[no-untyped-def]
     transcript = speech.transcribe(data)
     start = time.perf_counter()
     audio = speech.load_audio(data)
-    assessment = assess_reading(target, transcript.text, audio, speech.SAMPLE_RATE, speech_reader)
+    assessment = assess_reading(
+        target, transcript.text, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities, speech.forced_alternatives
+    )
     return assessment, transcript, time.perf_counter() - start
-
-
-def speech_reader(audio, texts):  # type: ignore[no-untyped-def]
-    from shared.services import speech
-
-    return speech.forced_log_probabilities(audio, texts)
 
 
 def flagged(assessment) -> set[int]:  # type: ignore[no-untyped-def]
@@ -147,12 +144,13 @@ def main() -> None:
     speech.warm_up()
     speech.transcribe(correct_clips[0])
 
-    overall, accuracy, old, clean, costs, rtfs = [], [], [], 0, [], []
+    overall, accuracy, old, clean, costs, rtfs, by_text = [], [], [], 0, [], [], {}
     for text, data in zip(texts, correct_clips, strict=True):
         start = time.perf_counter()
         assessment, transcript, cost = score(data, text)
         elapsed = time.perf_counter() - start
         overall.append(assessment.score)
+        by_text[text] = assessment.score
         accuracy.append(assessment.accuracy)
         old.append(assess(text, transcript.text).score)
         clean += not flagged(assessment)
@@ -167,9 +165,12 @@ def main() -> None:
         f" no mora marked wrong {clean}/{len(texts)} ({100 * clean / len(texts):.0f} %);"
         f" transcript-vs-target score {statistics.mean(old):.1f}"
     )
-    print(f"{'mistake':<11} {'pairs':>5} {'wrong<twin':>10} {'located':>8} {'twin':>6} {'wrong':>6}")
+    print(
+        f"{'mistake':<11} {'pairs':>5} {'wrong<twin':>10} {'<as read':>8} {'located':>8} {'twin':>6} {'wrong':>6}"
+        f" {'twin clean':>10}"
+    )
     for kind in KINDS:
-        below = located = 0
+        below = below_read = located = twins_clean = 0
         twins, wrongs = [], []
         chosen = [(i, p) for i, p in enumerate(pairs) if p.kind == kind]
         for i, pair in chosen:
@@ -178,6 +179,8 @@ def main() -> None:
             twins.append(twin.score)
             wrongs.append(wrong.score)
             below += wrong.score < twin.score
+            below_read += wrong.score < by_text[pair.text]
+            twins_clean += not flagged(twin)
             hit = bool(flagged(wrong) & {pair.position - 1, pair.position, pair.position + 1})
             located += hit
             if not hit:
@@ -185,8 +188,8 @@ def main() -> None:
         n = len(chosen)
         if n:
             print(
-                f"{kind:<11} {n:5d} {100 * below / n:9.0f}% {100 * located / n:7.0f}%"
-                f" {statistics.mean(twins):6.1f} {statistics.mean(wrongs):6.1f}"
+                f"{kind:<11} {n:5d} {100 * below / n:9.0f}% {100 * below_read / n:7.0f}% {100 * located / n:7.0f}%"
+                f" {statistics.mean(twins):6.1f} {statistics.mean(wrongs):6.1f} {100 * twins_clean / n:9.0f}%"
             )
     if costs:
         print(

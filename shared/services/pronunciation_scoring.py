@@ -67,6 +67,9 @@ Pitch = Literal["H", "L"]
 _MARGIN: Final = 1.0
 _LEFT_OUT_MARGIN: Final = {"ッ": 2.0, "ー": 6.0}
 _LEFT_OUT_OTHER_MARGIN: Final = 3.0
+# For the likeliest other mora in the model's own distribution at a mora (any mora, not only the rivals read), where
+# the model writes its favourite words more readily (です after で), a wider margin.
+_OTHER_MORA_MARGIN: Final = 3.0
 _EDIT_SPACING: Final = 3  # morae between two edits read in one rival text
 _MAX_RIVAL_TEXTS: Final = 8  # the batch's cost grows with its size: edits beyond it are left out
 _SKIPPED_RUN: Final = 3
@@ -93,6 +96,7 @@ _VOICED: Final = dict(
 _UNVOICED: Final = {voiced: plain for plain, voiced in _VOICED.items()} | dict(
     zip("パピプペポ", "ハヒフヘホ", strict=True)
 )
+_NOT_KANA: Final = re.compile(r"[^\u3041-\u3096\u30a1-\u30fa\u30fc]")
 _PUNCTUATION: Final = re.compile(r"[、。，．,.!?！？…]")  # noqa: RUF001 (full-width marks are the point)
 _LABEL_FIELDS: Final = re.compile(
     r"-(?P<phoneme>[^+]+)\+.*?/A:(?P<a1>[-\d]+)\+(?P<a2>\d+)\+.*?/F:(?P<f>[^/]+)/.*?/I:(?P<i>[^/]+)/"
@@ -100,6 +104,8 @@ _LABEL_FIELDS: Final = re.compile(
 
 # (audio, texts as pieces) -> each piece's log-probability: shared.services.speech.forced_log_probabilities
 ForcedReader = Callable[[npt.NDArray[np.float32], list[list[str]]], list[list[float]]]
+# (audio, the target's pieces) -> at each piece, the likeliest next tokens: shared.services.speech.forced_alternatives
+AlternativesReader = Callable[[npt.NDArray[np.float32], list[str]], list[dict[str, float]]]
 
 
 @dataclass(frozen=True)
@@ -227,10 +233,16 @@ def target_pitch(text: str, mora_count: int) -> list[Pitch]:
 
 
 def assess_reading(
-    target_text: str, transcript_text: str, audio: npt.NDArray[np.float32], sample_rate: int, read: ForcedReader
+    target_text: str,
+    transcript_text: str,
+    audio: npt.NDArray[np.float32],
+    sample_rate: int,
+    read: ForcedReader,
+    alternatives: AlternativesReader,
 ) -> ReadingAssessment:
-    """Score a recording (`audio`, mono float) of `target_text`; `transcript_text` is the free transcript of it and
-    `read` the teacher-forced reader. Raises ValueError when the target has nothing to pronounce."""
+    """Score a recording (`audio`, mono float) of `target_text`; `transcript_text` is the free transcript of it,
+    `read` and `alternatives` the teacher-forced readers. Raises ValueError when the target has nothing to
+    pronounce."""
     morae = target_morae(target_text)
     heard_kana = _katakana(_g2p()(transcript_text))
     heard = split_morae(heard_kana)
@@ -253,6 +265,11 @@ def assess_reading(
             )
             if gain > margin and gain > worst.get(edit.position, (-math.inf, edit))[0]:
                 worst[edit.position] = (gain, edit)
+    # Any other mora the model would rather write at a place (a vowel swapped: デソ for デス) than the target's.
+    for position, (gain, rival) in enumerate(substitution_gains(morae, spelled, alternatives(audio, spelled))):
+        margin = _LEFT_OUT_MARGIN.get(morae[position], _OTHER_MORA_MARGIN)
+        if rival is not None and gain > margin and position not in worst:
+            worst[position] = (gain, Edit(position, "heard", (rival,)))
 
     skipped = _skipped(morae, heard, target_logprob)
     moras = _results(morae, worst, skipped)
@@ -313,6 +330,38 @@ def _edited_spelling(morae: Sequence[str], spelled: Sequence[str], layer: Sequen
         if edit.insert:
             out.append(spelling)
     return out
+
+
+def substitution_gains(
+    morae: Sequence[str], spelled: Sequence[str], alternatives: Sequence[dict[str, float]]
+) -> list[tuple[float, str | None]]:
+    """For each target mora, how much more likely (natural log) the model finds the likeliest other mora there than
+    the target's, given the audio and the target before it, and that mora: from the model's next-token
+    distribution at the mora (`speech.forced_alternatives`), each kana token counting for the mora it begins with,
+    and morae that sound the same (ワ and the particle は, ー and the vowel it lengthens) counting as the target's."""
+    gains: list[tuple[float, str | None]] = []
+    for position, (mora, spelling, tokens) in enumerate(zip(morae, spelled, alternatives, strict=True)):
+        own = {_sound_keys([mora])[0], _sound_keys([_katakana_of(spelling)])[0]}
+        if mora == "ー" and position:
+            own |= {_sound_keys([morae[position - 1], "ー"])[1], _katakana_of(spelling)}
+        mass: dict[str, list[float]] = {}
+        for text, logprob in tokens.items():
+            kana = text.strip()
+            if not kana or _NOT_KANA.search(kana):
+                continue
+            first = split_morae(_katakana_of(kana))[0]
+            prefix_of_own = spelling.startswith(kana) or kana.startswith(spelling)  # きょ read as き + ょ
+            key = "own" if prefix_of_own or _sound_keys([first])[0] in own or first in own else first
+            mass.setdefault(key, []).append(logprob)
+        totals = {key: float(np.logaddexp.reduce(values)) for key, values in mass.items()}
+        target = totals.pop("own", -30.0)
+        rival = max(totals, key=lambda key: totals[key], default=None)
+        gains.append((totals[rival] - target, rival) if rival is not None else (-math.inf, None))
+    return gains
+
+
+def _katakana_of(kana: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in kana)
 
 
 def _rival_start(layer: Sequence[Edit], index: int) -> int:

@@ -367,6 +367,40 @@ class _Whisper:
             out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
         return out
 
+    def alternatives(
+        self, audio: npt.NDArray[np.float32], pieces: list[str], language: str, top: int
+    ) -> list[dict[str, float]]:
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model
+        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
+        encoded = model.encode(model.feature_extractor(audio))
+        tokens = [tokenizer.encode(piece) for piece in pieces]
+        forced = [token for piece in tokens for token in piece]
+        # The text after the start tokens is decoded as a forced prefix, with the distribution of every step; this
+        # CTranslate2 build stops after max_length / 2 steps, hence the factor (one free step after the text).
+        result = model.model.generate(
+            encoded,
+            [[*tokenizer.sot_sequence, tokenizer.no_timestamps, *forced]],
+            beam_size=1,
+            max_length=2 * (len(forced) + 1),
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )[0]
+        steps = result.logits[0]
+        if len(steps) < len(forced) or list(result.sequences_ids[0][: len(forced)]) != forced:
+            return [{} for _ in pieces]
+        out: list[dict[str, float]] = []
+        first = 0
+        for piece in tokens:
+            logits = np.asarray(steps[first], dtype=np.float64)
+            logprobs = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+            best = np.argpartition(-logprobs, top)[:top]
+            out.append({str(tokenizer.tokenizer.decode([int(t)])): float(logprobs[t]) for t in best})
+            first += len(piece)
+        return out
+
 
 @functools.cache
 def _model() -> _Whisper:
@@ -441,3 +475,12 @@ def forced_log_probabilities(
     before it. One encoder pass (in the short window) and one batched decoder pass: the decoder's cost grows with the
     number of texts (about 30 ms each for a 2 s clip on 2 cores), so callers keep the batch small."""
     return _model().forced(audio, texts, language)
+
+
+def forced_alternatives(
+    audio: npt.NDArray[np.float32], pieces: list[str], *, language: str = "ja", top: int = 64
+) -> list[dict[str, float]]:
+    """What else the model would write where each piece of a text begins, given the audio and the pieces before it
+    (teacher forcing, one decoder pass over the text): for each piece, its `top` most likely next tokens (decoded
+    text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_log_probabilities`."""
+    return _model().alternatives(audio, pieces, language, top)

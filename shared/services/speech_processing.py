@@ -9,6 +9,7 @@ from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
     AudioRejected,
+    forced_alternatives,
     forced_log_probabilities,
     load_audio,
     probe_audio,
@@ -34,7 +35,7 @@ def analyse_recording(data: bytes, record: dict[str, Any]) -> Analysis:
     target = record.get("target_text")
     if target:
         assessment = assess_reading(
-            str(target), transcript.text, load_audio(data), SAMPLE_RATE, forced_log_probabilities
+            str(target), transcript.text, load_audio(data), SAMPLE_RATE, forced_log_probabilities, forced_alternatives
         )
         fields["pronunciation_score"] = assessment.score
         fields["pronunciation_feedback"] = {

@@ -40,6 +40,11 @@ def reader_preferring(said: list[str]):
     return read
 
 
+def no_alternatives(audio, pieces):
+    """A stand-in for the model's own next-token choices that has none."""
+    return [{} for _ in pieces]
+
+
 def test_a_misheard_kanji_in_the_transcript_is_no_mora_error():
     # Given a correct reading of 図書館で本を読みました that the free transcript wrote 土書館
     spelled = scoring.spell(scoring.target_morae("図書館で本を読みました"))
@@ -47,7 +52,7 @@ def test_a_misheard_kanji_in_the_transcript_is_no_mora_error():
 
     # When it is scored against the target
     result = scoring.assess_reading(
-        "図書館で本を読みました", "土書館で本を読みました", speech_like(1.6), SAMPLE_RATE, read
+        "図書館で本を読みました", "土書館で本を読みました", speech_like(1.6), SAMPLE_RATE, read, no_alternatives
     )
 
     # Then no mora is marked wrong: the audio supports ト better than the transcript's ド
@@ -64,7 +69,7 @@ def test_a_dropped_small_tsu_is_located_even_when_the_transcript_spells_the_word
     said = ["が", "こ", "う", "へ", "い", "き", "ま", "す"]
 
     result = scoring.assess_reading(
-        "学校へ行きます", "学校へ行きます", speech_like(1.2), SAMPLE_RATE, reader_preferring(said)
+        "学校へ行きます", "学校へ行きます", speech_like(1.2), SAMPLE_RATE, reader_preferring(said), no_alternatives
     )
 
     # Then the ッ is the one mora marked, as left out
@@ -79,7 +84,7 @@ def test_an_unvoiced_mora_is_located_as_the_mora_said():
     said = ["わ", "た", "し", "は", "か", "く", "せ", "い", "で", "す"]
 
     result = scoring.assess_reading(
-        "私は学生です", "私は学生です", speech_like(1.3), SAMPLE_RATE, reader_preferring(said)
+        "私は学生です", "私は学生です", speech_like(1.3), SAMPLE_RATE, reader_preferring(said), no_alternatives
     )
 
     assert [m for m in result.moras if m.result != "correct"] == [MoraResult("ガ", "カ", "substituted")]
@@ -90,17 +95,29 @@ def test_a_skipped_word_counts_against_completeness_not_accuracy():
     spelled = scoring.spell(scoring.target_morae("今日は雨です"))  # きょ う は あ め で す
     read = reader_preferring(spelled[:5])
 
-    result = scoring.assess_reading("今日は雨です", "今日は雨", speech_like(0.8), SAMPLE_RATE, read)
+    result = scoring.assess_reading("今日は雨です", "今日は雨", speech_like(0.8), SAMPLE_RATE, read, no_alternatives)
 
     # Then: two of seven morae missing is under the three-mora run that counts as skipped, so they are errors
     assert [m.result for m in result.moras][-2:] == ["missing", "missing"]
     # and a longer skipped run is incompleteness instead
     spelled = scoring.spell(scoring.target_morae("今日は雨が降ります"))
     result = scoring.assess_reading(
-        "今日は雨が降ります", "今日は雨", speech_like(0.8), SAMPLE_RATE, reader_preferring(spelled[:5])
+        "今日は雨が降ります", "今日は雨", speech_like(0.8), SAMPLE_RATE, reader_preferring(spelled[:5]), no_alternatives
     )
     assert result.completeness < 60 and result.accuracy == 100.0
     assert result.score < 100
+
+
+def test_the_models_own_choice_of_another_mora_marks_a_swapped_vowel():
+    # Given the model's next-token choices at each mora of です, where it would write そ (and しょう) for す
+    morae, spelled = ["デ", "ス"], ["で", "す"]
+    choices = [{"です": -0.2, "で": -2.5, "だ": -3.8}, {"そ": -0.7, "そう": -1.3, "す": -6.9, "ス": -7.5, "。": -2.0}]
+
+    gains = scoring.substitution_gains(morae, spelled, choices)
+
+    # Then で is the model's own choice (です begins with it), and at す the mora ソ is likelier by over 5
+    assert gains[0] == (pytest.approx(-3.8 - np.logaddexp.reduce([-0.2, -2.5])), "ダ")
+    assert gains[1][1] == "ソ" and gains[1][0] == pytest.approx(np.logaddexp(-0.7, -1.3) - np.logaddexp(-6.9, -7.5))
 
 
 @pytest.mark.parametrize(
@@ -137,7 +154,7 @@ def test_fluency_counts_pauses_inside_the_sentence_and_a_slow_rate():
 
 def test_a_target_without_japanese_is_refused():
     with pytest.raises(ValueError, match="no Japanese"):
-        scoring.assess_reading("?!", "", speech_like(0.5), SAMPLE_RATE, reader_preferring([]))
+        scoring.assess_reading("?!", "", speech_like(0.5), SAMPLE_RATE, reader_preferring([]), no_alternatives)
 
 
 # --- with the speech model ----------------------------------------------------------------------------------------
@@ -153,7 +170,9 @@ def test_with_the_model_misheard_words_cost_nothing_and_a_dropped_tsu_is_found()
         data = wav_bytes(*synthesise(spoken))
         transcript = speech.transcribe(data).text
         audio = speech.load_audio(data)
-        new = scoring.assess_reading(target, transcript, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities)
+        new = scoring.assess_reading(
+            target, transcript, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities, speech.forced_alternatives
+        )
         return new, assess(target, transcript)
 
     # Given a correct reading of 図書館で本を読みました, which Whisper base transcribes 都所管でほうの読みました
