@@ -10,22 +10,30 @@ instead (teacher forcing: the model reads a given text, token by token, and give
 2. Rivals are the target with one mora edited: a small ッ dropped, a long vowel shortened, a mora voiced or
    un-voiced (カ↔ガ, シ↔ジ, ト↔ド...), and each place where the free transcript heard another mora (that mora put
    in, or the target's left out or an extra one added).
-3. The target and the rivals are read through the model in one batch (`speech.forced_token_probabilities`). Rivals
+3. The target and the rivals are read through the model in one batch (`speech.forced_log_probabilities`), one mora
+   tokenised at a time so that texts differ only where their morae do. Rivals
    whose edits lie at least `_EDIT_SPACING` morae apart share one text, so the batch holds a few texts, not one per
    edit.
 4. At each edit the rival's log-probabilities are set against the target's: the edited mora against what replaces
    it; for a mora left out or added, the mora after it too, the shorter side being charged a typical mora's cost (the
    target's median). A mora is marked wrong only when the audio supports the rival better by more than a margin
    (`_MARGIN`, larger for a mora left out): the transcript alone never marks a mora wrong.
+5. The target is also decoded once as a forced prefix with the model's whole next-token distribution at each mora
+   (`speech.forced_alternatives`): where the model would rather write another mora than the target's by more than
+   `_OTHER_MORA_MARGIN`, the mora is marked said as the other (a swapped vowel, デソ for デス, which no rival in
+   step 2 names and Whisper's transcript, leaning on its language model, often writes right).
 
 Scores, each 0-100:
-- accuracy: the share of the morae said that are right (`_MARGIN` decides "right");
+- accuracy: the share of the morae said that are right (the margins decide "right"), extra morae counting as wrong;
 - completeness: the share of the target's morae that were said at all: a run of `_SKIPPED_RUN` or more morae that
   the transcript lacks and the model finds unlikely there (each below `_SKIPPED_PROBABILITY`) counts as not said;
 - fluency: from the audio's loudness in 10 ms frames: pauses inside the speech of `_PAUSE_SECONDS` or more beyond
   one per punctuation mark cost `_PAUSE_PENALTY` each, and a speech rate under `_SLOW_MORAE_PER_SECOND` costs in
   proportion (Open JTalk reads at about 7-8 morae a second, an unhurried learner 5-6);
 - overall: `_WEIGHTS` of the three (accuracy counts most, as in commercial assessors).
+
+The spoken text's cost on 2 cores: see bench/pronunciation_accuracy.py (one encoder pass each for the batch and for
+the forced prefix, and a decoder pass per text).
 
 Pitch: the target's Tokyo pitch accent as high (H) or low (L) per mora, from Open JTalk's accent phrases and
 accent nuclei (its full-context labels: mora position in the phrase and the phrase's accent type): in a phrase with
@@ -61,15 +69,15 @@ Pitch = Literal["H", "L"]
 # How much better (natural log of the probability ratio) a rival must explain the audio around a mora than the
 # target does before the mora is marked wrong: a mora said as another (or an extra one) needs _MARGIN; one left out
 # needs more, as the model, reading kana a mora at a time, finds some right morae unlikely (the う of よう, written
-# 曜 in its training text) and a rival without them looks better than it is. Set on the first 12 sample sentences
-# and their wrong readings (bench/pronunciation_accuracy.py), where each kind's true errors cleared them and no
-# correct reading did.
+# 曜 in its training text) and a rival without them looks better than it is. The likeliest other mora in the
+# model's own distribution (step 5) needs _OTHER_MORA_MARGIN, as there the model's language model speaks loudest
+# (ぶ for the ぼ of さんぼん: 三分). Chosen on the first 40 sample sentences with their 102 wrong readings and kana
+# twins (bench/pronunciation_accuracy.py) among 1-3, 3-5, 3-5 and 3-8: lower margins locate more errors and mark
+# more correct readings wrong; these kept 33 of the 40 correct readings clean.
 _MARGIN: Final = 1.0
 _LEFT_OUT_MARGIN: Final = {"ッ": 2.0, "ー": 6.0}
 _LEFT_OUT_OTHER_MARGIN: Final = 3.0
-# For the likeliest other mora in the model's own distribution at a mora (any mora, not only the rivals read), where
-# the model writes its favourite words more readily (です after で), a wider margin.
-_OTHER_MORA_MARGIN: Final = 3.0
+_OTHER_MORA_MARGIN: Final = 4.0
 _EDIT_SPACING: Final = 3  # morae between two edits read in one rival text
 _MAX_RIVAL_TEXTS: Final = 8  # the batch's cost grows with its size: edits beyond it are left out
 _SKIPPED_RUN: Final = 3

@@ -352,7 +352,7 @@ class _Whisper:
         model = self._model
         tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
         features = model.feature_extractor(audio)
-        encoded = np.asarray(model.encode(features))  # (1, frames / 2, width): the short window trims the padding
+        encoded = np.asarray(self._encode(features))  # (1, frames / 2, width)
         pieces = [[tokenizer.encode(piece) for piece in text] for text in texts]
         results = model.model.align(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))),
@@ -367,6 +367,13 @@ class _Whisper:
             out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
         return out
 
+    def _encode(self, features: npt.NDArray[np.float32]) -> Any:
+        """Encoded as `transcribe` encodes: zero-padded to the 30 s window (which the short window then cuts to the
+        clip plus its padding): without that padding the decoder misreads short clips."""
+        from faster_whisper.audio import pad_or_trim  # type: ignore[import-untyped]
+
+        return self._model.encode(pad_or_trim(features))
+
     def alternatives(
         self, audio: npt.NDArray[np.float32], pieces: list[str], language: str, top: int
     ) -> list[dict[str, float]]:
@@ -374,7 +381,7 @@ class _Whisper:
 
         model = self._model
         tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
-        encoded = model.encode(model.feature_extractor(audio))
+        encoded = self._encode(model.feature_extractor(audio))
         tokens = [tokenizer.encode(piece) for piece in pieces]
         forced = [token for piece in tokens for token in piece]
         # The text after the start tokens is decoded as a forced prefix, with the distribution of every step; this
@@ -394,10 +401,11 @@ class _Whisper:
         out: list[dict[str, float]] = []
         first = 0
         for piece in tokens:
-            logits = np.asarray(steps[first], dtype=np.float64)
+            # Text tokens only: the special ones (end of text, timestamps) can hold most of the mass at a step.
+            logits = np.asarray(steps[first], dtype=np.float64)[: tokenizer.eot]
             logprobs = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
-            best = np.argpartition(-logprobs, top)[:top]
-            out.append({str(tokenizer.tokenizer.decode([int(t)])): float(logprobs[t]) for t in best})
+            best = {*np.argpartition(-logprobs, top)[:top].tolist(), piece[0]}  # the piece's own token always
+            out.append({str(tokenizer.tokenizer.decode([token])): float(logprobs[token]) for token in best})
             first += len(piece)
         return out
 
