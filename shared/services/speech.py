@@ -30,6 +30,7 @@ load in a process that has imported paddle (OCR runs in its own worker and test 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import math
 import os
@@ -351,14 +352,14 @@ class _Whisper:
 
         model = self._model
         tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
-        features = model.feature_extractor(audio)
-        encoded = np.asarray(self._encode(features))  # (1, frames / 2, width)
+        encoding, frames = self._encode(audio)
+        encoded = np.asarray(encoding)  # (1, frames / 2, width)
         pieces = [[tokenizer.encode(piece) for piece in text] for text in texts]
         results = model.model.align(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))),
             [*tokenizer.sot_sequence, tokenizer.no_timestamps],
             [[token for piece in text for token in piece] for text in pieces],
-            [min(features.shape[-1], 2 * encoded.shape[1])] * len(texts),
+            [min(frames, 2 * encoded.shape[1])] * len(texts),
         )
         out: list[list[float]] = []
         for text, result in zip(pieces, results, strict=True):
@@ -367,12 +368,19 @@ class _Whisper:
             out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
         return out
 
-    def _encode(self, features: npt.NDArray[np.float32]) -> Any:
-        """Encoded as `transcribe` encodes: zero-padded to the 30 s window (which the short window then cuts to the
-        clip plus its padding): without that padding the decoder misreads short clips."""
+    def _encode(self, audio: npt.NDArray[np.float32]) -> tuple[Any, int]:
+        """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes:
+        zero-padded to the 30 s window, which the short window then cuts to the clip plus its padding (without that
+        padding the decoder misreads short clips). The last recording's is kept: scoring reads it twice."""
         from faster_whisper.audio import pad_or_trim  # type: ignore[import-untyped]
 
-        return self._model.encode(pad_or_trim(features))
+        key = hashlib.blake2b(audio.tobytes(), digest_size=16).digest()
+        cached: tuple[bytes, Any, int] | None = getattr(self, "_last_encoding", None)
+        if cached is None or cached[0] != key:
+            features = self._model.feature_extractor(audio)
+            cached = (key, self._model.encode(pad_or_trim(features)), int(features.shape[-1]))
+            self._last_encoding = cached
+        return cached[1], cached[2]
 
     def alternatives(
         self, audio: npt.NDArray[np.float32], pieces: list[str], language: str, top: int
@@ -381,7 +389,7 @@ class _Whisper:
 
         model = self._model
         tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
-        encoded = self._encode(model.feature_extractor(audio))
+        encoded, _ = self._encode(audio)
         tokens = [tokenizer.encode(piece) for piece in pieces]
         forced = [token for piece in tokens for token in piece]
         # The text after the start tokens is decoded as a forced prefix, with the distribution of every step; this
