@@ -20,10 +20,10 @@ from moto import mock_aws  # noqa: E402
 
 from bench.study_requests import install_request_counter  # noqa: E402  (sets the environment)
 from localcloud import provision  # noqa: E402
-from shared.dal import users_repository  # noqa: E402
 from shared.dal.base import batch_save  # noqa: E402
 from shared.dal.reviews import ReviewLogItem  # noqa: E402
 from shared.dal.tables import bind_tables  # noqa: E402
+from shared.dal.user_records import user_public  # noqa: E402
 from shared.dal.users import UserItem  # noqa: E402
 from shared.services import export  # noqa: E402
 from shared.settings import get_settings  # noqa: E402
@@ -59,7 +59,7 @@ def measure(reviews: int) -> tuple[float, int]:
             ),
         )
         began = time.perf_counter()
-        stored = export.write_export(users_repository.user_public(user), datetime.now(UTC))
+        stored = export.write_export(user_public(user), datetime.now(UTC))
         return time.perf_counter() - began, stored.size_bytes
 
 

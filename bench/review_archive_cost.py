@@ -7,7 +7,7 @@ stated below.
 A month of one learner's reviews is written as the review path writes them (every attribute, the TTL included), read
 back raw from the emulated table, and sized by DynamoDB's rules (attribute names and values, 100 bytes a item, and
 the `by_time` index's entry: its key, the table's key, the projected attributes and 100 bytes; and the `by_record`
-index's, which projects every attribute, as large as the item). Then DynamoDB's TTL is
+index's, keys only: its key, the table's key and 100 bytes). Then DynamoDB's TTL is
 played (each log deleted, its REMOVE record built) and the review archiver run on the records: the learner-month's
 object in the emulated bucket is the archive's size.
 """
@@ -16,7 +16,6 @@ import argparse
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,6 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from bench.study_requests import BenchLambdaContext  # noqa: E402  (sets the environment)
+from bench.write_units import attribute_size  # noqa: E402
 from functions.review_archiver.handler import TTL_DELETER  # noqa: E402
 from functions.review_archiver.handler import handler as archiver  # noqa: E402
 from localcloud import provision  # noqa: E402
@@ -52,20 +52,6 @@ GB = 1e9
 ITEM_OVERHEAD = 100  # bytes DynamoDB adds to each item, and to each index entry
 
 
-def attribute_size(value: dict[str, Any]) -> int:
-    """DynamoDB's size of one typed value: strings by UTF-8 bytes, numbers about one byte per two significant digits
-    plus one, booleans and nulls one byte."""
-    (kind, content), = value.items()  # fmt: skip
-    if kind == "S":
-        return len(content.encode())
-    if kind == "N":
-        digits = str(Decimal(content).normalize()).replace("-", "").replace(".", "").lstrip("0")
-        return (len(digits) + 1) // 2 + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    raise ValueError(f"no size rule here for {kind}")
-
-
 def attributes_size(item: dict[str, Any], names: set[str] | None = None) -> int:
     return sum(
         len(name.encode()) + attribute_size(value) for name, value in item.items() if names is None or name in names
@@ -73,10 +59,11 @@ def attributes_size(item: dict[str, Any], names: set[str] | None = None) -> int:
 
 
 def stored_bytes(item: dict[str, Any]) -> int:
-    """What one log takes in the table, in its time index and in its record index (the sync's: every attribute)."""
+    """What one log takes in the table, in its time index and in its record index (the sync's: keys only)."""
     whole = attributes_size(item) + ITEM_OVERHEAD
     time_entry = attributes_size(item, {"user_id", "review_id", "reviewed_at", *TOTALS_ATTRIBUTES}) + ITEM_OVERHEAD
-    return whole + time_entry + whole
+    record_entry = attributes_size(item, {"user_id", "review_id", "updated_at"}) + ITEM_OVERHEAD
+    return whole + time_entry + record_entry
 
 
 def a_month_of_reviews(user_id: str, reviews: int, start: datetime) -> list[ReviewLogItem]:

@@ -14,7 +14,6 @@ Target (from the issue): RTF <= 0.2 for clips of 3 s and more, on 2 CPU cores.
 
 import argparse
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -25,6 +24,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+from shared.services.transcript_text import character_error_rate  # noqa: E402
 
 CLIPS = {
     "3s": "すみません、コーヒーを一つお願いします。",
@@ -43,15 +44,6 @@ for name, text in zip(sys.argv[2::2], sys.argv[3::2]):
         out.setnchannels(1); out.setsampwidth(2); out.setframerate(rate)
         out.writeframes(np.clip(samples, -32768, 32767).astype(np.int16).tobytes())
 """
-
-
-def character_error_rate(expected: str, got: str) -> float:
-    from rapidfuzz.distance import Levenshtein
-
-    def strip(text: str) -> str:
-        return re.sub(r"[\s、。，．,.!?！？]", "", text)  # noqa: RUF001
-
-    return Levenshtein.distance(strip(expected), strip(got)) / len(strip(expected))
 
 
 def synthesise(directory: Path) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ import waitress
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from localcloud import moto_speedups, s3_post_policy
+from localcloud import lsi_fetch, moto_speedups, s3_post_policy
 from localcloud.iam.gate import IamGate, MotoResources
 from localcloud.identity import SECRET_ACCESS_KEY, TOOLING_ACCESS_KEY, function_access_key
 from localcloud.lifetime import answers_within, exit_with_parent
@@ -88,6 +88,7 @@ def serialize_in_process_moto() -> None:
 def serve(port: int) -> None:
     """Serve the emulator on 127.0.0.1 until SIGTERM: `python -m localcloud.emulator --port N`."""
     moto_speedups.apply()
+    lsi_fetch.apply()
     roles = role_statements(local_stage_arns())
     # A presigned upload is signed by the function that issued it: every key of the local cloud has the one secret.
     s3_post_policy.apply(dict.fromkeys((TOOLING_ACCESS_KEY, *map(function_access_key, roles)), SECRET_ACCESS_KEY))

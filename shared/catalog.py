@@ -86,7 +86,6 @@ STUDY_API = ApiFunction(
         "study_streaks",
         "user_achievements",
         "review_logs",
-        "idempotency",
     ),
     media=("exports/",),
     reads_media=(MediaPrefixes.REVIEW_ARCHIVE,),  # the reviews archived, in the data export

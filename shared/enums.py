@@ -100,6 +100,7 @@ class JobType(StrEnum):
     DATA_EXPORT = "data_export"
     ACCOUNT_DELETION = "account_deletion"
     FSRS_FIT = "fsrs_fit"
+    BACKLOG_RECOVERY = "backlog_recovery"
 
 
 class JobStatus(StrEnum):

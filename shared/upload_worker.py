@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.enums import MediaKind
 from shared.observability import logger
 from shared.record_batches import process_each_record
 from shared.runtime import LambdaHandler, lambda_handler
@@ -33,7 +34,7 @@ def make_record_handler(process: UploadHandler) -> Callable[[SQSRecord], None]:
 
 
 def make_upload_worker(
-    kind: str, analyse: Analyser, rejections: tuple[type[Exception], ...]
+    kind: MediaKind, analyse: Analyser, rejections: tuple[type[Exception], ...]
 ) -> LambdaHandler[PartialItemFailureResponse]:
     """The Lambda handler of an upload worker: SQS batch → S3 events → `process_upload` of each upload."""
 

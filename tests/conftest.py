@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
-from localcloud import provision, s3_post_policy
+from localcloud import lsi_fetch, provision, s3_post_policy
 from localcloud.emulator import serialize_in_process_moto
 from shared.api.openapi import whole_api
 from shared.dal import achievements_repository, key_store
@@ -80,6 +80,14 @@ def s3_checks_post_policies() -> Iterator[None]:
     s3_post_policy.apply(SIGNING_SECRETS)
     yield
     s3_post_policy.revert()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def local_indexes_fetch_from_their_tables() -> Iterator[None]:
+    """moto, in-process, answers a Query of a local secondary index as DynamoDB does, as the emulator does."""
+    lsi_fetch.apply()
+    yield
+    lsi_fetch.revert()
 
 
 @pytest.fixture(autouse=True)

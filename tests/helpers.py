@@ -1,4 +1,5 @@
-"""Builders of the events AWS hands to functions, the error-shape assertion every API test uses, and S3's errors."""
+"""Builders of the events AWS hands to functions, the error-shape assertion every API test uses, S3's errors, and
+the stand-in analysis of an upload worker."""
 
 import json
 from typing import Any
@@ -6,6 +7,9 @@ from uuid import uuid4
 from xml.etree import ElementTree
 
 from httpx import Response
+
+from shared.domain.media import MediaAnalysis, MediaClaim, PhotoAnalysis, RecordingAnalysis
+from shared.enums import MediaKind
 
 
 def api_gateway_event(
@@ -116,3 +120,17 @@ def aggregate_reviews(stage: str = "test") -> dict[str, Any] | None:
         {"Records": [{**record, "eventSourceARN": stream_arn} for record in fresh]}, FakeLambdaContext()
     )
     return result
+
+
+def stand_in_analysis(claim: MediaClaim, data: bytes, text: str = "") -> MediaAnalysis:
+    """What a worker's analyser returns, without a model: the file's size and `text` as read or heard."""
+    if claim.kind == MediaKind.OCR:
+        return PhotoAnalysis(
+            image_size_bytes=len(data), image_format="png", image_width=8, image_height=8, extracted_text=text,
+            confidence_score=1.0, language_detected=None, japanese_sentences=[], furigana=[], processed_sentences=[],
+            ocr_engine_used="stand-in", processing_time_ms=1, lines=len(text.splitlines()), vertical=False,
+        )  # fmt: skip
+    return RecordingAnalysis(
+        file_size_bytes=len(data), audio_format="wav", duration_seconds=1.0, sample_rate=16_000,
+        transcribed_text=text, confidence_score=1.0, language_detected="ja",
+    )  # fmt: skip

@@ -10,27 +10,55 @@ from pynamodb.transactions import TransactGet
 from shared.dal.auth import ActionTokenItem, AuthSessionItem, RateLimitItem
 from shared.dal.base import applied, loaded, utcnow
 from shared.dal.clients import transaction_connection
+from shared.dal.user_records import user_of
 from shared.dal.users import UserItem
+from shared.domain.accounts import ActionToken, AuthSession, User
 from shared.observability import tracer
 
 M = TypeVar("M", bound=Model)
 
 
 @tracer.capture_method
-def create_session(session: AuthSessionItem) -> None:
-    session.save(condition=AuthSessionItem.session_id.does_not_exist())
+def create_session(session: AuthSession) -> None:
+    AuthSessionItem(
+        session_id=session.session_id,
+        user_id=session.user_id,
+        generation=session.generation,
+        token_hash=session.token_hash,
+        retired_hashes=list(session.retired_hashes),
+        token_version=session.token_version,
+        revoked=session.revoked,
+        last_used_at=session.last_used_at,
+        user_agent=session.user_agent,
+        expires_at=session.expires_at,
+    ).save(condition=AuthSessionItem.session_id.does_not_exist())
+
+
+def _session_of(item: AuthSessionItem) -> AuthSession:
+    return AuthSession(
+        session_id=str(item.session_id),
+        user_id=str(item.user_id),
+        token_hash=str(item.token_hash),
+        token_version=int(item.token_version),
+        expires_at=item.expires_at,
+        generation=int(item.generation),
+        retired_hashes=tuple(item.retired_digests),
+        revoked=bool(item.revoked),
+        last_used_at=item.last_used_at,
+        user_agent=item.user_agent,
+    )
 
 
 @tracer.capture_method
-def get_session(session_id: str) -> AuthSessionItem | None:
+def get_session(session_id: str) -> AuthSession | None:
     try:
-        return AuthSessionItem.get(session_id, consistent_read=True)
+        return _session_of(AuthSessionItem.get(session_id, consistent_read=True))
     except DoesNotExist:
         return None
 
 
 @tracer.capture_method
-def user_and_session(user_id: str, session_id: str) -> tuple[UserItem | None, AuthSessionItem | None]:
+def user_and_session(user_id: str, session_id: str) -> tuple[User | None, AuthSession | None]:
     """Both records an access token depends on, read together and strongly consistent, in one call."""
     try:
         with TransactGet(connection=transaction_connection()) as transaction:
@@ -38,16 +66,20 @@ def user_and_session(user_id: str, session_id: str) -> tuple[UserItem | None, Au
             session = transaction.get(AuthSessionItem, session_id)
     except TransactGetError:
         return None, None
-    return loaded(user), loaded(session)
+    user_item, session_item = loaded(user), loaded(session)
+    return (
+        user_of(user_item) if user_item is not None else None,
+        _session_of(session_item) if session_item is not None else None,
+    )
 
 
 @tracer.capture_method
 def rotate_session(
-    session: AuthSessionItem, expected_generation: int, new_hash: str, retired_hashes: list[str], now: datetime
+    session_id: str, expected_generation: int, new_hash: str, retired_hashes: list[str], now: datetime
 ) -> bool:
     """Advance the family one generation; False when another request rotated or revoked it first."""
     return applied(
-        lambda: session.update(
+        lambda: AuthSessionItem(session_id=session_id).update(
             actions=[
                 AuthSessionItem.generation.set(expected_generation + 1),
                 AuthSessionItem.token_hash.set(new_hash),
@@ -77,8 +109,14 @@ def revoke_session(session_id: str, reason: str) -> None:
 
 
 @tracer.capture_method
-def save_action_token(token: ActionTokenItem) -> None:
-    token.save(condition=ActionTokenItem.token_hash.does_not_exist())
+def save_action_token(token: ActionToken) -> None:
+    ActionTokenItem(
+        token_hash=token.token_hash,
+        purpose=token.purpose,
+        user_id=token.user_id,
+        used_at=token.used_at,
+        expires_at=token.expires_at,
+    ).save(condition=ActionTokenItem.token_hash.does_not_exist())
 
 
 @tracer.capture_method
@@ -113,8 +151,15 @@ def hits(key: str) -> int:
 
 
 @tracer.capture_method
-def get_action_token(token_hash: str) -> ActionTokenItem | None:
+def get_action_token(token_hash: str) -> ActionToken | None:
     try:
-        return ActionTokenItem.get(token_hash, consistent_read=True)
+        item = ActionTokenItem.get(token_hash, consistent_read=True)
     except DoesNotExist:
         return None
+    return ActionToken(
+        token_hash=str(item.token_hash),
+        purpose=str(item.purpose),
+        user_id=str(item.user_id),
+        expires_at=item.expires_at,
+        used_at=item.used_at,
+    )

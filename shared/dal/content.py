@@ -1,5 +1,8 @@
 """Study content: Japanese sentences and vocabulary words."""
 
+import hashlib
+from datetime import datetime
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -37,6 +40,34 @@ def listed(attributes: tuple[str, ...], *also: str) -> IncludeProjection:
     return IncludeProjection(list(attributes + also))
 
 
+# A phone's sync reads what changed from the `by_change` indexes. Content is shared, so a change feed keyed on one
+# value would put every content write of the system on one partition, and time-ordered sort keys keep a burst (an
+# import, a re-gloss of the catalogue) at its end, where DynamoDB cannot split it: the public feed is spread over
+# FEED_SHARDS partitions by a hash of the item's id, which a sync reads at once and merges. A learner's own sentences
+# that were never public have their own partition, per author.
+FEED_SHARDS = 4
+PUBLIC_FEED = "public"
+AUTHOR_FEED = "author"
+
+
+def public_feed(item_id: str) -> str:
+    shard = int.from_bytes(hashlib.sha256(item_id.encode()).digest()[:4], "big") % FEED_SHARDS
+    return f"{PUBLIC_FEED}#{shard}"
+
+
+def public_feeds() -> list[str]:
+    return [f"{PUBLIC_FEED}#{shard}" for shard in range(FEED_SHARDS)]
+
+
+def author_feed(user_id: str) -> str:
+    return f"{AUTHOR_FEED}#{user_id}"
+
+
+def change_key_of(updated_at: datetime, item_id: str) -> str:
+    """`<updated_at>#<id>`: a fixed-width UTC time sorts as it runs, and the id orders changes of the same moment."""
+    return f"{UTCDateTimeAttribute().serialize(updated_at)}#{item_id}"
+
+
 class SentencesByStatusIndex(GlobalSecondaryIndex["SentenceItem"]):
     """Sentences in one moderation status by creation time: the moderation queue and the full catalogue."""
 
@@ -68,6 +99,19 @@ class SentencesByAuthorIndex(GlobalSecondaryIndex["SentenceItem"]):
 
     created_by = UnicodeAttribute(hash_key=True)
     created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SentencesByChangeIndex(GlobalSecondaryIndex["SentenceItem"]):
+    """Sentences by their last write (`change_key`), per feed (`change_scope`): `public#<shard>` for every sentence
+    that is or ever was approved, and those without an author (so that leaving the catalogue, deleted or back in
+    moderation, is a change others see), `author#<user>` for a learner's sentence never approved. A phone's sync."""
+
+    class Meta:
+        index_name = "by_change"
+        projection = listed(SENTENCE_LISTED, "status", "created_by", "created_at")
+
+    change_scope = UnicodeAttribute(hash_key=True)
+    change_key = UnicodeAttribute(range_key=True)
 
 
 class GlossEntry(MapAttribute[str, object]):
@@ -118,6 +162,8 @@ class SentenceItem(TimestampedModel):
     reviewed_by = UnicodeAttribute(null=True)
 
     level_status = UnicodeAttribute()
+    change_scope = UnicodeAttribute(null=True)  # `by_change`'s feed; null only on sentences written before it existed
+    change_key = UnicodeAttribute(null=True)
     search_text = UnicodeAttribute(null=True)  # case-folded Japanese, readings and translations, for `contains`
 
     # The readings worker's word-by-word gloss of the current Japanese text, and what made it; both absent until it
@@ -129,6 +175,7 @@ class SentenceItem(TimestampedModel):
     by_status = SentencesByStatusIndex()
     by_level = SentencesByLevelIndex()
     by_author = SentencesByAuthorIndex()
+    by_change = SentencesByChangeIndex()
 
     @staticmethod
     def level_status_key(jlpt_level: JLPTLevel | str | None, status: ModerationStatus | str) -> str:
@@ -141,6 +188,18 @@ class SentenceItem(TimestampedModel):
         texts: list[str | None] = [self.japanese_text, self.hiragana_reading, self.romaji_reading]
         texts += [self.english_translation, *(str(t) for t in self.alternative_translations or [])]
         self.search_text = " ".join(t for t in texts if t).casefold()
+        if self.created_by and not self._once_public():
+            self.change_scope = author_feed(self.created_by)
+        else:
+            self.change_scope = public_feed(self.sentence_id)
+        self.change_key = change_key_of(self.updated_at, self.sentence_id)
+
+    def _once_public(self) -> bool:
+        """Approved now or before: then in the public feed for good, so that leaving the catalogue is a change every
+        phone sees. `reviewed_by` (set by a moderator's decision, never cleared) stands for a past approval in
+        sentences written before the feed existed; a rejection sets it too, whose tombstone other phones ignore."""
+        already = (self.change_scope or "").startswith(f"{PUBLIC_FEED}#")
+        return self.status == ModerationStatus.ACTIVE or already or self.reviewed_by is not None
 
 
 class UsageExample(MapAttribute[str, str]):
@@ -167,6 +226,17 @@ class WordsByLemmaIndex(GlobalSecondaryIndex["VocabularyWordItem"]):
         projection = listed(WORD_LISTED, "level", "level_rank")
 
     lemma = UnicodeAttribute(hash_key=True)
+
+
+class WordsByChangeIndex(GlobalSecondaryIndex["VocabularyWordItem"]):
+    """Words by their last write (`change_key`), in the public feed's shards (`public#<shard>`): a phone's sync."""
+
+    class Meta:
+        index_name = "by_change"
+        projection = listed(WORD_LISTED)
+
+    change_scope = UnicodeAttribute(hash_key=True)
+    change_key = UnicodeAttribute(range_key=True)
 
 
 class VocabularyWordItem(TimestampedModel):
@@ -199,9 +269,12 @@ class VocabularyWordItem(TimestampedModel):
     level = UnicodeAttribute()
     level_rank = NumberAttribute()
     lemma = UnicodeAttribute()
+    change_scope = UnicodeAttribute(null=True)  # null only on words written before `by_change` existed
+    change_key = UnicodeAttribute(null=True)
 
     by_level = WordsByLevelIndex()
     by_lemma = WordsByLemmaIndex()
+    by_change = WordsByChangeIndex()
 
     def derive_keys(self) -> None:
         self.level = JLPTLevel(self.jlpt_level).value if self.jlpt_level else UNRATED_JLPT
@@ -210,3 +283,5 @@ class VocabularyWordItem(TimestampedModel):
         if not written:
             raise ValueError("a word needs a kanji, hiragana or katakana form")
         self.lemma = written
+        self.change_scope = public_feed(self.word_id)
+        self.change_key = change_key_of(self.updated_at, self.word_id)

@@ -2,10 +2,11 @@
 
 import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -22,9 +23,12 @@ from shared.dal.content import (
     SentenceItem,
     UsageExample,
     VocabularyWordItem,
+    author_feed,
+    change_key_of,
+    public_feeds,
 )
 from shared.dal.idempotency import IdempotencyItem
-from shared.dal.pagination import collect_page, cursor_scope, decode_cursor, encode_cursor
+from shared.dal.pagination import CursorScope, collect_page, cursor_scope, decode_cursor, encode_cursor
 from shared.dal.reviews import DailyStatsItem
 from shared.domain.vocabulary import DictionaryWord, Gloss, GlossWord
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
@@ -107,10 +111,9 @@ def list_sentences(
         return Page[SentencePublic](
             items=[sentence_public(i, counted=False) for i in page.items], next_cursor=page.next_cursor
         )
-    raw = SentenceItem._get_connection().query(
-        hash_value, filter_condition=condition, index_name=index.Meta.index_name, limit=FILTER_WINDOW,
-        exclusive_start_key=start,
-    )  # fmt: skip
+    # One Query of FILTER_WINDOW keys, however few of them match: iterating the results would read on to the end.
+    pages = index.query(hash_value, filter_condition=condition, page_size=FILTER_WINDOW, last_evaluated_key=start)
+    raw = next(pages.page_iter)
     items = [SentenceItem.from_raw_data(data) for data in raw.get("Items", [])]
     if len(items) > limit:
         items = items[:limit]
@@ -121,7 +124,7 @@ def list_sentences(
             "created_at": {"S": SentenceItem.created_at.serialize(last.created_at)},
         }
     else:
-        next_key = raw.get("LastEvaluatedKey")
+        next_key = pages.page_iter.last_evaluated_key
     return Page[SentencePublic](
         items=[sentence_public(i, counted=False) for i in items], next_cursor=encode_cursor(next_key, scope)
     )
@@ -168,6 +171,63 @@ def list_words(level: JLPTLevel, limit: int, cursor: str | None) -> Page[Vocabul
     return Page[VocabularyWordPublic](
         items=[word_public(i, counted=False) for i in page.items], next_cursor=page.next_cursor
     )
+
+
+C = TypeVar("C", SentenceItem, VocabularyWordItem)
+
+
+def _changed_page(
+    query: Callable[[str, str, int], list[C]],
+    feeds: list[str],
+    since: datetime,
+    limit: int,
+    cursor: str | None,
+    scope: CursorScope,
+) -> tuple[list[C], str | None]:
+    """The items of `feeds` written after `since`, oldest change first: one Query per feed partition, all at once,
+    merged on `change_key` (`<updated_at>#<id>`, unique), of which the first `limit` are the page. The cursor is the
+    last `change_key` given, so the next page reads every feed after it; each feed reads one item beyond `limit`, so
+    a page is known to be the last one exactly when they hold no more than `limit` together."""
+    start = decode_cursor(cursor, scope)
+    after = start["change_key"]["S"] if start else change_key_of(since, "~")  # "~" sorts after every id
+    with ThreadPoolExecutor(max_workers=len(feeds)) as pool:
+        found = [item for items in pool.map(lambda feed: query(feed, after, limit + 1), feeds) for item in items]
+    found.sort(key=lambda item: str(item.change_key))
+    page = found[:limit]
+    last = {"change_key": {"S": str(page[-1].change_key)}} if len(found) > limit else None
+    return page, encode_cursor(last, scope)
+
+
+def _sentences_after(feed: str, after: str, limit: int) -> list[SentenceItem]:
+    return list(SentenceItem.by_change.query(feed, SentenceItem.change_key > after, limit=limit))
+
+
+def _words_after(feed: str, after: str, limit: int) -> list[VocabularyWordItem]:
+    return list(VocabularyWordItem.by_change.query(feed, VocabularyWordItem.change_key > after, limit=limit))
+
+
+@tracer.capture_method
+def sentences_changed(since: datetime, author: str | None, limit: int, cursor: str | None) -> Page[SentencePublic]:
+    """The sentences of the public feed, and of `author`'s own feed where given, written after `since`, oldest change
+    first, whatever their status: the caller decides which of them the reader sees and which are tombstones."""
+    feeds = public_feeds() + ([author_feed(author)] if author else [])
+    scope = cursor_scope("learning.sentences.changed", author, since.isoformat())
+    items, next_cursor = _changed_page(_sentences_after, feeds, since, limit, cursor, scope)
+    return Page[SentencePublic](items=[sentence_public(i, counted=False) for i in items], next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class ChangedWord:
+    word: VocabularyWordPublic
+    active: bool
+
+
+@tracer.capture_method
+def words_changed(since: datetime, limit: int, cursor: str | None) -> tuple[list[ChangedWord], str | None]:
+    """The words written after `since`, oldest change first, active or not (the caller makes tombstones)."""
+    scope = cursor_scope("learning.vocabulary.changed", since.isoformat())
+    items, next_cursor = _changed_page(_words_after, public_feeds(), since, limit, cursor, scope)
+    return [ChangedWord(word_public(i, counted=False), bool(i.is_active)) for i in items], next_cursor
 
 
 @tracer.capture_method

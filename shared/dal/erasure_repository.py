@@ -9,14 +9,15 @@ days) and the rate-limit counters (digests of the address, an hour at most)."""
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from shared.catalog import LEARNER_MEDIA
 from shared.dal.audit import AdminAuditItem
 from shared.dal.auth import ActionTokenItem, AuthSessionItem
-from shared.dal.base import applied
+from shared.dal.base import applied, utcnow
 from shared.dal.clients import aws_client
-from shared.dal.content import SentenceItem
+from shared.dal.content import SentenceItem, change_key_of, public_feed
 from shared.dal.gamification import StudyStreakItem, UserAchievementItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
@@ -90,8 +91,18 @@ def _sentences(user_id: str, keep_job: str) -> bool:
 
 
 def _unlink(sentence: SentenceItem, user_id: str) -> None:
+    """The author's id removed, as a change of the sentence in the public feed (phones see the author go), which also
+    takes it out of any feed named after the learner."""
+    now = utcnow()
+    actions: list[Action] = [
+        SentenceItem.created_by.remove(),
+        SentenceItem.updated_at.set(now),
+        SentenceItem.change_scope.set(public_feed(sentence.sentence_id)),
+        SentenceItem.change_key.set(change_key_of(now, sentence.sentence_id)),
+    ]
+
     def unlinked() -> object:
-        return sentence.update(actions=[SentenceItem.created_by.remove()], condition=SentenceItem.created_by == user_id)
+        return sentence.update(actions=actions, condition=SentenceItem.created_by == user_id)
 
     applied(unlinked)
 

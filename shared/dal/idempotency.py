@@ -1,7 +1,6 @@
-"""The shape of the table that Powertools' idempotency utility writes; declared here so that it is created
-from the same definitions as every other table. Beside Powertools' records it holds the review aggregator's
-markers (`review-counted#<digest of user and review>`: shared.dal.content_repository.add_counts_once), which expire
-like them."""
+"""The review aggregator's markers, one per review counted (`review-counted#<digest of user and review>`:
+shared.dal.content_repository.add_counts_once), which expire by themselves. The table keeps the shape of Powertools'
+idempotency records (`id`, `expiration`), which nothing writes today."""
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model

@@ -49,6 +49,9 @@ class BackgroundJobItem(TimestampedModel):
     processing_time_ms = NumberAttribute(null=True)
     retry_count = NumberAttribute(default=0)
     max_retries = NumberAttribute(default=3)
+    # A job that works through a plan in steps (a backlog recovery's cards): the positions of the plan done, written
+    # in the same transaction as each step's changes, so that a step is never done twice nor skipped.
+    cursor = NumberAttribute(null=True)
 
     by_status = JobsByStatusIndex()
     by_user = JobsByUserIndex()

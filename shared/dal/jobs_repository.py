@@ -1,12 +1,12 @@
 """Background job records."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from shared.dal import analytics_repository, media_repository
 from shared.dal.analytics_repository import Figures, day_period
@@ -16,20 +16,46 @@ from shared.enums import JobStatus, JobType
 from shared.observability import tracer
 
 
+@dataclass(frozen=True)
+class StaleJob:
+    """A job the janitor closes, as it was read: its photo or recording record, and the tries it had then."""
+
+    id: str
+    job_type: JobType
+    user_id: str | None
+    record_id: str | None  # the photo's or recording's; None for a job without one
+    retry_count: int
+
+
 def stale_jobs(
     status: JobStatus, created_before: datetime, job_types: tuple[JobType, ...], limit: int
-) -> Iterator[BackgroundJobItem]:
+) -> list[StaleJob]:
     """Jobs of these types still in `status` that were created before the cutoff, oldest first."""
-    return BackgroundJobItem.by_status.query(
+    items = BackgroundJobItem.by_status.query(
         status,
         BackgroundJobItem.created_at < created_before,
         filter_condition=BackgroundJobItem.job_type.is_in(*job_types),
         limit=limit,
     )
+    return [
+        StaleJob(
+            id=str(item.id),
+            job_type=JobType(item.job_type),
+            user_id=item.user_id,
+            record_id=_record_id(item),
+            retry_count=int(item.retry_count),
+        )
+        for item in items
+    ]
+
+
+def _record_id(job: BackgroundJobItem) -> str | None:
+    record_id = (job.input_data or {}).get("record_id")
+    return str(record_id) if record_id else None
 
 
 @tracer.capture_method
-def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, message: str) -> bool:
+def finish_job(job: StaleJob, expected: JobStatus, outcome: JobStatus, message: str) -> bool:
     """Move a job from `expected` to a final `outcome` and fail its photo or recording record with the same
     message, together; False when either had already moved on (no lost update): the job must still be in `expected`
     with the tries it had when it was read (a worker that took it since counted one more)."""
@@ -40,11 +66,11 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
         BackgroundJobItem.completed_at.set(now),
         BackgroundJobItem.updated_at.set(now),
     ]
-    record_failure = media_repository.stale_record_failure(job, message, now)
+    record_failure = media_repository.stale_record_failure(job.job_type, job.user_id, job.record_id, message, now)
     try:
         with atomic_writes() as transaction:
             transaction.update(
-                job,
+                BackgroundJobItem(id=job.id),
                 actions=actions,
                 condition=(BackgroundJobItem.status == expected) & (BackgroundJobItem.retry_count == job.retry_count),
             )
@@ -62,12 +88,13 @@ def finish_job(job: BackgroundJobItem, expected: JobStatus, outcome: JobStatus, 
     return True
 
 
-ACCOUNT_JOB_TYPES = (JobType.DATA_EXPORT, JobType.ACCOUNT_DELETION)
+ACCOUNT_JOB_TYPES = (JobType.DATA_EXPORT, JobType.ACCOUNT_DELETION, JobType.BACKLOG_RECOVERY)
+FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
 class AccountJob:
-    """An export or a deletion job as its worker and the learner see it."""
+    """An export, a deletion or a backlog recovery job as its worker and the learner see it."""
 
     id: str
     user_id: str | None  # None once a deletion has finished: nothing of the learner is kept
@@ -79,6 +106,8 @@ class AccountJob:
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+    input: dict[str, Any]
+    cursor: int  # the positions of its plan done, for a job worked through in steps (0 before the first)
 
 
 def _account_job(item: BackgroundJobItem) -> AccountJob:
@@ -93,6 +122,8 @@ def _account_job(item: BackgroundJobItem) -> AccountJob:
         error_message=item.error_message,
         created_at=item.created_at,
         completed_at=item.completed_at,
+        input=dict(item.input_data or {}),
+        cursor=int(item.cursor or 0),
     )
 
 
@@ -102,6 +133,18 @@ def create_account_job(user_id: str, job_type: JobType, now: datetime) -> Accoun
     job = BackgroundJobItem(user_id=user_id, job_type=job_type, input_data={"user_id": user_id}, created_at=now)
     job.save(condition=BackgroundJobItem.id.does_not_exist())
     return _account_job(job)
+
+
+@tracer.capture_method
+def claim_account_job(job_id: str, user_id: str, job_type: JobType, details: dict[str, Any], now: datetime) -> bool:
+    """A PENDING job under an id the caller derives (one such job at a time): written unless a job that has not
+    finished holds the id (False; a finished one is replaced). `details`: the job's input beside its user."""
+    job = BackgroundJobItem(
+        id=job_id, user_id=user_id, job_type=job_type, input_data={"user_id": user_id, **details}, created_at=now
+    )
+    return applied(
+        lambda: job.save(condition=BackgroundJobItem.id.does_not_exist() | BackgroundJobItem.status.is_in(*FINISHED))
+    )
 
 
 @tracer.capture_method
@@ -129,6 +172,23 @@ def start_account_job(job_id: str, now: datetime) -> AccountJob | None:
         )
     )
     return _account_job(job) if applied_now else None
+
+
+def advance_cursor(
+    transaction: TransactWrite, job_id: str, position: int, steps: int, result: dict[str, Any], now: datetime
+) -> None:
+    """In `transaction`: the job's cursor moves from `position` (as read; refused if another run moved it) past
+    `steps` more, with its tally so far."""
+    at_position = BackgroundJobItem.cursor.does_not_exist() if position == 0 else BackgroundJobItem.cursor == position
+    transaction.update(
+        BackgroundJobItem(id=job_id),
+        actions=[
+            BackgroundJobItem.cursor.set(position + steps),
+            BackgroundJobItem.result_data.set(result),
+            BackgroundJobItem.updated_at.set(now),
+        ],
+        condition=at_position & (BackgroundJobItem.status == JobStatus.RUNNING),
+    )
 
 
 @tracer.capture_method

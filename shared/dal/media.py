@@ -91,7 +91,7 @@ class OCRRecordItem(MediaRecordItem):
 
     japanese_sentences = ListAttribute(of=ExtractedSentence, default=list)
     furigana = ListAttribute(of=ExtractedSentence, default=list)  # readings set over or beside kanji: text and box
-    processed_sentences = ListAttribute(of=UnicodeAttribute, default=list)
+    processed_sentences = ListAttribute[str](of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
 
     ocr_engine_used = UnicodeAttribute(null=True)
     processing_time_ms = NumberAttribute(null=True)

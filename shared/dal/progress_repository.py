@@ -4,15 +4,16 @@ Every read here is a GetItem, a Query on the user's partition (often Select=COUN
 number of requests of one API call does not grow with the size of a learner's deck.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 
 from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
 
-from shared.dal import analytics_repository
+from shared.dal import analytics_repository, jobs_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, utcnow
@@ -175,14 +176,11 @@ def shift_due_dates(user_id: str, since: datetime, until: datetime, by: timedelt
             try:
                 with atomic_writes() as writes:
                     for card in chunk:
-                        kind, _ = card.item_key.split("#", 1)
                         writes.update(
                             card,
                             actions=[
-                                ProgressItem.next_review_date.set(card.next_review_date + by),
+                                *_due_moved(card, card.next_review_date + by, written),
                                 ProgressItem.moved_for_vacation.set(vacation),
-                                ProgressItem.updated_at.set(written),  # a change a phone's sync must see
-                                ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
                             ],
                             condition=ProgressItem.user_id.exists(),  # and its version, added by PynamoDB
                         )
@@ -192,6 +190,70 @@ def shift_due_dates(user_id: str, since: datetime, until: datetime, by: timedelt
                 continue  # a card of the chunk was answered meanwhile: the next pass reads it again
             moved += len(chunk)
     raise CardBusy(f"the cards of {user_id} kept changing while their due dates moved")
+
+
+def _due_moved(card: ProgressItem, due: datetime, written: datetime) -> list[Action]:
+    """The card falls due at `due` instead: a change a phone's sync must see (`by_change`)."""
+    kind, _ = card.item_key.split("#", 1)
+    return [
+        ProgressItem.next_review_date.set(due),
+        ProgressItem.updated_at.set(written),
+        ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
+    ]
+
+
+@tracer.capture_method
+def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> list[ProgressItem]:
+    """The cards that fell due before `before`, oldest due first: one Query of the due index (with no `limit`, paged
+    past 1 MB, some 900 cards)."""
+    return list(ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit))
+
+
+CARDS_PER_MOVE = TRANSACTION_ITEMS - 1  # and the job's cursor
+
+
+@dataclass(frozen=True)
+class JobStep:
+    """The job whose plan a move advances, as read: its cursor and its tally so far."""
+
+    job_id: str
+    position: int
+    moved: int
+    skipped: int
+
+
+class JobMovedOn(Exception):
+    """Another run of the job advanced its cursor first: this run's plan is stale."""
+
+
+@tracer.capture_method
+def move_due_dates(moves: Sequence[tuple[ProgressItem, datetime]], step: JobStep | None = None) -> int:
+    """Give each card its new due date, in one TransactWriteItems, each on its version as read; with `step`, the job's
+    cursor advances past the whole chunk in the same transaction, on condition that it is where it was read. A card
+    written meanwhile (answered, suspended) is left as it is and the others are written without it: the number of
+    cards moved. Raises JobMovedOn when another run of the job advanced its cursor first."""
+    if len(moves) > CARDS_PER_MOVE:
+        raise ValueError(f"at most {CARDS_PER_MOVE} cards a move, got {len(moves)}")
+    pending = list(moves)
+    while pending or step is not None:
+        written = utcnow()
+        try:
+            with atomic_writes() as writes:
+                for card, due in pending:
+                    writes.update(card, actions=_due_moved(card, due, written), condition=ProgressItem.user_id.exists())
+                if step is not None:
+                    tally = {"moved": step.moved + len(pending), "skipped": step.skipped + len(moves) - len(pending)}
+                    jobs_repository.advance_cursor(writes, step.job_id, step.position, len(moves), tally, written)
+        except TransactWriteError as error:
+            refused = refused_conditions(error)
+            if not refused:
+                raise
+            if step is not None and len(pending) in refused:  # the job's update comes after the cards'
+                raise JobMovedOn(step.job_id) from error
+            pending = [move for index, move in enumerate(pending) if index not in refused]
+            continue
+        return len(pending)
+    return 0
 
 
 @tracer.capture_method
@@ -231,6 +293,41 @@ def due_dates(user_id: str, until: datetime) -> list[datetime]:
         card.next_review_date
         for card in ProgressItem.by_due.query(
             user_id, ProgressItem.next_review_date <= until, attributes_to_get=["next_review_date"]
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class DueCard:
+    """A card as the load balancer sees it: when it is due, and the sentence it belongs with (its own, for a sentence
+    card; the one it was learned from, for a word card; None for a word learned on its own)."""
+
+    item_key: str
+    due: datetime
+    sentence_id: str | None
+
+
+def sentence_of(card: ProgressItem) -> str | None:
+    """The sentence a card belongs with, for dispersing siblings (see DueCard)."""
+    if isinstance(card, SentenceProgressItem):
+        return str(card.sentence_id)
+    if isinstance(card, VocabularyProgressItem):
+        return card.learned_from_sentence_id
+    return None
+
+
+# What the load balancer reads of each card (the kind picks the model class).
+FORECAST_ATTRIBUTES = ["item_key", "item_type", "next_review_date", "sentence_id", "learned_from_sentence_id"]
+
+
+@tracer.capture_method
+def due_between(user_id: str, start: datetime, end: datetime) -> list[DueCard]:
+    """The cards due from `start` to `end` (both included), for load balancing a review: one eventually consistent
+    Query of the due index over that range (a card's fuzz window), paged past 1 MB (over ~1,500 cards due in it)."""
+    return [
+        DueCard(item_key=card.item_key, due=card.next_review_date, sentence_id=sentence_of(card))
+        for card in ProgressItem.by_due.query(
+            user_id, ProgressItem.next_review_date.between(start, end), attributes_to_get=FORECAST_ATTRIBUTES
         )
     ]
 
@@ -311,7 +408,7 @@ def cards_changed_page(
 @tracer.capture_method
 def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, cursor: str | None) -> Page[ReviewPublic]:
     """The learner's reviews stored after `since` (all of them without it), in the order they were stored: one
-    consistent Query of `by_record` a page."""
+    consistent Query of `by_record` a page, which fetches what the keys-only index lacks from the table."""
     scope = cursor_scope("progress.reviews", user_id, since.isoformat() if since else None)
     results = ReviewLogItem.by_record.query(
         user_id,
@@ -319,9 +416,17 @@ def reviews_recorded_page(user_id: str, since: datetime | None, limit: int, curs
         consistent_read=True,
         limit=limit,
         last_evaluated_key=decode_cursor(cursor, scope),
+        attributes_to_get=SYNCED_REVIEW_ATTRIBUTES,
     )
     page = collect_page(results, limit, scope)
     return Page[ReviewPublic](items=[_review_public(log) for log in page.items], next_cursor=page.next_cursor)
+
+
+# What a synced review carries (ReviewPublic), named in its Query: `by_record` projects keys only.
+SYNCED_REVIEW_ATTRIBUTES = [
+    "review_id", "item_key", "reviewed_at", "updated_at", "algorithm", "rating", "quality", "correct",
+    "response_time_ms", "session_id", "mastery_level", "interval_days", "next_review_date",
+]  # fmt: skip
 
 
 def _review_public(log: ReviewLogItem) -> ReviewPublic:

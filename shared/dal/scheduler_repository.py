@@ -28,25 +28,6 @@ LOG_ATTRIBUTES = ("item_key", "reviewed_at", "rating", "was_new")
 FIT_STATE_ATTRIBUTES = ("user_id", "fsrs_fitted_at", "fsrs_fit_reviews", "fsrs_fit_job", "fsrs_fit_queued_at")
 
 
-def learner_scheduler(user: UserItem) -> LearnerScheduler:
-    return LearnerScheduler(
-        desired_retention=float(user.desired_retention),
-        parameters=tuple(float(w) for w in user.fsrs_parameters) if user.fsrs_parameters else None,
-        fitted_at=user.fsrs_fitted_at,
-        reviews_at_fit=int(user.fsrs_fit_reviews or 0),
-        training_reviews=int(user.fsrs_fit_training_reviews or 0),
-        log_loss_before=_float_or_none(user.fsrs_log_loss_before),
-        log_loss_after=_float_or_none(user.fsrs_log_loss_after),
-        recommended_retention=_float_or_none(user.fsrs_recommended_retention),
-        fit_job=user.fsrs_fit_job,
-        fit_queued_at=user.fsrs_fit_queued_at,
-    )
-
-
-def _float_or_none(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
 @dataclass(frozen=True)
 class QueuedFit:
     job_id: str

@@ -1,4 +1,7 @@
-"""Learning sessions: a learner's study sittings with their metrics."""
+"""Learning sessions: a learner's study sittings with their metrics.
+
+Read by id only (a session's reviews are counted from the review log's `by_time` index), so the table has no
+secondary index: a "sessions newest first" index had no reader and cost a write unit on every start and finish."""
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -7,21 +10,9 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, LocalSecondaryIndex
 
 from shared.dal.base import EnumAttribute, TableMeta, TimestampedModel, new_id, utcnow
 from shared.enums import SessionType
-
-
-class SessionsByStartIndex(LocalSecondaryIndex["LearningSessionItem"]):
-    """A user's sessions by start time, newest first with a descending Query."""
-
-    class Meta:
-        index_name = "by_start"
-        projection = AllProjection()
-
-    user_id = UnicodeAttribute(hash_key=True)
-    start_time = UTCDateTimeAttribute(range_key=True)
 
 
 class LearningSessionItem(TimestampedModel):
@@ -52,5 +43,3 @@ class LearningSessionItem(TimestampedModel):
 
     device_type = UnicodeAttribute(null=True)
     study_mode = UnicodeAttribute(null=True)
-
-    by_start = SessionsByStartIndex()

@@ -5,9 +5,8 @@ import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -16,9 +15,9 @@ from pynamodb.expressions.update import Action
 from shared.dal.base import atomic_writes, new_id, refused_conditions
 from shared.dal.gamification import StudyStreakItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
+from shared.dal.user_records import study_calendar, user_public
 from shared.dal.users import CHECK_SHARDS, UserItem
-from shared.dal.users_repository import user_public
-from shared.domain.streaks import ReminderSettings, StreakRecord, StreakState, StudyCalendar
+from shared.domain.streaks import StreakRecord, StudyCalendar
 from shared.observability import tracer
 from shared.schemas.auth import UserPublic
 
@@ -55,36 +54,6 @@ class Learner:
 
     user: UserPublic
     calendar: StudyCalendar
-
-
-def study_calendar(user: UserItem) -> StudyCalendar:
-    """The learner's calendar as stored. A record written before the calendar was kept has its streak's start and
-    last counted day worked out from the last study, as they were then."""
-    timezone = ZoneInfo(str(user.timezone))
-    last_study_day = user.last_study_date.astimezone(timezone).date() if user.last_study_date else None
-    current = int(user.current_streak_days)
-    kept_through = user.streak_kept_through or last_study_day
-    start = user.streak_start
-    if start is None and current > 0 and kept_through is not None:
-        start = kept_through - timedelta(days=current - 1)
-    return StudyCalendar(
-        streak=StreakState(
-            current_days=current,
-            longest_days=int(user.longest_streak_days),
-            start=start if current > 0 else None,
-            kept_through=kept_through,
-            freezes=int(user.streak_freezes),
-            last_study=user.last_study_date,
-            vacation_since=user.vacation_since,
-        ),
-        reminders=ReminderSettings(
-            enabled=bool(user.study_reminders),
-            local_time=_time_of_day(user.preferred_learning_time),
-            reminded_on=user.reminded_on,
-            due_at=user.reminder_due_at,
-        ),
-        version=int(user.calendar_version),
-    )
 
 
 @tracer.capture_method
@@ -250,10 +219,3 @@ def streaks(user_id: str, limit: int, cursor: str | None) -> StreakPage:
 
 def _set_or_remove(attribute: object, value: object) -> Action:
     return attribute.remove() if value is None else attribute.set(value)  # type: ignore[attr-defined,no-any-return]
-
-
-def _time_of_day(value: str | None) -> time | None:
-    try:
-        return time.fromisoformat(value) if value else None
-    except ValueError:  # a part of the day, as the first version of the preference was
-        return None

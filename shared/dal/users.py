@@ -89,6 +89,7 @@ class UserItem(TimestampedModel):
     leech_threshold = NumberAttribute(default=8)  # lapses at which a card is flagged as a leech
     # The learner's own FSRS scheduler (shared/domain/scheduler.py), read with the user on every request.
     desired_retention = NumberAttribute(default=DEFAULT_RETENTION)
+    easy_days = ListAttribute[int](of=NumberAttribute, default=list)  # type: ignore[arg-type]  # weekdays 0-6 (Monday 0) with fewer reviews
     fsrs_parameters = ListAttribute[float](of=NumberAttribute, null=True)  # type: ignore[arg-type]  # the fitted 21 weights; absent: the defaults
     fsrs_fitted_at = UTCDateTimeAttribute(null=True)  # the last fit's time, and its figures below
     fsrs_fit_reviews = NumberAttribute(null=True)

@@ -11,7 +11,9 @@ from shared.dal.analytics_repository import Figures, day_period
 from shared.dal.audit_repository import AdminAction
 from shared.dal.base import applied, atomic_writes, refused_conditions, utcnow
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
+from shared.dal.user_records import user_of, user_public
 from shared.dal.users import ADMIN_ROSTER, USER_LISTING, UniqueKeyItem, UserItem
+from shared.domain.accounts import NewAccount, User
 from shared.enums import UserRole
 from shared.errors import NotFound
 from shared.observability import tracer
@@ -29,9 +31,22 @@ class NewUser(Enum):
 
 
 @tracer.capture_method
-def create_user(user: UserItem) -> NewUser:
+def create_user(account: NewAccount) -> NewUser:
     """Write the user and claim its e-mail and username in one transaction: of two simultaneous sign-ups
     with one address, exactly one succeeds. A taken address wins over a taken username."""
+    user = UserItem(
+        user_id=account.user_id,
+        email=account.email,
+        username=account.username,
+        password_hash=account.password_hash,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        native_language=account.native_language,
+        japanese_level=account.japanese_level,
+        timezone=account.timezone,
+        is_superuser=account.is_admin,
+        is_verified=account.is_verified,
+    )
     user.derive_keys()
     try:
         with atomic_writes() as writes:
@@ -53,9 +68,9 @@ def create_user(user: UserItem) -> NewUser:
 
 
 @tracer.capture_method
-def get_user(user_id: str, consistent_read: bool = False) -> UserItem | None:
+def get_user(user_id: str, consistent_read: bool = False) -> User | None:
     try:
-        return UserItem.get(user_id, consistent_read=consistent_read)
+        return user_of(UserItem.get(user_id, consistent_read=consistent_read))
     except DoesNotExist:
         return None
 
@@ -71,7 +86,7 @@ def other_active_admin(user_id: str) -> str | None:
 
 @tracer.capture_method
 def change_account(
-    user: UserItem,
+    user: User,
     *,
     is_admin: bool,
     is_active: bool,
@@ -91,12 +106,14 @@ def change_account(
         UserItem.admin_roster.set(roster) if roster else UserItem.admin_roster.remove(),
         UserItem.updated_at.set(now),
     ]
-    if user.is_active and not is_active:
+    if user.profile.is_active and not is_active:
         actions.append(UserItem.token_version.add(1))
     try:
         with atomic_writes() as transaction:
             transaction.update(
-                UserItem(user_id=user.user_id), actions=actions, condition=UserItem.updated_at == user.updated_at
+                UserItem(user_id=user.user_id),
+                actions=actions,
+                condition=UserItem.updated_at == user.profile.updated_at,
             )
             if keep_admin is not None:
                 transaction.condition_check(UserItem, keep_admin, condition=UserItem.admin_roster == ADMIN_ROSTER)
@@ -106,8 +123,8 @@ def change_account(
         if refused_conditions(error):
             return None
         raise
-    user.is_superuser, user.is_active, user.updated_at = is_admin, is_active, now
-    return user_public(user)
+    role = UserRole.ADMIN if is_admin else UserRole.USER
+    return user.profile.model_copy(update={"role": role, "is_active": is_active, "updated_at": now})
 
 
 @tracer.capture_method
@@ -158,7 +175,7 @@ def keeping_their_data(user_ids: set[str]) -> set[str]:
 
 
 @tracer.capture_method
-def get_user_by_email(email: str) -> UserItem | None:
+def get_user_by_email(email: str) -> User | None:
     try:
         claim = UniqueKeyItem.get(UniqueKeyItem.email_key(email))
     except DoesNotExist:
@@ -177,10 +194,20 @@ def update_user(user_id: str, changes: dict[str, object]) -> UserPublic:
     return user_public(user)
 
 
+def mark_verified(user_id: str) -> None:
+    """The user read a mail sent to their address: it is theirs."""
+    update_user(user_id, {"is_verified": True})
+
+
+def store_rehashed_password(user_id: str, password_hash: str) -> None:
+    """The same password, hashed again with today's parameters: the sessions stay."""
+    update_user(user_id, {"password_hash": password_hash})
+
+
 @tracer.capture_method
-def set_password(user: UserItem, password_hash: str) -> UserItem:
+def set_password(user_id: str, password_hash: str) -> None:
     """Store a new password hash and end every session of the user (their token_version moves on)."""
-    user.update(
+    UserItem(user_id=user_id).update(
         actions=[
             UserItem.password_hash.set(password_hash),
             UserItem.is_verified.set(True),  # whoever read the reset mail owns the address
@@ -189,12 +216,6 @@ def set_password(user: UserItem, password_hash: str) -> UserItem:
         ],
         condition=UserItem.user_id.exists(),
     )
-    return user
-
-
-def user_public(user: UserItem) -> UserPublic:
-    role = UserRole.ADMIN if user.is_superuser else UserRole.USER
-    return UserPublic.model_validate({**user.attribute_values, "role": role})
 
 
 @tracer.capture_method

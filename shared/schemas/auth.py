@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_serializer
 
 from shared.domain.scheduler import MAX_RETENTION, MIN_RETENTION
 from shared.enums import JapaneseLevel, UserRole
@@ -135,6 +135,9 @@ class ProfileUpdate(ApiModel):
     )
 
 
+Weekday = Annotated[StrictInt, Field(ge=0, le=6)]
+
+
 class PreferencesUpdate(ApiModel):
     daily_goal_minutes: StrictInt | None = Field(default=None, ge=5, le=600)
     preferred_learning_time: ReminderTime | None = None
@@ -158,6 +161,16 @@ class PreferencesUpdate(ApiModel):
         description="FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, "
         "less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.",
     )
+    easy_days: set[Weekday] | None = Field(
+        default=None,
+        description="Weekdays with fewer reviews, 0 Monday to 6 Sunday: a card whose next review could land on several "
+        "days (an interval of 3 days or more) lands on an easy day only while it has at most half the reviews of the "
+        "window's other days. `[]` clears them.",
+    )
+
+    @field_serializer("easy_days")
+    def _in_week_order(self, days: set[int] | None) -> list[int] | None:
+        return None if days is None else sorted(days)
 
 
 class UserPublic(PublicModel):
@@ -184,6 +197,7 @@ class UserPublic(PublicModel):
     srs_algorithm: Literal["fsrs", "sm2"]
     leech_threshold: int
     desired_retention: float
+    easy_days: list[int] = Field(default_factory=list, description="Weekdays with fewer reviews, 0 Monday to 6 Sunday.")
     total_study_time_minutes: int
     current_streak_days: int
     longest_streak_days: int

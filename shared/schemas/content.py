@@ -1,7 +1,7 @@
 """Sentences and vocabulary as the API shows them."""
 
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -86,6 +86,20 @@ class VocabularyWordPublic(PublicModel):
     )
     success_rate: float | None = None
     created_at: datetime
+    updated_at: datetime
+
+
+class Tombstone(PublicModel):
+    """In a list read with `updated_after`: an item the reader may have synced before that they may no longer see
+    (deleted; for a sentence also one sent back to moderation, or rejected, that is not theirs). Drop it."""
+
+    id: str
+    deleted: Literal[True]
+    updated_at: datetime = Field(description="When it left: what `updated_after` compares.")
+
+
+SentenceChange = SentencePublic | Tombstone
+WordChange = VocabularyWordPublic | Tombstone
 
 
 class SentenceWords(PublicModel):

@@ -3,7 +3,7 @@
 from collections import Counter
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, model_validator
 
@@ -62,7 +62,11 @@ class ReviewResult(PublicModel):
     item_id: str
     correct: bool
     mastery_level: MasteryLevel
-    interval_days: float
+    interval_days: float = Field(
+        description="Days to the next review. From 3 days on, load balanced: a day of the scheduler's fuzz range, "
+        "drawn to favour the days with the fewest reviews due, off the learner's `easy_days` and the days a sibling "
+        "(the sentence, or a word learned from it) is due, where it can be."
+    )
     next_review_date: datetime
 
 
@@ -209,6 +213,67 @@ class RetentionFigure(PublicModel):
     rate: float | None = Field(description="Share of reviews answered correctly; null without reviews.")
 
 
+MAX_SPREAD_DAYS = 30
+MAX_KEPT_CARDS = 1000  # the highest daily review limit a learner may set
+
+
+class BacklogPostpone(ApiModel):
+    """Postpone the overdue cards that lose least by waiting, all but the `keep` most urgent."""
+
+    action: Literal["postpone"]
+    keep: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_KEPT_CARDS,
+        description="Overdue cards left due now, the most urgent (default: the learner's `max_daily_reviews`).",
+    )
+
+
+class BacklogSpread(ApiModel):
+    """Spread every overdue card evenly over the next `days` days, today included, the most urgent first."""
+
+    action: Literal["spread"]
+    days: StrictInt = Field(ge=1, le=MAX_SPREAD_DAYS)
+
+
+BacklogRequest = Annotated[BacklogPostpone | BacklogSpread, Field(discriminator="action")]
+
+
+class BacklogResult(PublicModel):
+    """A backlog recovered within the request."""
+
+    action: Literal["postpone", "spread"]
+    overdue_before: int = Field(description="Cards overdue (due before today began) when it started.")
+    moved: int = Field(description="Cards given a new due date.")
+    skipped: int = Field(description="Cards answered or suspended meanwhile, left as they were.")
+    overdue_after: int
+
+
+class BacklogStarted(PublicModel):
+    """A backlog too large for one request: a background job moves the cards."""
+
+    job_id: str
+    status: JobStatus
+    status_url: str = Field(description="Ask here (GET) until `status` is `completed`.")
+
+
+class BacklogJob(PublicModel):
+    job_id: str
+    status: JobStatus
+    created_at: datetime
+    action: Literal["postpone", "spread"]
+    moved: int = Field(description="Cards given a new due date so far.")
+    skipped: int = Field(description="Cards answered or suspended meanwhile, left as they were.")
+    error: str | None = Field(default=None, description="Why it failed, when it did.")
+
+
+class BacklogSuggestion(PublicModel):
+    message: str = Field(description="What the app may show the learner.")
+    action: BacklogPostpone | BacklogSpread | None = Field(
+        default=None, description="The body to send to `POST /progress/backlog` to follow it; none when not needed."
+    )
+
+
 class Dashboard(PublicModel):
     day: date
     due_now: int
@@ -227,6 +292,8 @@ class Dashboard(PublicModel):
     on_vacation: bool = Field(description="The streak and the due dates are paused (PUT /users/me/vacation).")
     leeches: int = Field(description="Cards lapsed at least `leech_threshold` times, suspended ones included.")
     leech_threshold: int
+    overdue: int = Field(description="Cards that fell due before today began: the backlog (`POST /progress/backlog`).")
+    backlog: BacklogSuggestion
 
 
 class DayStats(PublicModel):

@@ -1,5 +1,6 @@
-"""Work on a whole account that does not fit a request: a large data export and the account's deletion, each a
-job in the jobs table handed to the account-jobs worker through its queue.
+"""Work on a whole account that does not fit a request: a large data export, the account's deletion and a large
+backlog's recovery (shared/services/backlog.py), each a job in the jobs table handed to the account-jobs worker through
+its queue.
 
 A deletion begins in the request: the password is asked again, the account is closed at once (refused from then
 on, every session ended, out of the admin roster and the scheduled checks) and its job is queued. The worker then
@@ -16,12 +17,13 @@ from enum import StrEnum
 from shared.catalog import ACCOUNT_JOBS
 from shared.dal import erasure_repository, job_queue, jobs_repository, users_repository
 from shared.dal.jobs_repository import AccountJob
+from shared.dal.progress_repository import JobMovedOn
 from shared.enums import JobStatus, JobType
 from shared.errors import Conflict, NotAllowed
 from shared.observability import logger, metrics
 from shared.schemas.auth import Message
 from shared.schemas.export import AccountDeletionRequest
-from shared.services import export, rate_limits
+from shared.services import backlog, export, rate_limits
 from shared.services.auth import Principal
 from shared.services.passwords import verify_password
 
@@ -59,7 +61,7 @@ def request_deletion(principal: Principal, request: AccountDeletionRequest, now:
 class Progress(StrEnum):
     DONE = "done"
     CONTINUED = "continued"  # handed back to the queue, to go on in another invocation
-    NOT_PENDING = "not_pending"  # finished already, or no such job: a duplicate message
+    NOT_PENDING = "not_pending"  # finished already, no such job, or another delivery running it: a duplicate message
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ def run(job_id: str, now: datetime, time_left_ms: Callable[[], int]) -> JobRun:
     if job.job_type == JobType.DATA_EXPORT:
         _export(job, now)
         return JobRun(job_id, Progress.DONE)
+    if job.job_type == JobType.BACKLOG_RECOVERY:
+        return _recover_backlog(job, now, time_left_ms)
     while time_left_ms() > TIME_RESERVE_MS:
         if not erasure_repository.erase_step(job.user_id, keep_job=job.id):
             erasure_repository.erase_account_record(job.user_id)
@@ -98,23 +102,43 @@ def run(job_id: str, now: datetime, time_left_ms: Callable[[], int]) -> JobRun:
     return JobRun(job_id, Progress.CONTINUED)
 
 
+def _recover_backlog(job: AccountJob, now: datetime, time_left_ms: Callable[[], int]) -> JobRun:
+    try:
+        run = backlog.run_job(job, now, time_left_ms)
+    except JobMovedOn:
+        return JobRun(job.id, Progress.NOT_PENDING)  # another delivery of it is at work: it goes on
+    if run.done:
+        return JobRun(job.id, Progress.DONE)
+    job_queue.hand_to_worker(job.id)
+    return JobRun(job.id, Progress.CONTINUED)
+
+
 def _export(job: AccountJob, now: datetime) -> None:
     assert job.user_id is not None
     user = users_repository.get_user(job.user_id)
-    if user is None or not user.is_active:  # gone, or being deleted, since it was asked for
+    if user is None or not user.profile.is_active:  # gone, or being deleted, since it was asked for
         jobs_repository.finish_account_job(job.id, JobStatus.CANCELLED, now, error="the account is closed")
         return
-    stored = export.write_export(users_repository.user_public(user), now)
+    stored = export.write_export(user.profile, now)
     result = {"key": stored.key, "size_bytes": stored.size_bytes, "counts": stored.counts}
     jobs_repository.finish_account_job(job.id, JobStatus.COMPLETED, now, result=result)
 
 
+# What the learner reads of a job that failed for good, by its type.
+FAILURES = {
+    JobType.DATA_EXPORT: EXPORT_FAILED,
+    JobType.ACCOUNT_DELETION: DELETION_FAILED,
+    JobType.BACKLOG_RECOVERY: backlog.BACKLOG_FAILED,
+}
+
+
 def give_up(job_id: str, now: datetime) -> None:
-    """The queue's last delivery of the job failed: the learner's export is FAILED (they may ask again); a deletion
-    is left RUNNING for the janitor to hand over again, since an account must not stay half-erased."""
+    """The queue's last delivery of the job failed: the learner's export or backlog recovery is FAILED (they may ask
+    again); a deletion is left RUNNING for the janitor to hand over again, since an account must not stay
+    half-erased."""
     job = jobs_repository.account_job(job_id)
-    if job is not None and job.job_type == JobType.DATA_EXPORT and job.status == JobStatus.RUNNING:
-        jobs_repository.finish_account_job(job_id, JobStatus.FAILED, now, error=EXPORT_FAILED)
+    if job is not None and job.job_type != JobType.ACCOUNT_DELETION and job.status == JobStatus.RUNNING:
+        jobs_repository.finish_account_job(job_id, JobStatus.FAILED, now, error=FAILURES[job.job_type])
 
 
 def requeue_stalled(now: datetime, limit: int) -> int:
@@ -127,8 +151,7 @@ def requeue_stalled(now: datetime, limit: int) -> int:
             logger.error("account job failed for good", extra={"job_id": job.id, "job_type": job.job_type})
             if deletion:  # a closed account with data left: someone must look (the job keeps its user id)
                 metrics.add_metric(name="AccountDeletionFailed", unit="Count", value=1)
-            error = DELETION_FAILED if deletion else EXPORT_FAILED
-            jobs_repository.finish_account_job(job.id, JobStatus.FAILED, now, error=error)
+            jobs_repository.finish_account_job(job.id, JobStatus.FAILED, now, error=FAILURES[job.job_type])
         elif jobs_repository.count_requeue(job, now):
             job_queue.hand_to_worker(job.id)
             requeued += 1

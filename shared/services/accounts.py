@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from shared.dal import users_repository
-from shared.dal.users import UserItem
+from shared.dal.base import new_id
+from shared.domain.accounts import NewAccount
 from shared.services.passwords import hash_password
 
 
@@ -17,11 +18,12 @@ def ensure_admin(email: str, username: str, password: str) -> AdminAccount:
     """Create the admin account unless a user with that e-mail exists (a kept local store, a re-run)."""
     if users_repository.get_user_by_email(email) is not None:
         return AdminAccount(email=email, created=False)
-    admin = UserItem(
+    admin = NewAccount(
+        user_id=new_id(),
         email=email.strip().lower(),
         username=username,
         password_hash=hash_password(password),
-        is_superuser=True,
+        is_admin=True,
         is_verified=True,
     )
     created = users_repository.create_user(admin) is users_repository.NewUser.CREATED

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Final
 
 from shared.dal import audit_repository, users_repository
-from shared.dal.users import UserItem
+from shared.domain.accounts import User
 from shared.enums import UserRole
 from shared.errors import Conflict, NotFound
 from shared.schemas.admin import AccountUpdate, AuditAction, AuditEntry
@@ -26,13 +26,13 @@ def update_user(principal: Principal, user_id: str, change: AccountUpdate, now: 
         user = users_repository.get_user(user_id, consistent_read=True)
         if user is None:
             raise NotFound("user not found")
-        is_admin = user.is_superuser if change.role is None else change.role == UserRole.ADMIN
-        is_active = user.is_active if change.is_active is None else change.is_active
+        is_admin = user.is_admin if change.role is None else change.role == UserRole.ADMIN
+        is_active = user.profile.is_active if change.is_active is None else change.is_active
         audit = _actions(user, is_admin, is_active)
         if not audit:
-            return users_repository.user_public(user)  # already so: nothing to change or record
+            return user.profile  # already so: nothing to change or record
         keep_admin = None
-        if user.is_superuser and user.is_active and not (is_admin and is_active):
+        if user.is_admin and user.profile.is_active and not (is_admin and is_active):
             keep_admin = users_repository.other_active_admin(user_id)
             if keep_admin is None:
                 raise Conflict("this is the last active admin: make another account admin first")
@@ -50,12 +50,12 @@ def update_user(principal: Principal, user_id: str, change: AccountUpdate, now: 
     raise Conflict("this account kept changing while it was updated; try again")
 
 
-def _actions(user: UserItem, is_admin: bool, is_active: bool) -> list[AuditAction]:
+def _actions(user: User, is_admin: bool, is_active: bool) -> list[AuditAction]:
     """The audit log's names for what the change does, in a fixed order."""
     actions: list[AuditAction] = []
-    if is_active != user.is_active:
+    if is_active != user.profile.is_active:
         actions.append("reactivate" if is_active else "deactivate")
-    if is_admin != user.is_superuser:
+    if is_admin != user.is_admin:
         actions.append("make_admin" if is_admin else "remove_admin")
     return actions
 

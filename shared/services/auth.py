@@ -12,16 +12,16 @@ Rules a security review asks for, kept here in one place:
 """
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import NoReturn
 
-from shared.dal import auth_repository, mailer, scheduler_repository, streaks_repository, users_repository
-from shared.dal.auth import ActionTokenItem, AuthSessionItem
+from shared.dal import auth_repository, mailer, users_repository
 from shared.dal.base import new_id
-from shared.dal.users import UserItem
 from shared.dal.users_repository import NewUser
+from shared.domain.accounts import ActionToken, AuthSession, NewAccount, User
 from shared.domain.scheduler import LearnerScheduler
 from shared.domain.streaks import StudyCalendar
 from shared.enums import UserRole
@@ -106,7 +106,8 @@ def register(request: RegisterRequest, client: Client, now: datetime) -> Message
     rate_limits.hit(rate_limits.REGISTER_PER_IP, client.ip, now)
     rate_limits.hit(rate_limits.REGISTER_PER_ACCOUNT, request.email, now)
     _policy(request.password, request.email, request.username)
-    user = UserItem(
+    account = NewAccount(
+        user_id=new_id(),
         email=request.email,
         username=request.username,
         password_hash=hash_password(request.password),
@@ -116,17 +117,17 @@ def register(request: RegisterRequest, client: Client, now: datetime) -> Message
         japanese_level=request.japanese_level,
         timezone=request.timezone,
     )
-    match users_repository.create_user(user):
+    match users_repository.create_user(account):
         case NewUser.CREATED:
             metrics.add_metric(name="UserRegistered", unit="Count", value=1)
-            _send_verification(user.user_id, user.email, now)
+            _send_verification(account.user_id, account.email, now)
         case NewUser.EMAIL_TAKEN:
             _tell_owner_of_sign_up(request.email, now)
         case NewUser.USERNAME_TAKEN:
             _mail(
-                user.email,
+                account.email,
                 "Choose another Kotoba username",
-                f"The username {user.username} is already taken, so no account was created.\n\n"
+                f"The username {account.username} is already taken, so no account was created.\n\n"
                 "Register again in the app with another username.",
             )
     return Message(message=REGISTER_ANSWER)
@@ -135,15 +136,16 @@ def register(request: RegisterRequest, client: Client, now: datetime) -> Message
 def _new_action_token(purpose: str, user_id: str, lifetime: timedelta, now: datetime) -> str:
     token = new_action_token()
     auth_repository.save_action_token(
-        ActionTokenItem(token_hash=digest(token), purpose=purpose, user_id=user_id, expires_at=now + lifetime)
+        ActionToken(token_hash=digest(token), purpose=purpose, user_id=user_id, expires_at=now + lifetime)
     )
     return token
 
 
 def _tell_owner_of_sign_up(email: str, now: datetime) -> None:
     owner = users_repository.get_user_by_email(email)
-    if owner is not None and owner.is_active and not owner.is_verified:
-        _send_verification(owner.user_id, owner.email, now)  # signing up again is how many ask for the link again
+    if owner is not None and owner.profile.is_active and not owner.profile.is_verified:
+        # signing up again is how many ask for the link again
+        _send_verification(owner.user_id, owner.profile.email, now)
         return
     _mail(
         email,
@@ -181,7 +183,7 @@ def verify_email(request: VerifyEmailRequest, client: Client, now: datetime) -> 
     user_id = auth_repository.consume_action_token(digest(request.token), VERIFY_EMAIL, now)
     if user_id is None:
         raise InvalidInput("this confirmation link is invalid, used or expired")
-    users_repository.update_user(user_id, {"is_verified": True})
+    users_repository.mark_verified(user_id)
     _reschedule_reminders(user_id, now)  # a confirmed address gets study reminders
     return Message(message="Your e-mail address is confirmed.")
 
@@ -200,8 +202,8 @@ def resend_verification(request: EmailRequest, client: Client, now: datetime) ->
     rate_limits.hit(rate_limits.VERIFY_PER_IP, client.ip, now)
     rate_limits.hit(rate_limits.RESEND_PER_ACCOUNT, request.email, now)
     user = users_repository.get_user_by_email(request.email)
-    if user is not None and user.is_active and not user.is_verified:
-        _send_verification(user.user_id, user.email, now)
+    if user is not None and user.profile.is_active and not user.profile.is_verified:
+        _send_verification(user.user_id, user.profile.email, now)
     return Message(message=RESEND_ANSWER)
 
 
@@ -214,25 +216,21 @@ def login(request: LoginRequest, client: Client, now: datetime) -> TokenPair:
         rate_limits.record(rate_limits.LOGIN_FAILURES_PER_ACCOUNT, request.email, now)
         metrics.add_metric(name="LoginFailed", unit="Count", value=1)
         raise NotAuthenticated("wrong e-mail address or password")
-    if not user.is_active:
+    if not user.profile.is_active:
         raise NotAllowed("this account is disabled")
-    if not user.is_verified:
+    if not user.profile.is_verified:
         raise EmailNotVerified("confirm your e-mail address first; we can send the link again")
     if needs_rehash(user.password_hash):
-        users_repository.update_user(user.user_id, {"password_hash": hash_password(request.password)})
+        users_repository.store_rehashed_password(user.user_id, hash_password(request.password))
     return _start_session(user, client, now)
 
 
-def _role(user: UserItem) -> UserRole:
-    return UserRole.ADMIN if user.is_superuser else UserRole.USER
-
-
-def _start_session(user: UserItem, client: Client, now: datetime) -> TokenPair:
+def _start_session(user: User, client: Client, now: datetime) -> TokenPair:
     session_id = new_id()
     refresh = RefreshToken.new(session_id, generation=0)
     lifetime = timedelta(days=get_settings().refresh_token_days)
     auth_repository.create_session(
-        AuthSessionItem(
+        AuthSession(
             session_id=session_id,
             user_id=user.user_id,
             generation=0,
@@ -246,8 +244,8 @@ def _start_session(user: UserItem, client: Client, now: datetime) -> TokenPair:
     return _token_pair(user, refresh, now + lifetime, now)
 
 
-def _token_pair(user: UserItem, refresh: RefreshToken, session_expires: datetime, now: datetime) -> TokenPair:
-    access, expires_in = issue_access_token(user.user_id, refresh.session_id, _role(user), now)
+def _token_pair(user: User, refresh: RefreshToken, session_expires: datetime, now: datetime) -> TokenPair:
+    access, expires_in = issue_access_token(user.user_id, refresh.session_id, user.profile.role, now)
     return TokenPair(
         access_token=access,
         expires_in=expires_in,
@@ -261,22 +259,22 @@ def refresh(request: RefreshRequest, now: datetime) -> TokenPair:
     session = auth_repository.get_session(presented.session_id)
     if session is None or session.revoked or session.expires_at <= now:
         raise NotAuthenticated(INVALID_REFRESH_TOKEN)
-    if presented.generation < session.generation and _issued(presented, session.retired_digests):
+    if presented.generation < session.generation and _issued(presented, session.retired_hashes):
         _revoke_stolen(session.session_id)
     if presented.generation != session.generation or not _issued(presented, [session.token_hash]):
         raise NotAuthenticated(INVALID_REFRESH_TOKEN)  # made up or too old to tell: changes nothing
     user = users_repository.get_user(session.user_id, consistent_read=True)  # a deactivation just written counts
-    if user is None or not user.is_active or user.token_version != session.token_version:
+    if user is None or not user.profile.is_active or user.token_version != session.token_version:
         auth_repository.revoke_session(session.session_id, "user no longer allowed")
         raise NotAuthenticated("the session has ended; log in again")
     successor = RefreshToken.new(session.session_id, presented.generation + 1)
-    retired = [*session.retired_digests, session.token_hash][-RETIRED_GENERATIONS_KEPT:]
-    if not auth_repository.rotate_session(session, presented.generation, successor.digest, retired, now):
+    retired = [*session.retired_hashes, session.token_hash][-RETIRED_GENERATIONS_KEPT:]
+    if not auth_repository.rotate_session(session.session_id, presented.generation, successor.digest, retired, now):
         _revoke_stolen(session.session_id)  # the same token was used twice at once
     return _token_pair(user, successor, session.expires_at, now)
 
 
-def _issued(presented: RefreshToken, digests: list[str]) -> bool:
+def _issued(presented: RefreshToken, digests: Sequence[str]) -> bool:
     """Whether the presented token is one we issued: its digest is among these (compared in constant time)."""
     return any(hmac.compare_digest(presented.digest, known) for known in digests)
 
@@ -313,26 +311,21 @@ def authenticate(access_token: str) -> Principal:
         or session.revoked
         or session.user_id != user.user_id
         or session.token_version != user.token_version
-        or not user.is_active
+        or not user.profile.is_active
     ):
         raise NotAuthenticated(INVALID_TOKEN)
-    return Principal(
-        user=users_repository.user_public(user),
-        calendar=streaks_repository.study_calendar(user),
-        session_id=session.session_id,
-        scheduler=scheduler_repository.learner_scheduler(user),
-    )
+    return Principal(user=user.profile, calendar=user.calendar, session_id=session.session_id, scheduler=user.scheduler)
 
 
 def forgot_password(request: EmailRequest, client: Client, now: datetime) -> Message:
     rate_limits.hit(rate_limits.FORGOT_PER_IP, client.ip, now)
     rate_limits.hit(rate_limits.FORGOT_PER_ACCOUNT, request.email, now)
     user = users_repository.get_user_by_email(request.email)
-    if user is not None and user.is_active:
+    if user is not None and user.profile.is_active:
         token = _new_action_token(RESET_PASSWORD, user.user_id, RESET_TOKEN_LIFETIME, now)
         link = f"{get_settings().app_link_base}reset-password?token={token}"
         _mail(
-            user.email,
+            user.profile.email,
             "Reset your Kotoba password",
             f"Someone asked to reset the password of your Kotoba account.\n\nOpen this link in the app:\n{link}\n\n"
             f"Or enter this code: {token}\n\nIt works once, for 30 minutes. If it was not you, ignore this e-mail.",
@@ -347,12 +340,11 @@ def reset_password(request: ResetPasswordRequest, client: Client, now: datetime)
     user = users_repository.get_user(pending.user_id) if pending is not None else None
     if user is None:
         raise invalid
-    _policy(request.new_password, user.email, user.username)  # before the token is spent
+    _policy(request.new_password, user.profile.email, user.profile.username)  # before the token is spent
     if auth_repository.consume_action_token(digest(request.token), RESET_PASSWORD, now) != user.user_id:
         raise invalid
-    was_verified = bool(user.is_verified)
-    users_repository.set_password(user, hash_password(request.new_password))
-    if not was_verified:
+    users_repository.set_password(user.user_id, hash_password(request.new_password))
+    if not user.profile.is_verified:
         _reschedule_reminders(user.user_id, now)  # reading the reset mail confirmed the address
     metrics.add_metric(name="PasswordReset", unit="Count", value=1)
     return Message(message="Your password is changed; every device has been logged out.")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.constants import MediaPrefixes
 from shared.dal import content_repository, media_repository, media_storage
 from shared.dal.base import new_id
+from shared.domain.media import UPLOAD_PREFIXES
 from shared.enums import MediaKind
 from shared.errors import NotFound
 from shared.schemas.common import Page
@@ -31,7 +31,6 @@ from shared.services.auth import Principal
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # the OCR worker refuses more (shared/services/ocr.py)
 MAX_AUDIO_BYTES = 10 * 1024 * 1024  # the speech worker refuses more (shared/services/speech.py)
-PREFIXES: dict[str, str] = {MediaKind.OCR: MediaPrefixes.OCR_UPLOADS, MediaKind.SPEECH: MediaPrefixes.SPEECH_UPLOADS}
 _KEY = re.compile(
     r"^uploads/(?P<kind>ocr|speech)/(?P<user_id>[0-9a-f-]{36})/(?P<record_id>[0-9a-f-]{36})\.(?P<extension>[a-z0-9]+)$"
 )
@@ -39,19 +38,21 @@ _KEY = re.compile(
 
 @dataclass(frozen=True)
 class UploadKey:
-    kind: str
+    kind: MediaKind
     user_id: str
     record_id: str
     extension: str  # the ticket's format: the key was made from its content type
 
 
-def upload_key(kind: str, user_id: str, record_id: str, extension: str) -> str:
-    return f"{PREFIXES[kind]}{user_id}/{record_id}.{extension}"
+def upload_key(kind: MediaKind, user_id: str, record_id: str, extension: str) -> str:
+    return f"{UPLOAD_PREFIXES[kind]}{user_id}/{record_id}.{extension}"
 
 
 def parse_upload_key(key: str) -> UploadKey | None:
     match = _KEY.match(key)
-    return UploadKey(match["kind"], match["user_id"], match["record_id"], match["extension"]) if match else None
+    if match is None:
+        return None
+    return UploadKey(MediaKind(match["kind"]), match["user_id"], match["record_id"], match["extension"])
 
 
 def _ticket_upload(policy: media_storage.UploadPolicy) -> PresignedUpload:
@@ -113,5 +114,5 @@ def get_audio_record(principal: Principal, record_id: str) -> AudioRecordPublic:
     return record
 
 
-def list_records(principal: Principal, kind: str, limit: int, cursor: str | None) -> Page[Any]:
+def list_records(principal: Principal, kind: MediaKind, limit: int, cursor: str | None) -> Page[Any]:
     return media_repository.list_records(kind, principal.user.id, limit, cursor)

@@ -10,18 +10,17 @@ ticket declared (media_types), too large, or otherwise unusable ends FAILED at o
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 from shared.dal import media_repository, media_storage
-from shared.enums import MediaKind, ProcessingStatus
+from shared.domain.media import MediaAnalysis, MediaClaim
+from shared.enums import MediaKind
 from shared.observability import logger, metrics
 from shared.services.media import MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, parse_upload_key
 from shared.services.media_types import UploadRefused, check_upload
 
-Analysis = tuple[dict[str, Any], dict[str, Any]]  # (fields for the record, a summary for the job)
-Analyser = Callable[[bytes, dict[str, Any]], Analysis]
+Analyser = Callable[[bytes, MediaClaim], MediaAnalysis]
 GIVE_UP_MESSAGE = "We could not process this file. Please try again later."
-MAX_BYTES: dict[str, int] = {MediaKind.OCR: MAX_IMAGE_BYTES, MediaKind.SPEECH: MAX_AUDIO_BYTES}
+MAX_BYTES: dict[MediaKind, int] = {MediaKind.OCR: MAX_IMAGE_BYTES, MediaKind.SPEECH: MAX_AUDIO_BYTES}
 
 
 class Outcome(StrEnum):
@@ -36,42 +35,34 @@ def _now() -> datetime:
 
 
 def process_upload(
-    kind: str, bucket: str, key: str, analyse: Analyser, rejections: tuple[type[Exception], ...]
+    kind: MediaKind, bucket: str, key: str, analyse: Analyser, rejections: tuple[type[Exception], ...]
 ) -> Outcome:
     upload = parse_upload_key(key)
     if upload is None or upload.kind != kind:
         logger.warning("not an upload of this worker", extra={"key": key})
         return Outcome.IGNORED
     refusals: tuple[type[Exception], ...] = (UploadRefused, *rejections)
-    started = _now()
-    record = media_repository.start_processing(kind, upload.user_id, upload.record_id, started)
-    if record is None:
+    claim = media_repository.start_processing(kind, upload.user_id, upload.record_id, _now())
+    if claim is None:
         return Outcome.DUPLICATE
-    job_id = str(record["job_id"])
-
-    def finish(outcome: ProcessingStatus, fields: dict[str, Any], result: dict[str, Any] | None) -> None:
-        media_repository.finish(
-            kind, upload.user_id, upload.record_id, job_id, _now(), started, outcome, fields, result
-        )
-
     try:
         stored = media_storage.read_object(bucket, key, MAX_BYTES[kind])
-        check_upload(stored.data, stored.content_type, record.get("content_type"), upload.extension)
-        fields, result = analyse(stored.data, record)
+        check_upload(stored.data, stored.content_type, claim.content_type, upload.extension)
+        analysis = analyse(stored.data, claim)
     except media_storage.ObjectTooLarge:
-        finish(ProcessingStatus.FAILED, {"error_message": "The file is larger than allowed."}, None)
+        media_repository.fail(claim, "The file is larger than allowed.", _now())
         return _counted(Outcome.FAILED, kind)
     except refusals as rejected:
-        finish(ProcessingStatus.FAILED, {"error_message": _sentence(str(rejected))}, None)
+        media_repository.fail(claim, _sentence(str(rejected)), _now())
         return _counted(Outcome.FAILED, kind)
     except Exception:
-        logger.exception("processing failed", extra={"key": key, "attempt": record["attempt"]})
-        if record["attempt"] >= record["max_retries"]:
-            finish(ProcessingStatus.FAILED, {"error_message": GIVE_UP_MESSAGE}, None)
+        logger.exception("processing failed", extra={"key": key, "attempt": claim.attempt})
+        if claim.last_try:
+            media_repository.fail(claim, GIVE_UP_MESSAGE, _now())
             return _counted(Outcome.FAILED, kind)
-        media_repository.release(kind, upload.user_id, upload.record_id, job_id, _now())
+        media_repository.release(claim, _now())
         raise
-    finish(ProcessingStatus.COMPLETED, fields, result)
+    media_repository.complete(claim, analysis, _now())
     return _counted(Outcome.COMPLETED, kind)
 
 
@@ -80,6 +71,6 @@ def _sentence(message: str) -> str:
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _counted(outcome: Outcome, kind: str) -> Outcome:
+def _counted(outcome: Outcome, kind: MediaKind) -> Outcome:
     metrics.add_metric(name=f"{kind.capitalize()}{outcome.value.capitalize()}", unit="Count", value=1)
     return outcome

@@ -1,10 +1,10 @@
 """The OCR worker's analysis of one photo: text, sentences in reading order, new pending sentences."""
 
-from typing import Any, Final
+from typing import Final
 from uuid import UUID, uuid5
 
 from shared.dal import content_repository
-from shared.services.media_processing import Analysis
+from shared.domain.media import MediaClaim, PhotoAnalysis, TextRegion
 from shared.services.ocr import ENGINE, ImageRejected, TextBox, read_image
 
 REJECTIONS: tuple[type[Exception], ...] = (ImageRejected,)
@@ -18,38 +18,27 @@ def sentence_id(record_id: str, index: int) -> str:
     return str(uuid5(PHOTO_SENTENCES, f"{record_id}/{index}"))
 
 
-def _boxed(box: TextBox) -> dict[str, Any]:
-    return {"text": box.text, "confidence": round(box.confidence, 4), "bbox": list(box.bbox)}
+def _region(box: TextBox) -> TextRegion:
+    return TextRegion(text=box.text, confidence=round(box.confidence, 4), bbox=tuple(box.bbox))
 
 
-def analyse_photo(data: bytes, record: dict[str, Any]) -> Analysis:
+def analyse_photo(data: bytes, claim: MediaClaim) -> PhotoAnalysis:
     result = read_image(data)
-    record_id = str(record["record_id"])
-    sentences = [(sentence_id(record_id, index), sentence.text) for index, sentence in enumerate(result.sentences)]
-    content_repository.save_photo_sentences(sentences, created_by=str(record["user_id"]), source=f"photo {record_id}")
-    sentence_ids = [identifier for identifier, _ in sentences]
-    fields = {
-        "image_size_bytes": len(data),
-        "image_format": result.format,
-        "image_width": result.width,
-        "image_height": result.height,
-        "extracted_text": result.text,
-        "confidence_score": round(result.confidence, 4),
-        "language_detected": result.language,
-        "japanese_sentences": [
-            {"text": s.text, "confidence": round(s.confidence, 4), "bbox": list(s.bbox)} for s in result.sentences
-        ],
-        "furigana": [
-            {"text": f.text, "confidence": round(f.confidence, 4), "bbox": list(f.bbox)} for f in result.furigana
-        ],
-        "processed_sentences": sentence_ids,
-        "ocr_engine_used": ENGINE,
-        "processing_time_ms": result.processing_time_ms,
-    }
-    summary = {
-        "lines": len(result.lines),
-        "sentences": len(sentence_ids),
-        "furigana": len(result.furigana),
-        "vertical": result.vertical,
-    }
-    return fields, summary
+    sentences = [(sentence_id(claim.record_id, index), s.text) for index, s in enumerate(result.sentences)]
+    content_repository.save_photo_sentences(sentences, created_by=claim.user_id, source=f"photo {claim.record_id}")
+    return PhotoAnalysis(
+        image_size_bytes=len(data),
+        image_format=result.format,
+        image_width=result.width,
+        image_height=result.height,
+        extracted_text=result.text,
+        confidence_score=round(result.confidence, 4),
+        language_detected=result.language,
+        japanese_sentences=[_region(sentence) for sentence in result.sentences],
+        furigana=[_region(reading) for reading in result.furigana],
+        processed_sentences=[identifier for identifier, _ in sentences],
+        ocr_engine_used=ENGINE,
+        processing_time_ms=result.processing_time_ms,
+        lines=len(result.lines),
+        vertical=result.vertical,
+    )

@@ -4,13 +4,15 @@
 """
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from shared.dal import content_repository, progress_repository
+from shared.domain.cards import CardState
 from shared.enums import MasteryLevel, ModerationStatus
 from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 from shared.observability import metrics
+from shared.schemas.auth import UserPublic
 from shared.schemas.common import ItemError, Page
 from shared.schemas.progress import (
     BatchReviewResult,
@@ -33,7 +35,7 @@ from shared.schemas.progress import (
     StudyCard,
     StudyStats,
 )
-from shared.services import content, srs, streaks, study_calendar
+from shared.services import backlog, content, load_balance, srs, streaks, study_calendar
 from shared.services.auth import Principal
 from shared.services.calendar import day_start, local_day
 
@@ -153,6 +155,9 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
                 desired_retention=principal.scheduler.desired_retention,
             )
         )
+        if not stale:
+            key = progress_repository.card_key(request.item_type, request.item_id)
+            after = _load_balanced(user, key, progress_repository.sentence_of(card), after, request.review_id)
         mastery = MasteryLevel(level_before) if stale else srs.mastery_level(after)
         if not stale:
             progress_repository.apply_state(card, after, mastery)
@@ -181,6 +186,37 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
             return Answered(_result(progress_repository.review_result(card, entry), request), status)
         # ALREADY_RECORDED or CARD_CHANGED: read again; the loop returns the earlier result or retries
     raise Conflict("this card is being reviewed elsewhere at the same moment; try again")
+
+
+def _load_balanced(
+    user: UserPublic, card_key: str, sentence_id: str | None, after: CardState, review_id: str
+) -> CardState:
+    """The review's next due date moved to the day of its fuzz window that load balancing picks (see
+    services/load_balance.py), at the same time of day: one Query of the learner's due index over the window's local
+    days, before (and outside) the review's transaction. Intervals under 3 days are left as they are."""
+    window = load_balance.fuzz_window(int(after.interval_days))
+    if window is None or after.last_review is None:
+        return after
+    shortest, longest = window
+    reviewed_at = after.last_review
+    days = [local_day(reviewed_at + timedelta(days=offset), user.timezone) for offset in range(shortest, longest + 1)]
+    until = day_start(days[-1] + timedelta(days=1), user.timezone) - timedelta(microseconds=1)
+    others = [
+        due
+        for due in progress_repository.due_between(user.id, day_start(days[0], user.timezone), until)
+        if due.item_key != card_key
+    ]
+    picked = load_balance.pick_day(
+        days,
+        Counter(local_day(due.due, user.timezone) for due in others),
+        easy_weekdays=user.easy_days,
+        sibling_days={
+            local_day(due.due, user.timezone) for due in others if sentence_id and due.sentence_id == sentence_id
+        },
+        seed=load_balance.review_seed(card_key, review_id),
+    )
+    offset = shortest + days.index(picked)
+    return replace(after, due=reviewed_at + timedelta(days=offset), interval_days=float(offset))
 
 
 def _require_studyable(item_type: ItemType, item_id: str) -> None:
@@ -355,6 +391,8 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
     horizon = day_start(today + timedelta(days=FORECAST_DAYS + 1), user.timezone) - timedelta(microseconds=1)
     due_dates = progress_repository.due_dates(user.id, horizon)
     due_days = Counter(local_day(due, user.timezone) for due in due_dates)
+    day_began = day_start(today, user.timezone)
+    overdue = sum(1 for due in due_dates if due < day_began)  # the backlog, from the dates read for the forecast
     last_week = [stats for day, stats in days.items() if day > today - timedelta(days=7)]
     todays = days[today]
     return Dashboard(
@@ -378,6 +416,8 @@ def dashboard(principal: Principal, now: datetime) -> Dashboard:
         on_vacation=principal.calendar.streak.vacation_since is not None,
         leeches=progress_repository.leeches(stored.cards_per_lapses, user.leech_threshold),
         leech_threshold=user.leech_threshold,
+        overdue=overdue,
+        backlog=backlog.suggestion(overdue, user.max_daily_reviews),
     )
 
 

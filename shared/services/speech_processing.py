@@ -2,9 +2,8 @@
 learner said what a target sentence says."""
 
 from dataclasses import asdict
-from typing import Any
 
-from shared.services.media_processing import Analysis
+from shared.domain.media import MediaClaim, PronunciationResult, RecordingAnalysis
 from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
@@ -19,26 +18,31 @@ from shared.services.speech import (
 REJECTIONS: tuple[type[Exception], ...] = (AudioRejected,)
 
 
-def analyse_recording(data: bytes, record: dict[str, Any]) -> Analysis:
+def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
     info = probe_audio(data)
     transcript = transcribe(data)
-    fields: dict[str, Any] = {
-        "file_size_bytes": info.size_bytes,
-        "audio_format": info.format,
-        "duration_seconds": round(info.duration_seconds, 2),
-        "sample_rate": info.sample_rate,
-        "transcribed_text": transcript.text,
-        "confidence_score": round(transcript.confidence, 4),
-        "language_detected": transcript.language,
-    }
-    summary: dict[str, Any] = {"duration_seconds": fields["duration_seconds"], "characters": len(transcript.text)}
-    target = record.get("target_text")
-    if target:
-        assessment = assess_reading(
-            str(target), transcript.text, load_audio(data), SAMPLE_RATE, forced_log_probabilities, forced_alternatives
-        )
-        fields["pronunciation_score"] = assessment.score
-        fields["pronunciation_feedback"] = {
+    return RecordingAnalysis(
+        file_size_bytes=info.size_bytes,
+        audio_format=info.format,
+        duration_seconds=round(info.duration_seconds, 2),
+        sample_rate=info.sample_rate,
+        transcribed_text=transcript.text,
+        confidence_score=round(transcript.confidence, 4),
+        language_detected=transcript.language,
+        pronunciation=_pronunciation(claim.target_text, transcript.text, data) if claim.target_text else None,
+    )
+
+
+def _pronunciation(target_text: str, transcript_text: str, data: bytes) -> PronunciationResult:
+    """Scored against the target from the audio (shared.services.pronunciation_scoring), not against the
+    transcript: accuracy, completeness, fluency and the target's pitch accent in the feedback."""
+    assessment = assess_reading(
+        target_text, transcript_text, load_audio(data), SAMPLE_RATE, forced_log_probabilities, forced_alternatives
+    )
+    pitch = iter(assessment.pitch)
+    return PronunciationResult(
+        score=assessment.score,
+        feedback={
             **assessment.feedback,
             "expected_kana": assessment.expected_kana,
             "heard_kana": assessment.heard_kana,
@@ -46,11 +50,9 @@ def analyse_recording(data: bytes, record: dict[str, Any]) -> Analysis:
             "completeness": assessment.completeness,
             "fluency": asdict(assessment.fluency),
             "pitch": assessment.pitch,
-        }
-        pitch = iter(assessment.pitch)
-        fields["phoneme_accuracy"] = [
+        },
+        morae=[
             {**asdict(mora), **({"pitch": next(pitch, None)} if mora.expected is not None else {})}
             for mora in assessment.moras
-        ]
-        summary["pronunciation_score"] = fields["pronunciation_score"]
-    return fields, summary
+        ],
+    )

@@ -200,8 +200,9 @@ def _to_fsrs(state: CardState) -> fsrs.Card:
 # Bounded rather than functools.cache: per-learner fitted parameters would otherwise grow it in a warm Lambda.
 @lru_cache(maxsize=128)
 def _scheduler(parameters: tuple[float, ...] | None, desired_retention: float = DEFAULT_RETENTION) -> fsrs.Scheduler:
-    """No fuzzing: tests and benchmark replays must be reproducible, and due dates spread anyway because
-    learners review at different times. Out-of-range parameters raise ValueError (from fsrs)."""
+    """No fuzzing: tests and benchmark replays must be reproducible. The review path spreads due dates over the
+    same fuzz range itself, seeded, by load (services/load_balance.py). Out-of-range parameters raise ValueError
+    (from fsrs)."""
     if parameters is None:
         return fsrs.Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
     return fsrs.Scheduler(parameters=parameters, desired_retention=desired_retention, enable_fuzzing=False)

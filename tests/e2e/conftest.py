@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import pytest
 import requests
@@ -35,17 +35,35 @@ class LocalCloud:
     api_url: str
     emulator_url: str
     output: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
     _reader: threading.Thread | None = None
 
-    def keep_reading(self) -> None:
-        """Collect the rest of its output in the background: a pipe nobody reads fills up and blocks the server
-        (uvicorn writes a line per request)."""
+    def start_reading(self) -> None:
+        """Collect its output in a thread from the start: a pipe nobody reads fills up and blocks the server (uvicorn
+        writes a line per request), and a blocking read in the test would keep the start's timeout from firing."""
         assert self.process.stdout is not None
-        stdout = self.process.stdout
-        self._reader = threading.Thread(
-            target=lambda: self.output.extend(line.rstrip() for line in stdout), daemon=True
-        )
+        self._reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
         self._reader.start()
+
+    def _read(self, stdout: IO[str]) -> None:
+        for line in stdout:
+            self.output.append(line.rstrip())
+            if READY_LINE in line:
+                self.ready.set()
+
+    def wait_until_ready(self, timeout: float) -> None:
+        """Read its output until it says it is ready; fail, and stop it, when it exits first or `timeout` passes
+        (whether or not it prints meanwhile)."""
+        self.start_reading()
+        deadline = time.monotonic() + timeout
+        while not self.ready.wait(timeout=0.2):
+            if self.process.poll() is not None:
+                self.stop()  # gathers what it printed last
+                raise AssertionError("local cloud exited:\n" + "\n".join(self.output))
+            if time.monotonic() > deadline:
+                self.process.kill()
+                self.stop()
+                raise AssertionError(f"local cloud did not start in {timeout} s:\n" + "\n".join(self.output))
 
     def stop(self) -> int:
         """Ctrl-C, as a developer would; returns the exit code."""
@@ -71,27 +89,29 @@ def start_local_cloud(data_dir: Path | None = None) -> LocalCloud:
         command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     cloud = LocalCloud(process, f"http://127.0.0.1:{port}", f"http://127.0.0.1:{emulator_port}")
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            raise AssertionError("local cloud exited:\n" + "\n".join(cloud.output))
-        cloud.output.append(line.rstrip())
-        if READY_LINE in line:
-            cloud.keep_reading()
-            return cloud
-    process.kill()
-    raise AssertionError("local cloud did not start:\n" + "\n".join(cloud.output))
+    cloud.wait_until_ready(START_TIMEOUT_SECONDS)
+    return cloud
 
 
-@pytest.fixture
-def local_cloud(tmp_path: Path) -> Iterator[LocalCloud]:
-    cloud = start_local_cloud(tmp_path / "data")
+def running_local_cloud(data_dir: Path | None) -> Iterator[LocalCloud]:
+    cloud = start_local_cloud(data_dir)
     yield cloud
     cloud.stop()
     # Every function acted within its role: a refusal swallowed by a retry or a logged failure would show here.
     assert iam_denials(cloud) == []
+
+
+@pytest.fixture
+def local_cloud(tmp_path: Path) -> Iterator[LocalCloud]:
+    yield from running_local_cloud(tmp_path / "data")
+
+
+@pytest.fixture(scope="module")
+def module_local_cloud() -> Iterator[LocalCloud]:
+    """One local cloud for a whole module, whose tests each sign up their own learner or make their own records
+    (a start took 30-70 s on a busy machine). No data directory: nothing is kept when it stops. A module overrides
+    `local_cloud` with it."""
+    yield from running_local_cloud(None)
 
 
 def iam_denials(cloud: LocalCloud) -> list[str]:

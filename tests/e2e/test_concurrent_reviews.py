@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 import requests
 
 from localcloud.outbox import sent_emails
-from tests.e2e.conftest import LocalCloud, eventually, iam_denials, start_local_cloud
+from tests.e2e.conftest import LocalCloud, eventually
 
 pytestmark = pytest.mark.slow
 
@@ -25,12 +24,9 @@ MAX_SENDS = 40  # a phone gives up after this many 409s
 
 
 @pytest.fixture(scope="module")
-def cloud() -> Iterator[LocalCloud]:
-    """One local cloud for the module (a start costs seconds); each test uses its own learner."""
-    running = start_local_cloud()
-    yield running
-    running.stop()
-    assert iam_denials(running) == []
+def cloud(module_local_cloud: LocalCloud) -> LocalCloud:
+    """One local cloud for the module: each test uses its own learner."""
+    return module_local_cloud
 
 
 @dataclass(frozen=True)
@@ -172,30 +168,42 @@ def assert_counted_once(devices: list[Device], reviews: list[Review], statuses: 
 
 
 def test_distinct_reviews_of_one_card_at_once_each_count_once(cloud: LocalCloud) -> None:
+    # Given a learner on one phone, and ten reviews of one new card, each with its own review id
     [device] = learner_devices(cloud, "aoi")
     reviews = [
         Review(device, str(uuid.uuid4()), sentence_id, random.choice(["again", "good", "easy"]))
         for sentence_id in new_sentences(device, 1)
         for _ in range(10)
     ]
+
+    # When all ten are sent at the same moment, each resent on 409 as the app does
     statuses = send_at_once(reviews)
+
+    # Then every one is answered 200 and counted once in the log, the card, the day totals, the session, the export
     assert statuses.count(200) == len(reviews), Counter(statuses)
     assert_counted_once([device], reviews, statuses)
 
 
 def test_one_review_sent_five_times_at_once_counts_once(cloud: LocalCloud) -> None:
+    # Given a learner on one phone, and one review of each of three new cards, each review to be sent five times
     [device] = learner_devices(cloud, "ren")
     reviews = [
         review
         for sentence_id in new_sentences(device, 3)
         for review in [Review(device, str(uuid.uuid4()), sentence_id, "good")] * 5
     ]
+
+    # When the fifteen requests (three review ids) are sent at the same moment
     statuses = send_at_once(reviews)
+
+    # Then each request is answered 200, and each of the three reviews is counted once everywhere, not five times
     assert statuses.count(200) == len(reviews), Counter(statuses)
     assert_counted_once([device], reviews, statuses)
 
 
 def test_two_devices_of_one_learner_reviewing_the_same_cards(cloud: LocalCloud) -> None:
+    # Given a learner logged in on two phones, each with its own session, and four reviews of each of two new cards
+    # from each phone, each with its own review id
     devices = learner_devices(cloud, "mio", devices=2)
     reviews = [
         Review(device, str(uuid.uuid4()), sentence_id, random.choice(["again", "hard", "good"]))
@@ -203,6 +211,10 @@ def test_two_devices_of_one_learner_reviewing_the_same_cards(cloud: LocalCloud) 
         for device in devices
         for _ in range(4)
     ]
+
+    # When all sixteen are sent at the same moment
     statuses = send_at_once(reviews)
+
+    # Then every one is answered 200 and counted once, in the cards' totals and in the session of the phone that sent it
     assert statuses.count(200) == len(reviews), Counter(statuses)
     assert_counted_once(devices, reviews, statuses)

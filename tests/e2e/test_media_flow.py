@@ -14,6 +14,13 @@ from tests.e2e.conftest import LocalCloud, login_admin
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(scope="module")
+def local_cloud(module_local_cloud: LocalCloud) -> LocalCloud:
+    """One local cloud for the module: each test uploads its own photo or recording."""
+    return module_local_cloud
+
+
 POLL_SECONDS = 120  # a cold start of the model worker included; warm processing takes seconds
 
 
@@ -60,10 +67,14 @@ def spoken_wav(text: str) -> bytes:
 
 
 def test_a_photo_of_japanese_text_becomes_sentences(local_cloud: LocalCloud) -> None:
+    # Given the admin signed in, and a JPEG of one line of Japanese rendered in Noto Sans CJK
     auth = login_admin(local_cloud)
-    record = upload_and_wait(
-        local_cloud, auth, "ocr", {"content_type": "image/jpeg"}, rendered_photo("今日は天気がいいです。")
-    )
+    photo = rendered_photo("今日は天気がいいです。")
+
+    # When it is uploaded with a presigned POST and its record polled until the OCR worker is done
+    record = upload_and_wait(local_cloud, auth, "ocr", {"content_type": "image/jpeg"}, photo)
+
+    # Then the record is completed with that sentence read back exactly, as Japanese, and stored as one sentence
     assert record["processing_status"] == "completed", record
     assert record["japanese_sentences"][0]["text"] == "今日は天気がいいです。"
     assert record["furigana"] == []
@@ -72,10 +83,16 @@ def test_a_photo_of_japanese_text_becomes_sentences(local_cloud: LocalCloud) -> 
 
 
 def test_a_recording_of_a_target_sentence_is_scored(local_cloud: LocalCloud) -> None:
+    # Given the admin signed in, and a WAV of the target sentence spoken by Open JTalk's synthetic voice
     auth = login_admin(local_cloud)
     target = "今日は天気がいいです。"
     body = {"content_type": "audio/wav", "target_text": target, "exercise_type": "pronunciation"}
-    record = upload_and_wait(local_cloud, auth, "speech", body, spoken_wav(target))
+    recording = spoken_wav(target)
+
+    # When it is uploaded as a pronunciation exercise and its record polled until the speech worker is done
+    record = upload_and_wait(local_cloud, auth, "speech", body, recording)
+
+    # Then the transcript is the target (its final 。 aside), scored 90 or more with every phoneme correct
     assert record["processing_status"] == "completed", record
     assert record["transcribed_text"].rstrip("。") == target.rstrip("。")
     assert record["pronunciation_score"] >= 90

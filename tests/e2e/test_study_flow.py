@@ -18,7 +18,14 @@ from tests.e2e.conftest import LocalCloud, eventually, tooling
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(scope="module")
+def local_cloud(module_local_cloud: LocalCloud) -> LocalCloud:
+    """One local cloud for the module: each test signs up its own learner (the admin only adds a sentence)."""
+    return module_local_cloud
+
+
 def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
+    # Given a learner who signed up, confirmed the address with the code mailed, and logged in
     api = f"{local_cloud.api_url}/api/v1"
     account = {"email": "kenta@example.com", "username": "kenta", "password": "sakura-saku-2026"}
     assert requests.post(f"{api}/auth/register", json=account, timeout=10).status_code == 202
@@ -28,6 +35,7 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     token = requests.post(f"{api}/auth/login", json=login, timeout=10).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
 
+    # When they answer five new sentences in a session (one "again") and finish it
     before = requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json()
     due = requests.get(f"{api}/progress/due", headers=auth, timeout=10).json()
     assert due["new"], due
@@ -41,6 +49,8 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     finished = requests.post(f"{api}/progress/sessions/{session['id']}/finish", headers=auth, timeout=10).json()
     assert (finished["total_questions"], finished["correct_answers"], finished["accuracy_percentage"]) == (5, 4, 80.0)
 
+    # Then the dashboard, the streaks and the achievements count them: five reviews today, a one-day streak, 80 %
+    # retention, five cards in the mastery levels, the first session and review earned.
     # mastery comes from the deck summary, which the review aggregator writes off the request path
     after = eventually(
         lambda: requests.get(f"{api}/progress/dashboard", headers=auth, timeout=10).json(),
@@ -56,7 +66,7 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     achievements = requests.get(f"{api}/users/me/achievements", headers=auth, timeout=10).json()["items"]
     assert {"first_session", "first_review"} <= {a["code"] for a in achievements if a["is_completed"]}
 
-    # a card the learner suspends leaves every due count at once
+    # When the learner suspends a card, Then it leaves every due count at once
     forgotten = due["new"][2]["sentence"]["id"]
     suspended = requests.put(
         f"{api}/progress/cards/sentence/{forgotten}", headers=auth, json={"suspended": True}, timeout=10
@@ -66,6 +76,7 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
     scheduled = [(d["due_today"] + sum(f["count"] for f in d["forecast"])) for d in (after, later)]
     assert scheduled[1] == scheduled[0] - 1
 
+    # When they export their data, Then the document behind the presigned link has the five reviews and the session
     export = requests.get(f"{api}/users/me/export", headers=auth, timeout=30).json()
     document = requests.get(export["url"], timeout=30).json()  # the presigned link, served by the emulated S3
     assert (len(document["review_logs"]), len(document["learning_sessions"])) == (5, 1)
@@ -74,11 +85,13 @@ def test_first_session_changes_the_dashboard(local_cloud: LocalCloud) -> None:
 def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalCloud) -> None:
     import time
 
+    # Given the admin account the local cloud printed, signed in
     api = f"{local_cloud.api_url}/api/v1"
     line = next(line for line in local_cloud.output if line.startswith("admin account:"))
     email, password = line.removeprefix("admin account:").strip().split(" / ")
     token = requests.post(f"{api}/auth/login", json={"email": email, "password": password}, timeout=10).json()
     auth = {"Authorization": f"Bearer {token['access_token']}"}
+    # When it adds a sentence without readings
     body = {"japanese_text": "大人は三本の傘を持っています。", "english_translation": "The adult has three umbrellas."}
     created = requests.post(f"{api}/learning/sentences", headers=auth, json=body, timeout=10).json()
     assert created["hiragana_reading"] is None
@@ -89,6 +102,7 @@ def test_a_new_sentence_gets_its_readings_from_the_stream(local_cloud: LocalClou
         if sentence["hiragana_reading"]:
             break
         time.sleep(0.3)
+    # Then the readings worker, invoked from the table's stream, writes its readings within a minute
     assert sentence["hiragana_reading"] == "おとなはさんぼんのかさをもっています。"
     assert sentence["romaji_reading"].startswith("otona wa sanbon no kasa o")
     # and its words with their meanings, written in the same write as the readings

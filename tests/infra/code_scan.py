@@ -78,6 +78,28 @@ def imports_of(module: str) -> frozenset[str]:
     return frozenset(_imported(module)) | lazy_imports(module)
 
 
+def imported_names(module: str) -> frozenset[tuple[str, str | None]]:
+    """(module, name) of every import anywhere in `module`'s code, from any package: `from a.b import c` gives
+    ("a.b", "c"), `import a.b` gives ("a.b", None)."""
+    found: set[tuple[str, str | None]] = set()
+    for node in ast.walk(_tree(module)):
+        if isinstance(node, ast.Import):
+            found.update((alias.name, None) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update((node.module, alias.name) for alias in node.names)
+    return frozenset(found)
+
+
+def attributes_used(module: str, name: str) -> frozenset[str]:
+    """The attributes `module`'s code reads of the name `name` (`name.attribute`): the functions of an imported
+    module it calls, say."""
+    return frozenset(
+        node.attr
+        for node in ast.walk(_tree(module))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name
+    )
+
+
 def project_modules() -> list[str]:
     """Every module of the project's packages."""
     return sorted(
@@ -121,14 +143,6 @@ def _called_names(module: str) -> set[str]:
     return names
 
 
-def _media_prefixes_used(module: str) -> frozenset[str]:
-    return frozenset(
-        node.attr
-        for node in ast.walk(_tree(module))
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "MediaPrefixes"
-    )
-
-
 def functions_calling(module: str, method: str) -> frozenset[str]:
     """Names of the top-level functions of `module` whose body calls `method` (e.g. a boto3 client's `head_object`)."""
     return frozenset(
@@ -145,7 +159,7 @@ def functions_calling(module: str, method: str) -> frozenset[str]:
 def call_sites(function_name: str, defining_module: str, called: frozenset[str]) -> list[CallSite]:
     """Where the code of `function_name` calls one of `called` (functions of `defining_module`)."""
     return [
-        CallSite(module, name, _media_prefixes_used(module))
+        CallSite(module, name, attributes_used(module, "MediaPrefixes"))
         for module in sorted(reachable_modules(function_name) - {defining_module})
         for name in sorted(called & _called_names(module))
     ]

@@ -7,6 +7,7 @@ assets cannot turn them off, so the deployer exports `BUILDX_NO_DEFAULT_ATTESTAT
 the construct can pin, the platform, is pinned and checked here.
 """
 
+import inspect
 import re
 from typing import Any
 
@@ -16,7 +17,8 @@ from aws_cdk import aws_lambda as lambda_
 from infra.architectures import ARM64, X86_64, image_platform
 from infra.constructs.lambda_function import NO_ATTESTATIONS_ENV, KotobaFunction
 from infra.layout import CONTAINERS_DIR
-from shared.constants import LAMBDA_PYTHON_VERSION
+from shared.constants import LAMBDA_PYTHON_VERSION, Env
+from shared.services.speech import prepare_model
 from tests.infra.conftest import SynthesizedApp, image_assets, logical_id
 
 IMAGES = sorted(path.parent.name for path in CONTAINERS_DIR.glob("*/Dockerfile"))
@@ -74,3 +76,23 @@ def test_every_image_asset_is_built_for_the_architecture_its_function_runs_on(sy
         assert properties["Architectures"] == [platform.name]
         assert source["platform"] == platform.docker_platform
         assert set(source) <= ALLOWED_SOURCE_KEYS, source
+
+
+def test_the_speech_image_bakes_the_whisper_model_its_build_argument_names() -> None:
+    """WHISPER_MODEL (empty: Whisper base from its registry packages; else a faster-whisper size or CTranslate2
+    repository, fetched at build time) reaches `prepare_model`, and the directory it fills is the one the function
+    loads from (KOTOBA_WHISPER_MODEL_DIR)."""
+    # When the speech image's Dockerfile is read
+    text = (CONTAINERS_DIR / "speech_worker" / "Dockerfile").read_text()
+    lines = text.splitlines()
+    args = [line for line in lines if line.startswith("ARG ")]
+    model_dir = re.search(rf"{Env.WHISPER_MODEL_DIR}=(\S+)", text)
+    prepare = next(index for index, line in enumerate(lines) if "prepare_model(" in line)
+
+    # Then the argument is declared, empty by default, before the step that prepares the model with it, into the
+    # directory the function reads
+    assert args == ['ARG WHISPER_MODEL=""']
+    assert lines.index(args[0]) < prepare
+    assert model_dir is not None
+    assert f'prepare_model(Path(\'{model_dir.group(1)}\'), sys.argv[1])" "${{WHISPER_MODEL}}"' in lines[prepare]
+    assert list(inspect.signature(prepare_model).parameters) == ["target_dir", "name"]

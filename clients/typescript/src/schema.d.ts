@@ -383,9 +383,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Approved sentences, oldest first, filtered
+         * Approved sentences, oldest first, filtered; or what changed since a moment
          * @description Public. With filters beyond the level, a page may hold fewer than `limit` sentences while `next_cursor` is
          *     set: each call examines a bounded window of the catalogue. Keep following `next_cursor` until it is null.
+         *
+         *     With `updated_after` (no filters: a 400), a phone's sync: every sentence written since that the caller may see,
+         *     approved ones and, with an access token, the caller's own in moderation (with their `status`), oldest change
+         *     first, and a tombstone `{id, deleted: true, updated_at}` for each that left their view (deleted, or an approved
+         *     one sent back to moderation).
          */
         get: operations["learning_list_sentences"];
         put?: never;
@@ -461,8 +466,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Vocabulary words of a JLPT level, most frequent first
-         * @description Public. The active words of one JLPT level (N5 unless given), a page at a time.
+         * Vocabulary words of a JLPT level, most frequent first; or what changed since
+         * @description Public. The active words of one JLPT level (N5 unless given), a page at a time. With `updated_after` (without
+         *     `jlpt_level`: a 400), a phone's sync: the words of every level written since, oldest change first, and a
+         *     tombstone `{id, deleted: true, updated_at}` for a word withdrawn from the catalogue.
          */
         get: operations["learning_list_vocabulary"];
         put?: never;
@@ -665,6 +672,54 @@ export interface paths {
          * @description The same amount of work whatever the size of the deck.
          */
         get: operations["progress_get_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/backlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * After a break: postpone the overdue cards, or spread them over days (202: a job, for a large backlog)
+         * @description Overdue cards fell due before the learner's day began; those due later today are left as they are.
+         *     `postpone` moves all but the `keep` most urgent (default: `max_daily_reviews`), those that lose least by waiting
+         *     (the highest recall probability, the longest stability) first, each by 7.5 % of its interval, at least a day;
+         *     cards still in learning stay. `spread` gives every overdue card a day among the next `days` (today included), an
+         *     even share a day, the most urgent (the lowest recall probability) first. The rules are the FSRS Helper add-on's for
+         *     Anki. Sending the same request again changes nothing more: the cards moved are no longer overdue. Up to 200
+         *     overdue cards are moved within the request; more, by a job: a 202 with the job, to follow at `status_url`; while
+         *     it runs, the same request returns it again and a different one is a 409. A card answered meanwhile keeps its
+         *     answer's date (`skipped`).
+         */
+        post: operations["progress_recover_backlog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/progress/backlog/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A backlog recovery job: its status and the cards it has moved
+         * @description Only the caller's own recovery jobs; any other id is a 404.
+         */
+        get: operations["progress_backlog_job"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1337,6 +1392,121 @@ export interface components {
              */
             at: string;
         };
+        /** BacklogJob */
+        BacklogJob: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "postpone" | "spread";
+            /**
+             * Moved
+             * @description Cards given a new due date so far.
+             */
+            moved: number;
+            /**
+             * Skipped
+             * @description Cards answered or suspended meanwhile, left as they were.
+             */
+            skipped: number;
+            /**
+             * Error
+             * @description Why it failed, when it did.
+             */
+            error?: string | null;
+        };
+        /**
+         * BacklogPostpone
+         * @description Postpone the overdue cards that lose least by waiting, all but the `keep` most urgent.
+         */
+        BacklogPostpone: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "postpone";
+            /**
+             * Keep
+             * @description Overdue cards left due now, the most urgent (default: the learner's `max_daily_reviews`).
+             */
+            keep?: number | null;
+        };
+        /**
+         * BacklogResult
+         * @description A backlog recovered within the request.
+         */
+        BacklogResult: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "postpone" | "spread";
+            /**
+             * Overdue Before
+             * @description Cards overdue (due before today began) when it started.
+             */
+            overdue_before: number;
+            /**
+             * Moved
+             * @description Cards given a new due date.
+             */
+            moved: number;
+            /**
+             * Skipped
+             * @description Cards answered or suspended meanwhile, left as they were.
+             */
+            skipped: number;
+            /** Overdue After */
+            overdue_after: number;
+        };
+        /**
+         * BacklogSpread
+         * @description Spread every overdue card evenly over the next `days` days, today included, the most urgent first.
+         */
+        BacklogSpread: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "spread";
+            /** Days */
+            days: number;
+        };
+        /**
+         * BacklogStarted
+         * @description A backlog too large for one request: a background job moves the cards.
+         */
+        BacklogStarted: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Status Url
+             * @description Ask here (GET) until `status` is `completed`.
+             */
+            status_url: string;
+        };
+        /** BacklogSuggestion */
+        BacklogSuggestion: {
+            /**
+             * Message
+             * @description What the app may show the learner.
+             */
+            message: string;
+            /**
+             * Action
+             * @description The body to send to `POST /progress/backlog` to follow it; none when not needed.
+             */
+            action?: components["schemas"]["BacklogPostpone"] | components["schemas"]["BacklogSpread"] | null;
+        };
         /** BatchReviewResult */
         BatchReviewResult: {
             /** Review Id */
@@ -1483,6 +1653,12 @@ export interface components {
             leeches: number;
             /** Leech Threshold */
             leech_threshold: number;
+            /**
+             * Overdue
+             * @description Cards that fell due before today began: the backlog (`POST /progress/backlog`).
+             */
+            overdue: number;
+            backlog: components["schemas"]["BacklogSuggestion"];
         };
         /** DataExport */
         DataExport: {
@@ -2088,20 +2264,30 @@ export interface components {
              */
             next_cursor?: string | null;
         };
-        /** Page[UserPublic] */
-        Page_UserPublic_: {
+        /** Page[Union[SentencePublic, Tombstone]] */
+        Page_Union_SentencePublic__Tombstone__: {
             /** Items */
-            items: components["schemas"]["UserPublic"][];
+            items: (components["schemas"]["SentencePublic"] | components["schemas"]["Tombstone"])[];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; absent on the last page.
              */
             next_cursor?: string | null;
         };
-        /** Page[VocabularyWordPublic] */
-        Page_VocabularyWordPublic_: {
+        /** Page[Union[VocabularyWordPublic, Tombstone]] */
+        Page_Union_VocabularyWordPublic__Tombstone__: {
             /** Items */
-            items: components["schemas"]["VocabularyWordPublic"][];
+            items: (components["schemas"]["VocabularyWordPublic"] | components["schemas"]["Tombstone"])[];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; absent on the last page.
+             */
+            next_cursor?: string | null;
+        };
+        /** Page[UserPublic] */
+        Page_UserPublic_: {
+            /** Items */
+            items: components["schemas"]["UserPublic"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; absent on the last page.
@@ -2184,6 +2370,11 @@ export interface components {
              * @description FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.
              */
             desired_retention?: number | null;
+            /**
+             * Easy Days
+             * @description Weekdays with fewer reviews, 0 Monday to 6 Sunday: a card whose next review could land on several days (an interval of 3 days or more) lands on an easy day only while it has at most half the reviews of the window's other days. `[]` clears them.
+             */
+            easy_days?: number[] | null;
         };
         /**
          * PresignedUpload
@@ -2471,7 +2662,10 @@ export interface components {
             /** Correct */
             correct: boolean;
             mastery_level: components["schemas"]["MasteryLevel"];
-            /** Interval Days */
+            /**
+             * Interval Days
+             * @description Days to the next review. From 3 days on, load balanced: a day of the scheduler's fuzz range, drawn to favour the days with the fewest reviews due, off the learner's `easy_days` and the days a sibling (the sentence, or a word learned from it) is due, where it can be.
+             */
             interval_days: number;
             /**
              * Next Review Date
@@ -2893,6 +3087,26 @@ export interface components {
             /** Refresh Expires In */
             refresh_expires_in: number;
         };
+        /**
+         * Tombstone
+         * @description In a list read with `updated_after`: an item the reader may have synced before that they may no longer see
+         *     (deleted; for a sentence also one sent back to moderation, or rejected, that is not theirs). Drop it.
+         */
+        Tombstone: {
+            /** Id */
+            id: string;
+            /**
+             * Deleted
+             * @constant
+             */
+            deleted: true;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description When it left: what `updated_after` compares.
+             */
+            updated_at: string;
+        };
         /** TtsAudio */
         TtsAudio: {
             /**
@@ -3010,6 +3224,11 @@ export interface components {
             leech_threshold: number;
             /** Desired Retention */
             desired_retention: number;
+            /**
+             * Easy Days
+             * @description Weekdays with fewer reviews, 0 Monday to 6 Sunday.
+             */
+            easy_days?: number[];
             /** Total Study Time Minutes */
             total_study_time_minutes: number;
             /** Current Streak Days */
@@ -3127,6 +3346,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
     };
     responses: never;
@@ -4803,6 +5027,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
+                /** @description Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; `+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless. */
+                updated_after?: string | null;
             };
             header?: {
                 /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
@@ -4823,7 +5049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_SentencePublic_"];
+                    "application/json": components["schemas"]["Page_Union_SentencePublic__Tombstone__"];
                 };
             };
             /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
@@ -4839,6 +5065,18 @@ export interface operations {
             };
             /** @description Input the schema cannot check is refused (`invalid_input`): a cursor that is not one of ours, a one-time token that is unknown, used or expired. */
             400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];
@@ -5337,11 +5575,14 @@ export interface operations {
     learning_list_vocabulary: {
         parameters: {
             query?: {
-                jlpt_level?: components["schemas"]["JLPTLevel"];
+                /** @description N5 when left out. */
+                jlpt_level?: components["schemas"]["JLPTLevel"] | null;
                 /** @description Items per page. */
                 limit?: number;
                 /** @description `next_cursor` of the previous page; anything else is a 400. */
                 cursor?: string | null;
+                /** @description Only what changed after this moment (ISO 8601 with its offset, e.g. `2026-11-24T03:00:00Z`; `+` is `%2B` in a URL), oldest change first. Deleted items are included as tombstones where the list has them. Pass the largest `updated_at` seen, minus a minute: items are whole, so seeing one twice is harmless. */
+                updated_after?: string | null;
             };
             header?: {
                 /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
@@ -5362,7 +5603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_VocabularyWordPublic_"];
+                    "application/json": components["schemas"]["Page_Union_VocabularyWordPublic__Tombstone__"];
                 };
             };
             /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
@@ -6202,6 +6443,193 @@ export interface operations {
             };
             /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
             401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_recover_backlog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacklogPostpone"] | components["schemas"]["BacklogSpread"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogResult"];
+                };
+            };
+            /** @description A large backlog: a job moves the cards. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogStarted"];
+                };
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request conflicts with the current state; reload and try again (`conflict`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The body is larger than 64 KiB (`payload_too_large`). */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Something went wrong on our side (`internal_error`); quote the request id. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    progress_backlog_job: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds: a 304 without a body while the answer is the same. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacklogJob"];
+                };
+            };
+            /** @description Unchanged since the `ETag` sent in `If-None-Match`: no body. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No access token, or one that is invalid, expired or of an ended session (`not_authenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Nothing with that id, or nothing the caller may see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request does not match its schema, or breaks a rule that depends on several fields (`validation_error`); `details` lists the first 20 problems. */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "Cache-Control": components["headers"]["Cache-Control"];

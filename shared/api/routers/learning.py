@@ -4,10 +4,11 @@ from fastapi import APIRouter, Body, Query, status
 
 from shared.api.deps import CurrentUser, OptionalUser
 from shared.api.errors import errors
-from shared.api.params import Cursor, ItemId, PageSize
+from shared.api.params import Cursor, ItemId, PageSize, UpdatedAfter
 from shared.enums import Difficulty, JLPTLevel
 from shared.schemas.common import Page
 from shared.schemas.content import (
+    SentenceChange,
     SentenceCreate,
     SentenceFilters,
     SentencePublic,
@@ -15,6 +16,7 @@ from shared.schemas.content import (
     SentenceWords,
     VocabularyWordCreate,
     VocabularyWordPublic,
+    WordChange,
 )
 from shared.services import content, moderation
 
@@ -68,8 +70,13 @@ WORD_CREATE_EXAMPLES = {
 }
 
 
-@router.get("/sentences", summary="Approved sentences, oldest first, filtered")
+@router.get(
+    "/sentences",
+    summary="Approved sentences, oldest first, filtered; or what changed since a moment",
+    openapi_extra={"security": OPTIONAL_TOKEN},
+)
 def list_sentences(
+    reader: OptionalUser,
     jlpt_level: JLPTLevel | None = None,
     difficulty: Difficulty | None = None,
     grammar_point: Annotated[str | None, Query(min_length=1, max_length=60)] = None,
@@ -79,9 +86,15 @@ def list_sentences(
     ] = None,
     limit: PageSize = 20,
     cursor: Cursor = None,
-) -> Page[SentencePublic]:
+    updated_after: UpdatedAfter = None,
+) -> Page[SentenceChange]:
     """Public. With filters beyond the level, a page may hold fewer than `limit` sentences while `next_cursor` is
-    set: each call examines a bounded window of the catalogue. Keep following `next_cursor` until it is null."""
+    set: each call examines a bounded window of the catalogue. Keep following `next_cursor` until it is null.
+
+    With `updated_after` (no filters: a 400), a phone's sync: every sentence written since that the caller may see,
+    approved ones and, with an access token, the caller's own in moderation (with their `status`), oldest change
+    first, and a tombstone `{id, deleted: true, updated_at}` for each that left their view (deleted, or an approved
+    one sent back to moderation)."""
     filters = SentenceFilters(
         jlpt_level=jlpt_level,
         difficulty=difficulty,
@@ -89,7 +102,7 @@ def list_sentences(
         vocabulary_tag=vocabulary_tag,
         text=text,
     )
-    return content.list_sentences(filters, limit, cursor)
+    return content.list_sentences(filters, reader, updated_after, limit, cursor)
 
 
 @router.get(
@@ -115,12 +128,17 @@ def get_sentence_vocabulary(sentence_id: ItemId, reader: OptionalUser) -> Senten
     return content.sentence_words(sentence_id, reader)
 
 
-@router.get("/vocabulary", summary="Vocabulary words of a JLPT level, most frequent first")
+@router.get("/vocabulary", summary="Vocabulary words of a JLPT level, most frequent first; or what changed since")
 def list_vocabulary(
-    jlpt_level: JLPTLevel = JLPTLevel.N5, limit: PageSize = 20, cursor: Cursor = None
-) -> Page[VocabularyWordPublic]:
-    """Public. The active words of one JLPT level (N5 unless given), a page at a time."""
-    return content.list_words(jlpt_level, limit, cursor)
+    jlpt_level: Annotated[JLPTLevel | None, Query(description="N5 when left out.")] = None,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+    updated_after: UpdatedAfter = None,
+) -> Page[WordChange]:
+    """Public. The active words of one JLPT level (N5 unless given), a page at a time. With `updated_after` (without
+    `jlpt_level`: a 400), a phone's sync: the words of every level written since, oldest change first, and a
+    tombstone `{id, deleted: true, updated_at}` for a word withdrawn from the catalogue."""
+    return content.list_words(jlpt_level, updated_after, limit, cursor)
 
 
 @router.get("/vocabulary/{word_id:id}", summary="One vocabulary word")

@@ -1,12 +1,17 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, status
+from fastapi.responses import JSONResponse
 
 from shared.api.deps import CurrentUser, Now
 from shared.api.errors import errors
 from shared.api.params import Cursor, ItemId, PageSize, UpdatedAfter
 from shared.schemas.common import Page
 from shared.schemas.progress import (
+    BacklogJob,
+    BacklogRequest,
+    BacklogResult,
+    BacklogStarted,
     CardProgress,
     CardUpdate,
     Dashboard,
@@ -23,7 +28,7 @@ from shared.schemas.progress import (
     SessionStart,
     StudyStats,
 )
-from shared.services import progress, scheduler
+from shared.services import backlog, progress, scheduler
 
 router = APIRouter(prefix="/progress", tags=["progress"])
 
@@ -179,6 +184,42 @@ def get_stats(principal: CurrentUser, now: Now) -> StudyStats:
 def get_dashboard(principal: CurrentUser, now: Now) -> Dashboard:
     """The same amount of work whatever the size of the deck."""
     return progress.dashboard(principal, now)
+
+
+BACKLOG_EXAMPLES = {
+    "spread": {"summary": "Spread the overdue cards over a week", "value": {"action": "spread", "days": 7}},
+    "postpone": {"summary": "Postpone all but the 100 most urgent", "value": {"action": "postpone", "keep": 100}},
+}
+
+
+@router.post(
+    "/backlog",
+    summary="After a break: postpone the overdue cards, or spread them over days (202: a job, for a large backlog)",
+    response_model=BacklogResult,
+    responses={202: {"model": BacklogStarted, "description": "A large backlog: a job moves the cards."}, **errors(409)},
+)
+def recover_backlog(
+    principal: CurrentUser, body: Annotated[BacklogRequest, Body(openapi_examples=BACKLOG_EXAMPLES)], now: Now
+) -> BacklogResult | JSONResponse:
+    """Overdue cards fell due before the learner's day began; those due later today are left as they are.
+    `postpone` moves all but the `keep` most urgent (default: `max_daily_reviews`), those that lose least by waiting
+    (the highest recall probability, the longest stability) first, each by 7.5 % of its interval, at least a day;
+    cards still in learning stay. `spread` gives every overdue card a day among the next `days` (today included), an
+    even share a day, the most urgent (the lowest recall probability) first. The rules are the FSRS Helper add-on's for
+    Anki. Sending the same request again changes nothing more: the cards moved are no longer overdue. Up to 200
+    overdue cards are moved within the request; more, by a job: a 202 with the job, to follow at `status_url`; while
+    it runs, the same request returns it again and a different one is a 409. A card answered meanwhile keeps its
+    answer's date (`skipped`)."""
+    recovered = backlog.recover(principal, body, now)
+    if isinstance(recovered, BacklogStarted):
+        return JSONResponse(recovered.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    return recovered
+
+
+@router.get("/backlog/{job_id:id}", summary="A backlog recovery job: its status and the cards it has moved")
+def backlog_job(principal: CurrentUser, job_id: ItemId) -> BacklogJob:
+    """Only the caller's own recovery jobs; any other id is a 404."""
+    return backlog.backlog_job(principal, job_id)
 
 
 @router.get("/scheduler", summary="The learner's FSRS parameters, desired retention and expected workload")

@@ -18,7 +18,6 @@ PUBLIC = {
     "auth_refresh",
     "auth_forgot_password",
     "auth_reset_password",
-    "learning_list_sentences",
     "learning_list_vocabulary",
     "learning_get_vocabulary_word",
     "health_check_liveness",
@@ -32,6 +31,7 @@ CONFLICTS = {
     "progress_review_card",
     "progress_finish_session",
     "progress_update_card",
+    "progress_recover_backlog",
     "admin_decide_sentence",
     "admin_update_user",
     "users_delete_account",
@@ -123,12 +123,13 @@ def test_every_request_body_has_examples(document: dict[str, Any]) -> None:
 
 def test_bearer_is_the_default_and_public_operations_say_so(document: dict[str, Any]) -> None:
     # When the security is read, Then a JWT bearer is the default, exactly the public operations opt out
-    # and a sentence may be read with or without a token
+    # and a sentence, and the sentence list (whose sync adds the caller's own), may be read with or without a token
     assert document["security"] == [{"HTTPBearer": []}]
     assert document["components"]["securitySchemes"]["HTTPBearer"]["bearerFormat"] == "JWT"
     public = {name for name, op in operations(document).items() if op.get("security") == []}
     assert public == PUBLIC
-    assert operations(document)["learning_get_sentence"]["security"] == [{"HTTPBearer": []}, {}]
+    for optional in ("learning_get_sentence", "learning_list_sentences"):
+        assert operations(document)[optional]["security"] == [{"HTTPBearer": []}, {}]
 
 
 def test_servers_are_the_local_cloud_and_a_deployed_stage(document: dict[str, Any]) -> None:

@@ -57,11 +57,14 @@ def test_stale_jobs_are_closed_and_fresh_ones_left_alone() -> None:
 
 
 def test_a_job_that_finished_meanwhile_is_not_overwritten() -> None:
-    from shared.dal.jobs_repository import finish_job
+    from shared.dal.jobs_repository import finish_job, stale_jobs
 
-    stale = job(JobStatus.RUNNING, timedelta(hours=1))
+    # Given a running job read as stale, which its worker then finishes
+    job(JobStatus.RUNNING, timedelta(hours=1))
+    [stale] = stale_jobs(JobStatus.RUNNING, NOW, (JobType.OCR_PROCESSING,), limit=10)
     BackgroundJobItem.get(stale.id).update(actions=[BackgroundJobItem.status.set(JobStatus.COMPLETED)])
 
+    # When the janitor closes it as read, Then nothing is written: the job stays completed
     assert finish_job(stale, JobStatus.RUNNING, JobStatus.FAILED, "too slow") is False
     assert BackgroundJobItem.get(stale.id).status == JobStatus.COMPLETED
 

@@ -185,12 +185,17 @@ def stream_events(stream_arn: str, iterator_type: str = "TRIM_HORIZON") -> list[
 
 
 def test_every_answer_is_moto_s_own() -> None:
+    # Given the answers of plain moto to every operation the speed-ups replace, on fresh tables
     plain = replay()
+
+    # When the same operations are replayed with the speed-ups applied
     moto_speedups.apply()
     try:
         fast = replay()
     finally:
         moto_speedups.revert()
+
+    # Then every answer is the same, items read back and a cancelled transaction's reasons included
     assert fast == plain
     assert any("Items" in a and a["Items"] for a in plain)  # the replay did read items back
     assert any(a.get("Error", {}).get("Code") == "TransactionCanceledException" for a in plain)
@@ -198,9 +203,12 @@ def test_every_answer_is_moto_s_own() -> None:
 
 @pytest.mark.parametrize("name", sorted(ALL_TYPES))
 def test_an_attribute_measures_as_moto_measures_it(name: str) -> None:
+    # Given an attribute of each DynamoDB type, alone and nested in a map and a list, measured by moto
     value = DynamoType(ALL_TYPES[name])
     nested = DynamoType({"M": {"outer": {"L": [ALL_TYPES[name], {"M": {"inner": ALL_TYPES[name]}}]}}})
     moto_sizes = (value.size(), nested.size())
+
+    # When they are measured again with the speed-ups applied, Then the sizes (which limits count) are moto's
     moto_speedups.apply()
     try:
         assert (value.size(), nested.size()) == moto_sizes
@@ -209,6 +217,7 @@ def test_an_attribute_measures_as_moto_measures_it(name: str) -> None:
 
 
 def test_a_cancelled_transaction_changes_nothing_and_the_stream_goes_on(speedups: None) -> None:
+    # Given a log entry written, and a stream reader waiting at the latest record
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_tables(client)
@@ -219,6 +228,7 @@ def test_a_cancelled_transaction_changes_nothing_and_the_stream_goes_on(speedups
         reader = streams.get_shard_iterator(StreamArn=stream, ShardId=shard, ShardIteratorType="LATEST")
         key = {"user": {"S": "u0"}, "at": {"S": "2026-12-03T10:01"}}
 
+        # When a transaction (an update, a put, a failing condition check) is cancelled, and another entry is put
         with pytest.raises(ClientError, match="TransactionCanceled"):
             client.transact_write_items(TransactItems=[
                 update(LOG, key, "text", "lost"),
@@ -228,6 +238,7 @@ def test_a_cancelled_transaction_changes_nothing_and_the_stream_goes_on(speedups
             ])  # fmt: skip
         client.put_item(TableName=LOG, Item=log_entry("u2", 3))
 
+        # Then neither the update nor the put of the transaction was written
         assert client.get_item(TableName=LOG, Key=key)["Item"]["text"] == ALL_TYPES["text"]
         assert "Item" not in client.get_item(TableName=LOG, Key={"user": {"S": "u1"}, "at": {"S": "2026-12-03T10:02"}})
         records = streams.get_records(ShardIterator=reader["ShardIterator"])["Records"]

@@ -40,8 +40,11 @@ async def overload() -> tuple[list[int], dict[str, str], int, int]:
 
 
 def test_a_request_beyond_the_limit_is_refused_at_once_and_service_resumes() -> None:
+    # Given an app behind ShedOverload with a limit of two, both started on a request that waits
+    # When a third request comes while they wait, then they are let finish, then a fourth comes
     statuses, refused_body, after, started = asyncio.run(overload())
 
+    # Then the third is refused at once with API Gateway's 429 body, the two waiting ones succeed, the fourth is served
     assert statuses == [200, 200, THROTTLED_STATUS] and THROTTLED_STATUS == 429
     assert refused_body == THROTTLED_BODY == {"message": "Too Many Requests"}
     assert after == 200

@@ -28,6 +28,8 @@ def genuine(extension: str) -> bytes:
 
 
 def test_every_type_a_ticket_offers_has_a_signature_and_a_name() -> None:
+    # When the content types the upload tickets offer are compared with the checks', Then each one has a file
+    # signature and a description for its refusal
     assert set(EXTENSIONS) == set(IMAGE_EXTENSIONS) | set(AUDIO_EXTENSIONS)
     assert set(media_types._SIGNATURES) == set(media_types.DESCRIPTIONS) == set(EXTENSIONS.values())
 
@@ -40,8 +42,10 @@ def refusal(data: bytes, stored: str | None, declared: str | None, extension: st
 
 @pytest.mark.parametrize("content_type", sorted(EXTENSIONS))
 def test_a_genuine_file_passes_under_its_type_and_no_other(content_type: str) -> None:
+    # Given a genuine file of the type, When it is checked under its own type, Then it passes
     extension = EXTENSIONS[content_type]
     check_upload(genuine(extension), content_type, content_type, extension)
+    # When it is checked under every other type, Then it is refused as not being a file of that type
     for other_type, other in EXTENSIONS.items():
         if other == extension or (extension, other) == ("mp3", "aac"):
             continue  # an MP3 starts with an ID3 tag, which raw AAC may carry too
@@ -50,8 +54,11 @@ def test_a_genuine_file_passes_under_its_type_and_no_other(content_type: str) ->
 
 
 def test_the_stored_content_type_must_be_the_tickets() -> None:
+    # Given a genuine PNG whose ticket is for image/png
     png = genuine("png")
+    # When S3 stored it as image/png in another case and with a parameter, Then it passes
     check_upload(png, "image/PNG; charset=binary", "image/png", "png")  # case and parameters aside
+    # When it was stored as another type or none, Then it is refused naming what it was sent as and the ticket's type
     for stored in ["image/jpeg", "binary/octet-stream", None]:
         assert refusal(png, stored, "image/png", "png") == (
             f"the file was sent as {stored or 'no content type'}, but its upload ticket is for image/png"
@@ -60,11 +67,14 @@ def test_the_stored_content_type_must_be_the_tickets() -> None:
 
 
 def test_a_record_from_before_tickets_kept_their_type_is_judged_by_its_key() -> None:
+    # Given records with no declared type, When a WAV under a .wav key is checked as either WAV type, Then it passes;
+    # When an M4A under an .m4a key was stored as audio/aac, Then it is refused naming the types an .m4a key allows
     check_upload(genuine("wav"), "audio/x-wav", None, "wav")
     check_upload(genuine("wav"), "audio/wav", None, "wav")
     assert refusal(genuine("m4a"), "audio/aac", None, "m4a").endswith("ticket is for audio/mp4 or audio/x-m4a")
 
 
 def test_an_empty_file_is_refused_as_empty_whatever_its_type() -> None:
+    # When an empty file is checked under each type, Then it is refused as empty, before its type is looked at
     for content_type, extension in EXTENSIONS.items():
         assert refusal(b"", content_type, content_type, extension) == "the file is empty"

@@ -4,6 +4,7 @@ handlers where nothing reaches a model, and with the OCR faked at `read_image` w
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,13 +20,14 @@ from shared.dal import achievements_repository, media_repository
 from shared.dal.content import SentenceItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, OCRRecordItem
-from shared.enums import JobStatus, ModerationStatus, ProcessingStatus, RequirementType
+from shared.domain.media import MediaAnalysis, MediaClaim
+from shared.enums import JobStatus, MediaKind, ModerationStatus, ProcessingStatus, RequirementType
 from shared.services import media_processing, ocr_processing
 from shared.services.media_processing import Outcome, process_upload
 from shared.services.ocr import OcrResult, TextBox
 from shared.settings import get_settings
 from tests.auth_helpers import Session, signed_up
-from tests.helpers import FakeLambdaContext
+from tests.helpers import FakeLambdaContext, stand_in_analysis
 
 PNG = b"\x89PNG\r\n\x1a\n"
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt "
@@ -78,9 +80,9 @@ class Analyser:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, data: bytes, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def __call__(self, data: bytes, claim: MediaClaim) -> MediaAnalysis:
         self.calls += 1
-        return {"error_message": None}, {"bytes": len(data)}
+        return stand_in_analysis(claim, data)
 
 
 def process(kind: str, key: str, analyse: Any) -> Outcome:
@@ -190,9 +192,9 @@ class TestRetryAfterATimeout:
         assert outcomes == [Outcome.COMPLETED, Outcome.DUPLICATE]
         assert analyse.calls == 1
         record = OCRRecordItem.get(learner.user_id, record_id_of(upload))
-        assert record.processing_status == ProcessingStatus.COMPLETED
+        assert (record.processing_status, record.image_size_bytes) == (ProcessingStatus.COMPLETED, len(PNG + b"pixels"))
         job = BackgroundJobItem.get(record.job_id)
-        assert (job.status, job.retry_count, job.result_data) == (JobStatus.COMPLETED, 2, {"bytes": 14})
+        assert (job.status, job.retry_count) == (JobStatus.COMPLETED, 2)
 
     def test_a_record_a_live_worker_holds_is_left_to_it(self, client: TestClient, learner: Session) -> None:
         (spec,) = [spec for spec in QUEUES if spec.upload_prefix == MediaPrefixes.SPEECH_UPLOADS]
@@ -242,17 +244,20 @@ class TestSentencesOfAPhotoReadTwice:
 
     @pytest.mark.usefixtures("aws")
     def test_reading_the_same_record_twice_gives_the_same_sentences_once(self) -> None:
-        record = {"user_id": "u1", "record_id": "4a1e6c7e-1b7d-4c39-8a57-3f0d1c1f2a90"}
+        claim = MediaClaim(
+            kind=MediaKind.OCR, user_id="u1", record_id="4a1e6c7e-1b7d-4c39-8a57-3f0d1c1f2a90", job_id="j1",
+            started_at=datetime.now(UTC), attempt=1, max_retries=3, content_type="image/png",
+        )  # fmt: skip
 
-        first, _ = ocr_processing.analyse_photo(PNG, record)
-        second, _ = ocr_processing.analyse_photo(PNG, record)
+        first = ocr_processing.analyse_photo(PNG, claim)
+        second = ocr_processing.analyse_photo(PNG, claim)
 
-        assert first["processed_sentences"] == second["processed_sentences"]
+        assert first.processed_sentences == second.processed_sentences
         stored = photo_sentences("u1")
-        assert sorted(s.sentence_id for s in stored) == sorted(first["processed_sentences"])
+        assert sorted(s.sentence_id for s in stored) == sorted(first.processed_sentences)
         assert sorted(s.japanese_text for s in stored) == sorted(TEXTS)
-        other, _ = ocr_processing.analyse_photo(PNG, {**record, "record_id": "another"})
-        assert set(other["processed_sentences"]).isdisjoint(first["processed_sentences"])
+        other = ocr_processing.analyse_photo(PNG, replace(claim, record_id="another"))
+        assert set(other.processed_sentences).isdisjoint(first.processed_sentences)
 
     def test_a_worker_that_timed_out_after_writing_them_is_retried_without_copies(
         self, client: TestClient, learner: Session, monkeypatch: pytest.MonkeyPatch
@@ -268,7 +273,7 @@ class TestSentencesOfAPhotoReadTwice:
             raise TimeoutError("Task timed out")
 
         with monkeypatch.context() as timing_out:
-            timing_out.setattr(media_repository, "finish", stopped)
+            timing_out.setattr(media_repository, "complete", stopped)
             with pytest.raises(TimeoutError):
                 process_upload("ocr", bucket, key, analyse, ocr_processing.REJECTIONS)
         assert len(photo_sentences(learner.user_id)) == len(TEXTS)

@@ -14,12 +14,13 @@ from fastapi.testclient import TestClient
 from shared.dal import media_storage
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import OCRRecordItem
+from shared.domain.media import MediaAnalysis, MediaClaim
 from shared.enums import JobStatus, ProcessingStatus
 from shared.services.media_processing import Outcome, process_upload
 from shared.settings import get_settings
 from shared.upload_worker import make_upload_worker
 from tests.auth_helpers import Session, signed_up
-from tests.helpers import FakeLambdaContext, assert_error, s3_error
+from tests.helpers import FakeLambdaContext, assert_error, s3_error, stand_in_analysis
 
 
 @pytest.fixture
@@ -118,13 +119,13 @@ class Rejected(ValueError):
     pass
 
 
-def analysed(data: bytes, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    data = data.removeprefix(PNG)
-    if data.startswith(b"NOT"):
+def analysed(data: bytes, claim: MediaClaim) -> MediaAnalysis:
+    text = data.removeprefix(PNG)
+    if text.startswith(b"NOT"):
         raise Rejected("not an image")
-    if data.startswith(b"FLAKY"):
+    if text.startswith(b"FLAKY"):
         raise RuntimeError("model server hiccup")
-    return {"extracted_text": data.decode(), "ocr_engine_used": "stand-in"}, {"ok": True}
+    return stand_in_analysis(claim, data, text.decode())
 
 
 def process(key: str) -> Outcome:
@@ -139,7 +140,9 @@ class TestProcessing:
         record = client.get(f"/api/v1/ai/ocr/{upload['key'].rsplit('/', 1)[1][:-4]}", headers=learner.headers).json()
         assert (record["processing_status"], record["extracted_text"]) == ("completed", "hello")
         job = BackgroundJobItem.get(record["job_id"])
-        assert (job.status, job.retry_count, job.result_data) == (JobStatus.COMPLETED, 1, {"ok": True})
+        assert (job.status, job.retry_count, job.result_data) == (
+            JobStatus.COMPLETED, 1, {"lines": 1, "sentences": 0, "furigana": 0, "vertical": False}
+        )  # fmt: skip
         assert job.processing_time_ms is not None and job.completed_at is not None
 
     def test_a_file_that_is_not_what_it_claims_fails_at_once_with_a_reason(

@@ -1,11 +1,13 @@
 """Every one of the plan's 12 models: its defaults, refusal of bad values, and a round trip through DynamoDB."""
 
+import uuid
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pynamodb.exceptions import PutError
 
-from shared.dal.content import SentenceItem, UsageExample, VocabularyWordItem
+from shared.dal.content import FEED_SHARDS, SentenceItem, UsageExample, VocabularyWordItem, public_feed, public_feeds
 from shared.dal.gamification import AchievementItem, StudyStreakItem, UserAchievementItem
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, OCRRecordItem
@@ -124,6 +126,42 @@ class TestSentence:
         unrated = self.make(jlpt_level=None)
         unrated.save()
         assert unrated.level_status == "unrated#active"
+
+    def test_change_feed_is_the_authors_until_approved_then_a_public_shard_for_good(self) -> None:
+        # Given a learner's sentence in moderation, and one without an author that was never approved
+        sentence = self.make(status=ModerationStatus.PENDING, created_by="user-1")
+        sentence.save()
+        orphan = self.make(status=ModerationStatus.PENDING)
+        orphan.save()
+        assert (sentence.change_scope, orphan.change_scope) == ("author#user-1", public_feed(orphan.sentence_id))
+        assert sentence.change_key == f"{SentenceItem.updated_at.serialize(sentence.updated_at)}#{sentence.sentence_id}"
+
+        # When it is approved, Then it moves to one of the public feed's shards, by its id
+        sentence.status = ModerationStatus.ACTIVE
+        sentence.save()
+        public = sentence.change_scope
+        assert public == public_feed(sentence.sentence_id) and public in public_feeds()
+
+        # and it stays there when sent back to moderation or deleted (a change the other phones must see)
+        for status in (ModerationStatus.PENDING, ModerationStatus.DELETED):
+            before = sentence.change_key
+            sentence.status = status
+            sentence.save()
+            stored = SentenceItem.get(sentence.sentence_id)
+            assert stored.change_scope == public and str(stored.change_key) > str(before)
+        found = [s.sentence_id for s in SentenceItem.by_change.query(public, SentenceItem.change_key > before)]
+        assert found == [sentence.sentence_id]
+
+        # and a sentence approved before the feed existed (a moderator's mark, no feed) joins the public one
+        approved_before = self.make(status=ModerationStatus.PENDING, created_by="user-2", reviewed_by="admin-1")
+        approved_before.save()
+        assert approved_before.change_scope == public_feed(approved_before.sentence_id)
+
+    def test_public_feed_spreads_items_over_every_shard(self) -> None:
+        # When the shards of a thousand ids are counted, Then each of them takes about its share of the writes
+        shards = Counter(public_feed(str(uuid.UUID(int=n))) for n in range(1000))
+        assert set(shards) == set(public_feeds()) and len(shards) == FEED_SHARDS
+        assert all(150 <= count <= 350 for count in shards.values())
 
     @pytest.mark.parametrize(
         ("field", "value"), [("difficulty_level", "impossible"), ("jlpt_level", "n6"), ("status", "maybe")]
@@ -260,7 +298,7 @@ class TestProgress:
 
 
 class TestLearningSession:
-    def test_defaults_and_newest_first(self) -> None:
+    def test_defaults(self) -> None:
         # Given three review sessions started at 8, 10 and 9 o'clock
         start = datetime(2026, 11, 24, 8, tzinfo=UTC)
         for hours in (0, 2, 1):
@@ -268,11 +306,11 @@ class TestLearningSession:
                 user_id="u1", session_type=SessionType.REVIEW, start_time=start + timedelta(hours=hours)
             ).save()
 
-        # When the user's sessions are queried newest first
-        sessions = list(LearningSessionItem.by_start.query("u1", scan_index_forward=False))
+        # When the user's sessions are read back
+        sessions = list(LearningSessionItem.query("u1"))
 
-        # Then they come back 10, 9, 8, each with zero counts, no end yet and the streak kept
-        assert [s.start_time.hour for s in sessions] == [10, 9, 8]
+        # Then all three are there, each with zero counts, no end yet and the streak kept
+        assert sorted(s.start_time.hour for s in sessions) == [8, 9, 10]
         first = sessions[0]
         assert (first.total_questions, first.correct_answers, first.exp_gained) == (0, 0, 0)
         assert (first.end_time, first.accuracy_percentage, first.duration_minutes) == (None, None, None)

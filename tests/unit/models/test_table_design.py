@@ -2,6 +2,7 @@
 
 import pytest
 
+from shared.dal.content import SENTENCE_COUNTERS, WORD_COUNTERS
 from shared.dal.tables import TableDefinition, table_definitions
 
 DEFINITIONS = {d.logical_name: d for d in table_definitions()}
@@ -31,11 +32,16 @@ EXPECTED = {
             "by_status": ("global", "status", "created_at"),
             "by_level": ("global", "level_status", "created_at"),
             "by_author": ("global", "created_by", "created_at"),
+            "by_change": ("global", "change_scope", "change_key"),
         },
     ),
     "vocabulary": (
         ("word_id", None),
-        {"by_level": ("global", "level", "level_rank"), "by_lemma": ("global", "lemma", None)},
+        {
+            "by_level": ("global", "level", "level_rank"),
+            "by_lemma": ("global", "lemma", None),
+            "by_change": ("global", "change_scope", "change_key"),
+        },
     ),
     "progress": (
         ("user_id", "item_key"),
@@ -45,7 +51,7 @@ EXPECTED = {
             "by_change": ("local", "user_id", "change_key"),
         },
     ),
-    "learning_sessions": (("user_id", "session_id"), {"by_start": ("local", "user_id", "start_time")}),
+    "learning_sessions": (("user_id", "session_id"), {}),
     "audio_records": (("user_id", "record_id"), {"by_created": ("local", "user_id", "created_at")}),
     "ocr_records": (("user_id", "record_id"), {"by_created": ("local", "user_id", "created_at")}),
     "study_streaks": (("user_id", "start_date"), {}),
@@ -135,10 +141,17 @@ def test_indexes_that_a_frequent_write_touches_project_only_what_their_reads_nee
     by_time = projection("review_logs", "by_time")
     assert by_time["ProjectionType"] == "INCLUDE"
     assert {"study_day", "correct", "response_time_ms", "session_id"} <= set(by_time["NonKeyAttributes"])  # type: ignore[arg-type]
-    # The sync indexes are read whole (a page of changed cards or stored reviews in one Query). A card's key there
-    # moves on every write (a delete and a put), a review is put once; under 1 KB each costs one unit whatever the
-    # projection, so projecting everything costs storage, not write units, and saves a BatchGetItem a page.
-    assert projection("progress", "by_change") == projection("review_logs", "by_record") == {"ProjectionType": "ALL"}
+    # The sync indexes: the cards' is read whole (a card's copy is bounded by the deck, so storage is no concern);
+    # the reviews' keeps keys only, since the log grows with every answer and a Query of an LSI fetches the rest
+    # from the table (under 1 KB, an entry costs one write unit whatever its projection)
+    assert projection("progress", "by_change") == {"ProjectionType": "ALL"}
+    assert projection("review_logs", "by_record") == {"ProjectionType": "KEYS_ONLY"}
+    # The content sync indexes copy what a list shows, never the counters the review aggregator adds to: its updates
+    # of a shared sentence or word touch the item alone, never the feed's few partitions
+    for table, counters in (("sentences", SENTENCE_COUNTERS), ("vocabulary", WORD_COUNTERS)):
+        feed = projection(table, "by_change")
+        assert feed["ProjectionType"] == "INCLUDE" and "updated_at" in feed["NonKeyAttributes"]  # type: ignore[operator]
+        assert not set(counters) & set(feed["NonKeyAttributes"])  # type: ignore[arg-type]
 
 
 def test_streams_feed_the_readings_worker_the_review_aggregator_and_the_review_archiver() -> None:

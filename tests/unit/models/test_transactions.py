@@ -8,9 +8,10 @@ from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseC
 from pynamodb.transactions import TransactWrite
 
 from shared.dal import users_repository
-from shared.dal.base import COLLISION_ATTEMPTS
+from shared.dal.base import COLLISION_ATTEMPTS, new_id
 from shared.dal.users import UniqueKeyItem, UserItem
 from shared.dal.users_repository import NewUser
+from shared.domain.accounts import NewAccount
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -40,8 +41,8 @@ def collisions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return pending
 
 
-def new_user(email: str = "aiko@example.com", username: str = "aiko") -> UserItem:
-    return UserItem(email=email, username=username, password_hash="h")
+def new_user(email: str = "aiko@example.com", username: str = "aiko") -> NewAccount:
+    return NewAccount(user_id=new_id(), email=email, username=username, password_hash="h")
 
 
 def test_a_sign_up_that_collides_is_sent_again_and_stored_once(collisions: list[int]) -> None:

@@ -45,6 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
     ],
 )
 def test_tricky_words(text: str, hiragana: str, romaji: str) -> None:
+    # When a word with an irregular reading (a counter, a special reading) is read, Then both readings are the usual
     reading = read_japanese(text)
     assert (reading.hiragana, reading.romaji) == (hiragana, romaji)
 
@@ -58,6 +59,7 @@ def test_tricky_words(text: str, hiragana: str, romaji: str) -> None:
     ],
 )
 def test_one_day_is_read_by_context(text: str, hiragana: str) -> None:
+    # When 一日 is read in a date, in a duration and alone, Then it is ついたち, いちにち and いちにち
     assert read_japanese(text).hiragana == hiragana
 
 
@@ -74,6 +76,7 @@ def test_one_day_is_read_by_context(text: str, hiragana: str) -> None:
     ],
 )
 def test_ten_minutes_or_enough(text: str, hiragana: str) -> None:
+    # When 十分 or 10分 is read, Then it is じゅっぷん where the sentence speaks of time, じゅうぶん otherwise
     assert read_japanese(text).hiragana == hiragana
 
 
@@ -89,21 +92,26 @@ def test_ten_minutes_or_enough(text: str, hiragana: str) -> None:
     ],
 )
 def test_homographs_read_by_the_words_around_them(text: str, hiragana: str, romaji: str) -> None:
+    # When 何, 降りる or 開く is read in a sentence, Then its reading is the one the words around it call for
     reading = read_japanese(text)
     assert (reading.hiragana, reading.romaji) == (hiragana, romaji)
 
 
 def test_particles_keep_their_spelling_in_hiragana_and_their_sound_in_romaji() -> None:
+    # When a sentence with the particles は, へ and を is read
     reading = read_japanese("私は部屋へパンを持っていきます。")
+    # Then the hiragana writes them as written, the romaji as said: wa, e, o
     assert reading.hiragana == "わたしはへやへぱんをもっていきます。"
     assert reading.romaji == "watashi wa heya e pan o motte ikimasu."
 
 
 def test_ha_inside_a_word_stays_ha() -> None:
+    # When 花は is read, Then the は of 花 is "ha" and only the particle is "wa"
     assert read_japanese("花はきれいです。").romaji == "hana wa kirei desu."
 
 
 def test_set_phrases_with_ha_are_read_wa() -> None:
+    # When こんにちは is read, Then its final は, a particle once, is "wa" in one word
     reading = read_japanese("こんにちは。")
     assert (reading.hiragana, reading.romaji) == ("こんにちは。", "konnichiwa.")
 
@@ -118,6 +126,7 @@ def test_set_phrases_with_ha_are_read_wa() -> None:
     ],
 )
 def test_n_before_a_vowel_or_y_takes_an_apostrophe(text: str, romaji: str) -> None:
+    # When ん comes before a vowel or y, Then the romaji writes n' (and a plain n before a consonant)
     assert read_japanese(text).romaji == romaji
 
 
@@ -126,38 +135,47 @@ def test_n_before_a_vowel_or_y_takes_an_apostrophe(text: str, romaji: str) -> No
     [("切手を買った。", "kitte o katta."), ("抹茶", "matcha"), ("こっち", "kotchi"), ("学校", "gakkou")],
 )
 def test_small_tsu_doubles_the_next_consonant(text: str, romaji: str) -> None:
+    # When a small っ comes before a consonant, Then the romaji doubles it (tch before ch)
     assert read_japanese(text).romaji == romaji
 
 
 def test_katakana_long_vowel_mark_repeats_the_vowel() -> None:
+    # When katakana with ー is read, Then the hiragana keeps the mark and the romaji repeats the vowel
     reading = read_japanese("コーヒーを飲みませんか？")
     assert (reading.hiragana, reading.romaji) == ("こーひーをのみませんか？", "koohii o nomimasen ka?")
 
 
 def test_long_vowels_are_spelled_as_in_kana() -> None:
+    # When 東京 and 大きい are read, Then their long vowels are spelled ou and oo, as their kana, without macrons
     assert read_japanese("東京の大きい映画館").romaji == "toukyou no ookii eigakan"
 
 
 def test_digits_are_read_with_their_counters() -> None:
+    # When a sentence with the digit 3 before a counter is read, Then 3本 reads さんぼん, as 三本 would
     reading = read_japanese("3本ください。")
     assert (reading.hiragana, reading.romaji) == ("さんぼんください。", "sanbon kudasai.")
 
 
 def test_punctuation_and_other_scripts_are_kept_as_written() -> None:
+    # When a sentence with Japanese punctuation and a Latin word is read, Then the hiragana keeps both as written,
+    # the romaji keeps the word and turns the punctuation into its Western form
     reading = read_japanese("はい、Tokyoです！")
     assert (reading.hiragana, reading.romaji) == ("はい、Tokyoです！", "hai, Tokyo desu!")
 
 
 def test_honorific_suffix_is_hyphenated() -> None:
+    # When a name with さん is read, Then the romaji joins them with a hyphen: tanaka-san
     assert read_japanese("田中さんはどこですか？").romaji == "tanaka-san wa doko desu ka?"
 
 
 def test_empty_text_reads_as_empty() -> None:
+    # When empty text is read, Then both readings are empty
     reading = read_japanese("")
     assert (reading.hiragana, reading.romaji) == ("", "")
 
 
 def test_engine_names_the_package_and_its_version() -> None:
+    # When a word is read, Then the reading names the engine that made it, with its version (stored with readings)
     assert read_japanese("猫").engine == "pyopenjtalk-plus 0.4.1.post10"
 
 
@@ -238,6 +256,7 @@ SAMPLE_SENTENCES = [
 
 @pytest.mark.parametrize(("text", "hiragana", "romaji"), SAMPLE_SENTENCES)
 def test_sample_sentences(text: str, hiragana: str, romaji: str) -> None:
+    # When a sample sentence is read, Then both readings are those checked by hand in the content.
     # One difference from the sample content is expected: 昼/朝/晩 + ご飯 are two words to Open JTalk and the
     # engine does not join nouns, so "ban gohan" where the content writes "bangohan".
     assert read_japanese(text) == Reading(hiragana=hiragana, romaji=romaji, engine="pyopenjtalk-plus 0.4.1.post10")
@@ -245,6 +264,8 @@ def test_sample_sentences(text: str, hiragana: str, romaji: str) -> None:
 
 def test_module_imports_without_pyopenjtalk() -> None:
     """The API's zip functions import the services package without the readings dependency group."""
+    # Given a Python process where pyopenjtalk cannot be imported
     probe = "import sys; sys.modules['pyopenjtalk'] = None; import shared.services.readings"
+    # When it imports the readings service, Then the import succeeds (pyopenjtalk is loaded on first use only)
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

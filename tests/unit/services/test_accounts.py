@@ -3,8 +3,10 @@
 import pytest
 
 from shared.dal import users_repository
+from shared.dal.base import new_id
 from shared.dal.users import UniqueKeyItem, UserItem
 from shared.dal.users_repository import NewUser
+from shared.domain.accounts import NewAccount
 from shared.services.accounts import ensure_admin
 from shared.services.passwords import hash_password, verify_password
 
@@ -20,7 +22,7 @@ def test_admin_account_is_created_once() -> None:
     assert (first.created, again.created) == (True, False)
     admin = users_repository.get_user_by_email("ADMIN@example.com")
     assert admin is not None
-    assert admin.is_superuser is True
+    assert admin.is_admin is True
     assert verify_password(admin.password_hash, "correct horse battery")
     assert not verify_password(admin.password_hash, "another password")
 
@@ -39,7 +41,7 @@ def test_stored_user_holds_no_plaintext_password() -> None:
 
 def test_an_email_or_username_cannot_be_registered_twice() -> None:
     # Given a user registered as a@example.com / aiko
-    first = UserItem(email="a@example.com", username="aiko", password_hash=hash_password("x"))
+    first = NewAccount(user_id=new_id(), email="a@example.com", username="aiko", password_hash=hash_password("x"))
     assert users_repository.create_user(first) is NewUser.CREATED
 
     # When sign-ups reuse the e-mail, the username in another case, or both, Then each is refused naming what is taken
@@ -48,7 +50,8 @@ def test_an_email_or_username_cannot_be_registered_twice() -> None:
         ("b@example.com", "AIKO", NewUser.USERNAME_TAKEN),
         ("a@example.com", "aiko", NewUser.EMAIL_TAKEN),
     ):
-        assert users_repository.create_user(UserItem(email=email, username=username, password_hash="h")) is outcome
+        refused = NewAccount(user_id=new_id(), email=email, username=username, password_hash="h")
+        assert users_repository.create_user(refused) is outcome
 
     # Then the store holds the one user and its two uniqueness claims, nothing from the refused sign-ups
     assert UserItem.count() == 1

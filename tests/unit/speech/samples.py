@@ -11,8 +11,13 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 
+from shared.services.transcript_text import character_error_rate
+
+__all__ = ["character_error_rate"]  # the one used everywhere: shared.services.transcript_text
+
 SHORT = "今日はいい天気ですね。"  # about 1.9 s
 MEDIUM = "この本はとても面白いので、あなたも読んでみてください。"  # about 4.7 s
+BABBLE = "四時に友達と会います。"  # a fourth voice for background babble
 LONG = "私は毎朝七時に起きて、駅まで歩いて行きます。電車の中では日本語の本を読んだり、音楽を聞いたりします。"  # 9.1 s
 
 # PyAV output format and encoder for each container the uploads may use.
@@ -24,8 +29,6 @@ ENCODINGS = {
     "webm": ("webm", "libopus"),
     "flac": ("flac", "flac"),
 }
-
-_PUNCTUATION_AND_SPACE = re.compile(r"[\s、。，．,.!?！？「」]")  # noqa: RUF001 (full-width marks are the point)
 
 
 @functools.cache
@@ -76,12 +79,6 @@ def encoded(samples: npt.NDArray[np.int16], rate: int, kind: str, *, streamed: b
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             container.mux(packet)
     return (unseekable.buffer if streamed else seekable).getvalue()
-
-
-def character_error_rate(expected: str, got: str) -> float:
-    """Levenshtein distance over the expected length, punctuation and white space removed."""
-    reference = _PUNCTUATION_AND_SPACE.sub("", expected)
-    return Levenshtein.distance(reference, _PUNCTUATION_AND_SPACE.sub("", got)) / len(reference)
 
 
 def kana_error_rate(expected: str, got: str) -> float:

@@ -137,7 +137,7 @@ class FakeWhisper:
     """Stands in for the model: the tests here are about what reaches it."""
 
     def recognise(self, audio, language):
-        return speech._Recognition([speech._Segment("テスト", -0.1, 3, 1.0)], language or "ja", 1.0)
+        return speech._Recognition([speech._Segment("テスト", -0.1, 3, 1.0, 0.01)], language or "ja", 1.0)
 
 
 @pytest.mark.parametrize("kind", ["wav", *ENCODINGS])
@@ -146,6 +146,7 @@ def test_damaged_uploads_are_transcribed_or_refused_never_an_unexpected_error(ki
     # These found FFmpeg errors other than InvalidDataError (EPERM from the AAC decoder, EINVAL from the resampler),
     # a stream changing format midway and a stream without a decoder.
     monkeypatch.setattr(speech, "_model", FakeWhisper)
+    monkeypatch.setattr(speech, "speech_regions", lambda audio: [(0, audio.size)])  # a tone is no speech to the VAD
     rng = np.random.default_rng(2024)
     good = wav_bytes(tone(2.0, 48_000), 48_000) if kind == "wav" else encoded(tone(2.0, 48_000), 48_000, kind)
     for trial in range(60):
@@ -168,3 +169,47 @@ def test_damaged_uploads_are_transcribed_or_refused_never_an_unexpected_error(ki
 
 def test_a_rejection_is_a_value_error_for_callers_that_only_know_that():
     assert issubclass(AudioRejected, ValueError)
+
+
+class NoisyWhisper:
+    """Answers one segment with the given signs (text, avg_logprob, compression ratio, no_speech_prob)."""
+
+    def __init__(self, text: str, avg_logprob: float, compression_ratio: float, no_speech_prob: float) -> None:
+        self.segment = speech._Segment(text, avg_logprob, len(text), compression_ratio, no_speech_prob)
+
+    def recognise(self, audio, language):
+        return speech._Recognition([self.segment], "ja", 1.0)
+
+
+@pytest.mark.parametrize(
+    ("segment", "heard"),
+    [
+        pytest.param(("りんごを一つください。", -0.3, 1.1, 0.2), "りんごを一つください。", id="speech in noise"),
+        pytest.param(("私も今 " * 10, -0.08, 18.7, 0.43), None, id="repetitive"),
+        pytest.param(("あああああ", -1.24, 1.07, 0.41), None, id="unsure"),
+        pytest.param(("ご視聴ありがとうございました", -0.5, 1.2, 0.81), None, id="no speech likely"),
+    ],
+)
+def test_what_whisper_hears_in_noise_is_not_passed_on_as_speech(segment, heard, monkeypatch):
+    # Given a recording with sound the VAD took for speech, and a model answering with these signs (measured on
+    # speech at 10 dB SNR and on babble alone)
+    monkeypatch.setattr(speech, "_model", lambda: NoisyWhisper(*segment))
+    monkeypatch.setattr(speech, "speech_regions", lambda audio: [(0, audio.size)])
+    data = wav_bytes(tone(2.0, 16_000), 16_000)
+
+    # When it is transcribed, Then speech comes back as text, and the rest as "no speech was heard"
+    if heard is None:
+        with pytest.raises(AudioRejected, match=r"^no speech was heard$"):
+            speech.transcribe(data)
+    else:
+        assert speech.transcribe(data).text == heard
+
+
+def test_sound_without_speech_regions_is_refused_before_the_model_runs(monkeypatch):
+    # Given a recording in which the VAD finds no speech (a steady tone)
+    monkeypatch.setattr(speech, "_model", lambda: FakeWhisper())
+    monkeypatch.setattr(FakeWhisper, "recognise", lambda self, audio, language: pytest.fail("the model ran"))
+
+    # When it is transcribed, Then it is refused as no speech heard, without decoding
+    with pytest.raises(AudioRejected, match=r"^no speech was heard$"):
+        speech.transcribe(wav_bytes(tone(2.0, 16_000), 16_000))

@@ -67,7 +67,9 @@ class FakeModel:
 
 
 def segment(text: str, compression_ratio: float) -> SimpleNamespace:
-    return SimpleNamespace(text=text, avg_logprob=-0.2, tokens=[1] * len(text), compression_ratio=compression_ratio)
+    return SimpleNamespace(
+        text=text, avg_logprob=-0.2, tokens=[1] * len(text), compression_ratio=compression_ratio, no_speech_prob=0.01
+    )
 
 
 def test_a_repetitive_result_in_the_short_window_is_decoded_again_in_the_full_window() -> None:
