@@ -80,6 +80,34 @@ class OcrRecordPublic(PublicModel):
     processed_at: datetime | None = None
 
 
+class FluencyPublic(PublicModel):
+    score: float = Field(description="0-100: pauses inside the sentence (beyond its commas) and a slow rate cost.")
+    speech_seconds: float = Field(description="From the first to the last sound.")
+    morae_per_second: float = Field(description="The target's morae over the speaking time (pauses left out).")
+    pauses: int = Field(description="Silences of 0.3 s or more inside the speech.")
+
+
+class PronunciationFeedbackPublic(PublicModel):
+    """How a recording of a target sentence was said. `accuracy`, `completeness`, `fluency` and `pitch` come with
+    recordings scored against the target from the audio (teacher forcing); older records carry only the counts."""
+
+    correct: int = Field(default=0, description="Target morae said right.")
+    substituted: int = Field(default=0, description="Target morae said as another mora.")
+    missing: int = Field(default=0, description="Target morae left out.")
+    extra: int = Field(default=0, description="Morae said that the target lacks.")
+    summary: str = Field(default="", description="One sentence for the learner.")
+    expected_kana: str | None = Field(default=None, description="The target's pronunciation, in katakana.")
+    heard_kana: str | None = Field(default=None, description="The free transcript's pronunciation, in katakana.")
+    accuracy: float | None = Field(default=None, description="0-100: the share of the morae said that are right.")
+    completeness: float | None = Field(default=None, description="0-100: the share of the target's morae said.")
+    fluency: FluencyPublic | None = None
+    pitch: list[Literal["H", "L"]] = Field(
+        default_factory=list,
+        description="The target's Tokyo pitch accent, high or low, one per mora of `expected_kana` (empty where "
+        "unknown). The learner's own pitch is not measured.",
+    )
+
+
 class AudioRecordPublic(PublicModel):
     id: str = Field(validation_alias="record_id")
     processing_status: ProcessingStatus
@@ -94,9 +122,17 @@ class AudioRecordPublic(PublicModel):
     transcribed_text: str | None = None
     confidence_score: float | None = None
     language_detected: str | None = None
-    pronunciation_score: float | None = None
-    pronunciation_feedback: dict[str, Any] | None = None
-    phoneme_accuracy: list[dict[str, Any]] = Field(default_factory=list)
+    pronunciation_score: float | None = Field(
+        default=None,
+        description="0-100, with a target: 0.6 x accuracy + 0.2 x completeness + 0.2 x fluency (see "
+        "`pronunciation_feedback`).",
+    )
+    pronunciation_feedback: PronunciationFeedbackPublic | None = None
+    phoneme_accuracy: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Mora by mora: `expected` (the target's mora, null for an extra one), `heard` (null for one left "
+        "out), `result` (correct, substituted, missing, extra) and `pitch` (the target mora's H or L, where known).",
+    )
     job_id: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -82,7 +82,7 @@ def assess(target_text: str, transcript_text: str) -> PronunciationAssessment:
         expected_kana=expected_kana,
         heard_kana=heard_kana,
         moras=moras,
-        feedback={**counts, "summary": _summary(moras, len(expected), counts["correct"])},
+        feedback={**counts, "summary": summarise(moras, len(expected), counts["correct"])},
     )
 
 
@@ -119,7 +119,8 @@ def _sound_keys(morae: list[str]) -> list[str]:
     return keys
 
 
-def _summary(moras: list[MoraResult], expected_count: int, correct: int) -> str:
+def summarise(moras: list[MoraResult], expected_count: int, correct: int) -> str:
+    """One sentence for the learner: what matched, and the first few morae to listen to again."""
     if not any(m.heard for m in moras):
         return "No Japanese speech was recognised: try again, a little closer to the microphone."
     issues = [m for m in moras if m.result != "correct"]

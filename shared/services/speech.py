@@ -41,6 +41,7 @@ load in a process that has imported paddle (OCR runs in its own worker and test 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import math
 import os
@@ -410,6 +411,77 @@ class _Whisper:
             segments=found, language=str(info.language), language_probability=float(info.language_probability)
         )
 
+    def forced(self, audio: npt.NDArray[np.float32], texts: list[list[str]], language: str) -> list[list[float]]:
+        import ctranslate2  # type: ignore[import-untyped]  # installed with faster-whisper
+        from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
+
+        model = self._model
+        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
+        encoding, frames = self._encode(audio)
+        encoded = np.asarray(encoding)  # (1, frames / 2, width)
+        pieces = [[tokenizer.encode(piece) for piece in text] for text in texts]
+        results = model.model.align(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))),
+            [*tokenizer.sot_sequence, tokenizer.no_timestamps],
+            [[token for piece in text for token in piece] for text in pieces],
+            [min(frames, 2 * encoded.shape[1])] * len(texts),
+        )
+        out: list[list[float]] = []
+        for text, result in zip(pieces, results, strict=True):
+            logprobs = np.log(np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12))
+            ends = np.cumsum([len(piece) for piece in text])
+            out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
+        return out
+
+    def _encode(self, audio: npt.NDArray[np.float32]) -> tuple[Any, int]:
+        """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes:
+        zero-padded to the 30 s window, which the short window then cuts to the clip plus its padding (without that
+        padding the decoder misreads short clips). The last recording's is kept: scoring reads it twice."""
+        from faster_whisper.audio import pad_or_trim  # type: ignore[import-untyped]
+
+        key = hashlib.blake2b(audio.tobytes(), digest_size=16).digest()
+        cached: tuple[bytes, Any, int] | None = getattr(self, "_last_encoding", None)
+        if cached is None or cached[0] != key:
+            features = self._model.feature_extractor(audio)
+            cached = (key, self._model.encode(pad_or_trim(features)), int(features.shape[-1]))
+            self._last_encoding = cached
+        return cached[1], cached[2]
+
+    def alternatives(
+        self, audio: npt.NDArray[np.float32], pieces: list[str], language: str, top: int
+    ) -> list[dict[str, float]]:
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model
+        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
+        encoded, _ = self._encode(audio)
+        tokens = [tokenizer.encode(piece) for piece in pieces]
+        forced = [token for piece in tokens for token in piece]
+        # The text after the start tokens is decoded as a forced prefix, with the distribution of every step; this
+        # CTranslate2 build stops after max_length / 2 steps, hence the factor (one free step after the text).
+        result = model.model.generate(
+            encoded,
+            [[*tokenizer.sot_sequence, tokenizer.no_timestamps, *forced]],
+            beam_size=1,
+            max_length=2 * (len(forced) + 1),
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )[0]
+        steps = result.logits[0]
+        if len(steps) < len(forced) or list(result.sequences_ids[0][: len(forced)]) != forced:
+            return [{} for _ in pieces]
+        out: list[dict[str, float]] = []
+        first = 0
+        for piece in tokens:
+            # Text tokens only: the special ones (end of text, timestamps) can hold most of the mass at a step.
+            logits = np.asarray(steps[first], dtype=np.float64)[: tokenizer.eot]
+            logprobs = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+            best = {*np.argpartition(-logprobs, top)[:top].tolist(), piece[0]}  # the piece's own token always
+            out.append({str(tokenizer.tokenizer.decode([token])): float(logprobs[token]) for token in best})
+            first += len(piece)
+        return out
+
 
 @functools.cache
 def _model() -> _Whisper:
@@ -474,3 +546,37 @@ def _confidence(segments: list[_Segment]) -> float:
     weights = [max(segment.tokens, 1) for segment in segments]
     total = sum(weight * math.exp(segment.avg_logprob) for weight, segment in zip(weights, segments, strict=True))
     return min(1.0, total / sum(weights))
+
+
+# --- teacher-forced scoring (pronunciation assessment) --------------------------------------------------------------
+
+
+def load_audio(data: bytes) -> npt.NDArray[np.float32]:
+    """The recording as Whisper hears it (mono float at 16 kHz), with the checks `transcribe` makes. Raises
+    AudioRejected."""
+    probe_audio(data)
+    audio = _decode(data)
+    if audio.size == 0:
+        raise AudioRejected("the recording is empty or damaged")
+    return audio
+
+
+def forced_log_probabilities(
+    audio: npt.NDArray[np.float32], texts: list[list[str]], *, language: str = "ja"
+) -> list[list[float]]:
+    """How likely the model finds each text as the transcript of `audio`, piece by piece: each text is given as
+    pieces (e.g. one per mora), each piece tokenised on its own, and read through the decoder token by token
+    (teacher forcing: CTranslate2's `Whisper.align`, whose `text_token_probs` are the given tokens' probabilities).
+    Returns, per text, each piece's natural-log probability (the sum over its tokens) given the audio and the pieces
+    before it. One encoder pass (in the short window) and one batched decoder pass: the decoder's cost grows with the
+    number of texts (about 30 ms each for a 2 s clip on 2 cores), so callers keep the batch small."""
+    return _model().forced(audio, texts, language)
+
+
+def forced_alternatives(
+    audio: npt.NDArray[np.float32], pieces: list[str], *, language: str = "ja", top: int = 64
+) -> list[dict[str, float]]:
+    """What else the model would write where each piece of a text begins, given the audio and the pieces before it
+    (teacher forcing, one decoder pass over the text): for each piece, its `top` most likely next tokens (decoded
+    text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_log_probabilities`."""
+    return _model().alternatives(audio, pieces, language, top)

@@ -4,8 +4,16 @@ learner said what a target sentence says."""
 from dataclasses import asdict
 
 from shared.domain.media import MediaClaim, PronunciationResult, RecordingAnalysis
-from shared.services.pronunciation import assess
-from shared.services.speech import AudioRejected, probe_audio, transcribe
+from shared.services.pronunciation_scoring import assess_reading
+from shared.services.speech import (
+    SAMPLE_RATE,
+    AudioRejected,
+    forced_alternatives,
+    forced_log_probabilities,
+    load_audio,
+    probe_audio,
+    transcribe,
+)
 
 REJECTIONS: tuple[type[Exception], ...] = (AudioRejected,)
 
@@ -21,18 +29,30 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
         transcribed_text=transcript.text,
         confidence_score=round(transcript.confidence, 4),
         language_detected=transcript.language,
-        pronunciation=_pronunciation(claim.target_text, transcript.text) if claim.target_text else None,
+        pronunciation=_pronunciation(claim.target_text, transcript.text, data) if claim.target_text else None,
     )
 
 
-def _pronunciation(target_text: str, transcript_text: str) -> PronunciationResult:
-    assessment = assess(target_text, transcript_text)
+def _pronunciation(target_text: str, transcript_text: str, data: bytes) -> PronunciationResult:
+    """Scored against the target from the audio (shared.services.pronunciation_scoring), not against the
+    transcript: accuracy, completeness, fluency and the target's pitch accent in the feedback."""
+    assessment = assess_reading(
+        target_text, transcript_text, load_audio(data), SAMPLE_RATE, forced_log_probabilities, forced_alternatives
+    )
+    pitch = iter(assessment.pitch)
     return PronunciationResult(
-        score=round(assessment.score, 1),
+        score=assessment.score,
         feedback={
             **assessment.feedback,
             "expected_kana": assessment.expected_kana,
             "heard_kana": assessment.heard_kana,
+            "accuracy": assessment.accuracy,
+            "completeness": assessment.completeness,
+            "fluency": asdict(assessment.fluency),
+            "pitch": assessment.pitch,
         },
-        morae=[asdict(mora) for mora in assessment.moras],
+        morae=[
+            {**asdict(mora), **({"pitch": next(pitch, None)} if mora.expected is not None else {})}
+            for mora in assessment.moras
+        ],
     )

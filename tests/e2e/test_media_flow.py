@@ -97,3 +97,10 @@ def test_a_recording_of_a_target_sentence_is_scored(local_cloud: LocalCloud) -> 
     assert record["transcribed_text"].rstrip("。") == target.rstrip("。")
     assert record["pronunciation_score"] >= 90
     assert {m["result"] for m in record["phoneme_accuracy"]} == {"correct"}
+    # scored against the target from the audio: accuracy, completeness and fluency apart, and the target's pitch
+    feedback = record["pronunciation_feedback"]
+    assert feedback["expected_kana"] == "キョーワテンキガイイデス"
+    assert (feedback["accuracy"], feedback["completeness"]) == (100.0, 100.0)
+    assert feedback["fluency"]["score"] >= 90 and feedback["fluency"]["pauses"] == 0
+    assert len(feedback["pitch"]) == 11 and set(feedback["pitch"]) == {"H", "L"}
+    assert [m["pitch"] for m in record["phoneme_accuracy"]] == feedback["pitch"]

@@ -1346,13 +1346,16 @@ export interface components {
             confidence_score?: number | null;
             /** Language Detected */
             language_detected?: string | null;
-            /** Pronunciation Score */
+            /**
+             * Pronunciation Score
+             * @description 0-100, with a target: 0.6 x accuracy + 0.2 x completeness + 0.2 x fluency (see `pronunciation_feedback`).
+             */
             pronunciation_score?: number | null;
-            /** Pronunciation Feedback */
-            pronunciation_feedback?: {
-                [key: string]: unknown;
-            } | null;
-            /** Phoneme Accuracy */
+            pronunciation_feedback?: components["schemas"]["PronunciationFeedbackPublic"] | null;
+            /**
+             * Phoneme Accuracy
+             * @description Mora by mora: `expected` (the target's mora, null for an extra one), `heard` (null for one left out), `result` (correct, substituted, missing, extra) and `pitch` (the target mora's H or L, where known).
+             */
             phoneme_accuracy?: {
                 [key: string]: unknown;
             }[];
@@ -1907,6 +1910,29 @@ export interface components {
              */
             queued_at: string;
         };
+        /** FluencyPublic */
+        FluencyPublic: {
+            /**
+             * Score
+             * @description 0-100: pauses inside the sentence (beyond its commas) and a slow rate cost.
+             */
+            score: number;
+            /**
+             * Speech Seconds
+             * @description From the first to the last sound.
+             */
+            speech_seconds: number;
+            /**
+             * Morae Per Second
+             * @description The target's morae over the speaking time (pauses left out).
+             */
+            morae_per_second: number;
+            /**
+             * Pauses
+             * @description Silences of 0.3 s or more inside the speech.
+             */
+            pauses: number;
+        };
         /**
          * GlossWordPublic
          * @description One content word of a sentence (nouns, verbs, adjectives, adverbs, interjections; not particles, auxiliaries,
@@ -2388,6 +2414,69 @@ export interface components {
             japanese_level?: components["schemas"]["JapaneseLevel"] | null;
             /** Learning Goals */
             learning_goals?: string[] | null;
+        };
+        /**
+         * PronunciationFeedbackPublic
+         * @description How a recording of a target sentence was said. `accuracy`, `completeness`, `fluency` and `pitch` come with
+         *     recordings scored against the target from the audio (teacher forcing); older records carry only the counts.
+         */
+        PronunciationFeedbackPublic: {
+            /**
+             * Correct
+             * @description Target morae said right.
+             * @default 0
+             */
+            correct?: number;
+            /**
+             * Substituted
+             * @description Target morae said as another mora.
+             * @default 0
+             */
+            substituted?: number;
+            /**
+             * Missing
+             * @description Target morae left out.
+             * @default 0
+             */
+            missing?: number;
+            /**
+             * Extra
+             * @description Morae said that the target lacks.
+             * @default 0
+             */
+            extra?: number;
+            /**
+             * Summary
+             * @description One sentence for the learner.
+             * @default
+             */
+            summary?: string;
+            /**
+             * Expected Kana
+             * @description The target's pronunciation, in katakana.
+             */
+            expected_kana?: string | null;
+            /**
+             * Heard Kana
+             * @description The free transcript's pronunciation, in katakana.
+             */
+            heard_kana?: string | null;
+            /**
+             * Accuracy
+             * @description 0-100: the share of the morae said that are right.
+             */
+            accuracy?: number | null;
+            /**
+             * Completeness
+             * @description 0-100: the share of the target's morae said.
+             */
+            completeness?: number | null;
+            fluency?: components["schemas"]["FluencyPublic"] | null;
+            /**
+             * Pitch
+             * @description The target's Tokyo pitch accent, high or low, one per mora of `expected_kana` (empty where unknown). The learner's own pitch is not measured.
+             */
+            pitch?: ("H" | "L")[];
         };
         /** RefreshRequest */
         RefreshRequest: {

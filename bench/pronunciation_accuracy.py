@@ -1,0 +1,202 @@
+"""Pronunciation scores (shared.services.pronunciation_scoring) on correct and wrong readings of the sample sentences.
+
+Every sentence is read by Open JTalk as written (a correct reading). Then, from its pronunciation kana, readings with
+one mistake a learner makes are made and read by Open JTalk from the kana, each beside its correct twin (the
+unedited kana, read the same way):
+- geminate: a small ッ dropped (がっこう → がこう);
+- long vowel: a long vowel shortened (せんせー → せんせ);
+- voicing: a voiced mora un-voiced (が → か, ざ → さ, ど → と, ば → は);
+- wrong mora: one mora's vowel swapped for another (か → こ).
+The mora edited is chosen with a seeded generator. Each wrong reading is scored against the CORRECT target (the
+sentence). Printed, without asserting:
+- correct readings: mean overall score and accuracy, and the share with no mora marked wrong (issue #14: mean >= 95,
+  >= 95 % with no false mora error); the old transcript-vs-target score beside it;
+- per kind of mistake: pairs, the share where the wrong reading scores below its twin (>= 90 %) and below the
+  sentence's correct reading as written ("<as read"), the share where the edited mora (or a neighbour) is the one
+  marked wrong, the mean scores, and the share of twins (correct readings too) with no mora marked wrong;
+- the cost: teacher-forced scoring's median time and its real-time factor beside transcription's.
+The clips are synthesised in a child process, so this process holds only the speech stack.
+    .venv/bin/python bench/pronunciation_accuracy.py [--limit N]
+"""
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+SENTENCES = REPO_ROOT / "shared" / "content" / "sentences.json"
+KINDS = ("geminate", "long vowel", "voicing", "wrong mora")
+_UNVOICE = dict(
+    zip("ガギグゲゴザジズゼゾダヂヅデドバビブベボ", "カキクケコサシスセソタチツテトハヒフヘホ", strict=True)
+)
+_VOWEL_SWAP = {
+    row[i]: row[(i + 2) % 5]
+    for row in ("アイウエオ", "カキクケコ", "サシスセソ", "ナニヌネノ", "マミムメモ", "ラリルレロ", "ハヒフヘホ")
+    for i in range(5)
+}
+
+# Run in a child process: writes <dir>/<i>.wav for each text given (kanji or kana).
+SYNTHESISE = """
+import json, sys, wave, numpy as np, pyopenjtalk
+for i, text in enumerate(json.loads(sys.argv[2])):
+    samples, rate = pyopenjtalk.tts(text)
+    with wave.open(f"{sys.argv[1]}/{i}.wav", "wb") as out:
+        out.setnchannels(1); out.setsampwidth(2); out.setframerate(rate)
+        out.writeframes(np.clip(samples, -32768, 32767).astype(np.int16).tobytes())
+"""
+
+
+@dataclass(frozen=True)
+class Pair:
+    text: str  # the target
+    kind: str
+    position: int  # the mora edited
+    twin: str  # the unedited pronunciation kana
+    wrong: str  # the edited kana
+
+
+def synthesise(directory: Path, texts: list[str]) -> list[bytes]:
+    subprocess.run([sys.executable, "-c", SYNTHESISE, str(directory), json.dumps(texts)], check=True)
+    return [(directory / f"{i}.wav").read_bytes() for i in range(len(texts))]
+
+
+def make_pairs(texts: list[str]) -> list[Pair]:
+    from shared.services.pronunciation_scoring import target_morae
+
+    rng = random.Random(14)
+    pairs = []
+    for text in texts:
+        morae = target_morae(text)
+        choices = {
+            "geminate": [i for i, m in enumerate(morae) if m == "ッ"],
+            "long vowel": [i for i, m in enumerate(morae) if m == "ー"],
+            "voicing": [i for i, m in enumerate(morae) if m[0] in _UNVOICE],
+            "wrong mora": [i for i, m in enumerate(morae) if m in _VOWEL_SWAP and i > 0],
+        }
+        for kind in KINDS:
+            if not choices[kind]:
+                continue
+            i = rng.choice(choices[kind])
+            edited = list(morae)
+            if kind in ("geminate", "long vowel"):
+                edited[i] = ""
+            elif kind == "voicing":
+                edited[i] = _UNVOICE[morae[i][0]] + morae[i][1:]
+            else:
+                edited[i] = _VOWEL_SWAP[morae[i]]
+            pairs.append(Pair(text, kind, i, "".join(morae), "".join(edited)))
+    return pairs
+
+
+def score(data: bytes, target: str):  # type: ignore[no-untyped-def]
+    from shared.services import speech
+    from shared.services.pronunciation_scoring import assess_reading
+
+    transcript = speech.transcribe(data)
+    start = time.perf_counter()
+    audio = speech.load_audio(data)
+    assessment = assess_reading(
+        target, transcript.text, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities, speech.forced_alternatives
+    )
+    return assessment, transcript, time.perf_counter() - start
+
+
+def flagged(assessment) -> set[int]:  # type: ignore[no-untyped-def]
+    """Target mora positions marked wrong (an extra mora counts at the mora it stands before)."""
+    positions, index = set(), 0
+    for mora in assessment.moras:
+        if mora.result == "extra":
+            positions.add(index)
+            continue
+        if mora.result != "correct":
+            positions.add(index)
+        index += 1
+    return positions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N sentences (development)")
+    args = parser.parse_args()
+
+    from shared.services import speech
+    from shared.services.pronunciation import assess
+
+    texts = [sentence["japanese_text"] for sentence in json.loads(SENTENCES.read_text(encoding="utf-8"))]
+    texts = texts[: args.limit] if args.limit else texts
+    pairs = make_pairs(texts)
+    with tempfile.TemporaryDirectory(prefix="kotoba-pronunciation-") as scratch:
+        clips = synthesise(Path(scratch), texts + [p.twin for p in pairs] + [p.wrong for p in pairs])
+    correct_clips, twin_clips, wrong_clips = (
+        clips[: len(texts)],
+        clips[len(texts) :][: len(pairs)],
+        clips[-len(pairs) :],
+    )
+    speech.warm_up()
+    speech.transcribe(correct_clips[0])
+
+    overall, accuracy, old, clean, costs, rtfs, by_text = [], [], [], 0, [], [], {}
+    for text, data in zip(texts, correct_clips, strict=True):
+        start = time.perf_counter()
+        assessment, transcript, cost = score(data, text)
+        elapsed = time.perf_counter() - start
+        overall.append(assessment.score)
+        by_text[text] = assessment.score
+        accuracy.append(assessment.accuracy)
+        old.append(assess(text, transcript.text).score)
+        clean += not flagged(assessment)
+        if transcript.duration_seconds >= 3:
+            costs.append(cost / transcript.duration_seconds)
+            rtfs.append(elapsed / transcript.duration_seconds)
+        if flagged(assessment):
+            print("  false:", text, transcript.text, [m for m in assessment.moras if m.result != "correct"])
+    print(f"{speech.ENGINE}; {len(texts)} sentences read by Open JTalk, {len(pairs)} wrong readings")
+    print(
+        f"correct readings: overall {statistics.mean(overall):.1f}, accuracy {statistics.mean(accuracy):.1f},"
+        f" no mora marked wrong {clean}/{len(texts)} ({100 * clean / len(texts):.0f} %);"
+        f" transcript-vs-target score {statistics.mean(old):.1f}"
+    )
+    print(
+        f"{'mistake':<11} {'pairs':>5} {'wrong<twin':>10} {'<as read':>8} {'located':>8} {'twin':>6} {'wrong':>6}"
+        f" {'twin clean':>10}"
+    )
+    for kind in KINDS:
+        below = below_read = located = twins_clean = 0
+        twins, wrongs = [], []
+        chosen = [(i, p) for i, p in enumerate(pairs) if p.kind == kind]
+        for i, pair in chosen:
+            twin, _, _ = score(twin_clips[i], pair.text)
+            wrong, transcript, _ = score(wrong_clips[i], pair.text)
+            twins.append(twin.score)
+            wrongs.append(wrong.score)
+            below += wrong.score < twin.score
+            below_read += wrong.score < by_text[pair.text]
+            twins_clean += not flagged(twin)
+            hit = bool(flagged(wrong) & {pair.position - 1, pair.position, pair.position + 1})
+            located += hit
+            if not hit:
+                print("  missed:", kind, pair.wrong, pair.position, transcript.text)
+        n = len(chosen)
+        if n:
+            print(
+                f"{kind:<11} {n:5d} {100 * below / n:9.0f}% {100 * below_read / n:7.0f}% {100 * located / n:7.0f}%"
+                f" {statistics.mean(twins):6.1f} {statistics.mean(wrongs):6.1f} {100 * twins_clean / n:9.0f}%"
+            )
+    if costs:
+        print(
+            f"cost, clips of 3 s and more: scoring RTF median {statistics.median(costs):.3f},"
+            f" transcription + scoring RTF median {statistics.median(rtfs):.3f} ({len(costs)} clips)"
+        )
+
+
+if __name__ == "__main__":
+    main()
