@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, StrictBool, StrictInt, field_serializer
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from shared.domain.scheduler import MAX_RETENTION, MIN_RETENTION
 from shared.enums import JapaneseLevel, UserRole
@@ -138,6 +138,20 @@ class ProfileUpdate(ApiModel):
 Weekday = Annotated[StrictInt, Field(ge=0, le=6)]
 
 
+def _each_once_in_week_order(days: list[int]) -> list[int]:
+    if len(set(days)) != len(days):
+        raise ValueError("name each weekday once")
+    return sorted(days)
+
+
+# A set of weekdays, as JSON: each at most once (a repeated one is refused, as the schema's uniqueItems says).
+Weekdays = Annotated[
+    list[Weekday],
+    Field(max_length=7, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(_each_once_in_week_order),
+]
+
+
 class PreferencesUpdate(ApiModel):
     daily_goal_minutes: StrictInt | None = Field(default=None, ge=5, le=600)
     preferred_learning_time: ReminderTime | None = None
@@ -161,16 +175,12 @@ class PreferencesUpdate(ApiModel):
         description="FSRS: the chance of recall at which a card comes due (default 0.90). Higher: more reviews, "
         "less forgotten. `GET /progress/scheduler` gives the workload it asks for and a recommended value.",
     )
-    easy_days: set[Weekday] | None = Field(
+    easy_days: Weekdays | None = Field(
         default=None,
         description="Weekdays with fewer reviews, 0 Monday to 6 Sunday: a card whose next review could land on several "
         "days (an interval of 3 days or more) lands on an easy day only while it has at most half the reviews of the "
         "window's other days. `[]` clears them.",
     )
-
-    @field_serializer("easy_days")
-    def _in_week_order(self, days: set[int] | None) -> list[int] | None:
-        return None if days is None else sorted(days)
 
 
 class UserPublic(PublicModel):
