@@ -101,7 +101,7 @@ def score(data: bytes, target: str):  # type: ignore[no-untyped-def]
     from shared.services import speech
     from shared.services.pronunciation_scoring import assess_reading
 
-    transcript = speech.transcribe(data)
+    transcript = speech.transcribe(data, practising=True)  # as the speech worker hears a read target
     start = time.perf_counter()
     audio = speech.load_audio(data)
     assessment = assess_reading(

@@ -355,16 +355,22 @@ class _Segment:
     def repetitive(self) -> bool:
         return self.compression_ratio > REPETITIVE_COMPRESSION_RATIO
 
-    @property
-    def heard_in_noise(self) -> bool:
+    def heard_in_noise(self, *, practising: bool = False) -> bool:
         """Whisper's three signs of a decode that is not what was said, each on its own: text that repeats itself
         ("私も今 私も今 ...", even in the full window), tokens it was unsure of (its log-probability threshold: its
         reference decoder would retry hotter), or a window it thinks holds no speech. Babble past the VAD comes out
         so ("あああああ": avg_logprob -1.24), speech at 10 dB SNR does not (avg_logprob about -0.3, no_speech_prob
-        about 0.2)."""
-        return (
-            self.repetitive or self.avg_logprob < UNSURE_LOG_PROBABILITY or self.no_speech_prob > NO_SPEECH_PROBABILITY
-        )
+        about 0.2).
+
+        `practising`: the learner read a given sentence, whose scoring judges the audio against it. A reading the
+        model is unsure of is what a learner's mispronunciation sounds like to it (a synthesised wrong mora was
+        refused as "no speech" by the signs above), so there only repetition, or Whisper's own no-speech rule (a
+        window likely empty AND an unsure decode), drops a segment."""
+        unsure = self.avg_logprob < UNSURE_LOG_PROBABILITY
+        no_speech = self.no_speech_prob > NO_SPEECH_PROBABILITY
+        if practising:
+            return self.repetitive or (unsure and no_speech)
+        return self.repetitive or unsure or no_speech
 
 
 @dataclass(frozen=True)
@@ -512,9 +518,10 @@ def speech_regions(audio: npt.NDArray[np.float32]) -> list[tuple[int, int]]:
     return [(int(region["start"]), int(region["end"])) for region in timestamps]
 
 
-def transcribe(data: bytes, *, language: str | None = "ja") -> Transcript:
+def transcribe(data: bytes, *, language: str | None = "ja", practising: bool = False) -> Transcript:
     """Text of a recording. Raises AudioRejected for what is not a usable recording: "the recording is silent" when
-    nothing was picked up, "no speech was heard" when there is sound (room noise, chatter far off) but no speech."""
+    nothing was picked up, "no speech was heard" when there is sound (room noise, chatter far off) but no speech.
+    `practising`: the learner read a given sentence (see `_Segment.heard_in_noise`)."""
     start = time.perf_counter()
     probe_audio(data)
     audio = _decode(data)
@@ -527,7 +534,11 @@ def transcribe(data: bytes, *, language: str | None = "ja") -> Transcript:
     if not regions:
         raise AudioRejected("no speech was heard")
     recognition = model.recognise(np.concatenate([audio[begin:end] for begin, end in regions]), language)
-    segments = [segment for segment in recognition.segments if segment.text.strip() and not segment.heard_in_noise]
+    segments = [
+        segment
+        for segment in recognition.segments
+        if segment.text.strip() and not segment.heard_in_noise(practising=practising)
+    ]
     if not segments:
         raise AudioRejected("no speech was heard")
     return Transcript(

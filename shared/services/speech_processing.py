@@ -20,7 +20,7 @@ REJECTIONS: tuple[type[Exception], ...] = (AudioRejected,)
 
 def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
     info = probe_audio(data)
-    transcript = transcribe(data)
+    transcript = transcribe(data, practising=bool(claim.target_text))
     return RecordingAnalysis(
         file_size_bytes=info.size_bytes,
         audio_format=info.format,
