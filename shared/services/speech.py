@@ -45,6 +45,7 @@ import hashlib
 import importlib.util
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -363,13 +364,14 @@ class _Segment:
         about 0.2).
 
         `practising`: the learner read a given sentence, whose scoring judges the audio against it. A reading the
-        model is unsure of is what a learner's mispronunciation sounds like to it (a synthesised wrong mora was
-        refused as "no speech" by the signs above), so there only repetition, or Whisper's own no-speech rule (a
-        window likely empty AND an unsure decode), drops a segment."""
+        model is unsure of, or decodes into a loop, is what a learner's mispronunciation can sound like to it
+        (synthesised wrong readings were refused as "no speech" by the signs above: "姉が一人とうとうとう..."), so
+        there only Whisper's own no-speech rule (a window likely empty AND an unsure decode) drops a segment; a loop
+        is cut to its first turn (`without_loops`)."""
         unsure = self.avg_logprob < UNSURE_LOG_PROBABILITY
         no_speech = self.no_speech_prob > NO_SPEECH_PROBABILITY
         if practising:
-            return self.repetitive or (unsure and no_speech)
+            return unsure and no_speech
         return self.repetitive or unsure or no_speech
 
 
@@ -541,14 +543,23 @@ def transcribe(data: bytes, *, language: str | None = "ja", practising: bool = F
     ]
     if not segments:
         raise AudioRejected("no speech was heard")
+    text = "".join(segment.text for segment in segments).strip()
     return Transcript(
-        text="".join(segment.text for segment in segments).strip(),
+        text=without_loops(text) if practising else text,
         language=recognition.language,
         language_probability=recognition.language_probability,
         confidence=_confidence(segments),
         duration_seconds=audio.size / SAMPLE_RATE,
         processing_time_ms=round((time.perf_counter() - start) * 1000),
     )
+
+
+_LOOP = re.compile(r"(.{1,8}?)\1{3,}")  # a run of 1-8 characters said four times or more in a row
+
+
+def without_loops(text: str) -> str:
+    """A decode's loops cut to their first turn: "あねがひとりとうとうとうとう" -> "あねがひとりとう"."""
+    return _LOOP.sub(r"\1", text)
 
 
 def _confidence(segments: list[_Segment]) -> float:
