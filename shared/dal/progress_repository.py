@@ -30,7 +30,7 @@ from shared.dal.progress import (
 )
 from shared.dal.reviews import DECK_SUMMARY, DailyStatsItem, ReviewLogItem, archive_time
 from shared.dal.sessions import LearningSessionItem
-from shared.domain.cards import Card, CardKind, CardState, OverdueCard
+from shared.domain.cards import Card, CardKind, CardState
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
@@ -117,9 +117,7 @@ def _review_actions(card: Card, written: datetime) -> list[Action]:
         ProgressItem.fsrs_state.set(state.fsrs_state),
         _set_or_remove(ProgressItem.fsrs_step, state.fsrs_step),
         ProgressItem.mastery_level.set(card.mastery_level),
-        ProgressItem.mastery_key.set(
-            ProgressItem.mastery_key_of(card.mastery_level, card_key(card.item_type, card.item_id))
-        ),
+        ProgressItem.mastery_key.set(ProgressItem.mastery_key_of(card.mastery_level, key)),
         ProgressItem.correct_attempts.set(card.correct_attempts),
         ProgressItem.updated_at.set(written),
         ProgressItem.change_key.set(ProgressItem.change_key_of(kind, written)),
@@ -280,18 +278,11 @@ def _due_moved(card: ProgressItem, due: datetime, written: datetime) -> list[Act
 
 
 @tracer.capture_method
-def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> list[OverdueCard]:
+def overdue_cards(user_id: str, before: datetime, limit: int | None = None) -> list[Card]:
     """The cards that fell due before `before`, oldest due first: one Query of the due index (with no `limit`, paged
     past 1 MB, some 900 cards)."""
     return [
-        OverdueCard(
-            user_id=card.user_id,
-            item_key=card.item_key,
-            version=None if card.version is None else int(card.version),
-            mastery_level=MasteryLevel(card.mastery_level),
-            state=_state_of(card),
-        )
-        for card in ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit)
+        _card(item) for item in ProgressItem.by_due.query(user_id, ProgressItem.next_review_date < before, limit=limit)
     ]
 
 
@@ -323,7 +314,7 @@ class JobMovedOn(Exception):
 
 
 @tracer.capture_method
-def move_due_dates(moves: Sequence[tuple[OverdueCard, datetime]], step: JobStep | None = None) -> int:
+def move_due_dates(moves: Sequence[tuple[Card, datetime]], step: JobStep | None = None) -> int:
     """Give each card its new due date, in one TransactWriteItems, each on its version as read; with `step`, the job's
     cursor advances past the whole chunk in the same transaction, on condition that it is where it was read. A card
     written meanwhile (answered, suspended) is left as it is and the others are written without it: the number of
@@ -336,7 +327,7 @@ def move_due_dates(moves: Sequence[tuple[OverdueCard, datetime]], step: JobStep 
         try:
             with atomic_writes() as writes:
                 for card, due in pending:
-                    item = _as_read(card.user_id, card.item_key, card.version)
+                    item = _as_read(card.user_id, card_key(*card.key), card.version)
                     writes.update(item, actions=_due_moved(item, due, written), condition=ProgressItem.user_id.exists())
                 if step is not None:
                     tally = {"moved": step.moved + len(pending), "skipped": step.skipped + len(moves) - len(pending)}

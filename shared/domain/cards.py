@@ -59,7 +59,12 @@ class Card:
     learned_from_sentence_id: str | None = None  # a word card's sentence, where its first answer named one
     updated_at: datetime | None = None  # None: not stored yet
     stored: bool = False
-    version: int | None = None  # what its next write is conditional on (None: none yet)
+    version: int | None = None  # what its next write is conditional on (None: none yet, or written without one)
+
+    @property
+    def key(self) -> tuple[CardKind, str]:
+        """Which card it is, of its learner's."""
+        return self.item_type, self.item_id
 
     @property
     def sentence_id(self) -> str | None:
@@ -70,15 +75,3 @@ class Card:
 def require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware")
-
-
-@dataclass(frozen=True)
-class OverdueCard:
-    """A card that fell due before a backlog recovery's cutoff, as the recovery orders it, with the version its move
-    is conditional on (a review that changed the card meanwhile wins)."""
-
-    user_id: str
-    item_key: str  # <sentence|word>#<id>
-    version: int | None  # None for a card written without one (a batch import)
-    mastery_level: MasteryLevel
-    state: CardState

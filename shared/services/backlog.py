@@ -38,7 +38,7 @@ from shared.constants import API_PREFIX
 from shared.dal import job_queue, jobs_repository, progress_repository
 from shared.dal.jobs_repository import AccountJob
 from shared.dal.progress_repository import CARDS_PER_MOVE, JobStep
-from shared.domain.cards import OverdueCard
+from shared.domain.cards import Card
 from shared.enums import JobStatus, JobType, MasteryLevel
 from shared.errors import Conflict, NotFound
 from shared.observability import logger, metrics
@@ -140,14 +140,14 @@ def recover(principal: Principal, request: BacklogRequest, now: datetime) -> Bac
     )
 
 
-def plan(recovery: Recovery, cards: Sequence[OverdueCard], position: int) -> list[tuple[OverdueCard, datetime]]:
+def plan(recovery: Recovery, cards: Sequence[Card], position: int) -> list[tuple[Card, datetime]]:
     """The overdue `cards` to move and their new due dates, in the rule's order. `position`: the cards of the same
     plan already moved (or skipped) by an earlier run of its job, which are no longer among `cards`."""
     today = local_day(recovery.cutoff, recovery.timezone)
-    urgency = {card.item_key: _retrievability(card, recovery) for card in cards}
+    urgency = {card.key: _retrievability(card, recovery) for card in cards}
     if recovery.action == "postpone":
         # Least harmed by waiting first: the highest retrievability, then the longest stability.
-        order = sorted(cards, key=lambda card: (-urgency[card.item_key], -(card.state.stability or 0.0), card.item_key))
+        order = sorted(cards, key=lambda card: (-urgency[card.key], -(card.state.stability or 0.0), card.key))
         waiting = max(0, len(cards) - recovery.keep)
         reviewing = [card for card in order if card.mastery_level not in NOT_POSTPONED]
         return [
@@ -155,7 +155,7 @@ def plan(recovery: Recovery, cards: Sequence[OverdueCard], position: int) -> lis
             for card in reviewing[:waiting]
         ]
     # The most urgent first: the lowest retrievability, then the shortest stability; an even share on each day.
-    order = sorted(cards, key=lambda card: (urgency[card.item_key], card.state.stability or 0.0, card.item_key))
+    order = sorted(cards, key=lambda card: (urgency[card.key], card.state.stability or 0.0, card.key))
     total = position + len(order)
     return [
         (card, day_start(today + timedelta(days=(position + index) * recovery.days // total), recovery.timezone))
@@ -163,11 +163,11 @@ def plan(recovery: Recovery, cards: Sequence[OverdueCard], position: int) -> lis
     ]
 
 
-def _postponed_days(card: OverdueCard) -> int:
+def _postponed_days(card: Card) -> int:
     return max(1, math.ceil(card.state.interval_days * POSTPONE_SHARE))
 
 
-def _retrievability(card: OverdueCard, recovery: Recovery) -> float:
+def _retrievability(card: Card, recovery: Recovery) -> float:
     """The card's recall probability at the recovery's cutoff; 0 (the most urgent) for a card with nothing to judge
     it by (no review, or no interval)."""
     state = card.state

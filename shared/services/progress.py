@@ -153,11 +153,12 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
                 desired_retention=principal.scheduler.desired_retention,
             )
         )
-        if not stale:
+        if stale:
+            mastery = level_before
+        else:
             key = progress_repository.card_key(request.item_type, request.item_id)
             after = _load_balanced(user, key, card.sentence_id, after, request.review_id)
-        mastery = level_before if stale else srs.mastery_level(after)
-        if not stale:
+            mastery = srs.mastery_level(after)
             card = _answered(card, after, mastery, correct, request.response_time_ms, reviewed_at)
         became_mature = mastery in progress_repository.MATURE_LEVELS and not was_mature
         entry = progress_repository.ReviewEntry(

@@ -148,7 +148,9 @@ def test_postpone_keeps_the_most_urgent_and_leaves_learning_cards(
 
     # Then four of the six wait: those that lose least by waiting, the review cards least overdue
     assert response.json() == {"action": "postpone", "overdue_before": 6, "moved": 4, "skipped": 0, "overdue_after": 2}
-    still_due = {card.item_key for card in progress_repository.overdue_cards(learner.user_id, TODAY)}
+    still_due = {
+        progress_repository.card_key(*c.key) for c in progress_repository.overdue_cards(learner.user_id, TODAY)
+    }
     assert still_due == {deck[4].item_key, learning.item_key}  # the lowest recall probability, and the learning card
     assert all(read(card).next_review_date == TODAY + timedelta(days=1) for card in deck[:4])
 
