@@ -101,9 +101,10 @@ def score(data: bytes, target: str):  # type: ignore[no-untyped-def]
     from shared.services import speech
     from shared.services.pronunciation_scoring import assess_reading
 
-    transcript = speech.transcribe(data, practising=True)  # as the speech worker hears a read target
+    recording = speech.load_recording(data)
+    transcript = speech.transcribe_audio(recording.samples, practising=True)  # as the speech worker hears a target
     start = time.perf_counter()
-    audio = speech.load_audio(data)
+    audio = recording.samples
     assessment = assess_reading(
         target, transcript.text, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities, speech.forced_alternatives
     )

@@ -143,7 +143,15 @@ class Transcript:
     language_probability: float  # 1.0 where the language was given rather than detected
     confidence: float  # 0-1: per-segment exp(avg_logprob), averaged with the segments' token counts as weights
     duration_seconds: float  # of the decoded audio
-    processing_time_ms: int  # probe, decode and recognition
+    processing_time_ms: int  # recognition, and with `transcribe` the probe and decode before it
+
+
+@dataclass(frozen=True)
+class Recording:
+    """An upload decoded once: what the container says of it, and its samples as Whisper hears them."""
+
+    info: AudioInfo
+    samples: npt.NDArray[np.float32]  # mono float at 16 kHz
 
 
 # --- probing and decoding ------------------------------------------------------------------------------------------
@@ -521,14 +529,23 @@ def speech_regions(audio: npt.NDArray[np.float32]) -> list[tuple[int, int]]:
 
 
 def transcribe(data: bytes, *, language: str | None = "ja", practising: bool = False) -> Transcript:
-    """Text of a recording. Raises AudioRejected for what is not a usable recording: "the recording is silent" when
-    nothing was picked up, "no speech was heard" when there is sound (room noise, chatter far off) but no speech.
-    `practising`: the learner read a given sentence (see `_Segment.heard_in_noise`)."""
+    """Text of a recording's bytes: `transcribe_audio` of what `load_recording` decodes. Raises AudioRejected."""
     start = time.perf_counter()
-    probe_audio(data)
-    audio = _decode(data)
-    if audio.size == 0:
-        raise AudioRejected("the recording is empty or damaged")
+    return transcribe_audio(load_recording(data).samples, language=language, practising=practising, start=start)
+
+
+def transcribe_audio(
+    audio: npt.NDArray[np.float32],
+    *,
+    language: str | None = "ja",
+    practising: bool = False,
+    start: float | None = None,
+) -> Transcript:
+    """Text of decoded audio. Raises AudioRejected for what is not a usable recording: "the recording is silent" when
+    nothing was picked up, "no speech was heard" when there is sound (room noise, chatter far off) but no speech.
+    `practising`: the learner read a given sentence (see `_Segment.heard_in_noise`). `start`: the
+    `time.perf_counter()` its processing time counts from (default: now)."""
+    start = time.perf_counter() if start is None else start
     if float(np.max(np.abs(audio))) < SILENCE_PEAK:
         raise AudioRejected("the recording is silent")
     model = _model()  # first: it refuses to load beside paddle, whose oneDNN the VAD's imports would meet too
@@ -573,14 +590,14 @@ def _confidence(segments: list[_Segment]) -> float:
 # --- teacher-forced scoring (pronunciation assessment) --------------------------------------------------------------
 
 
-def load_audio(data: bytes) -> npt.NDArray[np.float32]:
-    """The recording as Whisper hears it (mono float at 16 kHz), with the checks `transcribe` makes. Raises
-    AudioRejected."""
-    probe_audio(data)
+def load_recording(data: bytes) -> Recording:
+    """An upload probed (size, format, duration: refused before any decoding when unusable) and decoded, once for
+    both the transcript and the pronunciation scoring. Raises AudioRejected."""
+    info = probe_audio(data)
     audio = _decode(data)
     if audio.size == 0:
         raise AudioRejected("the recording is empty or damaged")
-    return audio
+    return Recording(info, audio)
 
 
 def forced_log_probabilities(

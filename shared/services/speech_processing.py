@@ -8,19 +8,20 @@ from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
     AudioRejected,
+    Recording,
     forced_alternatives,
     forced_log_probabilities,
-    load_audio,
-    probe_audio,
-    transcribe,
+    load_recording,
+    transcribe_audio,
 )
 
 REJECTIONS: tuple[type[Exception], ...] = (AudioRejected,)
 
 
 def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
-    info = probe_audio(data)
-    transcript = transcribe(data, practising=bool(claim.target_text))
+    recording = load_recording(data)
+    info = recording.info
+    transcript = transcribe_audio(recording.samples, practising=bool(claim.target_text))
     return RecordingAnalysis(
         file_size_bytes=info.size_bytes,
         audio_format=info.format,
@@ -29,15 +30,15 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
         transcribed_text=transcript.text,
         confidence_score=round(transcript.confidence, 4),
         language_detected=transcript.language,
-        pronunciation=_pronunciation(claim.target_text, transcript.text, data) if claim.target_text else None,
+        pronunciation=_pronunciation(claim.target_text, transcript.text, recording) if claim.target_text else None,
     )
 
 
-def _pronunciation(target_text: str, transcript_text: str, data: bytes) -> PronunciationResult:
+def _pronunciation(target_text: str, transcript_text: str, recording: Recording) -> PronunciationResult:
     """Scored against the target from the audio (shared.services.pronunciation_scoring), not against the
     transcript: accuracy, completeness, fluency and the target's pitch accent in the feedback."""
     assessment = assess_reading(
-        target_text, transcript_text, load_audio(data), SAMPLE_RATE, forced_log_probabilities, forced_alternatives
+        target_text, transcript_text, recording.samples, SAMPLE_RATE, forced_log_probabilities, forced_alternatives
     )
     pitch = iter(assessment.pitch)
     return PronunciationResult(

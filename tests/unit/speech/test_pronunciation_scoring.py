@@ -169,7 +169,7 @@ def test_with_the_model_misheard_words_cost_nothing_and_a_dropped_tsu_is_found()
     def scored(spoken: str, target: str):
         data = wav_bytes(*synthesise(spoken))
         transcript = speech.transcribe(data).text
-        audio = speech.load_audio(data)
+        audio = speech.load_recording(data).samples
         new = scoring.assess_reading(
             target, transcript, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities, speech.forced_alternatives
         )
