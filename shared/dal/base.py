@@ -17,6 +17,7 @@ from pynamodb.exceptions import (
     TransactWriteError,
     UpdateError,
 )
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model, _ModelFuture
 from pynamodb.transactions import TransactWrite
 
@@ -24,6 +25,7 @@ from shared.dal.clients import transaction_connection
 
 E = TypeVar("E", bound=StrEnum)
 M = TypeVar("M", bound=Model)
+V = TypeVar("V")
 
 
 def utcnow() -> datetime:
@@ -96,6 +98,11 @@ def batch_save(model: type[TimestampedModel], items: Iterable[TimestampedModel])
             batch.save(item)
             count += 1
     return count
+
+
+def set_or_remove(attribute: Attribute[V], value: V | None) -> Action:
+    """The update action that stores `value`, or removes the attribute for None (DynamoDB stores no nulls here)."""
+    return attribute.remove() if value is None else attribute.set(value)
 
 
 def is_condition_failure(error: PynamoDBException) -> bool:

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from pynamodb.attributes import Attribute, NumberAttribute
+from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -13,7 +13,7 @@ from shared.catalog import QUEUES, QueueSpec
 from shared.dal import analytics_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
-from shared.dal.base import atomic_writes, refused_conditions
+from shared.dal.base import atomic_writes, refused_conditions, set_or_remove
 from shared.dal.jobs import BackgroundJobItem
 from shared.dal.media import AudioRecordItem, ExtractedSentence, MediaRecordItem, OCRRecordItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
@@ -189,7 +189,7 @@ def _photo_fields(analysis: PhotoAnalysis) -> list[Action]:
         item.image_height.set(analysis.image_height),
         item.extracted_text.set(analysis.extracted_text),
         item.confidence_score.set(analysis.confidence_score),
-        *_set_if_known(item.language_detected, analysis.language_detected),
+        set_or_remove(item.language_detected, analysis.language_detected),
         item.japanese_sentences.set([_region(region) for region in analysis.japanese_sentences]),
         item.furigana.set([_region(region) for region in analysis.furigana]),
         item.processed_sentences.set(analysis.processed_sentences),
@@ -204,10 +204,10 @@ def _recording_fields(analysis: RecordingAnalysis) -> list[Action]:
         item.file_size_bytes.set(analysis.file_size_bytes),
         item.audio_format.set(analysis.audio_format),
         item.duration_seconds.set(analysis.duration_seconds),
-        *_set_if_known(item.sample_rate, analysis.sample_rate),
+        set_or_remove(item.sample_rate, analysis.sample_rate),
         item.transcribed_text.set(analysis.transcribed_text),
         item.confidence_score.set(analysis.confidence_score),
-        *_set_if_known(item.language_detected, analysis.language_detected),
+        set_or_remove(item.language_detected, analysis.language_detected),
     ]
     if analysis.pronunciation is not None:
         actions += [
@@ -216,11 +216,6 @@ def _recording_fields(analysis: RecordingAnalysis) -> list[Action]:
             item.phoneme_accuracy.set(analysis.pronunciation.morae),
         ]
     return actions
-
-
-def _set_if_known(attribute: Attribute[Any], value: object) -> list[Action]:
-    """A value the worker could not tell (no language in an empty photo) leaves the attribute unset."""
-    return [] if value is None else [attribute.set(value)]
 
 
 def _region(region: TextRegion) -> ExtractedSentence:

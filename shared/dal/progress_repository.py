@@ -8,9 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
-from typing import TypeVar
 
-from pynamodb.attributes import Attribute
 from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactGet
@@ -18,7 +16,7 @@ from pynamodb.transactions import TransactGet
 from shared.dal import analytics_repository, jobs_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
-from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, utcnow
+from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, set_or_remove, utcnow
 from shared.dal.clients import transaction_connection
 from shared.dal.pagination import CursorScope, collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
@@ -35,8 +33,6 @@ from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
 from shared.schemas.progress import CardProgress, DayStats, ItemType, ReviewPublic, SessionPublic, SessionStart
-
-T = TypeVar("T")
 
 
 def card_key(item_type: ItemType, item_id: str) -> str:
@@ -106,16 +102,16 @@ def _review_actions(card: Card, written: datetime) -> list[Action]:
     kind = key.split("#", 1)[0]
     actions = [
         ProgressItem.next_review_date.set(state.due),
-        _set_or_remove(ProgressItem.last_reviewed_date, state.last_review),
+        set_or_remove(ProgressItem.last_reviewed_date, state.last_review),
         ProgressItem.total_attempts.set(state.review_count),
         ProgressItem.lapses.set(state.lapses),
         ProgressItem.interval_days.set(state.interval_days),
         ProgressItem.easiness_factor.set(state.easiness_factor),
         ProgressItem.repetition_count.set(state.repetition_count),
-        _set_or_remove(ProgressItem.stability, state.stability),
-        _set_or_remove(ProgressItem.difficulty, state.difficulty),
+        set_or_remove(ProgressItem.stability, state.stability),
+        set_or_remove(ProgressItem.difficulty, state.difficulty),
         ProgressItem.fsrs_state.set(state.fsrs_state),
-        _set_or_remove(ProgressItem.fsrs_step, state.fsrs_step),
+        set_or_remove(ProgressItem.fsrs_step, state.fsrs_step),
         ProgressItem.mastery_level.set(card.mastery_level),
         ProgressItem.mastery_key.set(ProgressItem.mastery_key_of(card.mastery_level, key)),
         ProgressItem.correct_attempts.set(card.correct_attempts),
@@ -125,15 +121,11 @@ def _review_actions(card: Card, written: datetime) -> list[Action]:
     if card.item_type == "sentence":
         actions += [
             SentenceProgressItem.consecutive_correct.set(card.consecutive_correct),
-            _set_or_remove(SentenceProgressItem.last_attempt_correct, card.last_attempt_correct),
-            _set_or_remove(SentenceProgressItem.average_response_time, card.average_response_time),
-            _set_or_remove(SentenceProgressItem.mastered_date, card.mastered_date),
+            set_or_remove(SentenceProgressItem.last_attempt_correct, card.last_attempt_correct),
+            set_or_remove(SentenceProgressItem.average_response_time, card.average_response_time),
+            set_or_remove(SentenceProgressItem.mastered_date, card.mastered_date),
         ]
     return actions
-
-
-def _set_or_remove(attribute: Attribute[T], value: T | None) -> Action:
-    return attribute.remove() if value is None else attribute.set(value)
 
 
 def _first_write(card: Card, written: datetime) -> ProgressItem:

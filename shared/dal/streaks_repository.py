@@ -12,7 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from shared.dal.base import atomic_writes, new_id, refused_conditions
+from shared.dal.base import atomic_writes, new_id, refused_conditions, set_or_remove
 from shared.dal.gamification import StudyStreakItem
 from shared.dal.pagination import collect_page, cursor_scope, decode_cursor
 from shared.dal.user_records import study_calendar, user_public
@@ -74,20 +74,20 @@ def save_calendar(
     actions: list[Action] = [
         UserItem.current_streak_days.set(streak.current_days),
         UserItem.longest_streak_days.set(streak.longest_days),
-        _set_or_remove(UserItem.streak_start, streak.start),
-        _set_or_remove(UserItem.streak_kept_through, streak.kept_through),
+        set_or_remove(UserItem.streak_start, streak.start),
+        set_or_remove(UserItem.streak_kept_through, streak.kept_through),
         UserItem.streak_freezes.set(streak.freezes),
-        _set_or_remove(UserItem.last_study_date, streak.last_study),
-        _set_or_remove(UserItem.vacation_since, streak.vacation_since),
+        set_or_remove(UserItem.last_study_date, streak.last_study),
+        set_or_remove(UserItem.vacation_since, streak.vacation_since),
         UserItem.study_reminders.set(reminders.enabled),
-        _set_or_remove(
+        set_or_remove(
             UserItem.preferred_learning_time, reminders.local_time.strftime("%H:%M") if reminders.local_time else None
         ),
-        _set_or_remove(UserItem.reminded_on, reminders.reminded_on),
-        _set_or_remove(UserItem.streak_deadline, streak_deadline),
-        _set_or_remove(UserItem.reminder_due_at, reminders.due_at),
-        _set_or_remove(UserItem.check_key, check[0] if check else None),
-        _set_or_remove(UserItem.check_at, check[1] if check else None),
+        set_or_remove(UserItem.reminded_on, reminders.reminded_on),
+        set_or_remove(UserItem.streak_deadline, streak_deadline),
+        set_or_remove(UserItem.reminder_due_at, reminders.due_at),
+        set_or_remove(UserItem.check_key, check[0] if check else None),
+        set_or_remove(UserItem.check_at, check[1] if check else None),
         UserItem.calendar_version.set(after.version),
         UserItem.updated_at.set(at),
     ]
@@ -215,7 +215,3 @@ def streaks(user_id: str, limit: int, cursor: str | None) -> StreakPage:
         ],
         next_cursor=page.next_cursor,
     )
-
-
-def _set_or_remove(attribute: object, value: object) -> Action:
-    return attribute.remove() if value is None else attribute.set(value)  # type: ignore[attr-defined,no-any-return]
