@@ -30,8 +30,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+from bench.speech_accuracy import SYNTHESISE, wav  # noqa: E402
 
 SENTENCES = REPO_ROOT / "shared" / "content" / "sentences.json"
 KINDS = ("geminate", "long vowel", "voicing", "wrong mora")
@@ -44,16 +48,6 @@ _VOWEL_SWAP = {
     for i in range(5)
 }
 
-# Run in a child process: writes <dir>/<i>.wav for each text given (kanji or kana).
-SYNTHESISE = """
-import json, sys, wave, numpy as np, pyopenjtalk
-for i, text in enumerate(json.loads(sys.argv[2])):
-    samples, rate = pyopenjtalk.tts(text)
-    with wave.open(f"{sys.argv[1]}/{i}.wav", "wb") as out:
-        out.setnchannels(1); out.setsampwidth(2); out.setframerate(rate)
-        out.writeframes(np.clip(samples, -32768, 32767).astype(np.int16).tobytes())
-"""
-
 
 @dataclass(frozen=True)
 class Pair:
@@ -65,8 +59,11 @@ class Pair:
 
 
 def synthesise(directory: Path, texts: list[str]) -> list[bytes]:
-    subprocess.run([sys.executable, "-c", SYNTHESISE, str(directory), json.dumps(texts)], check=True)
-    return [(directory / f"{i}.wav").read_bytes() for i in range(len(texts))]
+    """WAV of each text (kanji or kana) read by Open JTalk at its own speed and pitch, in a child process (the speech
+    accuracy bench's synthesiser), so this process holds only the speech stack."""
+    jobs = [[text, 1.0, 0.0] for text in texts]
+    subprocess.run([sys.executable, "-c", SYNTHESISE, str(directory), json.dumps(jobs)], check=True)
+    return [wav(np.load(directory / f"{i}.npy")) for i in range(len(texts))]
 
 
 def make_pairs(texts: list[str]) -> list[Pair]:
