@@ -15,7 +15,8 @@ sentence's ORIGINAL accent. Printed, without asserting:
 - mora timing against Open JTalk's own: each mora's onset error (ms, a sentence's first mora left out: the
   alignment path starts at 0) for the alignment (`speech.piece_onsets`) and for the fallback, where Debian's
   `open_jtalk` is installed (`apt-get install open-jtalk`; it reads with pyopenjtalk's dictionary and voice and
-  writes each phoneme's time), on its clips;
+  writes each phoneme's time), on its clips; and the agreement there with Open JTalk's own mora times against the
+  alignment's (what the timing's error costs);
 - the cost in ms per second of audio: F0 alone, and the pitch step as the speech worker runs it (the encoder's output
   already there from the scoring).
 The clips are synthesised in a child process, so this process holds only the speech stack.
@@ -173,7 +174,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from shared.services import pitch_contour, speech
-    from shared.services.pronunciation_scoring import _particle_positions, spell, target_morae
+    from shared.services.pronunciation_scoring import _particle_positions, spell, target_morae, target_pitch
 
     texts = [sentence["japanese_text"] for sentence in json.loads(SENTENCES.read_text(encoding="utf-8"))]
     texts = texts[: args.limit] if args.limit else texts
@@ -269,12 +270,13 @@ def main() -> None:
         print("mora timing: skipped (no open_jtalk: apt-get install open-jtalk)")
         return
     aligned_errors, even_errors, compared = [], [], 0
+    agreement_by_timing: dict[str, list[int]] = {"Open JTalk's own": [0, 0], "alignment": [0, 0]}
     for reading, clip in zip(correct, timing_clips, strict=True):
         if clip is None:
             continue
         data, truth = clip
         morae = target_morae(reading.text)
-        if len(truth) != len(morae):
+        if len(truth) != len(morae) or not target_pitch(reading.text, len(morae)):
             continue
         compared += 1
         audio = speech.load_recording(data).samples
@@ -282,6 +284,14 @@ def main() -> None:
         onsets = speech.piece_onsets(audio, pieces)
         regions = [(a / speech.SAMPLE_RATE, b / speech.SAMPLE_RATE) for a, b in speech.speech_regions(audio)]
         even = [start for start, _ in pitch_contour.even_spans(regions, len(morae))]
+        target = target_pitch(reading.text, len(morae))
+        track = pitch_contour.track_f0(audio, speech.SAMPLE_RATE)
+        for name, times in (("Open JTalk's own", truth), ("alignment", onsets)):
+            spans = pitch_contour.spans_from_onsets(times, audio.size / speech.SAMPLE_RATE)
+            levels = pitch_contour.heard_levels(pitch_contour.mora_semitones(track, spans))
+            for t, h in zip(target, levels, strict=True):
+                agreement_by_timing[name][0] += h is not None
+                agreement_by_timing[name][1] += h is not None and t == h
         aligned_errors += [abs(a - b) for a, b in zip(onsets[1:], truth[1:], strict=True)]
         even_errors += [abs(a - b) for a, b in zip(even[1:], truth[1:], strict=True)]
     for name, errors in (("alignment", aligned_errors), ("speech regions, even", even_errors)):
@@ -290,6 +300,10 @@ def main() -> None:
             f"mora onset error, {name}: median {np.median(ms):.0f} ms, 90th percentile {np.percentile(ms, 90):.0f} ms,"
             f" within 50 ms {100 * np.mean(ms <= 50):.0f} % ({len(ms)} morae of {compared} sentences)"
         )
+    print(
+        "agreement on these clips (open_jtalk's own accent) with each timing: "
+        + ", ".join(f"{name} {100 * hits / max(known, 1):.1f} %" for name, (known, hits) in agreement_by_timing.items())
+    )
 
 
 if __name__ == "__main__":

@@ -129,7 +129,9 @@ def even_spans(regions: Sequence[tuple[float, float]], mora_count: int) -> list[
     return [(at(i * step, ending=False), at((i + 1) * step, ending=True)) for i in range(mora_count)]
 
 
-def mora_semitones(track: F0Track, spans: Sequence[tuple[float, float]], delay: float = 0.0) -> list[float | None]:
+def mora_semitones(
+    track: F0Track, spans: Sequence[tuple[float, float]], delay: float = _PEAK_DELAY_SECONDS
+) -> list[float | None]:
     """Each span's median F0 over its voiced frames, read `delay` seconds late, in semitones against the median of
     every voiced frame read; None where the span itself (not delayed) has fewer than `_MIN_VOICED_FRAMES` voiced
     frames, so that a devoiced mora does not take the pitch of the voiced one after it."""
@@ -233,7 +235,7 @@ def assess_pitch(
     else:
         timing = "speech regions"
         spans = even_spans([(a / sample_rate, b / sample_rate) for a, b in regions(audio)], mora_count)
-    semitones = mora_semitones(track_f0(audio, sample_rate), spans, _PEAK_DELAY_SECONDS)
+    semitones = mora_semitones(track_f0(audio, sample_rate), spans)
     heard = heard_levels(semitones)
     if len(target_pitch) != mora_count:  # Open JTalk gave no target accent: nothing to compare with
         return PitchAssessment(heard, semitones, None, [], timing)
