@@ -51,7 +51,7 @@ _ALIGNED_SECONDS: Final = 30.0
 _MIN_VOICED_FRAMES: Final = 5  # 50 ms: fewer are the edges of a devoiced mora, or octave errors at a breath
 # The pitch a mora aims at is reached late (the rise to a high mora peaks at its end or in the next mora's onset), so
 # each mora's F0 is read from its span moved this much later: on the first 30 sample sentences, per-mora agreement
-# went from 75 % (0 ms) to 80 % (60 ms); reading only the later half or two thirds of the span helped less.
+# was 71 / 75 / 80 / 80 % at 0 / 30 / 60 / 90 ms; reading only the later half or two thirds of the span did worse.
 _PEAK_DELAY_SECONDS: Final = 0.06
 # A move of this many semitones from the recent extreme turns the level: speech's accentual rises and falls are 2-6
 # semitones, a mora's jitter around its level about one. On the first 30 sample sentences (bench/pitch_accuracy.py),
@@ -88,7 +88,7 @@ class WordPitch:
 class PitchAssessment:
     heard: list[Pitch | None]  # the learner's, one per target mora (None: unknown)
     semitones: list[float | None]  # each mora's median F0 against the speaker's median
-    agreement: float | None  # 0-100 over the morae with a known pitch (`pitch` in the result); None: none known
+    agreement: float | None  # 0-100 over the morae with a known pitch (`pitch_agreement`); None: none known
     words: list[WordPitch]
     timing: Timing
 
