@@ -4,6 +4,7 @@ learner said what a target sentence says."""
 from dataclasses import asdict
 
 from shared.domain.media import MediaClaim, PronunciationResult, RecordingAnalysis
+from shared.services.pitch_contour import assess_pitch
 from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
@@ -12,6 +13,8 @@ from shared.services.speech import (
     forced_alternatives,
     forced_log_probabilities,
     load_recording,
+    piece_onsets,
+    speech_regions,
     transcribe_audio,
 )
 
@@ -36,11 +39,15 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
 
 def _pronunciation(target_text: str, transcript_text: str, recording: Recording) -> PronunciationResult:
     """Scored against the target from the audio (shared.services.pronunciation_scoring), not against the
-    transcript: accuracy, completeness, fluency and the target's pitch accent in the feedback."""
+    transcript: accuracy, completeness, fluency, and the target's pitch accent beside the learner's
+    (shared.services.pitch_contour: a figure of its own, outside the score)."""
     assessment = assess_reading(
         target_text, transcript_text, recording.samples, SAMPLE_RATE, forced_log_probabilities, forced_alternatives
     )
-    pitch = iter(assessment.pitch)
+    heard = assess_pitch(target_text, assessment.pitch, recording.samples, SAMPLE_RATE, piece_onsets, speech_regions)
+    # One (target, heard) pair per target mora, in order: the aligned morae but the extra ones.
+    targets: list[str | None] = [*assessment.pitch] or [None] * len(heard.heard)
+    pitch = iter(zip(targets, heard.heard, strict=True))
     return PronunciationResult(
         score=assessment.score,
         feedback={
@@ -51,9 +58,19 @@ def _pronunciation(target_text: str, transcript_text: str, recording: Recording)
             "completeness": assessment.completeness,
             "fluency": asdict(assessment.fluency),
             "pitch": assessment.pitch,
+            "pitch_agreement": heard.agreement,
+            "pitch_words": [
+                {"word": w.text, "first_mora": w.first_mora, "mora_count": w.mora_count, "agreement": w.agreement}
+                for w in heard.words
+            ],
         },
         morae=[
-            {**asdict(mora), **({"pitch": next(pitch, None)} if mora.expected is not None else {})}
+            {**asdict(mora), **(_pitch_fields(next(pitch)) if mora.expected is not None else {})}
             for mora in assessment.moras
         ],
     )
+
+
+def _pitch_fields(target_and_heard: tuple[str | None, str | None]) -> dict[str, str | None]:
+    target, heard = target_and_heard
+    return {"pitch": target, "pitch_heard": heard}

@@ -64,8 +64,9 @@ def test_worker_is_an_image_sized_by_its_catalog_entry(
 
     # Then it is an image on its architecture, sized by its catalog entry, not reserved, and logging to its group
     assert properties["PackageType"] == "Image"
-    # PaddleOCR's fast CPU path (oneDNN) is in paddlepaddle's x86_64 wheel only; Whisper runs on Graviton
-    assert properties["Architectures"] == [{"ocr_worker": "x86_64", "speech_worker": "arm64"}[spec.worker]]
+    # PaddleOCR's fast CPU path (oneDNN) is in paddlepaddle's x86_64 wheel only, Praat's pitch tracker
+    # (praat-parselmouth) has no aarch64 wheel
+    assert properties["Architectures"] == [{"ocr_worker": "x86_64", "speech_worker": "x86_64"}[spec.worker]]
     assert (properties["MemorySize"], properties["Timeout"]) == (spec.worker_memory_mb, spec.worker_timeout_seconds)
     assert "ReservedConcurrentExecutions" not in properties  # the mapping's maximum concurrency bounds it instead
     assert properties["LoggingConfig"] == {"LogGroup": {"Ref": logical_id(worker.log_group)}}
