@@ -8,16 +8,26 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
+from typing import cast
 
-from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactGet
 
 from shared.dal import analytics_repository, jobs_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
-from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, set_or_remove, utcnow
-from shared.dal.clients import transaction_connection
+from shared.dal.base import (
+    ItemKey,
+    applied,
+    atomic_writes,
+    batch_read,
+    collided,
+    refused_conditions,
+    set_or_remove,
+    utcnow,
+)
+from shared.dal.content import SentenceItem, VocabularyWordItem
+from shared.dal.content_repository import sentence_public, word_public
 from shared.dal.pagination import CursorScope, collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
     SENTENCE_CARD,
@@ -32,6 +42,7 @@ from shared.domain.cards import Card, CardKind, CardState
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
+from shared.schemas.content import SentencePublic, VocabularyWordPublic
 from shared.schemas.progress import CardProgress, DayStats, ItemType, ReviewPublic, SessionPublic, SessionStart
 
 
@@ -574,34 +585,48 @@ def _recorded(log: ReviewLogItem) -> RecordedReview:
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What answering a card reads first, together and strongly consistent, in one TransactGetItems."""
+    """What answering a card reads first, in one BatchGetItem: the learner's items strongly consistent (the answer's
+    transaction is conditional on them as read), the content eventually, as any read of it."""
 
     earlier: RecordedReview | None  # this review id was stored before: a retry
     card: Card | None  # None: the learner's first answer on this item
     session_open: bool  # the session named by the answer exists and is not finished (True without one)
+    sentence: SentencePublic | None  # the card's sentence, or the one a word card is learned from; None: none such
+    word: VocabularyWordPublic | None  # a word card's word, while it is active
 
 
 @tracer.capture_method
 def review_context(
-    user_id: str, review_id: str, item_type: ItemType, item_id: str, session_id: str | None
-) -> ReviewContext | None:
-    """None when a write to one of these items was in flight at that moment (read again)."""
-    try:
-        with TransactGet(connection=transaction_connection()) as transaction:
-            log = transaction.get(ReviewLogItem, user_id, review_id)
-            card = transaction.get(ProgressItem, user_id, card_key(item_type, item_id))
-            session = transaction.get(LearningSessionItem, user_id, session_id) if session_id else None
-    except TransactGetError as error:
-        if collided(error):
-            return None
-        raise
-    earlier = loaded(log)
-    open_session = loaded(session) if session else None
-    stored = loaded(card)
+    user_id: str,
+    review_id: str,
+    item_type: ItemType,
+    item_id: str,
+    session_id: str | None,
+    learned_from_sentence_id: str | None = None,
+) -> ReviewContext:
+    """The review's log (a retry), card, session and content: the content is only needed for a new card, but which
+    card is new is known only once read, and reading it with the rest costs half a read unit, not a request."""
+    sentence_id = item_id if item_type == "sentence" else learned_from_sentence_id
+    keys = [
+        ItemKey(ReviewLogItem, user_id, review_id),
+        ItemKey(ProgressItem, user_id, card_key(item_type, item_id)),
+        *([ItemKey(LearningSessionItem, user_id, session_id)] if session_id else []),
+        *([ItemKey(SentenceItem, sentence_id)] if sentence_id else []),
+        *([ItemKey(VocabularyWordItem, item_id)] if item_type == "word" else []),
+    ]
+    found = batch_read(keys, consistent=(ReviewLogItem, ProgressItem, LearningSessionItem))
+    log = next(iter(found[ReviewLogItem]), None)
+    stored = next(iter(found[ProgressItem]), None)
+    session = next(iter(found.get(LearningSessionItem, [])), None)
+    sentence = next(iter(found.get(SentenceItem, [])), None)
+    word = next(iter(found.get(VocabularyWordItem, [])), None)
     return ReviewContext(
-        earlier=_recorded(earlier) if earlier else None,
-        card=_card(stored) if stored else None,
-        session_open=session is None or (open_session is not None and open_session.end_time is None),
+        earlier=_recorded(cast(ReviewLogItem, log)) if log else None,
+        card=_card(cast(ProgressItem, stored)) if stored else None,
+        session_open=session_id is None
+        or (session is not None and cast(LearningSessionItem, session).end_time is None),
+        sentence=sentence_public(cast(SentenceItem, sentence)) if sentence else None,
+        word=word_public(cast(VocabularyWordItem, word)) if word and cast(VocabularyWordItem, word).is_active else None,
     )
 
 

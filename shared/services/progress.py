@@ -109,10 +109,13 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
     correct = rating != srs.Rating.AGAIN if request.quality is None else (request.quality or 0) >= 3
     for _ in range(MAX_REVIEW_ATTEMPTS):
         context = progress_repository.review_context(
-            user.id, request.review_id, request.item_type, request.item_id, request.session_id
+            user.id,
+            request.review_id,
+            request.item_type,
+            request.item_id,
+            request.session_id,
+            request.learned_from_sentence_id,
         )
-        if context is None:
-            continue  # a write to the card or the session was in flight: read again
         if context.earlier is not None:
             return Answered(_result(context.earlier, request), ReviewStatus.DUPLICATE)
         if not context.session_open:
@@ -120,9 +123,7 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
         card = context.card
         was_new = card is None
         if card is None:
-            _require_studyable(request.item_type, request.item_id)
-            if request.learned_from_sentence_id is not None:
-                _require_word_of_sentence(principal, request.item_id, request.learned_from_sentence_id)
+            _require_studyable(principal, request, context)
             card = Card(
                 user_id=user.id,
                 item_type=request.item_type,
@@ -239,18 +240,22 @@ def _load_balanced(
     return replace(after, due=reviewed_at + timedelta(days=offset), interval_days=float(offset))
 
 
-def _require_studyable(item_type: ItemType, item_id: str) -> None:
-    if item_type == "sentence":
-        sentence = content_repository.get_sentence(item_id)
-        if sentence is None or sentence.status != ModerationStatus.ACTIVE:
+def _require_studyable(
+    principal: Principal, request: ReviewRequest, context: progress_repository.ReviewContext
+) -> None:
+    """A new card's item exists to be studied (read with the review's context): an approved sentence, or an active
+    word; a word learned from a sentence, from one the learner may read whose gloss has the word."""
+    if request.item_type == "sentence":
+        if context.sentence is None or context.sentence.status != ModerationStatus.ACTIVE:
             raise NotFound("sentence not found")
-    elif content_repository.get_word(item_id) is None:
+        return
+    if context.word is None:
         raise NotFound("word not found")
-
-
-def _require_word_of_sentence(principal: Principal, word_id: str, sentence_id: str) -> None:
-    """A word learned from a sentence: one the learner may read, whose gloss has the word."""
-    if word_id not in content.word_ids_of(sentence_id, principal):
+    if request.learned_from_sentence_id is None:
+        return
+    if context.sentence is None or not content.readable(context.sentence, principal):
+        raise NotFound("sentence not found")
+    if request.item_id not in content.glossed_word_ids(context.sentence):
         raise NotFound("that sentence does not contain this word")
 
 
