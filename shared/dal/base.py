@@ -1,6 +1,7 @@
 """Base model and attribute types shared by every table."""
 
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -123,11 +124,12 @@ class ItemKey:
 
 def batch_read(keys: Sequence[ItemKey], consistent: Iterable[type[Model]] = ()) -> dict[type[Model], list[Model]]:
     """Items of several tables in one BatchGetItem per 100 keys (so one call for a request's few dozen), the keys a
-    batch hands back asked again; found items by the model their key named (absent keys are simply missing).
+    batch hands back asked again; found items by the model their key named (absent keys are simply missing; one model
+    per table, whose `from_raw_data` picks a subclass by its discriminator).
     `consistent`: the models read strongly consistent (the others eventually: half the read units)."""
     keys = list({(key.model, key.hash_key, key.range_key): key for key in keys}.values())  # DynamoDB refuses repeats
     strong = set(consistent)
-    found: dict[type[Model], list[Model]] = {key.model: [] for key in keys}
+    found: dict[type[Model], list[Model]] = defaultdict(list)
     models = {str(key.model.Meta.table_name): key.model for key in keys}
     for start in range(0, len(keys), BATCH_GET_KEYS):
         request: dict[str, Any] = {}

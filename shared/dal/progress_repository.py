@@ -157,6 +157,7 @@ def _first_write(card: Card, written: datetime) -> ProgressItem:
     item.mastery_level = card.mastery_level
     item.correct_attempts = card.correct_attempts
     if isinstance(item, SentenceProgressItem):
+        item.first_seen_date = state.last_review or written  # when it was first answered (the due list's new count)
         item.consecutive_correct = card.consecutive_correct
         item.last_attempt_correct = card.last_attempt_correct
         item.average_response_time = card.average_response_time
@@ -361,11 +362,64 @@ def _get_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem |
 
 
 @tracer.capture_method
-def existing_cards(user_id: str, keys: list[str]) -> set[str]:
-    """Which of these card keys the user already has: one BatchGetItem per 100 keys."""
-    if not keys:
+def started_sentences(user_id: str, sentence_ids: list[str]) -> set[str]:
+    """Which of these sentences the learner has a card for: one BatchGetItem per 100 keys, reading the keys only."""
+    if not sentence_ids:
         return set()
-    return {card.item_key for card in ProgressItem.batch_get([(user_id, key) for key in keys])}
+    cards = ProgressItem.batch_get(
+        [(user_id, card_key("sentence", sentence_id)) for sentence_id in sentence_ids],
+        consistent_read=True,
+        attributes_to_get=[ProgressItem.item_key.attr_name],
+    )
+    return {card.item_key.split("#", 1)[1] for card in cards}
+
+
+@dataclass(frozen=True)
+class DueReads:
+    """What the due list reads in one BatchGetItem once it knows its due cards and its new sentences to look at."""
+
+    today: DayStats  # the day's totals as the review aggregator last counted them (zero before its first count)
+    counted_at: datetime | None  # when it counted them; None: not yet today
+    started: dict[str, datetime | None]  # of the sentences looked at, those the learner has a card for: first seen
+    sentences: dict[str, SentencePublic]
+    words: dict[str, VocabularyWordPublic]
+
+
+@tracer.capture_method
+def due_reads(user_id: str, day: date, cards: list[Card], new_sentence_ids: list[str]) -> DueReads:
+    """Today's stored totals, which of `new_sentence_ids` the learner has started, and the content of the cards and
+    of those sentences: one BatchGetItem across daily_stats, progress, sentences and vocabulary (the learner's items
+    strongly consistent), one more per 100 keys beyond (limits above the defaults of 50 reviews and 10 new a day)."""
+    sentence_ids = [card.item_id for card in cards if card.item_type == "sentence"] + new_sentence_ids
+    word_ids = [card.item_id for card in cards if card.item_type == "word"]
+    keys = [
+        ItemKey(DailyStatsItem, user_id, day.isoformat()),
+        *(ItemKey(ProgressItem, user_id, card_key("sentence", sentence_id)) for sentence_id in new_sentence_ids),
+        *(ItemKey(SentenceItem, sentence_id) for sentence_id in sentence_ids),
+        *(ItemKey(VocabularyWordItem, word_id) for word_id in word_ids),
+    ]
+    found = batch_read(keys, consistent=(DailyStatsItem, ProgressItem))
+    stored = next(iter(found[DailyStatsItem]), None)
+    today = _stored_day(cast(DailyStatsItem, stored)) if stored else _stored_day(DailyStatsItem(day=day.isoformat()))
+    return DueReads(
+        today=today,
+        counted_at=stored.updated_at if isinstance(stored, DailyStatsItem) else None,
+        started={
+            card.sentence_id: card.first_seen_date
+            for card in found[ProgressItem]
+            if isinstance(card, SentenceProgressItem)
+        },
+        sentences={
+            item.sentence_id: sentence_public(item)
+            for item in found.get(SentenceItem, [])
+            if isinstance(item, SentenceItem)
+        },
+        words={
+            item.word_id: word_public(item)
+            for item in found.get(VocabularyWordItem, [])
+            if isinstance(item, VocabularyWordItem)
+        },
+    )
 
 
 @tracer.capture_method
