@@ -8,7 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from shared.dal.progress import ProgressItem
+from shared.dal.progress import ProgressItem, SentenceProgressItem
+from shared.dal.users import UserItem
+from shared.services import new_sentences
+from shared.services.sample_content import load_sample_content
 from tests.auth_helpers import Session, signed_up
 from tests.helpers import aggregate_reviews, assert_error
 from tests.unit.progress.conftest import Clock, answer
@@ -123,3 +126,31 @@ def test_a_new_cards_first_answer_is_refused_for_an_item_that_cannot_be_studied(
     assert ProgressItem.count(learner.user_id) == 0
     # and an answer naming the item wrongly is a 422, not a 500
     assert_error(answer(client, learner, word, item_type="kanji"), 422, "validation_error")
+
+
+def test_a_sentence_passed_over_stays_offered_first(client: TestClient, learner: Session, clock: Clock) -> None:
+    # Given a learner who answered the first 12 sentences of the catalogue but the third, counted by the aggregator
+    ordered = catalogue(client)
+    for sentence_id in ordered[:12]:
+        if sentence_id != ordered[2]:
+            answer(client, learner, sentence_id, "easy")
+    aggregate_reviews()
+
+    # When they ask for their cards the next day
+    clock.at += timedelta(days=1)
+    offered = new_ids(client.get(DUE, headers=learner.headers).json())
+
+    # Then the one passed over comes first, then the catalogue's next ones not started, in order
+    assert offered[0] == ordered[2]
+    assert offered[1:] == ordered[12 : 12 + len(offered) - 1] and len(offered) >= 2
+
+
+def test_the_place_among_new_sentences_is_not_written_for_an_erased_learner(client: TestClient) -> None:
+    # Given the cards of a learner whose user item is gone (erased while their last reviews were in the stream)
+    load_sample_content()
+    first = catalogue(client)[0]
+    SentenceProgressItem(user_id="gone", sentence_id=first).save()
+
+    # When the aggregator moves their place on, Then nothing is written: no user item comes back
+    assert new_sentences.move_place_on("gone") is False
+    assert UserItem.count("gone") == 0
