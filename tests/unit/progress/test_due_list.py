@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from shared.dal.content import SentenceItem
 from shared.dal.progress import ProgressItem, SentenceProgressItem
 from shared.dal.users import UserItem
+from shared.enums import ModerationStatus
 from shared.services import new_sentences
 from shared.services.sample_content import load_sample_content
 from tests.auth_helpers import Session, signed_up
@@ -154,3 +156,20 @@ def test_the_place_among_new_sentences_is_not_written_for_an_erased_learner(clie
     # When the aggregator moves their place on, Then nothing is written: no user item comes back
     assert new_sentences.move_place_on("gone") is False
     assert UserItem.count("gone") == 0
+
+
+def test_new_sentences_continue_after_a_place_whose_sentence_left_the_catalogue(
+    client: TestClient, learner: Session, clock: Clock
+) -> None:
+    # Given a learner whose place is after the catalogue's first 12 sentences, the last of which is then deleted
+    ordered = catalogue(client)
+    for sentence_id in ordered[:12]:
+        answer(client, learner, sentence_id, "easy")
+    aggregate_reviews()
+    place = SentenceItem.get(ordered[11])
+    place.status = ModerationStatus.DELETED
+    place.save()
+
+    # When they ask for their cards the next day, Then the new ones still continue where they were
+    clock.at += timedelta(days=1)
+    assert new_ids(client.get(DUE, headers=learner.headers).json()) == ordered[12:22]
