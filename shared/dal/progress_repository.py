@@ -381,8 +381,8 @@ class DueReads:
     today: DayStats  # the day's totals as the review aggregator last counted them (zero before its first count)
     counted_at: datetime | None  # when it counted them; None: not yet today
     started: dict[str, datetime | None]  # of the sentences looked at, those the learner has a card for: first seen
-    sentences: dict[str, SentencePublic]
-    words: dict[str, VocabularyWordPublic]
+    sentences: dict[str, SentencePublic]  # whatever their status: who may read one is the service's rule
+    words: dict[str, VocabularyWordPublic]  # the active ones (a withdrawn word is not studied)
 
 
 @tracer.capture_method
@@ -417,7 +417,7 @@ def due_reads(user_id: str, day: date, cards: list[Card], new_sentence_ids: list
         words={
             item.word_id: word_public(item)
             for item in found.get(VocabularyWordItem, [])
-            if isinstance(item, VocabularyWordItem)
+            if isinstance(item, VocabularyWordItem) and item.is_active
         },
     )
 

@@ -68,6 +68,9 @@ def due(principal: Principal, now: datetime) -> DueReviews:
         and local_day(first_seen, user.timezone) == today
         and (reads.counted_at is None or first_seen > reads.counted_at)
     )
+    # A card whose content left (its sentence deleted, or back in moderation for a learner not its author; its word
+    # withdrawn) waits unshown: it is not studied, nor counted against the day's reviews, until it is back.
+    cards = [card for card in cards if _studyable(card, reads, principal)]
     reviews_left = max(0, user.max_daily_reviews - reads.today.reviews - started_since)
     new_left = max(0, min(user.max_daily_new_items - reads.today.new_items - started_since, reviews_left))
     new_ids = [
@@ -90,6 +93,13 @@ def due(principal: Principal, now: datetime) -> DueReviews:
         reviews_left_today=reviews_left,
         new_left_today=new_left,
     )
+
+
+def _studyable(card: Card, reads: progress_repository.DueReads, principal: Principal) -> bool:
+    if card.item_type == "sentence":
+        sentence = reads.sentences.get(card.item_id)
+        return sentence is not None and content.readable(sentence, principal)
+    return card.item_id in reads.words
 
 
 def review(principal: Principal, request: ReviewRequest, now: datetime) -> ReviewResult:

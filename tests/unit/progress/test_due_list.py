@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from shared.dal.content import SentenceItem
+from shared.dal.content import SentenceItem, VocabularyWordItem
 from shared.dal.progress import ProgressItem, SentenceProgressItem
 from shared.dal.users import UserItem
 from shared.enums import ModerationStatus
@@ -173,3 +173,29 @@ def test_new_sentences_continue_after_a_place_whose_sentence_left_the_catalogue(
     # When they ask for their cards the next day, Then the new ones still continue where they were
     clock.at += timedelta(days=1)
     assert new_ids(client.get(DUE, headers=learner.headers).json()) == ordered[12:22]
+
+
+def test_a_card_whose_content_left_waits_unshown(client: TestClient, learner: Session, clock: Clock) -> None:
+    # Given a learner with three cards due within the hour: two sentences and a word
+    first, second = new_ids(client.get(DUE, headers=learner.headers).json())[:2]
+    word = client.get("/api/v1/learning/vocabulary", params={"limit": 1}).json()["items"][0]["id"]
+    for item_id, kind in ((first, "sentence"), (second, "sentence"), (word, "word")):
+        assert answer(client, learner, item_id, "again", item_type=kind).status_code == 200
+    aggregate_reviews()
+    # and then the first sentence is deleted and the word withdrawn
+    deleted = SentenceItem.get(first)
+    deleted.status = ModerationStatus.DELETED
+    deleted.save()
+    withdrawn = VocabularyWordItem.get(word)
+    withdrawn.is_active = False
+    withdrawn.save()
+
+    # When they ask for their cards an hour later
+    clock.at += timedelta(hours=1)
+    due = client.get(DUE, headers=learner.headers).json()
+
+    # Then only the sentence still there is due, with its content; the others are not shown, and the day's reviews
+    # left are the limit less the three answered
+    assert [card["progress"]["item_id"] for card in due["due"]] == [second]
+    assert due["due"][0]["sentence"]["japanese_text"]
+    assert due["reviews_left_today"] == 50 - 3
