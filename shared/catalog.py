@@ -107,7 +107,8 @@ ADMIN_API = ApiFunction(
     name="admin_api",
     route_prefixes=("/admin", "/health"),
     reads=(*AUTHENTICATION_READS, "jobs", "analytics", "vocabulary"),  # analytics, vocabulary: GET /admin/analytics
-    writes=("sentences", "users", "admin_audit"),  # users: an account's role and activation, with its audit entry
+    # users: an account's role and activation; vocabulary: a word withdrawn or restored; each with its audit entry
+    writes=("sentences", "users", "vocabulary", "admin_audit"),
     describes_all_tables=True,
     pages_lists=True,
     serves_docs=True,  # like /health, a public page that touches no data

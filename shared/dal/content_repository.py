@@ -34,7 +34,7 @@ from shared.domain.vocabulary import DictionaryWord, Gloss, GlossWord
 from shared.enums import Difficulty, JLPTLevel, ModerationStatus
 from shared.observability import tracer
 from shared.schemas.common import Page
-from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWordPublic
+from shared.schemas.content import SentenceFilters, SentencePublic, VocabularyWordPublic, WordAvailability
 
 
 def sentence_public(item: SentenceItem, counted: bool = True) -> SentencePublic:
@@ -174,6 +174,36 @@ def get_word(word_id: str) -> VocabularyWordPublic | None:
     except DoesNotExist:
         return None
     return word_public(item) if item.is_active else None
+
+
+@tracer.capture_method
+def set_word_active(word_id: str, is_active: bool, audit: AdminAction) -> WordAvailability | None:
+    """Withdraw a word or bring it back, with the administrator's audit entry, in one transaction, only if nobody
+    wrote the word since it was read (saved whole, so its change key moves: the content sync's tombstone). Nothing is
+    written when it already is so. None when the word is gone or was written meanwhile: the caller tells which."""
+    try:
+        item = VocabularyWordItem.get(word_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if item.is_active != is_active:
+        seen = item.updated_at
+        item.is_active = is_active
+        item.updated_at = utcnow()
+        item.derive_keys()
+        try:
+            with atomic_writes() as transaction:
+                transaction.save(item, condition=VocabularyWordItem.updated_at == seen)
+                audit_repository.record(transaction, word_id, audit, item.updated_at)
+        except TransactWriteError as error:
+            if refused_conditions(error):
+                return None
+            raise
+    return WordAvailability(id=item.word_id, is_active=bool(item.is_active), updated_at=item.updated_at)
+
+
+def word_exists(word_id: str) -> bool:
+    """Whether a word was ever written, withdrawn or not."""
+    return VocabularyWordItem.count(word_id, limit=1) > 0
 
 
 @tracer.capture_method

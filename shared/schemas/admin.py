@@ -10,7 +10,7 @@ from shared.schemas.common import ApiModel, PublicModel
 
 AuditAction = Literal[
     "deactivate", "reactivate", "make_admin", "remove_admin", "approve_sentence", "reject_sentence", "edit_sentence",
-    "delete_sentence",
+    "delete_sentence", "withdraw_word", "restore_word",
 ]  # fmt: skip
 
 

@@ -170,6 +170,21 @@ class ModerationDecision(ApiModel):
         return self
 
 
+class WordAvailabilityChange(ApiModel):
+    """An administrator withdrawing a vocabulary word (false) or bringing it back (true)."""
+
+    is_active: StrictBool = Field(
+        description="false: the word leaves the listings and cannot start as a new card; learners' cards of it wait "
+        "unshown in their due lists, and phones syncing the vocabulary receive it as a tombstone."
+    )
+
+
+class WordAvailability(PublicModel):
+    id: str
+    is_active: bool
+    updated_at: datetime = Field(description="Its last write: a withdrawal's tombstone carries this time.")
+
+
 class UsageExampleIn(ApiModel):
     japanese: str = Field(min_length=1, max_length=500)
     english: str = Field(min_length=1, max_length=1000)

@@ -1,4 +1,4 @@
-"""Learners' own sentences and their moderation.
+"""Learners' own sentences and their moderation, and administrators withdrawing vocabulary words.
 
 A learner's sentence waits as PENDING until an admin approves it; an admin's is ACTIVE at once. Only its
 author or an admin may change or delete a sentence; an author's change to an approved sentence sends it
@@ -11,7 +11,15 @@ from shared.enums import ModerationStatus
 from shared.errors import Conflict, NotAllowed, NotFound
 from shared.schemas.admin import AuditAction
 from shared.schemas.common import Page
-from shared.schemas.content import ModerationDecision, SentenceCreate, SentenceFilters, SentencePublic, SentenceUpdate
+from shared.schemas.content import (
+    ModerationDecision,
+    SentenceCreate,
+    SentenceFilters,
+    SentencePublic,
+    SentenceUpdate,
+    WordAvailability,
+    WordAvailabilityChange,
+)
 from shared.services.auth import Principal
 
 
@@ -99,3 +107,14 @@ def decide(principal: Principal, sentence_id: str, decision: ModerationDecision)
             raise NotFound("sentence not found")
         raise Conflict("this sentence is not waiting for moderation")
     return decided
+
+
+def set_word_availability(principal: Principal, word_id: str, change: WordAvailabilityChange) -> WordAvailability:
+    """Withdraw a word (a wrong or offensive entry) or bring it back; asking for what already is, is no change."""
+    action = AdminAction(principal.user.id, "restore_word" if change.is_active else "withdraw_word")
+    availability = content_repository.set_word_active(word_id, change.is_active, action)
+    if availability is None:
+        if not content_repository.word_exists(word_id):
+            raise NotFound("word not found")
+        raise Conflict("the word changed meanwhile; try again")
+    return availability

@@ -8,7 +8,7 @@ from shared.api.params import CalendarDate, Cursor, ItemId, PageSize
 from shared.schemas.admin import AccountUpdate, AnalyticsReport, AuditEntry
 from shared.schemas.auth import UserPublic
 from shared.schemas.common import Page
-from shared.schemas.content import ModerationDecision, SentencePublic
+from shared.schemas.content import ModerationDecision, SentencePublic, WordAvailability, WordAvailabilityChange
 from shared.services import admin, analytics, moderation
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(403))
@@ -40,6 +40,12 @@ def get_analytics(
     status as it is now. Read from figures kept as the events happen: the same few requests for any number of
     users."""
     return analytics.report(first_day, last_day, now.date())
+
+
+WORD_EXAMPLES = {
+    "withdraw": {"summary": "Withdraw a wrong word", "value": {"is_active": False}},
+    "restore": {"summary": "Bring it back", "value": {"is_active": True}},
+}
 
 
 @router.get("/users", summary="Users, newest first")
@@ -103,3 +109,24 @@ def decide_sentence(
 ) -> SentencePublic:
     """A rejection needs a `reason` (3 to 500 characters). A sentence that is not pending is a 409."""
     return moderation.decide(principal, sentence_id, body)
+
+
+@router.put(
+    "/vocabulary/{word_id:id}/availability",
+    summary="Withdraw a vocabulary word, or bring it back",
+    responses=errors(404, 409),
+)
+def set_word_availability(
+    principal: AdminUser, word_id: ItemId, body: Annotated[WordAvailabilityChange, Body(openapi_examples=WORD_EXAMPLES)]
+) -> WordAvailability:
+    """Withdrawn (`is_active` false), a word leaves the listings and cannot start as a new card; learners' cards of it
+    wait unshown in their due lists, and the vocabulary sync hands it out as a tombstone. Each change is audited."""
+    return moderation.set_word_availability(principal, word_id, body)
+
+
+@router.get("/vocabulary/{word_id:id}/audit", summary="What administrators did to a vocabulary word, newest first")
+def list_word_audit(
+    principal: AdminUser, word_id: ItemId, limit: PageSize = 50, cursor: Cursor = None
+) -> Page[AuditEntry]:
+    """Withdrawals and restorations of the word, each with who and when."""
+    return admin.audit_log(principal, word_id, limit, cursor)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.dal.content import VocabularyWordItem, public_feed, public_feeds
+from shared.dal.content import public_feed, public_feeds
 from shared.services.accounts import ensure_admin
 from tests.auth_helpers import Session, login, signed_up
 from tests.helpers import assert_error
@@ -186,11 +186,12 @@ def test_updated_after_returns_exactly_the_words_changed_withdrawn_ones_as_tombs
     unchanged = add_word(client, admin, "いぬ", "inu")
     synced = datetime.now(UTC)
 
-    # When a word is added and another withdrawn from the catalogue (inactive: operators do it in the table)
+    # When a word is added and an admin withdraws another
     added = add_word(client, admin, "とり", "tori")
-    word = VocabularyWordItem.get(withdrawn)
-    word.is_active = False
-    word.save()
+    response = client.put(
+        f"/api/v1/admin/vocabulary/{withdrawn}/availability", headers=admin.headers, json={"is_active": False}
+    )
+    assert response.status_code == 200, response.text
 
     # Then the sync holds exactly those two, oldest change first, the withdrawn one as a tombstone
     response = changes(client, VOCABULARY, synced)

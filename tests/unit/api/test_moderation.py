@@ -1,5 +1,7 @@
 """Learners add sentences, admins moderate them; nobody edits what is not theirs."""
 
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -237,3 +239,65 @@ def test_every_moderation_by_an_admin_is_in_the_sentences_audit_log(
     ]
     assert client.get(f"/api/v1/admin/sentences/{own['id']}/audit", headers=admin.headers).json()["items"] == []
     assert_error(client.get(f"{url}/audit", headers=learner.headers), 403, "forbidden")
+
+
+def test_an_admin_withdraws_a_word_and_brings_it_back_each_change_audited(
+    client: TestClient, learner: Session, admin: Session
+) -> None:
+    # Given a word of the catalogue
+    word = client.post(
+        "/api/v1/learning/vocabulary",
+        headers=admin.headers,
+        json={"hiragana": "ねこ", "romaji": "neko", "english_meanings": ["cat"], "part_of_speech": "noun"},
+    ).json()
+    url = f"/api/v1/admin/vocabulary/{word['id']}"
+
+    # When the admin withdraws it, twice
+    withdrawn = client.put(f"{url}/availability", headers=admin.headers, json={"is_active": False})
+    again = client.put(f"{url}/availability", headers=admin.headers, json={"is_active": False})
+
+    # Then it is inactive (the second asking changes nothing), gone from its page and its listing, and a learner
+    # cannot start it as a new card
+    assert withdrawn.status_code == again.status_code == 200
+    assert (withdrawn.json()["id"], withdrawn.json()["is_active"]) == (word["id"], False)
+    assert again.json() == withdrawn.json()
+    assert_error(client.get(f"/api/v1/learning/vocabulary/{word['id']}"), 404, "not_found")
+    assert word["id"] not in str(client.get("/api/v1/learning/vocabulary", params={"limit": 100}).json())
+    review = {"item_id": word["id"], "item_type": "word", "rating": "good", "review_id": str(uuid.uuid4())}
+    assert_error(client.post("/api/v1/progress/review", headers=learner.headers, json=review), 404, "not_found")
+
+    # When the admin brings it back, Then it is there again, and the word's audit log has each change, newest first
+    restored = client.put(f"{url}/availability", headers=admin.headers, json={"is_active": True}).json()
+    assert restored["is_active"] is True and restored["updated_at"] > withdrawn.json()["updated_at"]
+    assert client.get(f"/api/v1/learning/vocabulary/{word['id']}").status_code == 200
+    entries = client.get(f"{url}/audit", headers=admin.headers).json()["items"]
+    assert [(e["action"], e["actor_id"]) for e in entries] == [
+        ("restore_word", admin.user_id),
+        ("withdraw_word", admin.user_id),
+    ]
+
+
+def test_only_an_admin_withdraws_a_word_that_exists_with_a_real_boolean(
+    client: TestClient, learner: Session, admin: Session
+) -> None:
+    # Given a word of the catalogue
+    word = client.post(
+        "/api/v1/learning/vocabulary",
+        headers=admin.headers,
+        json={"hiragana": "いぬ", "romaji": "inu", "english_meanings": ["dog"], "part_of_speech": "noun"},
+    ).json()
+    url = f"/api/v1/admin/vocabulary/{word['id']}/availability"
+
+    # When a learner asks, an admin names a word that does not exist, or sends no real boolean
+    by_learner = client.put(url, headers=learner.headers, json={"is_active": False})
+    missing = client.put(
+        f"/api/v1/admin/vocabulary/{uuid.uuid4()}/availability", headers=admin.headers, json={"is_active": False}
+    )
+    mistyped = [client.put(url, headers=admin.headers, json=body) for body in ({"is_active": "no"}, {}, {"x": 1})]
+
+    # Then each is refused with its error, and the word stays in the catalogue
+    assert_error(by_learner, 403, "forbidden")
+    assert_error(missing, 404, "not_found")
+    for response in mistyped:
+        assert_error(response, 422, "validation_error")
+    assert client.get(f"/api/v1/learning/vocabulary/{word['id']}").status_code == 200

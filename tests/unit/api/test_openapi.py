@@ -33,6 +33,7 @@ CONFLICTS = {
     "progress_update_card",
     "progress_recover_backlog",
     "admin_decide_sentence",
+    "admin_set_word_availability",
     "admin_update_user",
     "users_delete_account",
     "users_set_vacation",
