@@ -162,6 +162,14 @@ def replay() -> list[dict[str, Any]]:
         for _ in range(2):  # the same texts again (each parsed once with the speed-ups), a valid and a broken one
             answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ReturnValues="ALL_NEW",
                                   ExpressionAttributeValues={":one": {"N": "1"}}, **counted))  # fmt: skip
+            functions = {
+                "UpdateExpression": "SET #l = list_append(#l, :more), fresh = if_not_exists(fresh, :one) "
+                "ADD tally :one REMOVE #l[0], #m.k",
+                "ExpressionAttributeNames": names(l="list", m="map"),
+            }
+            answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ReturnValues="ALL_NEW",
+                                  ExpressionAttributeValues={":one": {"N": "1"}, ":more": {"L": [{"S": "z"}]}},
+                                  **functions))  # fmt: skip
             broken = {"UpdateExpression": "SET #c = #c +", "ExpressionAttributeNames": names(c="count")}
             answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, **broken))
         answers.append(answer(client.transact_write_items, TransactItems=[
