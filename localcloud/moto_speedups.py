@@ -34,8 +34,8 @@ Measured in the local cloud under bench/local_load.py:
   handlers twice per node: built once per walk now (the maps are fixed per walker);
 - every request listed the methods of its service's response class (`inspect.getmembers`) to find its action's:
   listed once per class now;
-- a DynamoDB Streams GetRecords (the local event pump reads each table's stream twice a second per consumer) went
-  through moto's generic serializer, which walks botocore's shape of every attribute value of every image: ~15% of
+- a DynamoDB Streams GetRecords (the local event pump reads a consumer's stream every 0.5 to 5 s) went through
+  moto's generic serializer, which walks botocore's shape of every attribute value of every image: ~17% of
   the emulator's CPU under bench/local_load.py. The records are now encoded as JSON straight, as the item
   operations' answers are (only their creation time needs converting, to epoch seconds as moto's serializer does);
 - every TransactWriteItems deep-copied each table it touched, items and stream records included, to restore on
