@@ -24,13 +24,14 @@ import random
 import sys
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -140,24 +141,57 @@ class Result:
     late_ms: float = 0.0  # how long after it was due this client actually sent it (its own backlog)
 
 
-async def send(client: httpx.AsyncClient, call: Call, learner: Learner, rng: random.Random, due: float) -> Result:
+class Api:
+    """The API's paths over one aiohttp session of at most `connections` connections (kept alive).
+
+    aiohttp rather than httpx: httpx spent ~3 ms of this client's CPU a request at 20 req/s and ~8 ms at 50 req/s,
+    where this client, on the same 2 cores as the local cloud, then sent requests seconds late. A request waiting for
+    one of the connections waits in its latency, as it would at a server queue."""
+
+    def __init__(self, session: aiohttp.ClientSession, api_url: str) -> None:
+        self._session = session
+        self._base = f"{api_url}/api/v1"
+
+    async def status(self, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str]) -> int:
+        async with self._session.request(method, self._base + path, json=body, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    async def answer(
+        self, method: str, path: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        """The JSON of a 2xx answer; raises for any other."""
+        async with self._session.request(method, self._base + path, json=body, headers=headers) as response:
+            response.raise_for_status()
+            return await response.json()
+
+
+@asynccontextmanager
+async def api_client(api_url: str, connections: int) -> AsyncIterator[Api]:
+    connector = aiohttp.TCPConnector(limit=connections)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        yield Api(session, api_url)
+
+
+async def send(client: Api, call: Call, learner: Learner, rng: random.Random, due: float) -> Result:
     method, path, body = call.request(learner, rng)
     loop = asyncio.get_running_loop()
     late_ms = (loop.time() - due) * 1000
     error: str | None
     try:
-        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):  # in all: httpx's timeout is per connect, read, write
-            response = await client.request(method, path, json=body, headers=learner.auth)
-        error = None if response.is_success else str(response.status_code)
-    except (TimeoutError, httpx.TimeoutException):
+        async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):  # in all, waiting for a connection included
+            status = await client.status(method, path, body, learner.auth)
+        error = None if 200 <= status < 300 else str(status)
+    except TimeoutError:
         error = "timeout"
-    except httpx.TransportError as exc:
+    except aiohttp.ClientError as exc:
         error = type(exc).__name__
     return Result(call.name, due, (loop.time() - due) * 1000, error, late_ms)
 
 
 async def open_loop(
-    client: httpx.AsyncClient, learners: list[Learner], calls: tuple[Call, ...], rate: float, seconds: float, seed: int
+    client: Api, learners: list[Learner], calls: tuple[Call, ...], rate: float, seconds: float, seed: int
 ) -> list[Result]:
     """Send `calls` (by weight) at `rate` per second for `seconds`, each when it is due, never waiting for answers."""
     rng = random.Random(seed)
@@ -214,31 +248,24 @@ def recovery_seconds(probes: list[Result]) -> float | None:
     return recovered_at
 
 
-async def sign_up(client: httpx.AsyncClient, emulator_url: str, name: str) -> Learner:
+async def sign_up(client: Api, emulator_url: str, name: str) -> Learner:
     email = f"{name}@example.com"
-    account = {"email": email, "username": name, "password": PASSWORD}
-    (await client.post("/auth/register", json=account)).raise_for_status()
+    await client.answer("POST", "/auth/register", {"email": email, "username": name, "password": PASSWORD})
     mail = await asyncio.to_thread(sent_emails, emulator_url, email)
     code = mail[-1].body.rsplit("enter this code: ", 1)[1].split()[0]
-    (await client.post("/auth/verify-email", json={"token": code})).raise_for_status()
-    login = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
-    login.raise_for_status()
-    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    session = await client.post("/progress/sessions", headers=auth, json={"device_type": "mobile"})
-    session.raise_for_status()
-    due = (await client.get("/progress/due", headers=auth)).json()
+    await client.answer("POST", "/auth/verify-email", {"token": code})
+    token = (await client.answer("POST", "/auth/login", {"email": email, "password": PASSWORD}))["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    session = await client.answer("POST", "/progress/sessions", {"device_type": "mobile"}, auth)
+    due = await client.answer("GET", "/progress/due", headers=auth)
     sentence_ids = [card["sentence"]["id"] for card in due["due"] + due["new"]]
-    return Learner(login.json()["access_token"], session.json()["id"], sentence_ids)
+    return Learner(token, session["id"], sentence_ids)
 
 
 async def run(api_url: str, emulator_url: str, args: argparse.Namespace, cpu: CpuMeter) -> None:
-    # httpx's pool looks through every connection for every request it places: with hundreds open, under overload,
-    # this client spent 10 ms of CPU a request and sent them tens of seconds late. A request waiting for one of
-    # these connections waits in its latency, as it would at a server queue.
-    limits = httpx.Limits(max_connections=CLIENT_CONNECTIONS, max_keepalive_connections=CLIENT_CONNECTIONS)
-    async with httpx.AsyncClient(
-        base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS, limits=limits
-    ) as client:
+    # A bounded pool: with hundreds of connections open, under overload, httpx's pool (this bench's client before)
+    # spent 10 ms of CPU a request looking through them and sent requests tens of seconds late.
+    async with api_client(api_url, CLIENT_CONNECTIONS) as client:
         prefix = uuid.uuid4().hex[:6]
         learners = [await sign_up(client, emulator_url, f"load{prefix}{n}") for n in range(args.learners)]
         print(f"{len(learners)} learners, {min(len(learner.sentence_ids) for learner in learners)}+ cards each")
@@ -270,7 +297,7 @@ def probe(api_url: str, learners: list[Learner], seconds: float) -> list[Result]
     """`/auth/me` at PROBE_RATE for `seconds`, with a client of its own."""
 
     async def run_probes() -> list[Result]:
-        async with httpx.AsyncClient(base_url=f"{api_url}/api/v1", timeout=REQUEST_TIMEOUT_SECONDS) as client:
+        async with api_client(api_url, CLIENT_CONNECTIONS) as client:
             return await open_loop(client, learners, (FLOOR,), PROBE_RATE, seconds, seed=100)
 
     return asyncio.run(run_probes())

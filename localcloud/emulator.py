@@ -2,6 +2,7 @@
 policy (localcloud/iam), and the environment that points every client at it."""
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -104,6 +105,9 @@ def serve(port: int) -> None:
     # waitress rather than moto's werkzeug server, which closes the connection after every response: each AWS
     # call then paid a TCP connection and a thread, and the emulator spent more on sockets than on DynamoDB.
     # Its threads: the serialized DynamoDB requests, plus SQS long polls (one per queue worker) held meanwhile.
+    # Requests waiting for a thread are the normal state under load (DynamoDB's are served one at a time): waitress
+    # warned of each ("Task queue depth is N"), a line per request in the developer's terminal.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(app, host="127.0.0.1", port=port, threads=SERVER_THREADS, connection_limit=MAX_CONNECTIONS,
                    ident="kotoba-local-aws", _quiet=True)  # fmt: skip
 

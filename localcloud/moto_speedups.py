@@ -25,6 +25,19 @@ Measured in the local cloud under bench/local_load.py:
   log: a query on the table's partition key (the base table, every LSI) now reads that partition only;
 - every request listed moto's package folder on disk (150 `isdir` calls) to find its service, under a lock
   that every request of every service shares: listed once now;
+- moto parsed every UpdateExpression anew (its tokenizer and recursive parser: ~5% of the emulator's CPU under the
+  load), though the text is one of a few a PynamoDB model sends (placeholders, not values): each text is parsed once
+  now. The parse is pure, and its tree is only read (moto's validator works on a deep copy of it);
+- the validator of an update starts from a deep copy of the parsed tree (copy.deepcopy, ~10%): copied node by node
+  now, sharing the immutable leaves (strings, numbers) that deepcopy returns as they are anyway;
+- the validator of an update walks the expression's tree ten times, and each walk rebuilt its map of node types to
+  handlers twice per node: built once per walk now (the maps are fixed per walker);
+- every request listed the methods of its service's response class (`inspect.getmembers`) to find its action's:
+  listed once per class now;
+- a DynamoDB Streams GetRecords (the local event pump reads a consumer's stream every 0.5 to 5 s) went through
+  moto's generic serializer, which walks botocore's shape of every attribute value of every image: ~17% of
+  the emulator's CPU under bench/local_load.py. The records are now encoded as JSON straight, as the item
+  operations' answers are (only their creation time needs converting, to epoch seconds as moto's serializer does);
 - every TransactWriteItems deep-copied each table it touched, items and stream records included, to restore on
   failure: a cost that grew with every write. And the restore put the copy in the table's place, so a stream
   reader's shard iterator went on reading the discarded table's shard, seeing no record again (the local review
@@ -37,19 +50,28 @@ and asserts the same responses, so an upgrade of moto that changes what they rep
 import base64
 import copy
 import functools
+import inspect
 import json
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
 import moto.dynamodb.models.table as dynamodb_tables
+import moto.dynamodb.parsing.validators as dynamodb_validators
 from moto import backends
+from moto.core import responses as core_responses
 from moto.core.responses import ActionContext, ActionResult
+from moto.core.serialize import TimestampSerializer
+from moto.core.utils import method_names_from_class
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import SecondaryIndex, Table
 from moto.dynamodb.models.utilities import bytesize, dynamo_to_dict
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]  # untyped module
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # untyped module
 from moto.dynamodb.responses import DynamoResult
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 # Operations whose output is items, keys, counts and consumed capacity only: JSON as it stands, once the
 # values moto leaves as bytes (binary attributes) are base64, and absent members (None) are left out.
@@ -68,6 +90,9 @@ _SET_MEMBER_TYPE = {"SS": "S", "NS": "N", "BS": "B"}
 _original_equals = DynamoType.__eq__
 _original_less_than = DynamoType.__lt__
 _AS_THEY_ARE = frozenset({"S", "B", "BOOL"})  # the types whose cast_value is their value itself
+_original_parse_update_expression = UpdateExpressionParser.make.__func__
+_original_method_names_from_class = method_names_from_class
+_original_get_records = DynamoDBStreamsHandler.get_records
 
 
 def apply() -> None:
@@ -95,7 +120,96 @@ def _replacements() -> list[tuple[Any, str, Any]]:
         (Table, "query", _query_measuring_each_item_once),
         (dynamodb_models, "copy", _TablesNotCopied),
         (dynamodb_tables, "copy", _AnsweredItemsNotCopied),
+        (UpdateExpressionParser, "make", classmethod(_parse_update_expression_once)),
+        (dynamodb_validators, "deepcopy", _deepcopy_trees_by_node),
+        (DepthFirstTraverser, "nodes_to_be_processed", _nodes_to_be_processed),
+        (DepthFirstTraverser, "process", _process),
+        (core_responses, "method_names_from_class", _method_names_of_class),
+        (DynamoDBStreamsHandler, "get_records", _get_records_as_json),
     ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_update_expression(parser: Any, expression: str) -> Node:
+    return _original_parse_update_expression(parser, expression)
+
+
+def _parse_update_expression_once(parser: Any, expression: str) -> Node:
+    """moto's parse of an UpdateExpression, once per text (a text that fails to parse raises each time)."""
+    return _parsed_update_expression(parser, expression)
+
+
+_IMMUTABLE_LEAVES = (str, int, float, bool, type(None))
+
+
+def _deepcopy_trees_by_node(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """What moto's validators see as `deepcopy`: an expression's tree (what each update's validation starts from, a
+    copy of the parse it then rewrites) copied node by node, which copy.deepcopy did generically at ~10% of the
+    emulator's CPU; anything else deep-copied as before."""
+    if isinstance(value, Node) and value.parent is None:
+        return _copy_node(value, None)
+    return copy.deepcopy(value, memo)
+
+
+def _copy_node(node: Node, parent: Node | None) -> Node:
+    """A new node with the node's attributes, its parent `parent`, and copies of its children: nodes copied the same
+    way, leaves (names, placeholders, operators, indexes) kept when immutable, else deep-copied."""
+    copied = object.__new__(type(node))
+    copied.__dict__.update(node.__dict__)
+    copied.parent = parent
+    if node.children is not None:
+        copied.children = [
+            child if isinstance(child, _IMMUTABLE_LEAVES)
+            else _copy_node(child, copied) if isinstance(child, Node) and child.parent is node
+            else copy.deepcopy(child)
+            for child in node.children
+        ]  # fmt: skip
+    return copied
+
+
+def _processing_map(traverser: DepthFirstTraverser) -> dict[type, Any]:
+    """The walker's map of node types to handlers (bound methods), built once per walker."""
+    built: dict[type, Any] | None = traverser.__dict__.get("_speedups_processing_map")
+    if built is None:
+        built = traverser.__dict__["_speedups_processing_map"] = traverser._processing_map()
+    return built
+
+
+def _nodes_to_be_processed(traverser: DepthFirstTraverser) -> tuple[type, ...]:
+    return tuple(_processing_map(traverser))
+
+
+def _process(traverser: DepthFirstTraverser, node: Node) -> Any:
+    for node_type, handler in _processing_map(traverser).items():
+        if isinstance(node, node_type):
+            return handler(node)
+    return None
+
+
+@functools.cache
+def _method_names_of_class(response_class: type) -> list[str]:
+    return _original_method_names_from_class(response_class)
+
+
+class _StreamRecordsResult(ActionResult):
+    """GetRecords' answer, JSON as moto holds it: records of attribute values already in their wire form (moto
+    stores each image as JSON), their creation time a datetime."""
+
+    def execute_result(self, context: ActionContext) -> Any:
+        json_version = context.service_model.metadata["jsonVersion"]
+        headers = {"Content-Type": f"application/x-amz-json-{json_version}"}
+        return 200, headers, json.dumps(_present_members(self.result), default=_epoch_seconds)
+
+
+def _epoch_seconds(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return TimestampSerializer._timestamp_unixtimestamp(value)
+    return _wire_attribute_value(value)
+
+
+def _get_records_as_json(handler: DynamoDBStreamsHandler) -> ActionResult:
+    answer = _original_get_records(handler)
+    return _StreamRecordsResult(answer.result)
 
 
 @functools.cache
@@ -342,4 +456,5 @@ def _base64(binary: bytes | str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-_ORIGINALS = [(owner, name, getattr(owner, name)) for owner, name, _ in _replacements()]
+# As defined (a classmethod as such, not bound to its class), to be put back as it was.
+_ORIGINALS = [(owner, name, inspect.getattr_static(owner, name)) for owner, name, _ in _replacements()]

@@ -291,6 +291,8 @@ class StreamConsumer:
     name: str  # folder under functions/
     table: str  # logical table whose stream it reads
     batch_size: int
+    # How long Lambda waits to fill a batch (the mapping's MaximumBatchingWindowInSeconds); 0: it invokes at once.
+    batching_window_seconds: int = 0
     container: bool = False  # built as a container image (containers/<name>/Dockerfile), not a zip
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
@@ -304,6 +306,8 @@ REVIEW_AGGREGATOR = StreamConsumer(
     name="review_aggregator",
     table="review_logs",
     batch_size=500,
+    # It adds per-item counters once per batch: a 30 s window turns a busy minute into a couple of invocations.
+    batching_window_seconds=30,
     # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index, and the
     # catalogue's sentences a learner started (sentences `by_status`, users: their place moved on past them);
     # achievements, daily_stats: what each learner of the batch has done, read from their totals;
@@ -328,6 +332,9 @@ REVIEW_ARCHIVER = StreamConsumer(
     table="review_logs",
     # Large batches, fewer objects rewritten: a learner's expired reviews of a month land in one write or a few.
     batch_size=1000,
+    # Expired reviews are not urgent: Lambda's longest window for a stream, so that a learner's removals of a month
+    # are merged into their archive object in one write or a few.
+    batching_window_seconds=300,
     reads=("users",),  # a learner erased, or whose deletion was asked for, is not archived
     rewrites_media=(MediaPrefixes.REVIEW_ARCHIVE,),
 )

@@ -37,10 +37,8 @@ NEW_OR_CHANGED: Final = ("INSERT", "MODIFY")
 
 @dataclass(frozen=True)
 class StreamSettings:
-    """How Lambda feeds one consumer, beyond what the catalog says (table, batch size)."""
+    """How Lambda feeds one consumer, beyond what the catalog says (table, batch size, batching window)."""
 
-    # Wait up to this long to fill a batch: fewer, larger batches for a consumer that aggregates per batch.
-    batching_window: cdk.Duration | None = None
     # The handler returns Powertools partial batch responses: only the failed records are retried.
     report_batch_item_failures: bool = False
     # Event filter patterns, OR'ed: records that match none are dropped before any invocation (and cost nothing).
@@ -69,12 +67,8 @@ def missing_string_attribute(attribute: str) -> dict[str, Any]:
 
 
 STREAM_SETTINGS: Final[Mapping[str, StreamSettings]] = {
-    # It adds per-item counters once per batch: a 30 s window turns a busy minute into a couple of invocations.
     # It counts new logs only: removals (an account's logs deleted in bulk) never invoke it.
-    REVIEW_AGGREGATOR.name: StreamSettings(
-        batching_window=cdk.Duration.seconds(30),
-        filters=({"eventName": lambda_.FilterRule.is_equal("INSERT")},),
-    ),
+    REVIEW_AGGREGATOR.name: StreamSettings(filters=({"eventName": lambda_.FilterRule.is_equal("INSERT")},)),
     # Only sentences still missing a reading or their gloss: its own write (filling all three) then matches no
     # filter, so the worker never re-invokes itself. A sentence written before glosses existed is glossed at its
     # next change (the review aggregator's counters, say).
@@ -85,9 +79,8 @@ STREAM_SETTINGS: Final[Mapping[str, StreamSettings]] = {
         ),
     ),
     # TTL removals only (13 months after each review): its own filter keeps it off the aggregator's INSERTs, as the
-    # aggregator's keeps it off these. Expired reviews are not urgent: the longest window, so that a learner's
-    # removals of a month are merged into their archive object in one write or a few.
-    REVIEW_ARCHIVER.name: StreamSettings(batching_window=cdk.Duration.minutes(5), filters=(REMOVED_BY_TTL,)),
+    # aggregator's keeps it off these.
+    REVIEW_ARCHIVER.name: StreamSettings(filters=(REMOVED_BY_TTL,)),
 }
 
 
@@ -140,7 +133,9 @@ class StreamConsumerFunction(KotobaFunction):
             event_source_arn=self.stream_arn,
             starting_position=STARTING_POSITION,
             batch_size=min(entry.batch_size, MAX_STREAM_BATCH_SIZE),
-            max_batching_window=self.settings.batching_window,
+            max_batching_window=(
+                cdk.Duration.seconds(entry.batching_window_seconds) if entry.batching_window_seconds else None
+            ),
             bisect_batch_on_error=True,
             retry_attempts=RETRY_ATTEMPTS,
             report_batch_item_failures=self.settings.report_batch_item_failures or None,

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from localcloud import provision
-from localcloud.pump import EventPump, QueueRoute
+from localcloud.pump import LOCAL_BATCHING_WINDOW_SECONDS, EventPump, QueueRoute
 from shared.constants import MediaPrefixes, Queues
 from shared.dal.jobs import BackgroundJobItem
 from shared.enums import JobStatus, JobType
@@ -152,3 +152,42 @@ def test_a_stream_keeps_flowing_after_a_cancelled_transaction(
         wait_for(lambda: delivered == ["first", "second"])
     finally:
         pump.stop()
+
+
+def test_the_aggregator_gets_the_reviews_of_its_batching_window_in_one_batch(
+    provisioned: list[provision.ProvisionedQueue], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda waits up to the aggregator's batching window to fill a batch, and the aggregator recounts a learner's
+    day once per batch: the pump gathers records as long (at most LOCAL_BATCHING_WINDOW_SECONDS)."""
+    # Given the pump handing the review logs' stream to a consumer that records each batch's review ids, and a review
+    # it has delivered (its next read is a window away)
+    batches: list[list[str]] = []
+
+    def consumer(function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        if function_name == "review_aggregator":
+            batches.append([r["dynamodb"]["Keys"]["review_id"]["S"] for r in event["Records"]])
+        return {"batchItemFailures": []}
+
+    monkeypatch.setattr("localcloud.pump.invoke", consumer)
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    table = get_settings().table_name("review_logs")
+
+    def log(review_id: str) -> None:
+        dynamodb.put_item(TableName=table, Item={"user_id": {"S": "u1"}, "review_id": {"S": review_id}})
+
+    pump = EventPump(get_settings().stage, [])
+    pump.start()
+    try:
+        log("first")
+        wait_for(lambda: batches == [["first"]])
+
+        # When two more reviews are logged a second apart
+        log("second")
+        time.sleep(1)
+        log("third")
+
+        # Then both reach the aggregator in one batch
+        wait_for(lambda: len(batches) > 1, timeout=LOCAL_BATCHING_WINDOW_SECONDS + 10)
+    finally:
+        pump.stop()
+    assert batches == [["first"], ["second", "third"]]

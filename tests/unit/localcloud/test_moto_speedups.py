@@ -1,6 +1,7 @@
 """The local cloud's emulator answers exactly as moto does, only faster, and a cancelled transaction leaves the
 table's stream readable (localcloud/moto_speedups.py)."""
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -154,6 +155,23 @@ def replay() -> list[dict[str, Any]]:
         answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ReturnValues="ALL_NEW",
                               UpdateExpression="SET #c = #c + :one", ExpressionAttributeNames=names(c="count"),
                               ExpressionAttributeValues={":one": {"N": "1"}}))  # fmt: skip
+        counted = {
+            "UpdateExpression": "SET #c = #c + :one REMOVE nothing",
+            "ExpressionAttributeNames": names(c="count"),
+        }
+        for _ in range(2):  # the same texts again (each parsed once with the speed-ups), a valid and a broken one
+            answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ReturnValues="ALL_NEW",
+                                  ExpressionAttributeValues={":one": {"N": "1"}}, **counted))  # fmt: skip
+            functions = {
+                "UpdateExpression": "SET #l = list_append(#l, :more), fresh = if_not_exists(fresh, :one) "
+                "ADD tally :one REMOVE #l[0], #m.k",
+                "ExpressionAttributeNames": names(l="list", m="map"),
+            }
+            answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, ReturnValues="ALL_NEW",
+                                  ExpressionAttributeValues={":one": {"N": "1"}, ":more": {"L": [{"S": "z"}]}},
+                                  **functions))  # fmt: skip
+            broken = {"UpdateExpression": "SET #c = #c +", "ExpressionAttributeNames": names(c="count")}
+            answers.append(answer(client.update_item, TableName=CARDS, Key={"id": {"S": "c1"}}, **broken))
         answers.append(answer(client.transact_write_items, TransactItems=[
             {"Put": {"TableName": CARDS, "Item": {"id": {"S": "c2"}, "text": {"S": "new"}}}},
             update(LOG, key, "text", "changed"),
@@ -244,3 +262,40 @@ def test_a_cancelled_transaction_changes_nothing_and_the_stream_goes_on(speedups
         records = streams.get_records(ShardIterator=reader["ShardIterator"])["Records"]
         # The reader that was waiting sees the write after the cancelled transaction, and nothing of the latter.
         assert [(r["eventName"], r["dynamodb"]["Keys"]["user"]["S"]) for r in records] == [("INSERT", "u2")]
+
+
+def test_a_stream_read_answers_moto_s_own_records() -> None:
+    # Given a stream with an insert of every attribute type, an update in a transaction and a delete, and a reader
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_tables(client)
+        key = {"user": {"S": "u0"}, "at": {"S": "2026-12-03T10:01"}}
+        client.put_item(TableName=LOG, Item=log_entry("u0", 1))
+        client.transact_write_items(TransactItems=[update(LOG, key, "text", "changed")])
+        client.delete_item(TableName=LOG, Key=key)
+        streams = streams_client()
+        bodies: list[dict[str, Any]] = []
+        streams.meta.events.register(
+            "before-parse.dynamodbstreams.GetRecords",
+            lambda response_dict, **_: bodies.append({**json.loads(response_dict["body"]), "NextShardIterator": None}),
+        )
+        stream = client.describe_table(TableName=LOG)["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=stream)["StreamDescription"]["Shards"][0]["ShardId"]
+        oldest = streams.get_shard_iterator(StreamArn=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        latest = streams.get_shard_iterator(StreamArn=stream, ShardId=shard, ShardIteratorType="LATEST")
+
+        # When the same iterators are read by plain moto, then with the speed-ups (a read moves no iterator)
+        for speedups in (False, True):
+            if speedups:
+                moto_speedups.apply()
+            try:
+                for iterator in (oldest, latest):
+                    streams.get_records(ShardIterator=iterator["ShardIterator"])
+            finally:
+                moto_speedups.revert()
+
+    # Then the JSON sent is the same, records (images, keys, creation times) and an empty read alike
+    plain, fast = bodies[:2], bodies[2:]
+    assert fast == plain
+    assert [record["eventName"] for record in plain[0]["Records"]] == ["INSERT", "MODIFY", "REMOVE"]
+    assert plain[1]["Records"] == []
