@@ -41,7 +41,6 @@ load in a process that has imported paddle (OCR runs in its own worker and test 
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import math
 import os
@@ -52,7 +51,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from io import BytesIO
 from pathlib import Path
@@ -122,6 +121,8 @@ _MODEL_PARTS: Final = (
 )
 _MODEL_SIDE_FILES: Final = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second package
 _MODEL_FILE: Final = "model.bin"
+_NO_SAMPLES: Final = np.zeros(0, dtype=np.float32)
+_ENCODER_FRAMES_PER_SECOND: Final = 50  # Whisper's encoder halves the 100 log-Mel frames a second
 
 
 class AudioRejected(ValueError):
@@ -144,6 +145,16 @@ class Transcript:
     confidence: float  # 0-1: per-segment exp(avg_logprob), averaged with the segments' token counts as weights
     duration_seconds: float  # of the decoded audio
     processing_time_ms: int  # recognition, and with `transcribe` the probe and decode before it
+    # What Whisper heard: the speech regions joined. Scoring reads the same samples, so the encoder runs once for both.
+    speech: npt.NDArray[np.float32] = field(repr=False, compare=False, default_factory=lambda: _NO_SAMPLES)
+
+
+@dataclass(frozen=True)
+class ForcedReading:
+    """A text read through the model against a recording (`forced_readings`), one entry per piece of the text."""
+
+    logprobs: list[float]  # natural log of the piece's probability, given the audio and the pieces before it
+    seconds: list[float]  # how long a stretch of the audio the piece is aligned with
 
 
 @dataclass(frozen=True)
@@ -427,7 +438,7 @@ class _Whisper:
             segments=found, language=str(info.language), language_probability=float(info.language_probability)
         )
 
-    def forced(self, audio: npt.NDArray[np.float32], texts: list[list[str]], language: str) -> list[list[float]]:
+    def forced(self, audio: npt.NDArray[np.float32], texts: list[list[str]], language: str) -> list[ForcedReading]:
         import ctranslate2  # type: ignore[import-untyped]  # installed with faster-whisper
         from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
 
@@ -439,29 +450,38 @@ class _Whisper:
         results = model.model.align(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))),
             [*tokenizer.sot_sequence, tokenizer.no_timestamps],
-            [[token for piece in text for token in piece] for text in pieces],
+            # end of text closes the last piece's span in the alignment (as faster-whisper's word timestamps do)
+            [[token for piece in text for token in piece] + [tokenizer.eot] for text in pieces],
             [min(frames, 2 * encoded.shape[1])] * len(texts),
         )
-        out: list[list[float]] = []
+        out: list[ForcedReading] = []
         for text, result in zip(pieces, results, strict=True):
             logprobs = np.log(np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12))
+            starts = _token_start_frames(result.alignments, sum(map(len, text)) + 1)
             ends = np.cumsum([len(piece) for piece in text])
-            out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
+            out.append(
+                ForcedReading(
+                    logprobs=[
+                        float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)
+                    ],
+                    seconds=[
+                        float(starts[end] - starts[end - len(piece)]) / _ENCODER_FRAMES_PER_SECOND
+                        for piece, end in zip(text, ends, strict=True)
+                    ],
+                )
+            )
         return out
 
     def _encode(self, audio: npt.NDArray[np.float32]) -> tuple[Any, int]:
-        """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes:
-        zero-padded to the 30 s window, which the short window then cuts to the clip plus its padding (without that
-        padding the decoder misreads short clips). The last recording's is kept: scoring reads it twice."""
+        """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes a
+        clip of one window (its features less the last frame, zero-padded to the 30 s window, which the short window
+        then cuts to the clip plus its padding: without that padding the decoder misreads short clips), so that the
+        model's cache of its last encoding serves both the transcript of the speech and its scoring."""
         from faster_whisper.audio import pad_or_trim  # type: ignore[import-untyped]
 
-        key = hashlib.blake2b(audio.tobytes(), digest_size=16).digest()
-        cached: tuple[bytes, Any, int] | None = getattr(self, "_last_encoding", None)
-        if cached is None or cached[0] != key:
-            features = self._model.feature_extractor(audio)
-            cached = (key, self._model.encode(pad_or_trim(features)), int(features.shape[-1]))
-            self._last_encoding = cached
-        return cached[1], cached[2]
+        features = self._model.feature_extractor(audio)
+        content = features[..., : features.shape[-1] - 1]
+        return self._model.encode(pad_or_trim(content)), int(content.shape[-1])
 
     def alternatives(
         self, audio: npt.NDArray[np.float32], pieces: list[str], language: str, top: int
@@ -552,7 +572,8 @@ def transcribe_audio(
     regions = speech_regions(audio)
     if not regions:
         raise AudioRejected("no speech was heard")
-    recognition = model.recognise(np.concatenate([audio[begin:end] for begin, end in regions]), language)
+    speech = np.concatenate([audio[begin:end] for begin, end in regions])
+    recognition = model.recognise(speech, language)
     segments = [
         segment
         for segment in recognition.segments
@@ -568,6 +589,7 @@ def transcribe_audio(
         confidence=_confidence(segments),
         duration_seconds=audio.size / SAMPLE_RATE,
         processing_time_ms=round((time.perf_counter() - start) * 1000),
+        speech=speech,
     )
 
 
@@ -600,16 +622,32 @@ def load_recording(data: bytes) -> Recording:
     return Recording(info, audio)
 
 
-def forced_log_probabilities(
+def forced_readings(
     audio: npt.NDArray[np.float32], texts: list[list[str]], *, language: str = "ja"
-) -> list[list[float]]:
-    """How likely the model finds each text as the transcript of `audio`, piece by piece: each text is given as
-    pieces (e.g. one per mora), each piece tokenised on its own, and read through the decoder token by token
-    (teacher forcing: CTranslate2's `Whisper.align`, whose `text_token_probs` are the given tokens' probabilities).
-    Returns, per text, each piece's natural-log probability (the sum over its tokens) given the audio and the pieces
-    before it. One encoder pass (in the short window) and one batched decoder pass: the decoder's cost grows with the
+) -> list[ForcedReading]:
+    """How likely the model finds each text as the transcript of `audio`, piece by piece, and where in the audio each
+    piece lies: each text is given as pieces (e.g. one per mora), each piece tokenised on its own, and read through
+    the decoder token by token (teacher forcing: CTranslate2's `Whisper.align`, whose `text_token_probs` are the given
+    tokens' probabilities and whose `alignments` pair tokens with encoder frames of 20 ms, by dynamic time warping of
+    the model's cross-attention). Returns, per text, each piece's natural-log probability (the sum over its tokens)
+    given the audio and the pieces before it, and the seconds of audio it spans. One encoder pass (in the short window,
+    shared with the transcript of the same audio) and one batched decoder pass: the decoder's cost grows with the
     number of texts (about 30 ms each for a 2 s clip on 2 cores), so callers keep the batch small."""
     return _model().forced(audio, texts, language)
+
+
+def _token_start_frames(alignments: Any, count: int) -> npt.NDArray[np.int64]:
+    """The encoder frame where each of `count` tokens begins, from `align`'s (token, frame) path: where the path first
+    reaches the token (a token the path never reaches begins where the next does)."""
+    starts = np.full(count + 1, -1, dtype=np.int64)
+    for token, frame in reversed(list(alignments)):
+        if 0 <= token < count:
+            starts[token] = frame
+    starts[count] = max(int(starts.max()), 0)
+    for index in range(count - 1, -1, -1):  # fill gaps from the right
+        if starts[index] < 0:
+            starts[index] = starts[index + 1]
+    return starts[:count]
 
 
 def forced_alternatives(
@@ -617,5 +655,5 @@ def forced_alternatives(
 ) -> list[dict[str, float]]:
     """What else the model would write where each piece of a text begins, given the audio and the pieces before it
     (teacher forcing, one decoder pass over the text): for each piece, its `top` most likely next tokens (decoded
-    text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_log_probabilities`."""
+    text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_readings`."""
     return _model().alternatives(audio, pieces, language, top)

@@ -8,9 +8,9 @@ from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
     AudioRejected,
-    Recording,
+    Transcript,
     forced_alternatives,
-    forced_log_probabilities,
+    forced_readings,
     load_recording,
     transcribe_audio,
 )
@@ -30,15 +30,15 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
         transcribed_text=transcript.text,
         confidence_score=round(transcript.confidence, 4),
         language_detected=transcript.language,
-        pronunciation=_pronunciation(claim.target_text, transcript.text, recording) if claim.target_text else None,
+        pronunciation=_pronunciation(claim.target_text, transcript) if claim.target_text else None,
     )
 
 
-def _pronunciation(target_text: str, transcript_text: str, recording: Recording) -> PronunciationResult:
-    """Scored against the target from the audio (shared.services.pronunciation_scoring), not against the
+def _pronunciation(target_text: str, transcript: Transcript) -> PronunciationResult:
+    """Scored against the target from the audio Whisper heard (shared.services.pronunciation_scoring), not against the
     transcript: accuracy, completeness, fluency and the target's pitch accent in the feedback."""
     assessment = assess_reading(
-        target_text, transcript_text, recording.samples, SAMPLE_RATE, forced_log_probabilities, forced_alternatives
+        target_text, transcript.text, transcript.speech, SAMPLE_RATE, forced_readings, forced_alternatives
     )
     pitch = iter(assessment.pitch)
     return PronunciationResult(

@@ -91,3 +91,26 @@ def test_an_ordinary_result_is_decoded_once() -> None:
 
     assert [s.text for s in recognition.segments] == ["りんごを一つください。"]
     assert model.windows_used == ["short"]
+
+
+def test_the_same_window_is_encoded_once_for_the_transcript_and_the_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the short-window model (not loaded: the encoder underneath is counted instead)
+    from faster_whisper import WhisperModel
+
+    from shared.services.short_window_whisper import ShortWindowWhisperModel
+
+    encoded: list[int] = []
+    monkeypatch.setattr(WhisperModel, "encode", lambda self, window: encoded.append(window.shape[-1]) or len(encoded))
+    model = ShortWindowWhisperModel.__new__(ShortWindowWhisperModel)
+    model._short_window, model._last_encoding = True, None
+
+    # When the transcript and then the scoring encode one recording, and then another recording comes
+    first = [model.encode(features(350)), model.encode(features(350))]
+    second = model.encode(features(360))
+
+    # Then the encoder ran once for the first recording (both got its output) and again for the second
+    assert first == [1, 1] and second == 2
+    assert encoded == [750, 760]
+    # and the full window is a different input, encoded afresh
+    with model.full_window():
+        assert model.encode(features(360)) == 3
