@@ -52,6 +52,7 @@ class FakeModel:
         self.answers = {"short": short, "full": full}
         self.window = "short"
         self.windows_used: list[str] = []
+        self.beams_used: list[object] = []
 
     @contextmanager
     def full_window(self) -> Iterator[None]:
@@ -63,6 +64,7 @@ class FakeModel:
 
     def transcribe(self, audio: np.ndarray, **options: object) -> tuple[Iterator[SimpleNamespace], SimpleNamespace]:
         self.windows_used.append(self.window)
+        self.beams_used.append(options["beam_size"])
         return iter(self.answers[self.window]), SimpleNamespace(language="ja", language_probability=1.0)
 
 
@@ -114,3 +116,23 @@ def test_the_same_window_is_encoded_once_for_the_transcript_and_the_score(monkey
     # and the full window is a different input, encoded afresh
     with model.full_window():
         assert model.encode(features(360)) == 3
+
+
+def test_a_reading_of_a_given_sentence_is_decoded_greedily_and_free_speech_with_the_beam(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a model whose every window reads one sentence, and a recording that is speech throughout
+    model = FakeModel(short=[segment("りんごを一つください。", 1.1)], full=[])
+    monkeypatch.setattr(speech, "_model", lambda: speech._Whisper(model))
+    monkeypatch.setattr(speech, "speech_regions", lambda audio: [(0, audio.size)])
+    audio = np.full(32_000, 0.1, dtype=np.float32)
+
+    # When it is transcribed as a pronunciation exercise, then freely
+    practised = speech.transcribe_audio(audio, practising=True)
+    free = speech.transcribe_audio(audio)
+
+    # Then the exercise is decoded greedily (its score comes from the audio), free speech with the beam; both give
+    # the speech they read for the scoring to reuse
+    assert model.beams_used == [speech.PRACTISING_BEAM_SIZE, speech.BEAM_SIZE] == [1, 5]
+    assert practised.text == free.text == "りんごを一つください。"
+    np.testing.assert_array_equal(practised.speech, audio)
