@@ -158,6 +158,21 @@ def test_a_mora_whose_token_is_part_of_a_character_gets_no_false_error_from_the_
     assert gains[0][1] is None and gains[3][1] is None
 
 
+def test_a_mora_the_model_would_skip_to_the_next_one_is_marked_left_out_not_replaced():
+    # Given 学校へ said without its ッ: the rivals find nothing, but where the target has っ the model would rather
+    # write こ, the mora after it
+    morae = scoring.target_morae("学校へ")
+    spelled = scoring.spell(morae, scoring._particle_positions("学校へ", len(morae)))
+    choices = [{"が": -0.1}, {"こ": -0.1, "っ": -6.0}, {"こ": -0.1}, {"う": -0.1}, {"へ": -0.1}]
+
+    result = scoring.assess_reading(
+        "学校へ", "学校へ", speech_like(0.6), SAMPLE_RATE, reader_preferring(spelled), lambda audio, pieces: choices
+    )
+
+    # Then the ッ is marked missing (said as nothing), not said as コ
+    assert [m for m in result.moras if m.result != "correct"] == [MoraResult("ッ", None, "missing")]
+
+
 @pytest.mark.parametrize(
     ("text", "spelled"),
     [
