@@ -126,7 +126,6 @@ _MODEL_PARTS: Final = (
 )
 _MODEL_SIDE_FILES: Final = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second package
 _MODEL_FILE: Final = "model.bin"
-_NO_SAMPLES: Final = np.zeros(0, dtype=np.float32)
 _ENCODER_FRAMES_PER_SECOND: Final = 50  # Whisper's encoder halves the 100 log-Mel frames a second
 
 
@@ -151,7 +150,9 @@ class Transcript:
     duration_seconds: float  # of the decoded audio
     processing_time_ms: int  # recognition, and with `transcribe` the probe and decode before it
     # What Whisper heard: the speech regions joined. Scoring reads the same samples, so the encoder runs once for both.
-    speech: npt.NDArray[np.float32] = field(repr=False, compare=False, default_factory=lambda: _NO_SAMPLES)
+    speech: npt.NDArray[np.float32] = field(
+        repr=False, compare=False, default_factory=lambda: np.zeros(0, dtype=np.float32)
+    )
 
 
 @dataclass(frozen=True)
@@ -580,8 +581,8 @@ def transcribe_audio(
     regions = speech_regions(audio)
     if not regions:
         raise AudioRejected("no speech was heard")
-    speech = np.concatenate([audio[begin:end] for begin, end in regions])
-    recognition = model.recognise(speech, language, PRACTISING_BEAM_SIZE if practising else BEAM_SIZE)
+    heard = np.concatenate([audio[begin:end] for begin, end in regions])
+    recognition = model.recognise(heard, language, PRACTISING_BEAM_SIZE if practising else BEAM_SIZE)
     segments = [
         segment
         for segment in recognition.segments
@@ -597,7 +598,7 @@ def transcribe_audio(
         confidence=_confidence(segments),
         duration_seconds=audio.size / SAMPLE_RATE,
         processing_time_ms=round((time.perf_counter() - start) * 1000),
-        speech=speech,
+        speech=heard,
     )
 
 
