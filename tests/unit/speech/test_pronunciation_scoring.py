@@ -158,6 +158,34 @@ def test_a_mora_whose_token_is_part_of_a_character_gets_no_false_error_from_the_
     assert gains[0][1] is None and gains[3][1] is None
 
 
+def test_a_particle_said_as_it_sounds_is_no_error_however_it_is_written():
+    # Given 私は東京へ行きます: the particles は and へ are the morae ワ and エ, spelled は and へ for the model
+    text = "私は東京へ行きます"
+    morae = scoring.target_morae(text)
+    spelled = scoring.spell(morae, scoring._particle_positions(text, len(morae)))
+    assert (morae[3], spelled[3], morae[8], spelled[8]) == ("ワ", "は", "エ", "へ")
+
+    # When the transcript wrote them as they sound (わ, え) and the model's own choice there is the sound too
+    heard = scoring.split_morae("ワタシワトーキョーエイキマス")
+    choices = [{piece: -0.1} for piece in spelled]
+    choices[3], choices[8] = {"わ": -0.1, "は": -2.5, "が": -4.0}, {"え": -0.2, "へ": -1.9, "に": -3.0}
+
+    # Then neither the transcript nor the model's choices name a rival at the particles
+    assert [e for e in scoring.candidate_edits(morae, heard) if e.kind == "heard"] == []
+    gains = scoring.substitution_gains(morae, spelled, choices)
+    assert gains[3][1] == "ガ" and gains[3][0] < -3
+    assert gains[8][1] == "ニ" and gains[8][0] < -2
+    result = scoring.assess_reading(
+        text,
+        "わたしわとうきょうえいきます",
+        speech_like(1.3),
+        SAMPLE_RATE,
+        reader_preferring(spelled),
+        lambda a, p: choices,
+    )
+    assert all(m.result == "correct" for m in result.moras)
+
+
 def test_a_mora_the_model_would_skip_to_the_next_one_is_marked_left_out_not_replaced():
     # Given 学校へ said without its ッ: the rivals find nothing, but where the target has っ the model would rather
     # write こ, the mora after it
