@@ -34,6 +34,10 @@ SES_IDENTITY_EXISTS_CONTEXT_KEY: Final = "ses_identity_exists"  # "true": verifi
 DEFAULT_LOCAL_PART: Final = "no-reply"
 # `-c alarm_email=ops@example.org`: the alarm topic mails that address (SNS asks it to confirm first). Optional.
 ALARM_EMAIL_CONTEXT_KEY: Final = "alarm_email"
+# `-c whisper_model=small`: the Whisper the speech image bakes (infra/constructs/upload_worker.py), a faster-whisper
+# size or a Hugging Face repository of a CTranslate2 conversion; none: Whisper base, from its registry packages.
+WHISPER_MODEL_CONTEXT_KEY: Final = "whisper_model"
+_WHISPER_MODEL: Final = re.compile(r"[a-z0-9][a-z0-9.-]{0,40}|[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}")
 _EMAIL_ADDRESS: Final = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
 _DOMAIN: Final = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -111,6 +115,18 @@ def _flag(value: Any) -> bool:
     raise ValueError(f"context {SES_IDENTITY_EXISTS_CONTEXT_KEY!r} must be true or false, not {value!r}")
 
 
+def whisper_model(context: Mapping[str, Any]) -> str:
+    """The Whisper model the speech image bakes, from context ("" for base); it becomes a `docker build` argument and
+    a download at build time, so nothing but a size name or an `owner/repository` passes."""
+    model = str(context.get(WHISPER_MODEL_CONTEXT_KEY) or "")
+    if model and not _WHISPER_MODEL.fullmatch(model):
+        raise ValueError(
+            f"context {WHISPER_MODEL_CONTEXT_KEY!r} must be a Whisper size (small, medium) or a Hugging Face "
+            f"repository of a CTranslate2 conversion (owner/name), not {model!r}"
+        )
+    return model
+
+
 def add_stacks(app: cdk.App, stage: str) -> None:
     """The three stacks of one stage, checked by cdk-nag's AwsSolutions pack at synth."""
     validate_stage(stage)
@@ -137,6 +153,7 @@ def add_stacks(app: cdk.App, stage: str) -> None:
         media_bucket_name=storage.media_bucket_name_import,
         email=email,
         alarm_email=alarm_email({ALARM_EMAIL_CONTEXT_KEY: app.node.try_get_context(ALARM_EMAIL_CONTEXT_KEY)}),
+        whisper_model=whisper_model({WHISPER_MODEL_CONTEXT_KEY: app.node.try_get_context(WHISPER_MODEL_CONTEXT_KEY)}),
     )
     api.add_stack_dependency(storage, "imports the media bucket's name; its upload workers read the work queues")
     add_aws_solutions_checks(app)

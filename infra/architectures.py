@@ -5,9 +5,9 @@ installs keeps it on x86_64. `NEEDS_X86_64` names those packages with the reason
 shared layer, so they move together: the layer's requirements decide for all of them. Each container image decides by
 its own requirements. The layer is bundled with the wheels of the platform decided here, and each image is built for it.
 
-`bench/wheel_platforms.py` downloads every pinned wheel for both platforms (CPython 3.12, manylinux): every pin has an
-aarch64 wheel today; it also lists the native libraries that one platform's build bundles and the other's lacks, which
-is how the one package below was found.
+`bench/wheel_platforms.py` downloads every pinned wheel for both platforms (CPython 3.12, manylinux): every pin but
+praat-parselmouth has an aarch64 wheel today; it also lists the native libraries that one platform's build bundles and
+the other's lacks, which is how paddlepaddle's reason below was found.
 """
 
 import re
@@ -63,6 +63,11 @@ NEEDS_X86_64: Final = {
     "paddlepaddle": (
         "its aarch64 wheel is built without oneDNN and MKL (no libdnnl, libmklml_intel or libiomp5), and PaddleOCR's "
         "oneDNN path (enable_mkldnn, shared/services/ocr.py) is about 10x faster on CPU than the plain one"
+    ),
+    "praat-parselmouth": (
+        "the registry has no aarch64 wheel of it (0.4.7: x86_64 only; its source build needs CMake and a C++ "
+        "compiler the Lambda base image lacks); the speech worker tracks the learner's F0 with it "
+        "(shared/services/pitch_contour.py)"
     ),
 }
 

@@ -303,7 +303,8 @@ REVIEW_AGGREGATOR = StreamConsumer(
     name="review_aggregator",
     table="review_logs",
     batch_size=500,
-    # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index;
+    # review_logs, progress: each learner's day recounted from its reviews, the deck from the mastery index, and the
+    # catalogue's sentences a learner started (sentences `by_status`, users: their place moved on past them);
     # achievements, daily_stats: what each learner of the batch has done, read from their totals;
     # idempotency: a marker per review counted
     reads=("achievements", "review_logs", "progress"),

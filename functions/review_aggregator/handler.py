@@ -27,6 +27,7 @@ def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[str, Any
             study_day=date.fromisoformat(str(image["study_day"])) if image.get("study_day") else None,
             reviewed_at=datetime.strptime(str(image["reviewed_at"]), STORED_TIME),
             deck_changed=bool(image.get("deck_changed", True)),
+            was_new=bool(image.get("was_new", False)),
         )
         for record in event.records
         if record.event_name == DynamoDBRecordEventName.INSERT and record.dynamodb is not None

@@ -80,8 +80,9 @@ def zip_package(name: str, layer: SharedDependencyLayer) -> FunctionPackage:
     )
 
 
-def image_package(name: str) -> FunctionPackage:
-    """The image `containers/<name>/Dockerfile` builds from the repository root (its CMD names the handler).
+def image_package(name: str, build_args: Mapping[str, str] | None = None) -> FunctionPackage:
+    """The image `containers/<name>/Dockerfile` builds from the repository root (its CMD names the handler), with
+    `build_args` as its `--build-arg`s.
 
     Synth only stages the context (see `image_context_excludes`); the image is built by `cdk deploy`, with Docker,
     for the image's platform (`image_platform`), even on a laptop of the other architecture (Docker then needs
@@ -94,6 +95,7 @@ def image_package(name: str) -> FunctionPackage:
             str(REPO_ROOT),
             file=(CONTAINERS_DIR / name / "Dockerfile").relative_to(REPO_ROOT).as_posix(),
             platform=platform.image_platform,
+            build_args=dict(build_args) if build_args else None,
             exclude=image_context_excludes(name),
             ignore_mode=cdk.IgnoreMode.DOCKER,
         ),

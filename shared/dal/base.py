@@ -1,6 +1,9 @@
 """Base model and attribute types shared by every table."""
 
-from collections.abc import Callable, Iterable
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -98,6 +101,54 @@ def batch_save(model: type[TimestampedModel], items: Iterable[TimestampedModel])
             batch.save(item)
             count += 1
     return count
+
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit of keys in one BatchGetItem, whatever tables they are in
+UNPROCESSED_RETRIES = 5  # DynamoDB may hand back some keys of a batch (throttling, 16 MB): asked again, with backoff
+
+
+@dataclass(frozen=True)
+class ItemKey:
+    """One item to read in a batch: its model (which names the table) and its key."""
+
+    model: type[Model]
+    hash_key: Any
+    range_key: Any = None
+
+    def serialized(self) -> dict[str, Any]:
+        keys = [(self.model._hash_key_attribute(), self.hash_key)]
+        if self.range_key is not None:
+            keys.append((self.model._range_key_attribute(), self.range_key))
+        return {attribute.attr_name: {attribute.attr_type: attribute.serialize(value)} for attribute, value in keys}
+
+
+def batch_read(keys: Sequence[ItemKey], consistent: Iterable[type[Model]] = ()) -> dict[type[Model], list[Model]]:
+    """Items of several tables in one BatchGetItem per 100 keys (so one call for a request's few dozen), the keys a
+    batch hands back asked again; found items by the model their key named (absent keys are simply missing; one model
+    per table, whose `from_raw_data` picks a subclass by its discriminator).
+    `consistent`: the models read strongly consistent (the others eventually: half the read units)."""
+    keys = list({(key.model, key.hash_key, key.range_key): key for key in keys}.values())  # DynamoDB refuses repeats
+    strong = set(consistent)
+    found: dict[type[Model], list[Model]] = defaultdict(list)
+    models = {str(key.model.Meta.table_name): key.model for key in keys}
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        request: dict[str, Any] = {}
+        for key in keys[start : start + BATCH_GET_KEYS]:
+            table = request.setdefault(
+                str(key.model.Meta.table_name), {"Keys": [], "ConsistentRead": key.model in strong}
+            )
+            table["Keys"].append(key.serialized())
+        for attempt in range(UNPROCESSED_RETRIES + 1):
+            answer = transaction_connection().dispatch("BatchGetItem", {"RequestItems": request})
+            for table, items in answer.get("Responses", {}).items():
+                found[models[table]] += [models[table].from_raw_data(item) for item in items]
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            if attempt == UNPROCESSED_RETRIES:
+                raise RuntimeError(f"DynamoDB kept keys of {sorted(request)} unprocessed")
+            time.sleep(0.05 * 2**attempt)
+    return found
 
 
 def set_or_remove(attribute: Attribute[V], value: V | None) -> Action:

@@ -69,18 +69,37 @@ def get_sentence(sentence_id: str) -> SentencePublic | None:
         return None
 
 
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """An approved sentence in catalogue order (oldest first, the order of `list_sentences` without filters)."""
+
+    sentence_id: str
+    place: str  # `<created_at>#<sentence_id>`: where the catalogue continues after it
+
+
+def _catalogue_place(item: SentenceItem) -> str:
+    return f"{SentenceItem.created_at.serialize(item.created_at)}#{item.sentence_id}"
+
+
 @tracer.capture_method
-def sentence_ids(status: ModerationStatus, limit: int, cursor: str | None) -> Page[str]:
-    """Ids of the sentences of one status, oldest first (the order of `list_sentences` without filters), for a
-    caller that picks sentences by id: the index's entries are read as their ids only, about a twentieth of what a
-    listing reads and parses."""
-    scope = cursor_scope("sentence-ids", status.value)
-    start = decode_cursor(cursor, scope)
+def catalogue_after(place: str | None, limit: int) -> list[CatalogueEntry]:
+    """The approved sentences after `place` (from the start without it), for a caller that picks sentences by id:
+    one Query of `by_status` for `limit` entries, read as their keys only."""
+    start = None
+    if place is not None:
+        created_at, sentence_id = place.split("#", 1)
+        start = {
+            "sentence_id": {"S": sentence_id},
+            "status": {"S": ModerationStatus.ACTIVE.value},
+            "created_at": {"S": created_at},
+        }
     query = SentenceItem.by_status.query(
-        status.value, limit=limit, last_evaluated_key=start, attributes_to_get=[SentenceItem.sentence_id.attr_name]
+        ModerationStatus.ACTIVE.value,
+        limit=limit,
+        last_evaluated_key=start,
+        attributes_to_get=[SentenceItem.sentence_id.attr_name, SentenceItem.created_at.attr_name],
     )
-    page = collect_page(query, limit, scope)
-    return Page[str](items=[item.sentence_id for item in page.items], next_cursor=page.next_cursor)
+    return [CatalogueEntry(sentence_id=item.sentence_id, place=_catalogue_place(item)) for item in query]
 
 
 # A filtered list examines at most this many index entries per call (one Query), so its cost stays bounded

@@ -8,16 +8,26 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
+from typing import cast
 
-from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactGet
 
 from shared.dal import analytics_repository, jobs_repository
 from shared.dal.activity import count_activity
 from shared.dal.analytics_repository import Figures, day_period
-from shared.dal.base import applied, atomic_writes, collided, loaded, refused_conditions, set_or_remove, utcnow
-from shared.dal.clients import transaction_connection
+from shared.dal.base import (
+    ItemKey,
+    applied,
+    atomic_writes,
+    batch_read,
+    collided,
+    refused_conditions,
+    set_or_remove,
+    utcnow,
+)
+from shared.dal.content import SentenceItem, VocabularyWordItem
+from shared.dal.content_repository import sentence_public, word_public
 from shared.dal.pagination import CursorScope, collect_page, cursor_scope, decode_cursor
 from shared.dal.progress import (
     SENTENCE_CARD,
@@ -32,6 +42,7 @@ from shared.domain.cards import Card, CardKind, CardState
 from shared.enums import MasteryLevel
 from shared.observability import tracer
 from shared.schemas.common import Page
+from shared.schemas.content import SentencePublic, VocabularyWordPublic
 from shared.schemas.progress import CardProgress, DayStats, ItemType, ReviewPublic, SessionPublic, SessionStart
 
 
@@ -146,6 +157,7 @@ def _first_write(card: Card, written: datetime) -> ProgressItem:
     item.mastery_level = card.mastery_level
     item.correct_attempts = card.correct_attempts
     if isinstance(item, SentenceProgressItem):
+        item.first_seen_date = state.last_review or written  # when it was first answered (the due list's new count)
         item.consecutive_correct = card.consecutive_correct
         item.last_attempt_correct = card.last_attempt_correct
         item.average_response_time = card.average_response_time
@@ -350,11 +362,64 @@ def _get_card(user_id: str, item_type: ItemType, item_id: str) -> ProgressItem |
 
 
 @tracer.capture_method
-def existing_cards(user_id: str, keys: list[str]) -> set[str]:
-    """Which of these card keys the user already has: one BatchGetItem per 100 keys."""
-    if not keys:
+def started_sentences(user_id: str, sentence_ids: list[str]) -> set[str]:
+    """Which of these sentences the learner has a card for: one BatchGetItem per 100 keys, reading the keys only."""
+    if not sentence_ids:
         return set()
-    return {card.item_key for card in ProgressItem.batch_get([(user_id, key) for key in keys])}
+    cards = ProgressItem.batch_get(
+        [(user_id, card_key("sentence", sentence_id)) for sentence_id in sentence_ids],
+        consistent_read=True,
+        attributes_to_get=[ProgressItem.item_key.attr_name],
+    )
+    return {card.item_key.split("#", 1)[1] for card in cards}
+
+
+@dataclass(frozen=True)
+class DueReads:
+    """What the due list reads in one BatchGetItem once it knows its due cards and its new sentences to look at."""
+
+    today: DayStats  # the day's totals as the review aggregator last counted them (zero before its first count)
+    counted_at: datetime | None  # when it counted them; None: not yet today
+    started: dict[str, datetime | None]  # of the sentences looked at, those the learner has a card for: first seen
+    sentences: dict[str, SentencePublic]  # whatever their status: who may read one is the service's rule
+    words: dict[str, VocabularyWordPublic]  # the active ones (a withdrawn word is not studied)
+
+
+@tracer.capture_method
+def due_reads(user_id: str, day: date, cards: list[Card], new_sentence_ids: list[str]) -> DueReads:
+    """Today's stored totals, which of `new_sentence_ids` the learner has started, and the content of the cards and
+    of those sentences: one BatchGetItem across daily_stats, progress, sentences and vocabulary (the learner's items
+    strongly consistent), one more per 100 keys beyond (limits above the defaults of 50 reviews and 10 new a day)."""
+    sentence_ids = [card.item_id for card in cards if card.item_type == "sentence"] + new_sentence_ids
+    word_ids = [card.item_id for card in cards if card.item_type == "word"]
+    keys = [
+        ItemKey(DailyStatsItem, user_id, day.isoformat()),
+        *(ItemKey(ProgressItem, user_id, card_key("sentence", sentence_id)) for sentence_id in new_sentence_ids),
+        *(ItemKey(SentenceItem, sentence_id) for sentence_id in sentence_ids),
+        *(ItemKey(VocabularyWordItem, word_id) for word_id in word_ids),
+    ]
+    found = batch_read(keys, consistent=(DailyStatsItem, ProgressItem))
+    stored = next(iter(found[DailyStatsItem]), None)
+    today = _stored_day(cast(DailyStatsItem, stored)) if stored else _stored_day(DailyStatsItem(day=day.isoformat()))
+    return DueReads(
+        today=today,
+        counted_at=stored.updated_at if isinstance(stored, DailyStatsItem) else None,
+        started={
+            card.sentence_id: card.first_seen_date
+            for card in found[ProgressItem]
+            if isinstance(card, SentenceProgressItem)
+        },
+        sentences={
+            item.sentence_id: sentence_public(item)
+            for item in found.get(SentenceItem, [])
+            if isinstance(item, SentenceItem)
+        },
+        words={
+            item.word_id: word_public(item)
+            for item in found.get(VocabularyWordItem, [])
+            if isinstance(item, VocabularyWordItem) and item.is_active
+        },
+    )
 
 
 @tracer.capture_method
@@ -574,34 +639,48 @@ def _recorded(log: ReviewLogItem) -> RecordedReview:
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """What answering a card reads first, together and strongly consistent, in one TransactGetItems."""
+    """What answering a card reads first, in one BatchGetItem: the learner's items strongly consistent (the answer's
+    transaction is conditional on them as read), the content eventually, as any read of it."""
 
     earlier: RecordedReview | None  # this review id was stored before: a retry
     card: Card | None  # None: the learner's first answer on this item
     session_open: bool  # the session named by the answer exists and is not finished (True without one)
+    sentence: SentencePublic | None  # the card's sentence, or the one a word card is learned from; None: none such
+    word: VocabularyWordPublic | None  # a word card's word, while it is active
 
 
 @tracer.capture_method
 def review_context(
-    user_id: str, review_id: str, item_type: ItemType, item_id: str, session_id: str | None
-) -> ReviewContext | None:
-    """None when a write to one of these items was in flight at that moment (read again)."""
-    try:
-        with TransactGet(connection=transaction_connection()) as transaction:
-            log = transaction.get(ReviewLogItem, user_id, review_id)
-            card = transaction.get(ProgressItem, user_id, card_key(item_type, item_id))
-            session = transaction.get(LearningSessionItem, user_id, session_id) if session_id else None
-    except TransactGetError as error:
-        if collided(error):
-            return None
-        raise
-    earlier = loaded(log)
-    open_session = loaded(session) if session else None
-    stored = loaded(card)
+    user_id: str,
+    review_id: str,
+    item_type: ItemType,
+    item_id: str,
+    session_id: str | None,
+    learned_from_sentence_id: str | None = None,
+) -> ReviewContext:
+    """The review's log (a retry), card, session and content: the content is only needed for a new card, but which
+    card is new is known only once read, and reading it with the rest costs half a read unit, not a request."""
+    sentence_id = item_id if item_type == "sentence" else learned_from_sentence_id
+    keys = [
+        ItemKey(ReviewLogItem, user_id, review_id),
+        ItemKey(ProgressItem, user_id, card_key(item_type, item_id)),
+        *([ItemKey(LearningSessionItem, user_id, session_id)] if session_id else []),
+        *([ItemKey(SentenceItem, sentence_id)] if sentence_id else []),
+        *([ItemKey(VocabularyWordItem, item_id)] if item_type == "word" else []),
+    ]
+    found = batch_read(keys, consistent=(ReviewLogItem, ProgressItem, LearningSessionItem))
+    log = next(iter(found[ReviewLogItem]), None)
+    stored = next(iter(found[ProgressItem]), None)
+    session = next(iter(found.get(LearningSessionItem, [])), None)
+    sentence = next(iter(found.get(SentenceItem, [])), None)
+    word = next(iter(found.get(VocabularyWordItem, [])), None)
     return ReviewContext(
-        earlier=_recorded(earlier) if earlier else None,
-        card=_card(stored) if stored else None,
-        session_open=session is None or (open_session is not None and open_session.end_time is None),
+        earlier=_recorded(cast(ReviewLogItem, log)) if log else None,
+        card=_card(cast(ProgressItem, stored)) if stored else None,
+        session_open=session_id is None
+        or (session is not None and cast(LearningSessionItem, session).end_time is None),
+        sentence=sentence_public(cast(SentenceItem, sentence)) if sentence else None,
+        word=word_public(cast(VocabularyWordItem, word)) if word and cast(VocabularyWordItem, word).is_active else None,
     )
 
 

@@ -20,6 +20,7 @@ def user_of(item: UserItem) -> User:
         token_version=int(item.token_version),
         calendar=study_calendar(item),
         scheduler=learner_scheduler(item),
+        new_sentences_place=item.new_sentences_cursor,
     )
 
 

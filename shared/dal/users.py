@@ -99,7 +99,8 @@ class UserItem(TimestampedModel):
     fsrs_recommended_retention = NumberAttribute(null=True)
     fsrs_fit_job = UnicodeAttribute(null=True)  # the fit queued or running now: at most one per learner
     fsrs_fit_queued_at = UTCDateTimeAttribute(null=True)
-    # Where the user's queue of new sentences stands in the level index (a cursor, not a scan).
+    # Where the learner's new sentences continue in the catalogue (`by_status`, active): `<created_at>#<sentence_id>` of
+    # the last of the catalogue's first sentences the learner has all started; moved on by the review aggregator.
     new_sentences_cursor = UnicodeAttribute(null=True)
 
     total_study_time_minutes = NumberAttribute(default=0)

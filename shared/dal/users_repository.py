@@ -229,3 +229,24 @@ def list_users(reader: str, limit: int, cursor: str | None) -> Page[UserPublic]:
     users = {user.user_id: user for user in UserItem.batch_get([key.user_id for key in page.items])}
     listed = [users[key.user_id] for key in page.items if key.user_id in users]
     return Page[UserPublic](items=[user_public(u) for u in listed], next_cursor=page.next_cursor)
+
+
+@tracer.capture_method
+def new_sentences_place(user_id: str) -> str | None:
+    """Where the learner's new sentences continue in the catalogue (None: at its start, or no such user)."""
+    try:
+        item = UserItem.get(user_id, consistent_read=True, attributes_to_get=[UserItem.new_sentences_cursor.attr_name])
+    except DoesNotExist:
+        return None
+    return item.new_sentences_cursor
+
+
+@tracer.capture_method
+def move_new_sentences_place(user_id: str, read: str | None, place: str) -> bool:
+    """Move the place on, on condition that the user is there and the place is as read: False otherwise."""
+    as_read = UserItem.new_sentences_cursor.does_not_exist() if read is None else UserItem.new_sentences_cursor == read
+    return applied(
+        lambda: UserItem(user_id=user_id).update(
+            actions=[UserItem.new_sentences_cursor.set(place)], condition=UserItem.user_id.exists() & as_read
+        )
+    )

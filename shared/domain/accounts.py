@@ -20,6 +20,8 @@ class User:
     token_version: int  # moves on to end every session of the account at once
     calendar: StudyCalendar
     scheduler: LearnerScheduler
+    # Where the learner's new sentences continue in the catalogue (moved on by the review aggregator); None: its start.
+    new_sentences_place: str | None = None
 
     @property
     def user_id(self) -> str:

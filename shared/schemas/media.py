@@ -87,6 +87,15 @@ class FluencyPublic(PublicModel):
     pauses: int = Field(description="Silences of 0.3 s or more inside the speech.")
 
 
+class WordPitchPublic(PublicModel):
+    word: str = Field(description="As written, with the particles and auxiliaries after it: 雨が, 住んでいます.")
+    first_mora: int = Field(description="Index of its first mora in `expected_kana`'s morae.")
+    mora_count: int
+    agreement: float | None = Field(
+        description="0-100 over its morae whose pitch was heard; null where none was (devoiced, unvoiced)."
+    )
+
+
 class PronunciationFeedbackPublic(PublicModel):
     """How a recording of a target sentence was said. `accuracy`, `completeness`, `fluency` and `pitch` come with
     recordings scored against the target from the audio (teacher forcing); older records carry only the counts."""
@@ -104,7 +113,15 @@ class PronunciationFeedbackPublic(PublicModel):
     pitch: list[Literal["H", "L"]] = Field(
         default_factory=list,
         description="The target's Tokyo pitch accent, high or low, one per mora of `expected_kana` (empty where "
-        "unknown). The learner's own pitch is not measured.",
+        "unknown). The learner's, heard from the recording's F0, is each mora's `pitch_heard` in `phoneme_accuracy`.",
+    )
+    pitch_agreement: float | None = Field(
+        default=None,
+        description="0-100: the share of the morae whose pitch was heard (voiced) on which the learner's high or low "
+        "matches the target's. Feedback beside the score, not part of it; null where no mora's pitch was heard.",
+    )
+    pitch_words: list[WordPitchPublic] = Field(
+        default_factory=list, description="The pitch agreement word by word (each word with its particles)."
     )
 
 
@@ -131,7 +148,8 @@ class AudioRecordPublic(PublicModel):
     phoneme_accuracy: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Mora by mora: `expected` (the target's mora, null for an extra one), `heard` (null for one left "
-        "out), `result` (correct, substituted, missing, extra) and `pitch` (the target mora's H or L, where known).",
+        "out), `result` (correct, substituted, missing, extra), `pitch` (the target mora's H or L, where known) and "
+        "`pitch_heard` (the learner's H or L from the recording's F0; null where not heard: devoiced or unvoiced).",
     )
     job_id: str | None = None
     created_at: datetime

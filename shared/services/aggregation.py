@@ -6,7 +6,9 @@ review counts once however often it arrives:
 - the shared counters are added in a transaction with one marker per review (`attribute_not_exists`), which a
   redelivered review finds, and is then left out of the sums;
 - a learner's day totals and deck summary are recounted from the log and the deck, and written whole (the deck
-  only when a review of the batch moved a card to another mastery level).
+  only when a review of the batch moved a card to another mastery level);
+- a learner who started new sentences has their place in the catalogue moved on past those they have all started
+  (services/new_sentences.py), on condition that it is where it was read.
 The counters are written once per item per transaction rather than once per review: no hot key however many
 learners answer the same sentence.
 """
@@ -21,6 +23,7 @@ from shared.dal import content_repository, progress_repository
 from shared.dal.analytics_repository import Figures, day_period, month_period, week_period
 from shared.dal.content_repository import ContentCounts
 from shared.observability import metrics
+from shared.services import new_sentences
 from shared.services.achievements import check_after_reviews
 from shared.services.scheduler import queue_due_fits
 
@@ -41,6 +44,7 @@ class AnsweredItem:
     study_day: date | None  # None on logs written before reviews carried their day
     reviewed_at: datetime
     deck_changed: bool = True  # the card changed mastery level or lapsed: the learner's deck summary is counted again
+    was_new: bool = False  # the card's first answer: for a sentence, the learner's place in the catalogue may move on
 
     @property
     def marker(self) -> str:
@@ -69,6 +73,8 @@ def aggregate(answers: list[AnsweredItem], now: datetime) -> AggregationResult:
         progress_repository.store_day_stats(user_id, day)
     for user_id in {answer.user_id for answer in answers if answer.deck_changed}:
         progress_repository.store_deck_summary(user_id)  # most reviews leave the level as it was: no recount
+    for user_id in {answer.user_id for answer in answers if answer.was_new and answer.item_key.startswith("sentence#")}:
+        new_sentences.move_place_on(user_id)
     metrics.add_metric(name="ReviewsAggregated", unit="Count", value=counted)
     if counted < len(answers):
         metrics.add_metric(name="ReviewsRedelivered", unit="Count", value=len(answers) - counted)

@@ -85,6 +85,7 @@ class Principal:
     calendar: StudyCalendar
     session_id: str
     scheduler: LearnerScheduler  # the learner's FSRS parameters and retention
+    new_sentences_place: str | None = None  # where the learner's new sentences continue in the catalogue
 
     @property
     def is_admin(self) -> bool:
@@ -314,7 +315,13 @@ def authenticate(access_token: str) -> Principal:
         or not user.profile.is_active
     ):
         raise NotAuthenticated(INVALID_TOKEN)
-    return Principal(user=user.profile, calendar=user.calendar, session_id=session.session_id, scheduler=user.scheduler)
+    return Principal(
+        user=user.profile,
+        calendar=user.calendar,
+        session_id=session.session_id,
+        scheduler=user.scheduler,
+        new_sentences_place=user.new_sentences_place,
+    )
 
 
 def forgot_password(request: EmailRequest, client: Client, now: datetime) -> Message:

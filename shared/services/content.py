@@ -54,7 +54,7 @@ def _synced(sentence: SentencePublic, reader_id: str | None) -> bool:
 def get_sentence(sentence_id: str, reader: Principal | None) -> SentencePublic:
     """Approved sentences are public; one in moderation (pending, rejected) only to its author and admins."""
     sentence = content_repository.get_sentence(sentence_id)
-    if sentence is None or not _readable(sentence, reader):
+    if sentence is None or not readable(sentence, reader):
         raise NotFound("sentence not found")
     return sentence
 
@@ -73,12 +73,12 @@ def sentence_words(sentence_id: str, reader: Principal | None) -> SentenceWords:
     )
 
 
-def word_ids_of(sentence_id: str, reader: Principal | None) -> set[str]:
-    """The vocabulary words a readable sentence's gloss links to (none before it is glossed)."""
-    return {word.word_id for word in get_sentence(sentence_id, reader).word_gloss or [] if word.word_id}
+def glossed_word_ids(sentence: SentencePublic) -> set[str]:
+    """The vocabulary words a sentence's gloss links to (none before it is glossed)."""
+    return {word.word_id for word in sentence.word_gloss or [] if word.word_id}
 
 
-def _readable(sentence: SentencePublic, reader: Principal | None) -> bool:
+def readable(sentence: SentencePublic, reader: Principal | None) -> bool:
     if sentence.status == ModerationStatus.ACTIVE:
         return True
     if sentence.status == ModerationStatus.DELETED or reader is None:

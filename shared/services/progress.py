@@ -40,54 +40,66 @@ from shared.services.auth import Principal
 from shared.services.calendar import day_start, local_day
 
 MAX_REVIEW_ATTEMPTS = 3  # re-read and retry when another review of the same card won the race
-NEW_ITEM_PAGES = 3  # pages of catalogue looked at for new items in one call (bounded work)
+# Catalogue sentences looked at beyond the day's new-item limit: those after the learner's place that they started
+# out of order, or since the aggregator last moved the place on, are passed over.
+NEW_SENTENCE_SLACK = 10
 RATINGS = {"again": srs.Rating.AGAIN, "hard": srs.Rating.HARD, "good": srs.Rating.GOOD, "easy": srs.Rating.EASY}
 
 
 def due(principal: Principal, now: datetime) -> DueReviews:
+    """Four requests: authentication (the user item holds where the learner's new sentences continue), the due cards
+    (one Query up to the daily review limit), the catalogue's next sentences after that place (one Query), and one
+    BatchGetItem of today's stored totals, which of those sentences the learner has started, and the content."""
     user = principal.user
     today = local_day(now, user.timezone)
-    done = progress_repository.day_stats(user.id, today)
-    reviews_done, new_done = done.reviews, done.new_items
-    reviews_left = max(0, user.max_daily_reviews - reviews_done)
-    new_left = max(0, min(user.max_daily_new_items - new_done, reviews_left))
-
-    cards = progress_repository.due_cards(user.id, now, limit=reviews_left)
-    new_ids = _new_sentence_ids(user.id, new_left) if new_left else []
-    sentences = content_repository.sentences_by_id(
-        [card.item_id for card in cards if card.item_type == "sentence"] + new_ids
+    cards = progress_repository.due_cards(user.id, now, limit=user.max_daily_reviews)
+    looked_at = (
+        content_repository.catalogue_after(principal.new_sentences_place, user.max_daily_new_items + NEW_SENTENCE_SLACK)
+        if user.max_daily_new_items
+        else []
     )
-    words = content_repository.words_by_id([card.item_id for card in cards if card.item_type == "word"])
+    reads = progress_repository.due_reads(user.id, today, cards, [entry.sentence_id for entry in looked_at])
+    # The stored day lags the log by the aggregator's batching window (~30 s): the sentences started since it counted
+    # are among those looked at (new sentences are offered in catalogue order, from the same place), so add them.
+    started_since = sum(
+        1
+        for first_seen in reads.started.values()
+        if first_seen is not None
+        and local_day(first_seen, user.timezone) == today
+        and (reads.counted_at is None or first_seen > reads.counted_at)
+    )
+    # A card whose content left (its sentence deleted, or back in moderation for a learner not its author; its word
+    # withdrawn) waits unshown: it is not studied, nor counted against the day's reviews, until it is back.
+    cards = [card for card in cards if _studyable(card, reads, principal)]
+    reviews_left = max(0, user.max_daily_reviews - reads.today.reviews - started_since)
+    new_left = max(0, min(user.max_daily_new_items - reads.today.new_items - started_since, reviews_left))
+    new_ids = [
+        entry.sentence_id
+        for entry in looked_at
+        if entry.sentence_id not in reads.started and entry.sentence_id in reads.sentences
+    ][:new_left]
     due_cards = [
         StudyCard(
             progress=progress_repository.card_progress(card, user.leech_threshold),
-            sentence=sentences.get(card.item_id) if card.item_type == "sentence" else None,
-            word=words.get(card.item_id) if card.item_type == "word" else None,
+            sentence=reads.sentences.get(card.item_id) if card.item_type == "sentence" else None,
+            word=reads.words.get(card.item_id) if card.item_type == "word" else None,
         )
-        for card in cards
+        for card in cards[:reviews_left]
     ]
     return DueReviews(
         day=today,
         due=due_cards,
-        new=[StudyCard(sentence=sentences[i]) for i in new_ids if i in sentences],
+        new=[StudyCard(sentence=reads.sentences[sentence_id]) for sentence_id in new_ids],
         reviews_left_today=reviews_left,
         new_left_today=new_left,
     )
 
 
-def _new_sentence_ids(user_id: str, wanted: int) -> list[str]:
-    """Approved sentences the learner has no card for yet, in catalogue order: a few pages at most."""
-    found: list[str] = []
-    cursor = None
-    for _ in range(NEW_ITEM_PAGES):
-        page = content_repository.sentence_ids(ModerationStatus.ACTIVE, limit=50, cursor=cursor)
-        keys = [progress_repository.card_key("sentence", sentence_id) for sentence_id in page.items]
-        started = progress_repository.existing_cards(user_id, keys)
-        found += [sentence_id for sentence_id, key in zip(page.items, keys, strict=True) if key not in started]
-        cursor = page.next_cursor
-        if len(found) >= wanted or cursor is None:
-            break
-    return found[:wanted]
+def _studyable(card: Card, reads: progress_repository.DueReads, principal: Principal) -> bool:
+    if card.item_type == "sentence":
+        sentence = reads.sentences.get(card.item_id)
+        return sentence is not None and content.readable(sentence, principal)
+    return card.item_id in reads.words
 
 
 def review(principal: Principal, request: ReviewRequest, now: datetime) -> ReviewResult:
@@ -109,10 +121,13 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
     correct = rating != srs.Rating.AGAIN if request.quality is None else (request.quality or 0) >= 3
     for _ in range(MAX_REVIEW_ATTEMPTS):
         context = progress_repository.review_context(
-            user.id, request.review_id, request.item_type, request.item_id, request.session_id
+            user.id,
+            request.review_id,
+            request.item_type,
+            request.item_id,
+            request.session_id,
+            request.learned_from_sentence_id,
         )
-        if context is None:
-            continue  # a write to the card or the session was in flight: read again
         if context.earlier is not None:
             return Answered(_result(context.earlier, request), ReviewStatus.DUPLICATE)
         if not context.session_open:
@@ -120,9 +135,7 @@ def answer(principal: Principal, request: ReviewRequest, now: datetime, offline_
         card = context.card
         was_new = card is None
         if card is None:
-            _require_studyable(request.item_type, request.item_id)
-            if request.learned_from_sentence_id is not None:
-                _require_word_of_sentence(principal, request.item_id, request.learned_from_sentence_id)
+            _require_studyable(principal, request, context)
             card = Card(
                 user_id=user.id,
                 item_type=request.item_type,
@@ -239,18 +252,22 @@ def _load_balanced(
     return replace(after, due=reviewed_at + timedelta(days=offset), interval_days=float(offset))
 
 
-def _require_studyable(item_type: ItemType, item_id: str) -> None:
-    if item_type == "sentence":
-        sentence = content_repository.get_sentence(item_id)
-        if sentence is None or sentence.status != ModerationStatus.ACTIVE:
+def _require_studyable(
+    principal: Principal, request: ReviewRequest, context: progress_repository.ReviewContext
+) -> None:
+    """A new card's item exists to be studied (read with the review's context): an approved sentence, or an active
+    word; a word learned from a sentence, from one the learner may read whose gloss has the word."""
+    if request.item_type == "sentence":
+        if context.sentence is None or context.sentence.status != ModerationStatus.ACTIVE:
             raise NotFound("sentence not found")
-    elif content_repository.get_word(item_id) is None:
+        return
+    if context.word is None:
         raise NotFound("word not found")
-
-
-def _require_word_of_sentence(principal: Principal, word_id: str, sentence_id: str) -> None:
-    """A word learned from a sentence: one the learner may read, whose gloss has the word."""
-    if word_id not in content.word_ids_of(sentence_id, principal):
+    if request.learned_from_sentence_id is None:
+        return
+    if context.sentence is None or not content.readable(context.sentence, principal):
+        raise NotFound("sentence not found")
+    if request.item_id not in content.glossed_word_ids(context.sentence):
         raise NotFound("that sentence does not contain this word")
 
 

@@ -245,9 +245,14 @@ def target_pitch(text: str, mora_count: int) -> list[Pitch]:
     to `mora_count`."""
     import pyopenjtalk  # loaded by _g2p already
 
+    return pitch_of_labels(pyopenjtalk.extract_fullcontext(text), mora_count)
+
+
+def pitch_of_labels(labels: Sequence[str], mora_count: int) -> list[Pitch]:
+    """`target_pitch` from Open JTalk's full-context labels (those of an edited accent too)."""
     pitch: list[Pitch] = []
     last_key: tuple[str, str, str] | None = None
-    for label in pyopenjtalk.extract_fullcontext(text):
+    for label in labels:
         fields = _LABEL_FIELDS.search(label)
         if fields is None or fields["phoneme"] in {"sil", "pau"} or fields["f"].startswith("xx"):
             continue

@@ -104,6 +104,9 @@ VAD_PARAMETERS: Final = {
     "speech_pad_ms": 400,
 }
 
+# Whisper's encoder gives one output frame per 20 ms of audio (two mel frames of 10 ms): the unit of `align`'s times.
+_ALIGNMENT_STEPS_PER_SECOND: Final = 50
+
 # Demuxers FFmpeg may use on an upload (av_match_list: "mov" admits "mov,mp4,m4a,3gp,3g2,mj2", "matroska" admits
 # "matroska,webm").
 _DEMUXER_WHITELIST: Final = "wav,mp3,mov,aac,ogg,matroska,flac"
@@ -126,7 +129,6 @@ _MODEL_PARTS: Final = (
 )
 _MODEL_SIDE_FILES: Final = ("config.json", "tokenizer.json", "vocabulary.json")  # in the second package
 _MODEL_FILE: Final = "model.bin"
-_ENCODER_FRAMES_PER_SECOND: Final = 50  # Whisper's encoder halves the 100 log-Mel frames a second
 
 
 class AudioRejected(ValueError):
@@ -473,12 +475,34 @@ class _Whisper:
                         float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)
                     ],
                     seconds=[
-                        float(starts[end] - starts[end - len(piece)]) / _ENCODER_FRAMES_PER_SECOND
+                        float(starts[end] - starts[end - len(piece)]) / _ALIGNMENT_STEPS_PER_SECOND
                         for piece, end in zip(text, ends, strict=True)
                     ],
                 )
             )
         return out
+
+    def piece_onsets(self, audio: npt.NDArray[np.float32], pieces: list[str], language: str) -> list[float]:
+        import ctranslate2
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model
+        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
+        encoding, frames = self._encode(audio)
+        encoded = np.asarray(encoding)
+        tokens = [tokenizer.encode(piece) for piece in pieces]
+        (result,) = model.model.align(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded)),
+            [*tokenizer.sot_sequence, tokenizer.no_timestamps],
+            [[token for piece in tokens for token in piece]],
+            [min(frames, 2 * encoded.shape[1])],
+        )
+        # The path through (text token, time) pairs: a token begins where the path first reaches it.
+        first_time: dict[int, int] = {}
+        for text_index, time_index in result.alignments:
+            first_time.setdefault(int(text_index), int(time_index))
+        starts = np.cumsum([0, *(len(piece) for piece in tokens[:-1])])
+        return [first_time.get(int(start), 0) / _ALIGNMENT_STEPS_PER_SECOND for start in starts]
 
     def _encode(self, audio: npt.NDArray[np.float32]) -> tuple[Any, int]:
         """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes a
@@ -666,3 +690,12 @@ def forced_alternatives(
     (teacher forcing, one decoder pass over the text): for each piece, its `top` most likely next tokens (decoded
     text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_readings`."""
     return _model().alternatives(audio, pieces, language, top)
+
+
+def piece_onsets(audio: npt.NDArray[np.float32], pieces: list[str], *, language: str = "ja") -> list[float]:
+    """When each piece of a text (e.g. one per mora, tokenised one by one as in `forced_readings`) begins in
+    `audio`, in seconds: the text is read through the decoder as in teacher forcing, and the start of each piece's
+    first token is read off CTranslate2's `Whisper.align` path (the dynamic-time-warped cross-attention of the
+    model's alignment heads, as faster-whisper's word timestamps), in steps of 20 ms. Coarse: see
+    shared.services.pitch_contour for its error."""
+    return _model().piece_onsets(audio, pieces, language)

@@ -4,14 +4,18 @@ learner said what a target sentence says."""
 from dataclasses import asdict
 
 from shared.domain.media import MediaClaim, PronunciationResult, RecordingAnalysis
+from shared.services.pitch_contour import assess_pitch
 from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
     AudioRejected,
+    Recording,
     Transcript,
     forced_alternatives,
     forced_readings,
     load_recording,
+    piece_onsets,
+    speech_regions,
     transcribe_audio,
 )
 
@@ -30,17 +34,21 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
         transcribed_text=transcript.text,
         confidence_score=round(transcript.confidence, 4),
         language_detected=transcript.language,
-        pronunciation=_pronunciation(claim.target_text, transcript) if claim.target_text else None,
+        pronunciation=_pronunciation(claim.target_text, transcript, recording) if claim.target_text else None,
     )
 
 
-def _pronunciation(target_text: str, transcript: Transcript) -> PronunciationResult:
+def _pronunciation(target_text: str, transcript: Transcript, recording: Recording) -> PronunciationResult:
     """Scored against the target from the audio Whisper heard (shared.services.pronunciation_scoring), not against the
-    transcript: accuracy, completeness, fluency and the target's pitch accent in the feedback."""
+    transcript: accuracy, completeness, fluency, and the target's pitch accent beside the learner's
+    (shared.services.pitch_contour, over the whole recording: a figure of its own, outside the score)."""
     assessment = assess_reading(
         target_text, transcript.text, transcript.speech, SAMPLE_RATE, forced_readings, forced_alternatives
     )
-    pitch = iter(assessment.pitch)
+    heard = assess_pitch(target_text, assessment.pitch, recording.samples, SAMPLE_RATE, piece_onsets, speech_regions)
+    # One (target, heard) pair per target mora, in order: the aligned morae but the extra ones.
+    targets: list[str | None] = [*assessment.pitch] or [None] * len(heard.heard)
+    pitch = iter(zip(targets, heard.heard, strict=True))
     return PronunciationResult(
         score=assessment.score,
         feedback={
@@ -51,9 +59,19 @@ def _pronunciation(target_text: str, transcript: Transcript) -> PronunciationRes
             "completeness": assessment.completeness,
             "fluency": asdict(assessment.fluency),
             "pitch": assessment.pitch,
+            "pitch_agreement": heard.agreement,
+            "pitch_words": [
+                {"word": w.text, "first_mora": w.first_mora, "mora_count": w.mora_count, "agreement": w.agreement}
+                for w in heard.words
+            ],
         },
         morae=[
-            {**asdict(mora), **({"pitch": next(pitch, None)} if mora.expected is not None else {})}
+            {**asdict(mora), **(_pitch_fields(next(pitch)) if mora.expected is not None else {})}
             for mora in assessment.moras
         ],
     )
+
+
+def _pitch_fields(target_and_heard: tuple[str | None, str | None]) -> dict[str, str | None]:
+    target, heard = target_and_heard
+    return {"pitch": target, "pitch_heard": heard}

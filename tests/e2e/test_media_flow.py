@@ -104,3 +104,8 @@ def test_a_recording_of_a_target_sentence_is_scored(local_cloud: LocalCloud) -> 
     assert feedback["fluency"]["score"] >= 90 and feedback["fluency"]["pauses"] == 0
     assert len(feedback["pitch"]) == 11 and set(feedback["pitch"]) == {"H", "L"}
     assert [m["pitch"] for m in record["phoneme_accuracy"]] == feedback["pitch"]
+    # and the learner's pitch heard beside it (Open JTalk says its own accent): H, L or null (not heard) per mora,
+    # mostly agreeing, a figure apart from the score
+    assert {m["pitch_heard"] for m in record["phoneme_accuracy"]} <= {"H", "L", None}
+    assert feedback["pitch_agreement"] >= 60
+    assert [w["word"] for w in feedback["pitch_words"]] == ["今日は", "天気が", "いいです"]

@@ -13,12 +13,14 @@ from infra.app import (
     SES_IDENTITY_EXISTS_CONTEXT_KEY,
     SES_SANDBOX_RECIPIENTS_CONTEXT_KEY,
     SES_SENDER_CONTEXT_KEY,
+    WHISPER_MODEL_CONTEXT_KEY,
     alarm_email,
     build_app,
     cdk_json_context,
     email_settings,
     validate_ses_sender,
     validate_stage,
+    whisper_model,
 )
 from infra.constructs.email_identity import EmailSettings
 from infra.layout import CDK_JSON
@@ -178,3 +180,17 @@ def test_alarm_email_is_optional_and_must_be_one_address() -> None:
     for bad in ("ops", "a@example.org,b@example.org", "ops@localhost"):
         with pytest.raises(ValueError, match=ALARM_EMAIL_CONTEXT_KEY):
             alarm_email({ALARM_EMAIL_CONTEXT_KEY: bad})
+
+
+def test_whisper_model_is_a_size_or_a_repository_and_nothing_else() -> None:
+    # When no model is named, Then the image bakes base (no build argument)
+    assert whisper_model({}) == whisper_model({WHISPER_MODEL_CONTEXT_KEY: ""}) == ""
+
+    # When a size or an owner/repository is named, Then it is taken as it is
+    for model in ("small", "medium", "large-v3", "kotoba-tech/kotoba-whisper-v2.0-faster"):
+        assert whisper_model({WHISPER_MODEL_CONTEXT_KEY: model}) == model
+
+    # When it could carry anything else into `docker build` (spaces, a shell, a path, a URL), Then it is refused
+    for bad in ("small --network host", "small;rm -rf /", "../models", "https://example.org/model", "a/b/c"):
+        with pytest.raises(ValueError, match=WHISPER_MODEL_CONTEXT_KEY):
+            whisper_model({WHISPER_MODEL_CONTEXT_KEY: bad})

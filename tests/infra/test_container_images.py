@@ -16,8 +16,9 @@ from tests.infra.conftest import SynthesizedApp, image_assets, logical_id
 pytestmark = pytest.mark.slow
 
 IMAGE_FUNCTIONS = sorted([*(e.name for e in STREAM_CONSUMERS if e.container), *(spec.worker for spec in QUEUES)])
-# Graviton wherever the wheels allow; paddlepaddle's aarch64 wheel has no oneDNN, PaddleOCR's fast CPU path.
-ARCHITECTURES = {"ocr_worker": "x86_64", "readings_worker": "arm64", "speech_worker": "arm64"}
+# Graviton wherever the wheels allow; paddlepaddle's aarch64 wheel has no oneDNN, PaddleOCR's fast CPU path, and
+# praat-parselmouth (the speech worker's F0) has no aarch64 wheel.
+ARCHITECTURES = {"ocr_worker": "x86_64", "readings_worker": "arm64", "speech_worker": "x86_64"}
 DOCKER_PLATFORMS = {"x86_64": "linux/amd64", "arm64": "linux/arm64"}
 # What must never reach an image's build context (the repository root), at any depth.
 NEVER_STAGED = {".venv", "node_modules", "cdk.out", "tests", ".git", "__pycache__", ".cache", ".tools", "localcloud"}

@@ -1,6 +1,8 @@
 """Upload workers: one container-image function per work queue, sized by its catalog entry, fed one upload at a time
 by an SQS event source mapping on its own queue (the storage stack's, by name), with bounded concurrency."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -9,11 +11,11 @@ from aws_cdk import aws_s3 as s3
 
 from infra.constructs import upload_worker
 from infra.constructs.tables import KotobaTables
-from infra.constructs.upload_worker import WORKER_SETTINGS, UploadWorkerFunction, WorkerSettings
+from infra.constructs.upload_worker import WORKER_SETTINGS, UploadWorkerFunction, WorkerSettings, worker_settings
 from infra.stage_config import DEV, PROD
 from shared.catalog import QUEUES, QueueSpec
 from shared.constants import Env, physical_name
-from tests.infra.conftest import STAGE, SynthesizedApp, logical_id
+from tests.infra.conftest import STAGE, SynthesizedApp, image_assets, logical_id
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +64,9 @@ def test_worker_is_an_image_sized_by_its_catalog_entry(
 
     # Then it is an image on its architecture, sized by its catalog entry, not reserved, and logging to its group
     assert properties["PackageType"] == "Image"
-    # PaddleOCR's fast CPU path (oneDNN) is in paddlepaddle's x86_64 wheel only; Whisper runs on Graviton
-    assert properties["Architectures"] == [{"ocr_worker": "x86_64", "speech_worker": "arm64"}[spec.worker]]
+    # PaddleOCR's fast CPU path (oneDNN) is in paddlepaddle's x86_64 wheel only, Praat's pitch tracker
+    # (praat-parselmouth) has no aarch64 wheel
+    assert properties["Architectures"] == [{"ocr_worker": "x86_64", "speech_worker": "x86_64"}[spec.worker]]
     assert (properties["MemorySize"], properties["Timeout"]) == (spec.worker_memory_mb, spec.worker_timeout_seconds)
     assert "ReservedConcurrentExecutions" not in properties  # the mapping's maximum concurrency bounds it instead
     assert properties["LoggingConfig"] == {"LogGroup": {"Ref": logical_id(worker.log_group)}}
@@ -178,3 +181,33 @@ def test_a_worker_needs_settings() -> None:
             media_bucket=bucket,
             settings={"speech_worker": WorkerSettings()},
         )
+
+
+def test_the_speech_image_bakes_base_unless_the_deployer_names_a_model(synthesized: SynthesizedApp) -> None:
+    # When the app is synthesized without a model, Then no image has build arguments: the speech image bakes base
+    assert [source for _, source in image_assets(synthesized).values() if "dockerBuildArgs" in source] == []
+
+
+@pytest.mark.parametrize(("model", "memory_mb"), [("small", 3008), ("kotoba-tech/kotoba-whisper-v2.0-faster", 6144)])
+def test_a_larger_whisper_is_the_speech_images_build_argument_with_more_memory(model: str, memory_mb: int) -> None:
+    # Given a throwaway stack's tables and bucket
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []})
+    stack = cdk.Stack(app, "Throwaway")
+    tables = KotobaTables(stack, "Tables", stage=STAGE)
+    bucket = s3.Bucket.from_bucket_name(stack, "Bucket", "media")
+
+    # When the speech worker is built with the settings for a larger model and synthesized
+    worker = UploadWorkerFunction(
+        stack, "Speech", spec=SPEECH, stage=STAGE, tables=tables, media_bucket=bucket, settings=worker_settings(model)
+    )
+    assembly = app.synth()
+    template = assembly.get_stack_by_name(stack.stack_name).template
+    manifest = json.loads((Path(assembly.directory) / f"{stack.stack_name}.assets.json").read_text())
+
+    # Then its image is built with the model as WHISPER_MODEL (the Dockerfile's argument), and the function has the
+    # memory the model needs, its timeout unchanged
+    assert [image["source"].get("dockerBuildArgs") for image in manifest["dockerImages"].values()] == [
+        {"WHISPER_MODEL": model}
+    ]
+    properties = template["Resources"][logical_id(worker.function)]["Properties"]
+    assert (properties["MemorySize"], properties["Timeout"]) == (memory_mb, SPEECH.worker_timeout_seconds)

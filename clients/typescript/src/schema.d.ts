@@ -1354,7 +1354,7 @@ export interface components {
             pronunciation_feedback?: components["schemas"]["PronunciationFeedbackPublic"] | null;
             /**
              * Phoneme Accuracy
-             * @description Mora by mora: `expected` (the target's mora, null for an extra one), `heard` (null for one left out), `result` (correct, substituted, missing, extra) and `pitch` (the target mora's H or L, where known).
+             * @description Mora by mora: `expected` (the target's mora, null for an extra one), `heard` (null for one left out), `result` (correct, substituted, missing, extra), `pitch` (the target mora's H or L, where known) and `pitch_heard` (the learner's H or L from the recording's F0; null where not heard: devoiced or unvoiced).
              */
             phoneme_accuracy?: {
                 [key: string]: unknown;
@@ -2474,9 +2474,19 @@ export interface components {
             fluency?: components["schemas"]["FluencyPublic"] | null;
             /**
              * Pitch
-             * @description The target's Tokyo pitch accent, high or low, one per mora of `expected_kana` (empty where unknown). The learner's own pitch is not measured.
+             * @description The target's Tokyo pitch accent, high or low, one per mora of `expected_kana` (empty where unknown). The learner's, heard from the recording's F0, is each mora's `pitch_heard` in `phoneme_accuracy`.
              */
             pitch?: ("H" | "L")[];
+            /**
+             * Pitch Agreement
+             * @description 0-100: the share of the morae whose pitch was heard (voiced) on which the learner's high or low matches the target's. Feedback beside the score, not part of it; null where no mora's pitch was heard.
+             */
+            pitch_agreement?: number | null;
+            /**
+             * Pitch Words
+             * @description The pitch agreement word by word (each word with its particles).
+             */
+            pitch_words?: components["schemas"]["WordPitchPublic"][];
         };
         /** RefreshRequest */
         RefreshRequest: {
@@ -3351,6 +3361,26 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** WordPitchPublic */
+        WordPitchPublic: {
+            /**
+             * Word
+             * @description As written, with the particles and auxiliaries after it: 雨が, 住んでいます.
+             */
+            word: string;
+            /**
+             * First Mora
+             * @description Index of its first mora in `expected_kana`'s morae.
+             */
+            first_mora: number;
+            /** Mora Count */
+            mora_count: number;
+            /**
+             * Agreement
+             * @description 0-100 over its morae whose pitch was heard; null where none was (devoiced, unvoiced).
+             */
+            agreement: number | null;
         };
     };
     responses: never;

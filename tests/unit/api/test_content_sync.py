@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.dal.content import VocabularyWordItem
+from shared.dal.content import VocabularyWordItem, public_feed, public_feeds
 from shared.services.accounts import ensure_admin
 from tests.auth_helpers import Session, login, signed_up
 from tests.helpers import assert_error
@@ -130,6 +130,26 @@ def test_a_change_set_comes_a_page_at_a_time_and_an_unchanged_one_is_a_304(
     assert_error(changes(client, SENTENCES, synced, None, limit=1, cursor=cursor), 400, "invalid_input")
     later = synced.replace(microsecond=(synced.microsecond + 1) % 1_000_000)
     assert_error(changes(client, SENTENCES, later, learner, limit=1, cursor=cursor), 400, "invalid_input")
+
+
+def test_a_change_set_spread_over_every_shard_comes_whole_and_in_order_tombstones_included(
+    client: TestClient, learner: Session, admin: Session
+) -> None:
+    # Given twelve sentences written after the phone's last sync, in both shards of the public feed, a third deleted
+    synced = datetime.now(UTC)
+    written = [add(client, admin, f"文{n}です。") for n in range(12)]
+    deleted = written[::3]
+    for sentence_id in deleted:
+        assert client.delete(f"{SENTENCES}/{sentence_id}", headers=admin.headers).status_code == 204
+    assert {public_feed(sentence_id) for sentence_id in written} == set(public_feeds())
+
+    # When the phone reads the changes five at a time
+    paged = every_page(client, SENTENCES, synced, learner, limit=5)
+
+    # Then it gets every one once, in the order last written (the deletions last), the deleted ones as tombstones
+    kept = [sentence_id for sentence_id in written if sentence_id not in deleted]
+    assert [item["id"] for item in paged] == kept + deleted
+    assert [item.get("deleted", False) for item in paged] == [False] * len(kept) + [True] * len(deleted)
 
 
 def test_an_approved_sentence_sent_back_to_moderation_leaves_the_others_view_not_its_authors(

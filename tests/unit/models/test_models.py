@@ -161,7 +161,7 @@ class TestSentence:
         # When the shards of a thousand ids are counted, Then each of them takes about its share of the writes
         shards = Counter(public_feed(str(uuid.UUID(int=n))) for n in range(1000))
         assert set(shards) == set(public_feeds()) and len(shards) == FEED_SHARDS
-        assert all(150 <= count <= 350 for count in shards.values())
+        assert all(400 <= count <= 600 for count in shards.values())
 
     @pytest.mark.parametrize(
         ("field", "value"), [("difficulty_level", "impossible"), ("jlpt_level", "n6"), ("status", "maybe")]
