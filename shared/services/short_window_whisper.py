@@ -27,6 +27,7 @@ see shared.services.speech).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
@@ -58,11 +59,18 @@ class ShortWindowWhisperModel(WhisperModel):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._short_window = True
+        self._last_encoding: tuple[bytes, Any] | None = None
 
     def encode(self, features: npt.NDArray[np.float32]) -> Any:
+        """The encoder's output; the last one is kept, keyed by its input: a recording scored against its target is
+        read again (shared.services.speech.forced_readings) after its transcript, and the encoder is a third of the
+        transcript's time."""
         if self._short_window:
             features = trimmed_window(features, round(WINDOW_PADDING_SECONDS * FRAMES_PER_SECOND))
-        return super().encode(features)
+        key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+        if self._last_encoding is None or self._last_encoding[0] != key:
+            self._last_encoding = (key, super().encode(features))
+        return self._last_encoding[1]
 
     @contextmanager
     def full_window(self) -> Iterator[None]:

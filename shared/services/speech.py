@@ -41,7 +41,6 @@ load in a process that has imported paddle (OCR runs in its own worker and test 
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import math
 import os
@@ -52,7 +51,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from io import BytesIO
 from pathlib import Path
@@ -77,6 +76,11 @@ CPU_THREADS: Final = 2
 # Beam 5 in the short window: over 178 Open JTalk recordings, CER 0.140 and a mean score of 96.0 for correct readings,
 # against 0.157 and 94.6 with greedy decoding (bench/speech_accuracy.py; beam 2 and 3 read about as well as 5).
 BEAM_SIZE: Final = 5
+# A reading of a given sentence is scored against the sentence from the audio, and its transcript only suggests
+# rivals: there greedy decoding, which saves about 0.03 of real-time factor on 2 cores, scored the 40 development
+# sentences' 102 wrong readings as well or better than beam 5 or 2 (bench/pronunciation_accuracy.py; below the twin:
+# long vowel 79 %, voicing 79 %, wrong mora 72 %, against 74, 74 and 62 % with beam 5).
+PRACTISING_BEAM_SIZE: Final = 1
 # Whisper's own threshold for a repetitive decode: zlib compresses such text more than 2.4 times.
 REPETITIVE_COMPRESSION_RATIO: Final = 2.4
 # Whisper's own thresholds (openai-whisper's transcribe defaults): a decode less sure than this per token failed, and a
@@ -147,6 +151,18 @@ class Transcript:
     confidence: float  # 0-1: per-segment exp(avg_logprob), averaged with the segments' token counts as weights
     duration_seconds: float  # of the decoded audio
     processing_time_ms: int  # recognition, and with `transcribe` the probe and decode before it
+    # What Whisper heard: the speech regions joined. Scoring reads the same samples, so the encoder runs once for both.
+    speech: npt.NDArray[np.float32] = field(
+        repr=False, compare=False, default_factory=lambda: np.zeros(0, dtype=np.float32)
+    )
+
+
+@dataclass(frozen=True)
+class ForcedReading:
+    """A text read through the model against a recording (`forced_readings`), one entry per piece of the text."""
+
+    logprobs: list[float]  # natural log of the piece's probability, given the audio and the pieces before it
+    seconds: list[float]  # how long a stretch of the audio the piece is aligned with
 
 
 @dataclass(frozen=True)
@@ -399,19 +415,21 @@ class _Whisper:
     def __init__(self, model: Any) -> None:
         self._model = model
 
-    def recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
+    def recognise(
+        self, audio: npt.NDArray[np.float32], language: str | None, beam_size: int = BEAM_SIZE
+    ) -> _Recognition:
         """Recognition in the short window; again in the full 30 s window when that result repeats itself."""
-        recognition = self._recognise(audio, language)
+        recognition = self._recognise(audio, language, beam_size)
         if any(segment.repetitive for segment in recognition.segments):
             with self._model.full_window():
-                recognition = self._recognise(audio, language)
+                recognition = self._recognise(audio, language, beam_size)
         return recognition
 
-    def _recognise(self, audio: npt.NDArray[np.float32], language: str | None) -> _Recognition:
+    def _recognise(self, audio: npt.NDArray[np.float32], language: str | None, beam_size: int) -> _Recognition:
         segments, info = self._model.transcribe(
             audio,
             language=language,
-            beam_size=BEAM_SIZE,
+            beam_size=beam_size,
             temperature=0.0,  # no fallback re-decoding at higher temperatures (slow on repeated phrases)
             vad_filter=False,  # `transcribe` passes only the speech regions
             condition_on_previous_text=False,
@@ -430,7 +448,7 @@ class _Whisper:
             segments=found, language=str(info.language), language_probability=float(info.language_probability)
         )
 
-    def forced(self, audio: npt.NDArray[np.float32], texts: list[list[str]], language: str) -> list[list[float]]:
+    def forced(self, audio: npt.NDArray[np.float32], texts: list[list[str]], language: str) -> list[ForcedReading]:
         import ctranslate2  # type: ignore[import-untyped]  # installed with faster-whisper
         from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
 
@@ -442,14 +460,26 @@ class _Whisper:
         results = model.model.align(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))),
             [*tokenizer.sot_sequence, tokenizer.no_timestamps],
-            [[token for piece in text for token in piece] for text in pieces],
+            # end of text closes the last piece's span in the alignment (as faster-whisper's word timestamps do)
+            [[token for piece in text for token in piece] + [tokenizer.eot] for text in pieces],
             [min(frames, 2 * encoded.shape[1])] * len(texts),
         )
-        out: list[list[float]] = []
+        out: list[ForcedReading] = []
         for text, result in zip(pieces, results, strict=True):
             logprobs = np.log(np.maximum(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12))
+            starts = _token_start_frames(result.alignments, sum(map(len, text)) + 1)
             ends = np.cumsum([len(piece) for piece in text])
-            out.append([float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)])
+            out.append(
+                ForcedReading(
+                    logprobs=[
+                        float(logprobs[end - len(piece) : end].sum()) for piece, end in zip(text, ends, strict=True)
+                    ],
+                    seconds=[
+                        float(starts[end] - starts[end - len(piece)]) / _ALIGNMENT_STEPS_PER_SECOND
+                        for piece, end in zip(text, ends, strict=True)
+                    ],
+                )
+            )
         return out
 
     def piece_onsets(self, audio: npt.NDArray[np.float32], pieces: list[str], language: str) -> list[float]:
@@ -475,18 +505,15 @@ class _Whisper:
         return [first_time.get(int(start), 0) / _ALIGNMENT_STEPS_PER_SECOND for start in starts]
 
     def _encode(self, audio: npt.NDArray[np.float32]) -> tuple[Any, int]:
-        """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes:
-        zero-padded to the 30 s window, which the short window then cuts to the clip plus its padding (without that
-        padding the decoder misreads short clips). The last recording's is kept: scoring reads it twice."""
+        """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes a
+        clip of one window (its features less the last frame, zero-padded to the 30 s window, which the short window
+        then cuts to the clip plus its padding: without that padding the decoder misreads short clips), so that the
+        model's cache of its last encoding serves both the transcript of the speech and its scoring."""
         from faster_whisper.audio import pad_or_trim  # type: ignore[import-untyped]
 
-        key = hashlib.blake2b(audio.tobytes(), digest_size=16).digest()
-        cached: tuple[bytes, Any, int] | None = getattr(self, "_last_encoding", None)
-        if cached is None or cached[0] != key:
-            features = self._model.feature_extractor(audio)
-            cached = (key, self._model.encode(pad_or_trim(features)), int(features.shape[-1]))
-            self._last_encoding = cached
-        return cached[1], cached[2]
+        features = self._model.feature_extractor(audio)
+        content = features[..., : features.shape[-1] - 1]
+        return self._model.encode(pad_or_trim(content)), int(content.shape[-1])
 
     def alternatives(
         self, audio: npt.NDArray[np.float32], pieces: list[str], language: str, top: int
@@ -568,7 +595,8 @@ def transcribe_audio(
 ) -> Transcript:
     """Text of decoded audio. Raises AudioRejected for what is not a usable recording: "the recording is silent" when
     nothing was picked up, "no speech was heard" when there is sound (room noise, chatter far off) but no speech.
-    `practising`: the learner read a given sentence (see `_Segment.heard_in_noise`). `start`: the
+    `practising`: the learner read a given sentence (see `_Segment.heard_in_noise`), decoded greedily
+    (PRACTISING_BEAM_SIZE). `start`: the
     `time.perf_counter()` its processing time counts from (default: now)."""
     start = time.perf_counter() if start is None else start
     if float(np.max(np.abs(audio))) < SILENCE_PEAK:
@@ -577,7 +605,8 @@ def transcribe_audio(
     regions = speech_regions(audio)
     if not regions:
         raise AudioRejected("no speech was heard")
-    recognition = model.recognise(np.concatenate([audio[begin:end] for begin, end in regions]), language)
+    heard = np.concatenate([audio[begin:end] for begin, end in regions])
+    recognition = model.recognise(heard, language, PRACTISING_BEAM_SIZE if practising else BEAM_SIZE)
     segments = [
         segment
         for segment in recognition.segments
@@ -593,6 +622,7 @@ def transcribe_audio(
         confidence=_confidence(segments),
         duration_seconds=audio.size / SAMPLE_RATE,
         processing_time_ms=round((time.perf_counter() - start) * 1000),
+        speech=heard,
     )
 
 
@@ -625,16 +655,32 @@ def load_recording(data: bytes) -> Recording:
     return Recording(info, audio)
 
 
-def forced_log_probabilities(
+def forced_readings(
     audio: npt.NDArray[np.float32], texts: list[list[str]], *, language: str = "ja"
-) -> list[list[float]]:
-    """How likely the model finds each text as the transcript of `audio`, piece by piece: each text is given as
-    pieces (e.g. one per mora), each piece tokenised on its own, and read through the decoder token by token
-    (teacher forcing: CTranslate2's `Whisper.align`, whose `text_token_probs` are the given tokens' probabilities).
-    Returns, per text, each piece's natural-log probability (the sum over its tokens) given the audio and the pieces
-    before it. One encoder pass (in the short window) and one batched decoder pass: the decoder's cost grows with the
+) -> list[ForcedReading]:
+    """How likely the model finds each text as the transcript of `audio`, piece by piece, and where in the audio each
+    piece lies: each text is given as pieces (e.g. one per mora), each piece tokenised on its own, and read through
+    the decoder token by token (teacher forcing: CTranslate2's `Whisper.align`, whose `text_token_probs` are the given
+    tokens' probabilities and whose `alignments` pair tokens with encoder frames of 20 ms, by dynamic time warping of
+    the model's cross-attention). Returns, per text, each piece's natural-log probability (the sum over its tokens)
+    given the audio and the pieces before it, and the seconds of audio it spans. One encoder pass (in the short window,
+    shared with the transcript of the same audio) and one batched decoder pass: the decoder's cost grows with the
     number of texts (about 30 ms each for a 2 s clip on 2 cores), so callers keep the batch small."""
     return _model().forced(audio, texts, language)
+
+
+def _token_start_frames(alignments: Any, count: int) -> npt.NDArray[np.int64]:
+    """The encoder frame where each of `count` tokens begins, from `align`'s (token, frame) path: where the path first
+    reaches the token (a token the path never reaches begins where the next does)."""
+    starts = np.full(count + 1, -1, dtype=np.int64)
+    for token, frame in reversed(list(alignments)):
+        if 0 <= token < count:
+            starts[token] = frame
+    starts[count] = max(int(starts.max()), 0)
+    for index in range(count - 1, -1, -1):  # fill gaps from the right
+        if starts[index] < 0:
+            starts[index] = starts[index + 1]
+    return starts[:count]
 
 
 def forced_alternatives(
@@ -642,12 +688,12 @@ def forced_alternatives(
 ) -> list[dict[str, float]]:
     """What else the model would write where each piece of a text begins, given the audio and the pieces before it
     (teacher forcing, one decoder pass over the text): for each piece, its `top` most likely next tokens (decoded
-    text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_log_probabilities`."""
+    text) and their natural-log probabilities. Pieces are tokenised one by one, as in `forced_readings`."""
     return _model().alternatives(audio, pieces, language, top)
 
 
 def piece_onsets(audio: npt.NDArray[np.float32], pieces: list[str], *, language: str = "ja") -> list[float]:
-    """When each piece of a text (e.g. one per mora, tokenised one by one as in `forced_log_probabilities`) begins in
+    """When each piece of a text (e.g. one per mora, tokenised one by one as in `forced_readings`) begins in
     `audio`, in seconds: the text is read through the decoder as in teacher forcing, and the start of each piece's
     first token is read off CTranslate2's `Whisper.align` path (the dynamic-time-warped cross-attention of the
     model's alignment heads, as faster-whisper's word timestamps), in steps of 20 ms. Coarse: see

@@ -10,8 +10,9 @@ from shared.services.speech import (
     SAMPLE_RATE,
     AudioRejected,
     Recording,
+    Transcript,
     forced_alternatives,
-    forced_log_probabilities,
+    forced_readings,
     load_recording,
     piece_onsets,
     speech_regions,
@@ -33,16 +34,16 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
         transcribed_text=transcript.text,
         confidence_score=round(transcript.confidence, 4),
         language_detected=transcript.language,
-        pronunciation=_pronunciation(claim.target_text, transcript.text, recording) if claim.target_text else None,
+        pronunciation=_pronunciation(claim.target_text, transcript, recording) if claim.target_text else None,
     )
 
 
-def _pronunciation(target_text: str, transcript_text: str, recording: Recording) -> PronunciationResult:
-    """Scored against the target from the audio (shared.services.pronunciation_scoring), not against the
+def _pronunciation(target_text: str, transcript: Transcript, recording: Recording) -> PronunciationResult:
+    """Scored against the target from the audio Whisper heard (shared.services.pronunciation_scoring), not against the
     transcript: accuracy, completeness, fluency, and the target's pitch accent beside the learner's
-    (shared.services.pitch_contour: a figure of its own, outside the score)."""
+    (shared.services.pitch_contour, over the whole recording: a figure of its own, outside the score)."""
     assessment = assess_reading(
-        target_text, transcript_text, recording.samples, SAMPLE_RATE, forced_log_probabilities, forced_alternatives
+        target_text, transcript.text, transcript.speech, SAMPLE_RATE, forced_readings, forced_alternatives
     )
     heard = assess_pitch(target_text, assessment.pitch, recording.samples, SAMPLE_RATE, piece_onsets, speech_regions)
     # One (target, heard) pair per target mora, in order: the aligned morae but the extra ones.

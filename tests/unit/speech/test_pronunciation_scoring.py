@@ -10,6 +10,7 @@ from rapidfuzz.distance import Levenshtein
 
 from shared.services import pronunciation_scoring as scoring
 from shared.services.pronunciation import MoraResult
+from shared.services.speech import ForcedReading
 
 SAMPLE_RATE = 16_000
 
@@ -23,9 +24,10 @@ def speech_like(seconds: float, gaps: tuple[tuple[float, float], ...] = ()) -> n
     return audio
 
 
-def reader_preferring(said: list[str]):
+def reader_preferring(said: list[str], seconds: dict[int, float] | None = None):
     """A stand-in model that heard `said` (hiragana, one per mora): a text's mora is likely (log p = -0.1) where an
-    alignment of the text with what was said pairs it with the same mora, and unlikely (-6) elsewhere."""
+    alignment of the text with what was said pairs it with the same mora, and unlikely (-6) elsewhere. Each mora is
+    aligned with 0.12 s of audio, or `seconds[position]`."""
 
     def read(audio, texts):
         out = []
@@ -34,7 +36,8 @@ def reader_preferring(said: list[str]):
             for block in Levenshtein.opcodes(text, said):
                 if block.tag == "equal":
                     logprobs[block.src_start : block.src_end] = [-0.1] * (block.src_end - block.src_start)
-            out.append(logprobs)
+            durations = [(seconds or {}).get(position, 0.12) for position in range(len(text))]
+            out.append(ForcedReading(logprobs=logprobs, seconds=durations))
         return out
 
     return read
@@ -120,6 +123,84 @@ def test_the_models_own_choice_of_another_mora_marks_a_swapped_vowel():
     assert gains[1][1] == "ソ" and gains[1][0] == pytest.approx(np.logaddexp(-0.7, -1.3) - np.logaddexp(-6.9, -7.5))
 
 
+def test_a_long_vowel_cut_short_is_located_by_its_length():
+    # Given がっこうへいきます said with the う of 学校 cut short: the model, reading kana a mora at a time, finds the
+    # target as likely as ever (its probabilities barely tell コー from コ), but aligns the ー with 20 ms of audio
+    # where the learner's morae take about 120 ms
+    morae = scoring.target_morae("学校へ行きます")
+    assert morae[3] == "ー"
+    read = reader_preferring(scoring.spell(morae, scoring._particle_positions("学校へ行きます", 9)), {3: 0.02})
+
+    result = scoring.assess_reading(
+        "学校へ行きます", "学校へ行きます", speech_like(1.2), SAMPLE_RATE, read, no_alternatives
+    )
+
+    # Then the ー is the one mora marked, as left out
+    assert [m for m in result.moras if m.result != "correct"] == [MoraResult("ー", None, "missing")]
+    # while a long vowel given a short mora's time (60 ms: a fast speaker) is no error
+    read = reader_preferring(scoring.spell(morae, scoring._particle_positions("学校へ行きます", 9)), {3: 0.06})
+    result = scoring.assess_reading(
+        "学校へ行きます", "学校へ行きます", speech_like(1.2), SAMPLE_RATE, read, no_alternatives
+    )
+    assert all(m.result == "correct" for m in result.moras)
+
+
+def test_a_mora_whose_token_is_part_of_a_character_gets_no_false_error_from_the_models_choices():
+    # Given 六百 (ロッピャク): ぴゃ's first token is a piece of ぴ's bytes, which decodes to no kana, so the model's
+    # next-token choices there hold nothing of the target's own (measured: タ then looked 29.6 likelier)
+    morae, spelled = ["ロ", "ッ", "ピャ", "ク"], ["ろ", "っ", "ぴゃ", "く"]
+    choices = [{"ろ": -0.1}, {"っ": -0.1}, {"\ufffd": -0.05, "た": -3.0}, {"く": -0.1}]
+
+    gains = scoring.substitution_gains(morae, spelled, choices)
+
+    # Then there is no evidence at ぴゃ, rather than a gain against nothing
+    assert gains[2] == (-np.inf, None)
+    assert gains[0][1] is None and gains[3][1] is None
+
+
+def test_a_particle_said_as_it_sounds_is_no_error_however_it_is_written():
+    # Given 私は東京へ行きます: the particles は and へ are the morae ワ and エ, spelled は and へ for the model
+    text = "私は東京へ行きます"
+    morae = scoring.target_morae(text)
+    spelled = scoring.spell(morae, scoring._particle_positions(text, len(morae)))
+    assert (morae[3], spelled[3], morae[8], spelled[8]) == ("ワ", "は", "エ", "へ")
+
+    # When the transcript wrote them as they sound (わ, え) and the model's own choice there is the sound too
+    heard = scoring.split_morae("ワタシワトーキョーエイキマス")
+    choices = [{piece: -0.1} for piece in spelled]
+    choices[3], choices[8] = {"わ": -0.1, "は": -2.5, "が": -4.0}, {"え": -0.2, "へ": -1.9, "に": -3.0}
+
+    # Then neither the transcript nor the model's choices name a rival at the particles
+    assert [e for e in scoring.candidate_edits(morae, heard) if e.kind == "heard"] == []
+    gains = scoring.substitution_gains(morae, spelled, choices)
+    assert gains[3][1] == "ガ" and gains[3][0] < -3
+    assert gains[8][1] == "ニ" and gains[8][0] < -2
+    result = scoring.assess_reading(
+        text,
+        "わたしわとうきょうえいきます",
+        speech_like(1.3),
+        SAMPLE_RATE,
+        reader_preferring(spelled),
+        lambda a, p: choices,
+    )
+    assert all(m.result == "correct" for m in result.moras)
+
+
+def test_a_mora_the_model_would_skip_to_the_next_one_is_marked_left_out_not_replaced():
+    # Given 学校へ said without its ッ: the rivals find nothing, but where the target has っ the model would rather
+    # write こ, the mora after it
+    morae = scoring.target_morae("学校へ")
+    spelled = scoring.spell(morae, scoring._particle_positions("学校へ", len(morae)))
+    choices = [{"が": -0.1}, {"こ": -0.1, "っ": -6.0}, {"こ": -0.1}, {"う": -0.1}, {"へ": -0.1}]
+
+    result = scoring.assess_reading(
+        "学校へ", "学校へ", speech_like(0.6), SAMPLE_RATE, reader_preferring(spelled), lambda audio, pieces: choices
+    )
+
+    # Then the ッ is marked missing (said as nothing), not said as コ
+    assert [m for m in result.moras if m.result != "correct"] == [MoraResult("ッ", None, "missing")]
+
+
 @pytest.mark.parametrize(
     ("text", "spelled"),
     [
@@ -167,13 +248,16 @@ def test_with_the_model_misheard_words_cost_nothing_and_a_dropped_tsu_is_found()
     from tests.unit.speech.samples import synthesise, wav_bytes
 
     def scored(spoken: str, target: str):
-        data = wav_bytes(*synthesise(spoken))
-        transcript = speech.transcribe(data).text
-        audio = speech.load_recording(data).samples
+        transcript = speech.transcribe(wav_bytes(*synthesise(spoken)), practising=True)
         new = scoring.assess_reading(
-            target, transcript, audio, speech.SAMPLE_RATE, speech.forced_log_probabilities, speech.forced_alternatives
+            target,
+            transcript.text,
+            transcript.speech,
+            speech.SAMPLE_RATE,
+            speech.forced_readings,
+            speech.forced_alternatives,
         )
-        return new, assess(target, transcript)
+        return new, assess(target, transcript.text)
 
     # Given a correct reading of 図書館で本を読みました, which Whisper base transcribes 都所管でほうの読みました
     right, by_transcript = scored("図書館で本を読みました", "図書館で本を読みました")

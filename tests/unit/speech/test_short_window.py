@@ -52,6 +52,7 @@ class FakeModel:
         self.answers = {"short": short, "full": full}
         self.window = "short"
         self.windows_used: list[str] = []
+        self.beams_used: list[object] = []
 
     @contextmanager
     def full_window(self) -> Iterator[None]:
@@ -63,6 +64,7 @@ class FakeModel:
 
     def transcribe(self, audio: np.ndarray, **options: object) -> tuple[Iterator[SimpleNamespace], SimpleNamespace]:
         self.windows_used.append(self.window)
+        self.beams_used.append(options["beam_size"])
         return iter(self.answers[self.window]), SimpleNamespace(language="ja", language_probability=1.0)
 
 
@@ -91,3 +93,46 @@ def test_an_ordinary_result_is_decoded_once() -> None:
 
     assert [s.text for s in recognition.segments] == ["りんごを一つください。"]
     assert model.windows_used == ["short"]
+
+
+def test_the_same_window_is_encoded_once_for_the_transcript_and_the_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the short-window model (not loaded: the encoder underneath is counted instead)
+    from faster_whisper import WhisperModel
+
+    from shared.services.short_window_whisper import ShortWindowWhisperModel
+
+    encoded: list[int] = []
+    monkeypatch.setattr(WhisperModel, "encode", lambda self, window: encoded.append(window.shape[-1]) or len(encoded))
+    model = ShortWindowWhisperModel.__new__(ShortWindowWhisperModel)
+    model._short_window, model._last_encoding = True, None
+
+    # When the transcript and then the scoring encode one recording, and then another recording comes
+    first = [model.encode(features(350)), model.encode(features(350))]
+    second = model.encode(features(360))
+
+    # Then the encoder ran once for the first recording (both got its output) and again for the second
+    assert first == [1, 1] and second == 2
+    assert encoded == [750, 760]
+    # and the full window is a different input, encoded afresh
+    with model.full_window():
+        assert model.encode(features(360)) == 3
+
+
+def test_a_reading_of_a_given_sentence_is_decoded_greedily_and_free_speech_with_the_beam(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a model whose every window reads one sentence, and a recording that is speech throughout
+    model = FakeModel(short=[segment("りんごを一つください。", 1.1)], full=[])
+    monkeypatch.setattr(speech, "_model", lambda: speech._Whisper(model))
+    monkeypatch.setattr(speech, "speech_regions", lambda audio: [(0, audio.size)])
+    audio = np.full(32_000, 0.1, dtype=np.float32)
+
+    # When it is transcribed as a pronunciation exercise, then freely
+    practised = speech.transcribe_audio(audio, practising=True)
+    free = speech.transcribe_audio(audio)
+
+    # Then the exercise is decoded greedily (its score comes from the audio), free speech with the beam; both give
+    # the speech they read for the scoring to reuse
+    assert model.beams_used == [speech.PRACTISING_BEAM_SIZE, speech.BEAM_SIZE] == [1, 5]
+    assert practised.text == free.text == "りんごを一つください。"
+    np.testing.assert_array_equal(practised.speech, audio)
