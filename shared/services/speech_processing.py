@@ -9,7 +9,6 @@ from shared.services.pronunciation_scoring import assess_reading
 from shared.services.speech import (
     SAMPLE_RATE,
     AudioRejected,
-    Recording,
     Transcript,
     forced_alternatives,
     forced_readings,
@@ -34,18 +33,19 @@ def analyse_recording(data: bytes, claim: MediaClaim) -> RecordingAnalysis:
         transcribed_text=transcript.text,
         confidence_score=round(transcript.confidence, 4),
         language_detected=transcript.language,
-        pronunciation=_pronunciation(claim.target_text, transcript, recording) if claim.target_text else None,
+        pronunciation=_pronunciation(claim.target_text, transcript) if claim.target_text else None,
     )
 
 
-def _pronunciation(target_text: str, transcript: Transcript, recording: Recording) -> PronunciationResult:
+def _pronunciation(target_text: str, transcript: Transcript) -> PronunciationResult:
     """Scored against the target from the audio Whisper heard (shared.services.pronunciation_scoring), not against the
     transcript: accuracy, completeness, fluency, and the target's pitch accent beside the learner's
-    (shared.services.pitch_contour, over the whole recording: a figure of its own, outside the score)."""
+    (shared.services.pitch_contour, over the same speech: a figure of its own, outside the score)."""
     assessment = assess_reading(
         target_text, transcript.text, transcript.speech, SAMPLE_RATE, forced_readings, forced_alternatives
     )
-    heard = assess_pitch(target_text, assessment.pitch, recording.samples, SAMPLE_RATE, piece_onsets, speech_regions)
+    # The pitch of the speech the transcript and the score read: the model's encoding of it is reused, not redone.
+    heard = assess_pitch(target_text, assessment.pitch, transcript.speech, SAMPLE_RATE, piece_onsets, speech_regions)
     # One (target, heard) pair per target mora, in order: the aligned morae but the extra ones.
     targets: list[str | None] = [*assessment.pitch] or [None] * len(heard.heard)
     pitch = iter(zip(targets, heard.heard, strict=True))

@@ -169,3 +169,45 @@ def test_with_the_model_open_jtalks_own_accent_mostly_agrees():
     # Then the alignment gave the timing and most morae agree (measured: 86.7, on 13 of 15 morae known)
     assert result.timing == "alignment"
     assert result.agreement is not None and result.agreement >= 75
+
+
+@pytest.mark.slow
+def test_the_speech_worker_encodes_a_reading_once_for_its_transcript_score_and_pitch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from faster_whisper import WhisperModel
+
+    from shared.domain.media import MediaClaim
+    from shared.enums import MediaKind
+    from shared.services import speech_processing
+    from tests.unit.speech.samples import synthesise, wav_bytes
+
+    # Given a learner's reading of its target sentence, with a second of silence before and after it (so the speech
+    # heard is not the whole recording), and the encoder underneath the short window counted
+    text = "私は東京に住んでいます。"
+    samples, rate = synthesise(text)
+    quiet = np.zeros(rate, dtype=samples.dtype)
+    encoded: list[int] = []
+    encode = WhisperModel.encode
+    monkeypatch.setattr(WhisperModel, "encode", lambda self, features: encoded.append(1) or encode(self, features))
+    claim = MediaClaim(
+        kind=MediaKind.SPEECH,
+        user_id="u",
+        record_id="r",
+        job_id="j",
+        started_at=datetime.now(UTC),
+        attempt=1,
+        max_retries=3,
+        content_type="audio/wav",
+        target_text=text,
+    )
+
+    # When the speech worker analyses it
+    analysis = speech_processing.analyse_recording(wav_bytes(np.concatenate([quiet, samples, quiet]), rate), claim)
+
+    # Then it has its transcript, score and pitch, and the encoder ran once for all three
+    assert analysis.pronunciation is not None and analysis.pronunciation.score >= 90
+    assert analysis.pronunciation.feedback["pitch_agreement"] is not None
+    assert len(encoded) == 1
