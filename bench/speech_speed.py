@@ -4,6 +4,8 @@ Prints, without asserting:
 - model preparation: assembling model.bin from its two packages into a fresh directory, then loading it;
 - the first transcription (warm-up) and, for clips of about 3, 6 and 12 s, the median of `--runs` warm runs: wall
   time, real-time factor (processing seconds / audio seconds), CPU seconds per audio second, and character error;
+- the same for the speech worker's whole analysis of each clip read as a given sentence (`analyse_recording`: the
+  transcript, decoded greedily, the pronunciation score and the pitch comparison), with its score;
 - peak RSS of this process, which holds only the speech stack (the clips are synthesised in a child process, so
   Open JTalk's dictionary is not counted);
 - the load average before and after: the timings are wall-clock and other work on the machine inflates them.
@@ -20,11 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from shared.domain.media import MediaClaim  # noqa: E402
+from shared.enums import MediaKind  # noqa: E402
 from shared.services.transcript_text import character_error_rate  # noqa: E402
 
 CLIPS = {
@@ -52,6 +57,12 @@ def synthesise(directory: Path) -> dict[str, bytes]:
     return {name: (directory / f"{name}.wav").read_bytes() for name in CLIPS}
 
 
+def _reading_of(text: str) -> MediaClaim:
+    """A claim of a recording made while practising `text`, as the speech worker gets it."""
+    now = datetime.now(UTC)
+    return MediaClaim(MediaKind.SPEECH, "bench", "bench", "bench", now, 1, 1, "audio/wav", target_text=text)
+
+
 def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -63,7 +74,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="CPU threads to try instead of speech.CPU_THREADS")
     args = parser.parse_args()
 
-    from shared.services import speech
+    from shared.services import speech, speech_processing
 
     if args.beam is not None:
         setattr(speech, "BEAM_SIZE", args.beam)  # noqa: B010 (an experiment: the constant is Final)
@@ -104,6 +115,22 @@ def main() -> None:
                 f"{name:>5} {seconds:8.2f} {median:9.2f} {median / seconds:6.3f} {cpu_per_second:8.3f}"
                 f" {character_error_rate(CLIPS[name], transcript.text):6.3f}  {transcript.text}{flag}"
             )
+
+        print("\nread as a given sentence (the speech worker's analysis: transcript, score, pitch)")
+        print(f"{'clip':>5} {'audio s':>8} {'median s':>9} {'RTF':>6} {'CPU s/s':>8} {'score':>6}")
+        for name, data in clips.items():
+            walls, cpus = [], []
+            for _ in range(args.runs):
+                cpu, wall = time.process_time(), time.perf_counter()
+                analysis = speech_processing.analyse_recording(data, _reading_of(CLIPS[name]))
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.process_time() - cpu)
+            seconds = analysis.duration_seconds
+            median, cpu_per_second = statistics.median(walls), statistics.median(cpus) / seconds
+            flag = "" if median / seconds <= RTF_TARGET else " (over target)"
+            score = analysis.pronunciation.score if analysis.pronunciation else float("nan")
+            rtf = median / seconds
+            print(f"{name:>5} {seconds:8.2f} {median:9.2f} {rtf:6.3f} {cpu_per_second:8.3f} {score:6.1f}{flag}")
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS: {peak:.0f} MB")
