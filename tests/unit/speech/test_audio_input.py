@@ -136,7 +136,7 @@ def test_a_header_that_understates_the_length_cannot_make_transcribe_decode_past
 class FakeWhisper:
     """Stands in for the model: the tests here are about what reaches it."""
 
-    def recognise(self, audio, language):
+    def recognise(self, audio, language, beam_size=speech.BEAM_SIZE):
         return speech._Recognition([speech._Segment("テスト", -0.1, 3, 1.0, 0.01)], language or "ja", 1.0)
 
 
@@ -177,7 +177,7 @@ class NoisyWhisper:
     def __init__(self, text: str, avg_logprob: float, compression_ratio: float, no_speech_prob: float) -> None:
         self.segment = speech._Segment(text, avg_logprob, len(text), compression_ratio, no_speech_prob)
 
-    def recognise(self, audio, language):
+    def recognise(self, audio, language, beam_size=speech.BEAM_SIZE):
         return speech._Recognition([self.segment], "ja", 1.0)
 
 
