@@ -234,7 +234,7 @@ def test_a_learner_reading_a_sentence_is_not_refused_for_sounding_unusual(segmen
 def test_sound_without_speech_regions_is_refused_before_the_model_runs(monkeypatch):
     # Given a recording in which the VAD finds no speech (a steady tone)
     monkeypatch.setattr(speech, "_model", lambda: FakeWhisper())
-    monkeypatch.setattr(FakeWhisper, "recognise", lambda self, audio, language: pytest.fail("the model ran"))
+    monkeypatch.setattr(FakeWhisper, "recognise", lambda *_: pytest.fail("the model ran"))
 
     # When it is transcribed, Then it is refused as no speech heard, without decoding
     with pytest.raises(AudioRejected, match=r"^no speech was heard$"):
