@@ -94,6 +94,7 @@ _OTHER_MORA_MARGIN: Final = 4.0
 # JTalk, like many Tokyo speakers, says a nasal が), and a wrong particle is grammar more than pronunciation. 2 kept
 # two more of the 40 correct readings clean than 0 and located as many errors; 3 and 5 located fewer.
 _PARTICLE_EXTRA_MARGIN: Final = 2.0
+_BOUND_SLACK: Final = 0.5  # nats kept between `_rival_possible`'s bound and the margins
 # A long vowel aligned (cross-attention of the model reading the target) with less than this share of the learner's
 # median mora was cut short. Chosen on the development split (bench/pronunciation_accuracy.py, the first 40 sentences:
 # 19 shortened long vowels and their twins) among 0.35, 0.4 and 0.5: 0.35 put 74 % of the shortened readings below
@@ -315,9 +316,13 @@ def assess_reading(
     # Any other mora the model would rather write at a place (a vowel swapped: デソ for デス) than the target's; where
     # that mora is the target's next one (こ where がっこう has っ), the target's was left out, not replaced.
     keys = _sound_keys(list(morae))
-    for position, (gain, rival) in enumerate(substitution_gains(morae, spelled, alternatives(audio, spelled))):
-        margin = _LEFT_OUT_MARGIN.get(morae[position], _OTHER_MORA_MARGIN)
-        margin += _PARTICLE_EXTRA_MARGIN if position in particles else 0.0
+    margins = [
+        _LEFT_OUT_MARGIN.get(mora, _OTHER_MORA_MARGIN) + (_PARTICLE_EXTRA_MARGIN if position in particles else 0.0)
+        for position, mora in enumerate(morae)
+    ]
+    choices = alternatives(audio, spelled) if _rival_possible(target_logprob, margins) else [{} for _ in spelled]
+    for position, (gain, rival) in enumerate(substitution_gains(morae, spelled, choices)):
+        margin = margins[position]
         if rival is not None and gain > margin and position not in worst:
             skipped_to_next = position + 1 < len(morae) and _sound_keys([rival])[0] == keys[position + 1]
             worst[position] = (gain, Edit(position, "heard", () if skipped_to_next else (rival,)))
@@ -359,6 +364,18 @@ def _shortened_long_vowels(morae: Sequence[str], seconds: Sequence[float]) -> li
         for position, mora in enumerate(morae)
         if mora == "ー" and position and typical > 0 and seconds[position] < _SHORT_LONG_VOWEL * typical
     ]
+
+
+def _rival_possible(target_logprob: Sequence[float], margins: Sequence[float]) -> bool:
+    """Whether the model's own choices could mark any mora: a rival mora beats the target's by a margin m only where
+    the target's first token has less than 1 / (1 + e^m) of the model's next-token mass (the rest, all rivals', must
+    exceed e^m times it). A piece's log-probability from the forced reading is at most its first token's, so where
+    every mora's is at least that bound the choices cannot matter, and their decode (token by token: the costliest
+    step of the scoring) is skipped. The bound is taken 0.5 lower, for the two calls' rounding."""
+    return any(
+        logprob < -math.log1p(math.exp(margin - _BOUND_SLACK))
+        for logprob, margin in zip(target_logprob, margins, strict=True)
+    )
 
 
 def _layers(edits: list[Edit]) -> list[list[Edit]]:

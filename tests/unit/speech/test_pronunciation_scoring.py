@@ -187,18 +187,40 @@ def test_a_particle_said_as_it_sounds_is_no_error_however_it_is_written():
 
 
 def test_a_mora_the_model_would_skip_to_the_next_one_is_marked_left_out_not_replaced():
-    # Given 学校へ said without its ッ: the rivals find nothing, but where the target has っ the model would rather
-    # write こ, the mora after it
+    # Given 学校へ said without its ッ: the model finds the target's っ unlikely, the rivals find nothing, but where the
+    # target has っ the model would rather write こ, the mora after it
     morae = scoring.target_morae("学校へ")
     spelled = scoring.spell(morae, scoring._particle_positions("学校へ", len(morae)))
     choices = [{"が": -0.1}, {"こ": -0.1, "っ": -6.0}, {"こ": -0.1}, {"う": -0.1}, {"へ": -0.1}]
+    said = [piece for piece in spelled if piece != "っ"]
 
     result = scoring.assess_reading(
-        "学校へ", "学校へ", speech_like(0.6), SAMPLE_RATE, reader_preferring(spelled), lambda audio, pieces: choices
+        "学校へ", "学校へ", speech_like(0.6), SAMPLE_RATE, reader_preferring(said), lambda audio, pieces: choices
     )
 
     # Then the ッ is marked missing (said as nothing), not said as コ
     assert [m for m in result.moras if m.result != "correct"] == [MoraResult("ッ", None, "missing")]
+
+
+def test_the_models_own_choices_are_not_decoded_where_the_target_is_too_likely_for_any_to_win():
+    # Given a reading in which the model finds every mora of the target likely (log p -0.1: 90 %), so that no other
+    # mora can take e^margin times as much of its next-token mass
+    spelled = scoring.spell(scoring.target_morae("本を読みました"))
+
+    def no_decode(audio, pieces):
+        raise AssertionError("the model's own choices were decoded")
+
+    # When it is scored, Then the choices are not asked for, and every mora is right
+    result = scoring.assess_reading(
+        "本を読みました", "本を読みました", speech_like(1.0), SAMPLE_RATE, reader_preferring(spelled), no_decode
+    )
+    assert all(m.result == "correct" for m in result.moras)
+
+    # and the bound is the margin's: a target at 1 / (1 + e^m) of the mass is out of reach, just under it is not
+    # (less the slack kept for the rounding of the model's two calls)
+    bound = -np.log1p(np.exp(4.0 - scoring._BOUND_SLACK))
+    assert not scoring._rival_possible([-0.1, bound], [4.0, 4.0])
+    assert scoring._rival_possible([-0.1, bound - 0.01], [4.0, 4.0])
 
 
 @pytest.mark.parametrize(
