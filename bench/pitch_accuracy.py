@@ -174,7 +174,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from shared.services import pitch_contour, speech
-    from shared.services.pronunciation_scoring import _particle_positions, spell, target_morae, target_pitch
+    from shared.services.pronunciation_scoring import spell_target, target_morae, target_pitch
 
     texts = [sentence["japanese_text"] for sentence in json.loads(SENTENCES.read_text(encoding="utf-8"))]
     texts = texts[: args.limit] if args.limit else texts
@@ -280,7 +280,7 @@ def main() -> None:
             continue
         compared += 1
         audio = speech.load_recording(data).samples
-        pieces = spell(morae, particles=_particle_positions(reading.text, len(morae)))
+        pieces = spell_target(reading.text, morae)
         onsets = speech.piece_onsets(audio, pieces)
         regions = [(a / speech.SAMPLE_RATE, b / speech.SAMPLE_RATE) for a, b in speech.speech_regions(audio)]
         even = [start for start, _ in pitch_contour.even_spans(regions, len(morae))]

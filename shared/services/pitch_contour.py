@@ -27,8 +27,6 @@ The target's Tokyo accent (H or L per mora) comes from Open JTalk (`pronunciatio
 
 from __future__ import annotations
 
-import contextlib
-import io
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,8 +35,7 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from shared.services.pronunciation import _katakana, split_morae
-from shared.services.pronunciation_scoring import _particle_positions, spell, target_morae
+from shared.services.pronunciation_scoring import spell_target, target_morae, target_words
 
 Pitch = Literal["H", "L"]
 Timing = Literal["alignment", "speech regions"]
@@ -189,22 +186,16 @@ def heard_levels(semitones: Sequence[float | None], turn: float = _TURN_SEMITONE
 def word_groups(text: str, mora_count: int) -> list[tuple[str, int, int]]:
     """(text, first mora, mora count) of each of Open JTalk's words with the particles and auxiliaries that follow
     it; empty where its words' morae do not add up to `mora_count`."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        import pyopenjtalk
-
     groups: list[tuple[str, int, int]] = []
-    position = 0
-    for word in pyopenjtalk.run_frontend(text):
-        count = len(split_morae(_katakana(str(word["pron"]))))
-        if count == 0:
+    for word in target_words(text, mora_count):
+        if word.mora_count == 0:
             continue
-        if groups and (word["pos"] in _ATTACHED_POS or word["pos_group1"] in _ATTACHED_GROUP):
+        if groups and (word.pos in _ATTACHED_POS or word.pos_group in _ATTACHED_GROUP):
             written, first, size = groups[-1]
-            groups[-1] = (written + str(word["string"]), first, size + count)
+            groups[-1] = (written + word.written, first, size + word.mora_count)
         else:
-            groups.append((str(word["string"]), position, count))
-        position += count
-    return groups if position == mora_count else []
+            groups.append((word.written, word.first_mora, word.mora_count))
+    return groups
 
 
 def agreement(target: Sequence[Pitch], heard: Sequence[Pitch | None]) -> float | None:
@@ -226,7 +217,7 @@ def assess_pitch(
     pronounce."""
     morae = target_morae(target_text)
     mora_count = len(morae)
-    pieces = spell(morae, particles=_particle_positions(target_text, mora_count))  # as the scoring reads them
+    pieces = spell_target(target_text, morae)  # as the scoring reads them
     duration = audio.size / sample_rate
     timing: Timing = "alignment"
     times = onsets(audio, pieces) if duration <= _ALIGNED_SECONDS else []

@@ -52,6 +52,7 @@ nucleus (heiban), all but the first are high. The learner's own pitch is not mea
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -196,24 +197,54 @@ def _hiragana(katakana: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
 
 
-def _particles(text: str, mora_count: int) -> dict[int, str]:
-    """Positions of the one-mora particles (は, が, を, に, の, で, へ, と, も...) among the target's morae, each with
-    its spelling, from Open JTalk's words; empty where its words' morae do not add up to `mora_count`."""
-    import pyopenjtalk  # loaded by _g2p already
+@dataclass(frozen=True)
+class TargetWord:
+    """One of Open JTalk's words of a target text, and where its morae lie among the target's."""
 
-    particles: dict[int, str] = {}
+    written: str  # as written in the text: 住ん
+    pos: str  # its part of speech (助詞: a particle)
+    pos_group: str  # its first sub-class (非自立: dependent, 接尾: a suffix)
+    first_mora: int
+    mora_count: int  # 0 for punctuation
+
+
+@functools.lru_cache(maxsize=128)
+def _frontend_words(text: str) -> tuple[TargetWord, ...]:
+    """Open JTalk's analysis of a text, once per text: the score, its particles and the pitch's words all read it."""
+    _g2p()  # pyopenjtalk imported and its dictionary loaded, quietly
+    import pyopenjtalk
+
+    words: list[TargetWord] = []
     position = 0
     for word in pyopenjtalk.run_frontend(text):
-        pron = _katakana(str(word["pron"]))
-        if word["pos"] == "助詞" and len(split_morae(pron)) == 1 and _katakana(str(word["string"])) == "":
-            particles[position] = str(word["string"])
-        position += len(split_morae(pron))
-    return particles if position == mora_count else {}
+        count = len(split_morae(_katakana(str(word["pron"]))))
+        words.append(TargetWord(str(word["string"]), str(word["pos"]), str(word["pos_group1"]), position, count))
+        position += count
+    return tuple(words)
 
 
-def _particle_positions(text: str, mora_count: int) -> dict[int, str]:
-    """The particles said otherwise than written (は as ワ, へ as エ, を as オ): the model expects the spelling."""
-    return {i: kana for i, kana in _particles(text, mora_count).items() if kana in {"は", "へ", "を"}}
+def target_words(text: str, mora_count: int) -> tuple[TargetWord, ...]:
+    """The words of the target, each with its morae among the target's `mora_count`; empty where their morae do not
+    add up to that (Open JTalk's words and its reading of the whole text disagree)."""
+    words = _frontend_words(text)
+    return words if sum(word.mora_count for word in words) == mora_count else ()
+
+
+def _particles(text: str, mora_count: int) -> dict[int, str]:
+    """Positions of the one-mora particles (は, が, を, に, の, で, へ, と, も...) among the target's morae, each with
+    its spelling; empty where its words' morae do not add up to `mora_count`."""
+    return {
+        word.first_mora: word.written
+        for word in target_words(text, mora_count)
+        if word.pos == "助詞" and word.mora_count == 1 and _katakana(word.written) == ""
+    }
+
+
+def spell_target(text: str, morae: Sequence[str]) -> list[str]:
+    """The target's morae spelled for the model (`spell`), the particles said otherwise than written (は as ワ, へ as
+    エ, を as オ) as written: the model expects the spelling."""
+    particles = {i: kana for i, kana in _particles(text, len(morae)).items() if kana in {"は", "へ", "を"}}
+    return spell(morae, particles=particles)
 
 
 def candidate_edits(morae: Sequence[str], heard: Sequence[str]) -> list[Edit]:
@@ -287,7 +318,7 @@ def assess_reading(
     particles = set(_particles(target_text, len(morae)))
     heard_kana = _katakana(_g2p()(transcript_text))
     heard = split_morae(heard_kana)
-    spelled = spell(morae, particles=_particle_positions(target_text, len(morae)))
+    spelled = spell_target(target_text, morae)
     layers = _layers(candidate_edits(morae, heard))
     rivals = [_edited_spelling(morae, spelled, layer) for layer in layers]
     target_reading, *rival_readings = read(audio, [spelled, *rivals])

@@ -129,7 +129,7 @@ def test_a_long_vowel_cut_short_is_located_by_its_length():
     # where the learner's morae take about 120 ms
     morae = scoring.target_morae("学校へ行きます")
     assert morae[3] == "ー"
-    read = reader_preferring(scoring.spell(morae, scoring._particle_positions("学校へ行きます", 9)), {3: 0.02})
+    read = reader_preferring(scoring.spell_target("学校へ行きます", morae), {3: 0.02})
 
     result = scoring.assess_reading(
         "学校へ行きます", "学校へ行きます", speech_like(1.2), SAMPLE_RATE, read, no_alternatives
@@ -138,7 +138,7 @@ def test_a_long_vowel_cut_short_is_located_by_its_length():
     # Then the ー is the one mora marked, as left out
     assert [m for m in result.moras if m.result != "correct"] == [MoraResult("ー", None, "missing")]
     # while a long vowel given a short mora's time (60 ms: a fast speaker) is no error
-    read = reader_preferring(scoring.spell(morae, scoring._particle_positions("学校へ行きます", 9)), {3: 0.06})
+    read = reader_preferring(scoring.spell_target("学校へ行きます", morae), {3: 0.06})
     result = scoring.assess_reading(
         "学校へ行きます", "学校へ行きます", speech_like(1.2), SAMPLE_RATE, read, no_alternatives
     )
@@ -162,7 +162,7 @@ def test_a_particle_said_as_it_sounds_is_no_error_however_it_is_written():
     # Given 私は東京へ行きます: the particles は and へ are the morae ワ and エ, spelled は and へ for the model
     text = "私は東京へ行きます"
     morae = scoring.target_morae(text)
-    spelled = scoring.spell(morae, scoring._particle_positions(text, len(morae)))
+    spelled = scoring.spell_target(text, morae)
     assert (morae[3], spelled[3], morae[8], spelled[8]) == ("ワ", "は", "エ", "へ")
 
     # When the transcript wrote them as they sound (わ, え) and the model's own choice there is the sound too
@@ -190,7 +190,7 @@ def test_a_mora_the_model_would_skip_to_the_next_one_is_marked_left_out_not_repl
     # Given 学校へ said without its ッ: the model finds the target's っ unlikely, the rivals find nothing, but where the
     # target has っ the model would rather write こ, the mora after it
     morae = scoring.target_morae("学校へ")
-    spelled = scoring.spell(morae, scoring._particle_positions("学校へ", len(morae)))
+    spelled = scoring.spell_target("学校へ", morae)
     choices = [{"が": -0.1}, {"こ": -0.1, "っ": -6.0}, {"こ": -0.1}, {"う": -0.1}, {"へ": -0.1}]
     said = [piece for piece in spelled if piece != "っ"]
 
@@ -233,7 +233,7 @@ def test_the_models_own_choices_are_not_decoded_where_the_target_is_too_likely_f
 )
 def test_the_target_is_spelled_for_the_model_one_mora_at_a_time(text, spelled):
     morae = scoring.target_morae(text)
-    assert scoring.spell(morae, scoring._particle_positions(text, len(morae))) == spelled
+    assert scoring.spell_target(text, morae) == spelled
 
 
 def test_the_target_pitch_is_given_per_mora():
