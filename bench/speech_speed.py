@@ -15,6 +15,7 @@ Target (from the issue): RTF <= 0.2 for clips of 3 s and more, on 2 CPU cores.
 """
 
 import argparse
+import functools
 import os
 import resource
 import statistics
@@ -22,8 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -39,6 +43,7 @@ CLIPS = {
     "すみません、コーヒーを一つお願いします。",
 }
 RTF_TARGET = 0.2
+T = TypeVar("T")
 
 # Run in a child process: Open JTalk synthesises each clip into <dir>/<name>.wav.
 SYNTHESISE = """
@@ -55,6 +60,31 @@ def synthesise(directory: Path) -> dict[str, bytes]:
     arguments = [item for name, text in CLIPS.items() for item in (name, text)]
     subprocess.run([sys.executable, "-c", SYNTHESISE, str(directory), *arguments], check=True)
     return {name: (directory / f"{name}.wav").read_bytes() for name in CLIPS}
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The medians of a call's warm runs: wall-clock and CPU seconds."""
+
+    wall: float
+    cpu: float
+
+    def row(self, audio_seconds: float) -> str:
+        """audio s, median s, RTF and CPU s/s as the tables print them, flagged over the target."""
+        rtf = self.wall / audio_seconds
+        flag = "" if rtf <= RTF_TARGET else " (over target)"
+        return f"{audio_seconds:8.2f} {self.wall:9.2f} {rtf:6.3f} {self.cpu / audio_seconds:8.3f}{flag}"
+
+
+def timed(runs: int, call: Callable[[], T]) -> tuple[T, Timing]:
+    """The last result of `runs` calls, and the medians of their times."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = call()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return result, Timing(statistics.median(walls), statistics.median(cpus))
 
 
 def _reading_of(text: str) -> MediaClaim:
@@ -74,7 +104,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="CPU threads to try instead of speech.CPU_THREADS")
     args = parser.parse_args()
 
-    from shared.services import speech, speech_processing
+    from shared.services import speech
+    from shared.services.speech_processing import analyse_recording
 
     if args.beam is not None:
         setattr(speech, "BEAM_SIZE", args.beam)  # noqa: B010 (an experiment: the constant is Final)
@@ -102,35 +133,16 @@ def main() -> None:
 
         print(f"\n{'clip':>5} {'audio s':>8} {'median s':>9} {'RTF':>6} {'CPU s/s':>8} {'CER':>6}  text")
         for name, data in clips.items():
-            walls, cpus = [], []
-            for _ in range(args.runs):
-                cpu, wall = time.process_time(), time.perf_counter()
-                transcript = speech.transcribe(data)
-                walls.append(time.perf_counter() - wall)
-                cpus.append(time.process_time() - cpu)
-            seconds = transcript.duration_seconds
-            median, cpu_per_second = statistics.median(walls), statistics.median(cpus) / seconds
-            flag = "" if median / seconds <= RTF_TARGET else " (over target)"
-            print(
-                f"{name:>5} {seconds:8.2f} {median:9.2f} {median / seconds:6.3f} {cpu_per_second:8.3f}"
-                f" {character_error_rate(CLIPS[name], transcript.text):6.3f}  {transcript.text}{flag}"
-            )
+            transcript, timing = timed(args.runs, functools.partial(speech.transcribe, data))
+            cer = character_error_rate(CLIPS[name], transcript.text)
+            print(f"{name:>5} {timing.row(transcript.duration_seconds)} {cer:6.3f}  {transcript.text}")
 
         print("\nread as a given sentence (the speech worker's analysis: transcript, score, pitch)")
         print(f"{'clip':>5} {'audio s':>8} {'median s':>9} {'RTF':>6} {'CPU s/s':>8} {'score':>6}")
         for name, data in clips.items():
-            walls, cpus = [], []
-            for _ in range(args.runs):
-                cpu, wall = time.process_time(), time.perf_counter()
-                analysis = speech_processing.analyse_recording(data, _reading_of(CLIPS[name]))
-                walls.append(time.perf_counter() - wall)
-                cpus.append(time.process_time() - cpu)
-            seconds = analysis.duration_seconds
-            median, cpu_per_second = statistics.median(walls), statistics.median(cpus) / seconds
-            flag = "" if median / seconds <= RTF_TARGET else " (over target)"
+            analysis, timing = timed(args.runs, functools.partial(analyse_recording, data, _reading_of(CLIPS[name])))
             score = analysis.pronunciation.score if analysis.pronunciation else float("nan")
-            rtf = median / seconds
-            print(f"{name:>5} {seconds:8.2f} {median:9.2f} {rtf:6.3f} {cpu_per_second:8.3f} {score:6.1f}{flag}")
+            print(f"{name:>5} {timing.row(analysis.duration_seconds)} {score:6.1f}")
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS: {peak:.0f} MB")
