@@ -80,6 +80,20 @@ def assert_error(response: Response | dict[str, Any], status: int, code: str) ->
     return error  # type: ignore[no-any-return]
 
 
+def add_word(client: Any, admin_headers: dict[str, str], hiragana: str, romaji: str) -> str:
+    """An admin's new N5 noun (its meaning its romaji), by the API: its id."""
+    body = {
+        "hiragana": hiragana,
+        "romaji": romaji,
+        "english_meanings": [romaji],
+        "part_of_speech": "noun",
+        "jlpt_level": "n5",
+    }
+    response = client.post("/api/v1/learning/vocabulary", headers=admin_headers, json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 def s3_error(body: str | bytes) -> dict[str, str]:
     """The members of an S3 error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), in order."""
     error = ElementTree.fromstring(body)  # noqa: S314  # an emulator's answer, in a test

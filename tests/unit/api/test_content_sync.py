@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from shared.dal.content import public_feed, public_feeds
 from shared.services.accounts import ensure_admin
 from tests.auth_helpers import Session, login, signed_up
-from tests.helpers import assert_error
+from tests.helpers import add_word, assert_error
 
 SENTENCES = "/api/v1/learning/sentences"
 VOCABULARY = "/api/v1/learning/vocabulary"
@@ -30,19 +30,6 @@ def admin(client: TestClient) -> Session:
 def add(client: TestClient, who: Session, text: str) -> str:
     body = {"japanese_text": text, "english_translation": f"({text})", "jlpt_level": "n5"}
     response = client.post(SENTENCES, headers=who.headers, json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def add_word(client: TestClient, admin: Session, hiragana: str, romaji: str) -> str:
-    body = {
-        "hiragana": hiragana,
-        "romaji": romaji,
-        "english_meanings": [romaji],
-        "part_of_speech": "noun",
-        "jlpt_level": "n5",
-    }
-    response = client.post(VOCABULARY, headers=admin.headers, json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -182,12 +169,12 @@ def test_updated_after_returns_exactly_the_words_changed_withdrawn_ones_as_tombs
     client: TestClient, admin: Session
 ) -> None:
     # Given two words of different levels, as a phone last synced the vocabulary
-    withdrawn = add_word(client, admin, "ねこ", "neko")
-    unchanged = add_word(client, admin, "いぬ", "inu")
+    withdrawn = add_word(client, admin.headers, "ねこ", "neko")
+    unchanged = add_word(client, admin.headers, "いぬ", "inu")
     synced = datetime.now(UTC)
 
     # When a word is added and an admin withdraws another
-    added = add_word(client, admin, "とり", "tori")
+    added = add_word(client, admin.headers, "とり", "tori")
     response = client.put(
         f"/api/v1/admin/vocabulary/{withdrawn}/availability", headers=admin.headers, json={"is_active": False}
     )

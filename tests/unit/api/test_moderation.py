@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from shared.services.accounts import ensure_admin
 from tests.auth_helpers import Session, login, signed_up
-from tests.helpers import assert_error
+from tests.helpers import add_word, assert_error
 
 SENTENCE = {"japanese_text": "猫が好きです。", "english_translation": "I like cats.", "jlpt_level": "n5"}
 
@@ -245,12 +245,8 @@ def test_an_admin_withdraws_a_word_and_brings_it_back_each_change_audited(
     client: TestClient, learner: Session, admin: Session
 ) -> None:
     # Given a word of the catalogue
-    word = client.post(
-        "/api/v1/learning/vocabulary",
-        headers=admin.headers,
-        json={"hiragana": "ねこ", "romaji": "neko", "english_meanings": ["cat"], "part_of_speech": "noun"},
-    ).json()
-    url = f"/api/v1/admin/vocabulary/{word['id']}"
+    word_id = add_word(client, admin.headers, "ねこ", "neko")
+    url = f"/api/v1/admin/vocabulary/{word_id}"
 
     # When the admin withdraws it, twice
     withdrawn = client.put(f"{url}/availability", headers=admin.headers, json={"is_active": False})
@@ -259,17 +255,17 @@ def test_an_admin_withdraws_a_word_and_brings_it_back_each_change_audited(
     # Then it is inactive (the second asking changes nothing), gone from its page and its listing, and a learner
     # cannot start it as a new card
     assert withdrawn.status_code == again.status_code == 200
-    assert (withdrawn.json()["id"], withdrawn.json()["is_active"]) == (word["id"], False)
+    assert (withdrawn.json()["id"], withdrawn.json()["is_active"]) == (word_id, False)
     assert again.json() == withdrawn.json()
-    assert_error(client.get(f"/api/v1/learning/vocabulary/{word['id']}"), 404, "not_found")
-    assert word["id"] not in str(client.get("/api/v1/learning/vocabulary", params={"limit": 100}).json())
-    review = {"item_id": word["id"], "item_type": "word", "rating": "good", "review_id": str(uuid.uuid4())}
+    assert_error(client.get(f"/api/v1/learning/vocabulary/{word_id}"), 404, "not_found")
+    assert word_id not in str(client.get("/api/v1/learning/vocabulary", params={"limit": 100}).json())
+    review = {"item_id": word_id, "item_type": "word", "rating": "good", "review_id": str(uuid.uuid4())}
     assert_error(client.post("/api/v1/progress/review", headers=learner.headers, json=review), 404, "not_found")
 
     # When the admin brings it back, Then it is there again, and the word's audit log has each change, newest first
     restored = client.put(f"{url}/availability", headers=admin.headers, json={"is_active": True}).json()
     assert restored["is_active"] is True and restored["updated_at"] > withdrawn.json()["updated_at"]
-    assert client.get(f"/api/v1/learning/vocabulary/{word['id']}").status_code == 200
+    assert client.get(f"/api/v1/learning/vocabulary/{word_id}").status_code == 200
     entries = client.get(f"{url}/audit", headers=admin.headers).json()["items"]
     assert [(e["action"], e["actor_id"]) for e in entries] == [
         ("restore_word", admin.user_id),
@@ -281,12 +277,8 @@ def test_only_an_admin_withdraws_a_word_that_exists_with_a_real_boolean(
     client: TestClient, learner: Session, admin: Session
 ) -> None:
     # Given a word of the catalogue
-    word = client.post(
-        "/api/v1/learning/vocabulary",
-        headers=admin.headers,
-        json={"hiragana": "いぬ", "romaji": "inu", "english_meanings": ["dog"], "part_of_speech": "noun"},
-    ).json()
-    url = f"/api/v1/admin/vocabulary/{word['id']}/availability"
+    word_id = add_word(client, admin.headers, "いぬ", "inu")
+    url = f"/api/v1/admin/vocabulary/{word_id}/availability"
 
     # When a learner asks, an admin names a word that does not exist, or sends no real boolean
     by_learner = client.put(url, headers=learner.headers, json={"is_active": False})
@@ -300,4 +292,4 @@ def test_only_an_admin_withdraws_a_word_that_exists_with_a_real_boolean(
     assert_error(missing, 404, "not_found")
     for response in mistyped:
         assert_error(response, 422, "validation_error")
-    assert client.get(f"/api/v1/learning/vocabulary/{word['id']}").status_code == 200
+    assert client.get(f"/api/v1/learning/vocabulary/{word_id}").status_code == 200
