@@ -1,7 +1,6 @@
 """Base model and attribute types shared by every table."""
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -122,14 +121,28 @@ class ItemKey:
         return {attribute.attr_name: {attribute.attr_type: attribute.serialize(value)} for attribute, value in keys}
 
 
-def batch_read(keys: Sequence[ItemKey], consistent: Iterable[type[Model]] = ()) -> dict[type[Model], list[Model]]:
+@dataclass(frozen=True)
+class ReadItems:
+    """What `batch_read` found (an absent key is simply missing), asked for by model."""
+
+    items: tuple[Model, ...]
+
+    def all(self, model: type[M]) -> list[M]:
+        """The items found of `model` (a subclass picked by a discriminator counts as its base's and as itself)."""
+        return [item for item in self.items if isinstance(item, model)]
+
+    def one(self, model: type[M]) -> M | None:
+        """The item found of `model`, where one key of it was asked for."""
+        return next(iter(self.all(model)), None)
+
+
+def batch_read(keys: Sequence[ItemKey], consistent: Iterable[type[Model]] = ()) -> ReadItems:
     """Items of several tables in one BatchGetItem per 100 keys (so one call for a request's few dozen), the keys a
-    batch hands back asked again; found items by the model their key named (absent keys are simply missing; one model
-    per table, whose `from_raw_data` picks a subclass by its discriminator).
+    batch hands back asked again (one model per table, whose `from_raw_data` picks a subclass by its discriminator).
     `consistent`: the models read strongly consistent (the others eventually: half the read units)."""
     keys = list({(key.model, key.hash_key, key.range_key): key for key in keys}.values())  # DynamoDB refuses repeats
     strong = set(consistent)
-    found: dict[type[Model], list[Model]] = defaultdict(list)
+    found: list[Model] = []
     models = {str(key.model.Meta.table_name): key.model for key in keys}
     for start in range(0, len(keys), BATCH_GET_KEYS):
         request: dict[str, Any] = {}
@@ -141,14 +154,14 @@ def batch_read(keys: Sequence[ItemKey], consistent: Iterable[type[Model]] = ()) 
         for attempt in range(UNPROCESSED_RETRIES + 1):
             answer = transaction_connection().dispatch("BatchGetItem", {"RequestItems": request})
             for table, items in answer.get("Responses", {}).items():
-                found[models[table]] += [models[table].from_raw_data(item) for item in items]
+                found += [models[table].from_raw_data(item) for item in items]
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
             if attempt == UNPROCESSED_RETRIES:
                 raise RuntimeError(f"DynamoDB kept keys of {sorted(request)} unprocessed")
             time.sleep(0.05 * 2**attempt)
-    return found
+    return ReadItems(tuple(found))
 
 
 def set_or_remove(attribute: Attribute[V], value: V | None) -> Action:

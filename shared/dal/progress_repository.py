@@ -8,7 +8,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
-from typing import cast
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -399,26 +398,13 @@ def due_reads(user_id: str, day: date, cards: list[Card], new_sentence_ids: list
         *(ItemKey(VocabularyWordItem, word_id) for word_id in word_ids),
     ]
     found = batch_read(keys, consistent=(DailyStatsItem, ProgressItem))
-    stored = next(iter(found[DailyStatsItem]), None)
-    today = _stored_day(cast(DailyStatsItem, stored)) if stored else _stored_day(DailyStatsItem(day=day.isoformat()))
+    stored = found.one(DailyStatsItem)
     return DueReads(
-        today=today,
-        counted_at=stored.updated_at if isinstance(stored, DailyStatsItem) else None,
-        started={
-            card.sentence_id: card.first_seen_date
-            for card in found[ProgressItem]
-            if isinstance(card, SentenceProgressItem)
-        },
-        sentences={
-            item.sentence_id: sentence_public(item)
-            for item in found.get(SentenceItem, [])
-            if isinstance(item, SentenceItem)
-        },
-        words={
-            item.word_id: word_public(item)
-            for item in found.get(VocabularyWordItem, [])
-            if isinstance(item, VocabularyWordItem) and item.is_active
-        },
+        today=_stored_day(stored or DailyStatsItem(day=day.isoformat())),
+        counted_at=stored.updated_at if stored else None,
+        started={card.sentence_id: card.first_seen_date for card in found.all(SentenceProgressItem)},
+        sentences={item.sentence_id: sentence_public(item) for item in found.all(SentenceItem)},
+        words={item.word_id: word_public(item) for item in found.all(VocabularyWordItem) if item.is_active},
     )
 
 
@@ -669,18 +655,14 @@ def review_context(
         *([ItemKey(VocabularyWordItem, item_id)] if item_type == "word" else []),
     ]
     found = batch_read(keys, consistent=(ReviewLogItem, ProgressItem, LearningSessionItem))
-    log = next(iter(found[ReviewLogItem]), None)
-    stored = next(iter(found[ProgressItem]), None)
-    session = next(iter(found.get(LearningSessionItem, [])), None)
-    sentence = next(iter(found.get(SentenceItem, [])), None)
-    word = next(iter(found.get(VocabularyWordItem, [])), None)
+    log, stored, session = found.one(ReviewLogItem), found.one(ProgressItem), found.one(LearningSessionItem)
+    sentence, word = found.one(SentenceItem), found.one(VocabularyWordItem)
     return ReviewContext(
-        earlier=_recorded(cast(ReviewLogItem, log)) if log else None,
-        card=_card(cast(ProgressItem, stored)) if stored else None,
-        session_open=session_id is None
-        or (session is not None and cast(LearningSessionItem, session).end_time is None),
-        sentence=sentence_public(cast(SentenceItem, sentence)) if sentence else None,
-        word=word_public(cast(VocabularyWordItem, word)) if word and cast(VocabularyWordItem, word).is_active else None,
+        earlier=_recorded(log) if log else None,
+        card=_card(stored) if stored else None,
+        session_open=session_id is None or (session is not None and session.end_time is None),
+        sentence=sentence_public(sentence) if sentence else None,
+        word=word_public(word) if word and word.is_active else None,
     )
 
 
