@@ -185,9 +185,6 @@ def main() -> None:
     speech.warm_up()
     model = speech._model()
 
-    def no_onsets(audio: Any, pieces: list[str]) -> list[float]:
-        return []
-
     def hear(reading: Reading, data: bytes, fallback: bool = False) -> tuple[Any, float, float]:
         audio = speech.load_recording(data).samples
         model._encode(audio)
@@ -195,12 +192,13 @@ def main() -> None:
         pitch_contour.track_f0(audio, speech.SAMPLE_RATE)
         f0_cost = time.perf_counter() - f0_start
         start = time.perf_counter()
+        pieces = spell_target(reading.text, target_morae(reading.text))
         assessment = pitch_contour.assess_pitch(
             reading.text,
             original[reading.text].pitch,  # always against the sentence's own accent
             audio,
             speech.SAMPLE_RATE,
-            no_onsets if fallback else speech.piece_onsets,
+            [] if fallback else speech.piece_onsets(audio, pieces),
             speech.speech_regions,
         )
         seconds = audio.size / speech.SAMPLE_RATE

@@ -5,7 +5,8 @@ The target's Tokyo accent (H or L per mora) comes from Open JTalk (`pronunciatio
 1. F0 every 10 ms with Praat's autocorrelation pitch tracker (praat-parselmouth, `Sound.to_pitch_ac`, 75-600 Hz:
    men's voices to children's); frames Praat finds unvoiced carry no F0.
 2. Each target mora's time span: where the speech model, reading the target a mora at a time (teacher forcing),
-   puts each mora's first token on CTranslate2's `Whisper.align` path (`speech.piece_onsets`); a mora ends where
+   puts each mora's first token on CTranslate2's `Whisper.align` path (`speech.piece_onsets`; the speech worker
+   takes them from the score's forced reading of the target, which aligned the same pieces); a mora ends where
    the next begins, the last at the end of the audio. Fallback, where that path is unusable (no onsets, a recording
    past Whisper's 30 s window): the speech regions (Silero VAD) cut into equal shares, one per mora.
    bench/pitch_accuracy.py measures both against Open JTalk's own mora times (README, "Pronunciation").
@@ -35,7 +36,7 @@ from typing import Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from shared.services.pronunciation_scoring import spell_target, target_morae, target_words
+from shared.services.pronunciation_scoring import target_morae, target_words
 
 Pitch = Literal["H", "L"]
 Timing = Literal["alignment", "speech regions"]
@@ -59,8 +60,6 @@ _RECENT_MORAE: Final = 2  # the extreme a move is measured from: over this many 
 _ATTACHED_POS: Final = frozenset({"助詞", "助動詞"})  # particles and auxiliaries join the word before
 _ATTACHED_GROUP: Final = frozenset({"非自立", "接尾"})  # so do dependent verbs (い of 住んでいます) and suffixes
 
-# (audio, one text piece per mora) -> each piece's onset in seconds: shared.services.speech.piece_onsets
-OnsetReader = Callable[[npt.NDArray[np.float32], list[str]], list[float]]
 # (audio) -> (start, end) sample offsets of its speech: shared.services.speech.speech_regions
 RegionReader = Callable[[npt.NDArray[np.float32]], list[tuple[int, int]]]
 
@@ -209,18 +208,17 @@ def assess_pitch(
     target_pitch: Sequence[Pitch],
     audio: npt.NDArray[np.float32],
     sample_rate: int,
-    onsets: OnsetReader,
+    onsets: Sequence[float],
     regions: RegionReader,
 ) -> PitchAssessment:
     """The learner's pitch per mora of `target_text` beside the target's (`target_pitch`, one per mora, from
-    `pronunciation_scoring.target_pitch`; empty where unknown). Raises ValueError when the target has nothing to
-    pronounce."""
-    morae = target_morae(target_text)
-    mora_count = len(morae)
-    pieces = spell_target(target_text, morae)  # as the scoring reads them
+    `pronunciation_scoring.target_pitch`; empty where unknown), each mora timed by `onsets` (where the model aligned
+    each mora of the target spelled as `pronunciation_scoring.spell_target` spells it; empty: none). Raises
+    ValueError when the target has nothing to pronounce."""
+    mora_count = len(target_morae(target_text))
     duration = audio.size / sample_rate
     timing: Timing = "alignment"
-    times = onsets(audio, pieces) if duration <= _ALIGNED_SECONDS else []
+    times = list(onsets) if duration <= _ALIGNED_SECONDS else []
     if len(times) == mora_count and all(b >= a for a, b in itertools.pairwise(times)):
         spans = spans_from_onsets(times, duration)
     else:

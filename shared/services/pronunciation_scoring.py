@@ -165,6 +165,7 @@ class ReadingAssessment:
     heard_kana: str
     moras: list[MoraResult]
     pitch: list[Pitch]  # the target's, one per target mora; empty where Open JTalk's accent phrases disagree
+    onsets: list[float]  # where the model aligned each target mora in the audio, in seconds (the pitch's timing)
     feedback: dict[str, object] = field(default_factory=dict)
 
 
@@ -382,6 +383,7 @@ def assess_reading(
         heard_kana=heard_kana,
         moras=moras,
         pitch=target_pitch(target_text, len(morae)),
+        onsets=target_reading.onsets,
         feedback={**counts, "summary": summarise(moras, len(morae), counts["correct"])},
     )
 

@@ -163,6 +163,7 @@ class ForcedReading:
 
     logprobs: list[float]  # natural log of the piece's probability, given the audio and the pieces before it
     seconds: list[float]  # how long a stretch of the audio the piece is aligned with
+    onsets: list[float]  # where in the audio that stretch begins, in seconds
 
 
 @dataclass(frozen=True)
@@ -478,31 +479,13 @@ class _Whisper:
                         float(starts[end] - starts[end - len(piece)]) / _ALIGNMENT_STEPS_PER_SECOND
                         for piece, end in zip(text, ends, strict=True)
                     ],
+                    onsets=[
+                        float(starts[end - len(piece)]) / _ALIGNMENT_STEPS_PER_SECOND
+                        for piece, end in zip(text, ends, strict=True)
+                    ],
                 )
             )
         return out
-
-    def piece_onsets(self, audio: npt.NDArray[np.float32], pieces: list[str], language: str) -> list[float]:
-        import ctranslate2
-        from faster_whisper.tokenizer import Tokenizer
-
-        model = self._model
-        tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
-        encoding, frames = self._encode(audio)
-        encoded = np.asarray(encoding)
-        tokens = [tokenizer.encode(piece) for piece in pieces]
-        (result,) = model.model.align(
-            ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded)),
-            [*tokenizer.sot_sequence, tokenizer.no_timestamps],
-            [[token for piece in tokens for token in piece]],
-            [min(frames, 2 * encoded.shape[1])],
-        )
-        # The path through (text token, time) pairs: a token begins where the path first reaches it.
-        first_time: dict[int, int] = {}
-        for text_index, time_index in result.alignments:
-            first_time.setdefault(int(text_index), int(time_index))
-        starts = np.cumsum([0, *(len(piece) for piece in tokens[:-1])])
-        return [first_time.get(int(start), 0) / _ALIGNMENT_STEPS_PER_SECOND for start in starts]
 
     def _encode(self, audio: npt.NDArray[np.float32]) -> tuple[Any, int]:
         """The encoder's output for `audio` and its number of frames with sound, encoded as `transcribe` encodes a
@@ -693,9 +676,8 @@ def forced_alternatives(
 
 
 def piece_onsets(audio: npt.NDArray[np.float32], pieces: list[str], *, language: str = "ja") -> list[float]:
-    """When each piece of a text (e.g. one per mora, tokenised one by one as in `forced_readings`) begins in
-    `audio`, in seconds: the text is read through the decoder as in teacher forcing, and the start of each piece's
-    first token is read off CTranslate2's `Whisper.align` path (the dynamic-time-warped cross-attention of the
-    model's alignment heads, as faster-whisper's word timestamps), in steps of 20 ms. Coarse: see
-    shared.services.pitch_contour for its error."""
-    return _model().piece_onsets(audio, pieces, language)
+    """When each piece of a text (e.g. one per mora) begins in `audio`, in seconds: its `forced_readings` onsets,
+    the start of each piece's first token on CTranslate2's `Whisper.align` path (the dynamic-time-warped
+    cross-attention of the model's alignment heads, as faster-whisper's word timestamps), in steps of 20 ms. Coarse:
+    see shared.services.pitch_contour for its error."""
+    return forced_readings(audio, [pieces], language=language)[0].onsets

@@ -13,7 +13,6 @@ from shared.services.speech import (
     forced_alternatives,
     forced_readings,
     load_recording,
-    piece_onsets,
     speech_regions,
     transcribe_audio,
 )
@@ -44,8 +43,11 @@ def _pronunciation(target_text: str, transcript: Transcript) -> PronunciationRes
     assessment = assess_reading(
         target_text, transcript.text, transcript.speech, SAMPLE_RATE, forced_readings, forced_alternatives
     )
-    # The pitch of the speech the transcript and the score read: the model's encoding of it is reused, not redone.
-    heard = assess_pitch(target_text, assessment.pitch, transcript.speech, SAMPLE_RATE, piece_onsets, speech_regions)
+    # The pitch of the speech the transcript and the score read, timed by the score's alignment of the target: the
+    # model's encoding and reading of it are reused, not redone.
+    heard = assess_pitch(
+        target_text, assessment.pitch, transcript.speech, SAMPLE_RATE, assessment.onsets, speech_regions
+    )
     # One (target, heard) pair per target mora, in order: the aligned morae but the extra ones.
     targets: list[str | None] = [*assessment.pitch] or [None] * len(heard.heard)
     pitch = iter(zip(targets, heard.heard, strict=True))

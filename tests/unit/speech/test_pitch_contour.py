@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from shared.services import pitch_contour
+from shared.services import pronunciation_scoring as scoring
 
 SAMPLE_RATE = 16_000
 MORA_SECONDS = 0.15
@@ -31,21 +32,17 @@ def voice(levels_hz: list[float | None], seconds: float = MORA_SECONDS) -> np.nd
     return np.concatenate([np.zeros(int(LEAD_SECONDS * SAMPLE_RATE)), audio, np.zeros(4000)]).astype(np.float32)
 
 
-def onsets_at_known_times(audio, pieces):
-    """A stand-in for the speech model's alignment: each mora where the tone puts it."""
-    return [LEAD_SECONDS + i * MORA_SECONDS for i in range(len(pieces))]
-
-
-def no_onsets(audio, pieces):
-    return []
+def onsets_at_known_times(text: str) -> list[float]:
+    """A stand-in for the speech model's alignment: each mora of `text` where the tone puts it."""
+    return [LEAD_SECONDS + i * MORA_SECONDS for i in range(len(scoring.target_morae(text)))]
 
 
 def whole_clip(audio):
     return [(0, audio.size)]
 
 
-def heard(text: str, target: list[str], audio: np.ndarray, onsets=onsets_at_known_times):
-    return pitch_contour.assess_pitch(text, target, audio, SAMPLE_RATE, onsets, whole_clip)
+def heard(text: str, target: list[str], audio: np.ndarray):
+    return pitch_contour.assess_pitch(text, target, audio, SAMPLE_RATE, onsets_at_known_times(text), whole_clip)
 
 
 def test_a_rise_after_the_first_mora_then_a_level_is_low_high_high_high():
@@ -118,7 +115,7 @@ def test_without_usable_onsets_the_speech_regions_are_cut_evenly():
 
     # When it is heard
     result = pitch_contour.assess_pitch(
-        "東京", ["L", "H", "H", "H"], audio, SAMPLE_RATE, no_onsets, lambda audio: [(start, end)]
+        "東京", ["L", "H", "H", "H"], audio, SAMPLE_RATE, [], lambda audio: [(start, end)]
     )
 
     # Then the fallback timing is used (and says so), and here it finds the same pattern
@@ -162,9 +159,8 @@ def test_with_the_model_open_jtalks_own_accent_mostly_agrees():
     target = target_pitch(text, len(target_morae(text)))
 
     # When its pitch is heard with the model's mora onsets
-    result = pitch_contour.assess_pitch(
-        text, target, audio, speech.SAMPLE_RATE, speech.piece_onsets, speech.speech_regions
-    )
+    onsets = speech.piece_onsets(audio, scoring.spell_target(text, target_morae(text)))
+    result = pitch_contour.assess_pitch(text, target, audio, speech.SAMPLE_RATE, onsets, speech.speech_regions)
 
     # Then the alignment gave the timing and most morae agree (measured: 86.7, on 13 of 15 morae known)
     assert result.timing == "alignment"

@@ -27,7 +27,7 @@ def speech_like(seconds: float, gaps: tuple[tuple[float, float], ...] = ()) -> n
 def reader_preferring(said: list[str], seconds: dict[int, float] | None = None):
     """A stand-in model that heard `said` (hiragana, one per mora): a text's mora is likely (log p = -0.1) where an
     alignment of the text with what was said pairs it with the same mora, and unlikely (-6) elsewhere. Each mora is
-    aligned with 0.12 s of audio, or `seconds[position]`."""
+    aligned with 0.12 s of audio, or `seconds[position]`, each after the one before."""
 
     def read(audio, texts):
         out = []
@@ -37,7 +37,8 @@ def reader_preferring(said: list[str], seconds: dict[int, float] | None = None):
                 if block.tag == "equal":
                     logprobs[block.src_start : block.src_end] = [-0.1] * (block.src_end - block.src_start)
             durations = [(seconds or {}).get(position, 0.12) for position in range(len(text))]
-            out.append(ForcedReading(logprobs=logprobs, seconds=durations))
+            onsets = [float(t) for t in np.cumsum([0.0, *durations[:-1]])]
+            out.append(ForcedReading(logprobs=logprobs, seconds=durations, onsets=onsets))
         return out
 
     return read
